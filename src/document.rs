@@ -1,0 +1,106 @@
+//! Documents, their identities and byte spans into their text.
+
+use std::cmp::Ordering;
+use std::fmt;
+
+/// A half-open byte range `[start, end)` into a document's original text.
+///
+/// Spans always lie on UTF-8 character boundaries of the text they point into.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+pub struct Span {
+    /// First byte.
+    pub start: usize,
+    /// One past the last byte.
+    pub end: usize,
+}
+
+impl Span {
+    /// Creates a span; `start <= end` is the caller's promise.
+    pub fn new(start: usize, end: usize) -> Self {
+        debug_assert!(start <= end);
+        Span { start, end }
+    }
+
+    /// Length in bytes.
+    pub fn len(&self) -> usize {
+        self.end - self.start
+    }
+
+    /// True for an empty span.
+    pub fn is_empty(&self) -> bool {
+        self.start == self.end
+    }
+
+    /// Bytes shared with another span.
+    pub fn overlap(&self, other: &Span) -> usize {
+        self.end.min(other.end).saturating_sub(self.start.max(other.start))
+    }
+
+    /// The smallest span covering both.
+    pub fn union(&self, other: &Span) -> Span {
+        Span::new(self.start.min(other.start), self.end.max(other.end))
+    }
+}
+
+impl fmt::Display for Span {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}..{}", self.start, self.end)
+    }
+}
+
+/// Where a document came from: the index of its source (file or stream) and its line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Origin {
+    /// Index into the run's list of sources.
+    pub source: u32,
+    /// 1-based line for JSON Lines records, 0 for a whole-file document.
+    pub line: u64,
+}
+
+/// A value a document can be ordered by when choosing which duplicate to keep
+/// (`--keep-by FIELD`): numbers order numerically, strings lexicographically
+/// (ISO dates therefore order by time), and numbers come before strings.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(untagged)]
+pub enum SortKey {
+    /// A JSON number.
+    Num(f64),
+    /// A JSON string.
+    Str(String),
+}
+
+impl SortKey {
+    /// Total order used by the keep policy.
+    pub fn cmp_key(&self, other: &SortKey) -> Ordering {
+        match (self, other) {
+            (SortKey::Num(a), SortKey::Num(b)) => a.total_cmp(b),
+            (SortKey::Str(a), SortKey::Str(b)) => a.cmp(b),
+            (SortKey::Num(_), SortKey::Str(_)) => Ordering::Less,
+            (SortKey::Str(_), SortKey::Num(_)) => Ordering::Greater,
+        }
+    }
+
+    /// Builds a key from a JSON value, if it is a number or a string.
+    pub fn from_json(value: &serde_json::Value) -> Option<SortKey> {
+        match value {
+            serde_json::Value::Number(n) => n.as_f64().map(SortKey::Num),
+            serde_json::Value::String(s) => Some(SortKey::Str(s.clone())),
+            _ => None,
+        }
+    }
+}
+
+/// One document: its id, its text, where it came from, and optional metadata.
+#[derive(Debug, Clone)]
+pub struct Document {
+    /// The document's id (from the id field, the line number, or the file path).
+    pub id: String,
+    /// The full text.
+    pub text: String,
+    /// Where it came from.
+    pub origin: Origin,
+    /// The value of the `--keep-by` field, when one was asked for and present.
+    pub keep_key: Option<SortKey>,
+    /// The value of the `--date-field`, when one was asked for and present.
+    pub date: Option<String>,
+}

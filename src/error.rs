@@ -1,0 +1,149 @@
+//! The library's error types.
+//!
+//! Two kinds of failure exist. An [`InputIssue`] is a problem with one record of
+//! the input (a malformed JSON line, invalid UTF-8, an unreadable file): the
+//! pipeline reports it through its observer, counts it and carries on, unless the
+//! run is strict. An [`Error`] stops the run (an output file that cannot be
+//! written, an invalid configuration, a strict run meeting its first issue).
+
+use std::fmt;
+use std::path::PathBuf;
+
+/// A fatal error: the operation could not complete.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// An I/O error on a named file.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file involved.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// An I/O error on an unnamed stream (stdout, a pipe).
+    #[error("{context}: {source}")]
+    Stream {
+        /// What was being done.
+        context: String,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The configuration is invalid (caught when a pipeline is built).
+    #[error("invalid configuration: {0}")]
+    Config(String),
+    /// A strict run met bad input.
+    #[error("{0} (strict mode)")]
+    Strict(InputIssue),
+    /// An on-disk index or file is malformed, of another version, or built with other parameters.
+    #[error("{}: {message}", path.display())]
+    Format {
+        /// The file involved.
+        path: PathBuf,
+        /// What is wrong with it.
+        message: String,
+    },
+}
+
+impl Error {
+    /// Wraps an I/O error with the path it concerns.
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+
+    /// Wraps an I/O error on a stream with a short description.
+    pub fn stream(context: impl Into<String>, source: std::io::Error) -> Self {
+        Error::Stream {
+            context: context.into(),
+            source,
+        }
+    }
+
+    /// True when the error is a broken pipe on output (a reader such as `head` went away),
+    /// which a command-line front end treats as success.
+    pub fn is_broken_pipe(&self) -> bool {
+        match self {
+            Error::Io { source, .. } | Error::Stream { source, .. } => {
+                source.kind() == std::io::ErrorKind::BrokenPipe
+            }
+            _ => false,
+        }
+    }
+}
+
+/// Result alias for the library.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// What was wrong with one input record.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum IssueKind {
+    /// The file or stream could not be opened or read.
+    Unreadable(String),
+    /// The bytes are not valid UTF-8.
+    InvalidUtf8,
+    /// A JSON Lines record is not valid JSON.
+    MalformedJson(String),
+    /// A JSON Lines record is valid JSON but not an object.
+    NotAnObject,
+    /// The text field is missing or not a string.
+    MissingText(String),
+    /// The id field has a type that cannot be an id (object, array, boolean).
+    BadId(String),
+}
+
+impl IssueKind {
+    /// A short stable name for the kind, used as a key in run summaries.
+    pub fn name(&self) -> &'static str {
+        match self {
+            IssueKind::Unreadable(_) => "unreadable",
+            IssueKind::InvalidUtf8 => "invalid_utf8",
+            IssueKind::MalformedJson(_) => "malformed_json",
+            IssueKind::NotAnObject => "not_an_object",
+            IssueKind::MissingText(_) => "missing_text",
+            IssueKind::BadId(_) => "bad_id",
+        }
+    }
+}
+
+impl fmt::Display for IssueKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            IssueKind::Unreadable(e) => write!(f, "cannot read: {e}"),
+            IssueKind::InvalidUtf8 => write!(f, "invalid UTF-8"),
+            IssueKind::MalformedJson(e) => write!(f, "malformed JSON: {e}"),
+            IssueKind::NotAnObject => write!(f, "JSON record is not an object"),
+            IssueKind::MissingText(field) => {
+                write!(f, "missing or non-string text field {field:?}")
+            }
+            IssueKind::BadId(field) => {
+                write!(f, "id field {field:?} is neither a string nor a number")
+            }
+        }
+    }
+}
+
+/// A problem with one input record, located by file and line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputIssue {
+    /// The file as the user named it (or `<stdin>`).
+    pub path: String,
+    /// 1-based line number for JSON Lines records; `None` for whole files.
+    pub line: Option<u64>,
+    /// What was wrong.
+    pub kind: IssueKind,
+}
+
+impl fmt::Display for InputIssue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "{}:{}: {}", self.path, line, self.kind),
+            None => write!(f, "{}: {}", self.path, self.kind),
+        }
+    }
+}
+
+impl std::error::Error for InputIssue {}

@@ -1,0 +1,128 @@
+//! Turning one JSON Lines record into a [`Document`].
+
+use crate::document::{Document, Origin, SortKey};
+use crate::error::IssueKind;
+use crate::input::InputConfig;
+use serde_json::Value;
+
+/// Parses one JSON Lines record. `fallback_id` is used when the id field is absent or null.
+pub fn parse_record(
+    bytes: &[u8],
+    origin: Origin,
+    fallback_id: impl FnOnce() -> String,
+    config: &InputConfig,
+) -> Result<Document, IssueKind> {
+    let value: Value = match serde_json::from_slice(bytes) {
+        Ok(v) => v,
+        Err(e) => {
+            // serde_json reports invalid UTF-8 inside strings as a syntax error; name it plainly.
+            if std::str::from_utf8(bytes).is_err() {
+                return Err(IssueKind::InvalidUtf8);
+            }
+            return Err(IssueKind::MalformedJson(e.to_string()));
+        }
+    };
+    let Value::Object(mut object) = value else {
+        return Err(IssueKind::NotAnObject);
+    };
+    let text = match object.remove(&config.text_field) {
+        Some(Value::String(s)) => s,
+        _ => return Err(IssueKind::MissingText(config.text_field.clone())),
+    };
+    let id = match object.get(&config.id_field) {
+        None | Some(Value::Null) => fallback_id(),
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Number(n)) => n.to_string(),
+        Some(_) => return Err(IssueKind::BadId(config.id_field.clone())),
+    };
+    let keep_key = config
+        .keep_by_field
+        .as_ref()
+        .and_then(|f| object.get(f))
+        .and_then(SortKey::from_json);
+    let date = config
+        .date_field
+        .as_ref()
+        .and_then(|f| object.get(f))
+        .and_then(|v| match v {
+            Value::String(s) => Some(s.clone()),
+            Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        });
+    Ok(Document {
+        id,
+        text,
+        origin,
+        keep_key,
+        date,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cfg() -> InputConfig {
+        InputConfig {
+            keep_by_field: Some("date".into()),
+            date_field: Some("date".into()),
+            ..InputConfig::default()
+        }
+    }
+
+    fn origin() -> Origin {
+        Origin { source: 0, line: 7 }
+    }
+
+    #[test]
+    fn string_and_number_ids() {
+        let d = parse_record(br#"{"id":"a1","text":"x"}"#, origin(), || "7".into(), &cfg()).unwrap();
+        assert_eq!(d.id, "a1");
+        let d = parse_record(br#"{"id":42,"text":"x"}"#, origin(), || "7".into(), &cfg()).unwrap();
+        assert_eq!(d.id, "42");
+    }
+
+    #[test]
+    fn missing_id_falls_back() {
+        let d = parse_record(br#"{"text":"x"}"#, origin(), || "7".into(), &cfg()).unwrap();
+        assert_eq!(d.id, "7");
+    }
+
+    #[test]
+    fn bad_records_are_issues() {
+        let f = || "7".to_string();
+        assert!(matches!(
+            parse_record(b"{not json", origin(), f, &cfg()),
+            Err(IssueKind::MalformedJson(_))
+        ));
+        assert_eq!(
+            parse_record(b"[1,2]", origin(), f, &cfg()).unwrap_err(),
+            IssueKind::NotAnObject
+        );
+        assert_eq!(
+            parse_record(br#"{"id":1}"#, origin(), f, &cfg()).unwrap_err(),
+            IssueKind::MissingText("text".into())
+        );
+        assert_eq!(
+            parse_record(br#"{"id":[1],"text":"a"}"#, origin(), f, &cfg()).unwrap_err(),
+            IssueKind::BadId("id".into())
+        );
+        assert_eq!(
+            parse_record(b"{\"text\":\"\xff\"}", origin(), f, &cfg()).unwrap_err(),
+            IssueKind::InvalidUtf8
+        );
+    }
+
+    #[test]
+    fn metadata_fields() {
+        let d = parse_record(
+            br#"{"id":"a","text":"x","date":"2022-01-05"}"#,
+            origin(),
+            || "7".into(),
+            &cfg(),
+        )
+        .unwrap();
+        assert_eq!(d.date.as_deref(), Some("2022-01-05"));
+        assert_eq!(d.keep_key, Some(SortKey::Str("2022-01-05".into())));
+    }
+}

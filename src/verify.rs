@@ -1,0 +1,177 @@
+//! Exact verification of candidate pairs on their shingle sets, and the spill store
+//! that keeps those sets on disk while a large dump is processed.
+
+use crate::error::{Error, Result};
+use std::io::{BufWriter, Write};
+
+/// Exact similarity scores of a pair of documents `(a, b)`.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct PairScore {
+    /// |A ∩ B| / |A ∪ B|.
+    pub jaccard: f64,
+    /// |A ∩ B| / |A|: how much of `a` is found in `b`.
+    pub containment_a_in_b: f64,
+    /// |A ∩ B| / |B|: how much of `b` is found in `a`.
+    pub containment_b_in_a: f64,
+    /// Shingles in common.
+    pub shared_shingles: usize,
+}
+
+/// Scores two sorted, repeat-free shingle sets.
+pub fn score_sets(a: &[u32], b: &[u32]) -> PairScore {
+    let (mut i, mut j, mut shared) = (0, 0, 0usize);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                shared += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    let union = a.len() + b.len() - shared;
+    let ratio = |num: usize, den: usize| if den == 0 { 0.0 } else { num as f64 / den as f64 };
+    PairScore {
+        jaccard: ratio(shared, union),
+        containment_a_in_b: ratio(shared, a.len()),
+        containment_b_in_a: ratio(shared, b.len()),
+        shared_shingles: shared,
+    }
+}
+
+/// Writes shingle sets one document after another to a temporary file, so that
+/// memory does not grow with the size of the dump.
+pub struct SetStoreWriter {
+    file: BufWriter<tempfile::NamedTempFile>,
+    offsets: Vec<u64>,
+    written: u64,
+}
+
+impl SetStoreWriter {
+    /// Creates an empty store in the system's temporary directory.
+    pub fn new() -> Result<Self> {
+        let file = tempfile::NamedTempFile::new()
+            .map_err(|e| Error::stream("creating the shingle spill file", e))?;
+        Ok(SetStoreWriter {
+            file: BufWriter::with_capacity(1 << 20, file),
+            offsets: vec![0],
+            written: 0,
+        })
+    }
+
+    /// Appends the next document's set.
+    pub fn push(&mut self, set: &[u32]) -> Result<()> {
+        for v in set {
+            self.file
+                .write_all(&v.to_ne_bytes())
+                .map_err(|e| Error::stream("writing the shingle spill file", e))?;
+        }
+        self.written += set.len() as u64;
+        self.offsets.push(self.written);
+        Ok(())
+    }
+
+    /// Number of sets written.
+    pub fn len(&self) -> usize {
+        self.offsets.len() - 1
+    }
+
+    /// True when no set has been written.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Finishes writing and maps the file for reading.
+    pub fn finish(self) -> Result<SetStore> {
+        let file = self
+            .file
+            .into_inner()
+            .map_err(|e| Error::stream("flushing the shingle spill file", e.into_error()))?;
+        let map = if self.written == 0 {
+            None
+        } else {
+            // SAFETY: the file is a private temporary file that nothing else writes
+            // while the map is alive.
+            Some(unsafe {
+                memmap2::Mmap::map(file.as_file())
+                    .map_err(|e| Error::stream("mapping the shingle spill file", e))?
+            })
+        };
+        Ok(SetStore {
+            _file: file,
+            map,
+            offsets: self.offsets,
+        })
+    }
+}
+
+/// Read access to the shingle sets written by a [`SetStoreWriter`].
+pub struct SetStore {
+    _file: tempfile::NamedTempFile,
+    map: Option<memmap2::Mmap>,
+    offsets: Vec<u64>,
+}
+
+impl SetStore {
+    /// The set of document `doc`.
+    pub fn get(&self, doc: usize) -> &[u32] {
+        let (start, end) = (self.offsets[doc] as usize, self.offsets[doc + 1] as usize);
+        let Some(map) = &self.map else {
+            return &[];
+        };
+        let bytes = &map[start * 4..end * 4];
+        // SAFETY: a u32 has no invalid bit patterns, and the map is page-aligned with
+        // every set starting at a multiple of 4 bytes, so the middle part is the whole.
+        let (head, values, tail) = unsafe { bytes.align_to::<u32>() };
+        debug_assert!(head.is_empty() && tail.is_empty());
+        values
+    }
+
+    /// Number of documents.
+    pub fn len(&self) -> usize {
+        self.offsets.len() - 1
+    }
+
+    /// True when the store holds no document.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scores() {
+        let s = score_sets(&[1, 2, 3, 4], &[3, 4, 5]);
+        assert_eq!(s.shared_shingles, 2);
+        assert!((s.jaccard - 0.4).abs() < 1e-12);
+        assert!((s.containment_a_in_b - 0.5).abs() < 1e-12);
+        assert!((s.containment_b_in_a - 2.0 / 3.0).abs() < 1e-12);
+        assert_eq!(score_sets(&[], &[]).jaccard, 0.0);
+    }
+
+    #[test]
+    fn store_round_trip() {
+        let mut w = SetStoreWriter::new().unwrap();
+        w.push(&[1, 2, 3]).unwrap();
+        w.push(&[]).unwrap();
+        w.push(&[9]).unwrap();
+        let s = w.finish().unwrap();
+        assert_eq!(s.len(), 3);
+        assert_eq!(s.get(0), &[1, 2, 3]);
+        assert!(s.get(1).is_empty());
+        assert_eq!(s.get(2), &[9]);
+    }
+
+    #[test]
+    fn empty_store() {
+        let mut w = SetStoreWriter::new().unwrap();
+        w.push(&[]).unwrap();
+        let s = w.finish().unwrap();
+        assert!(s.get(0).is_empty());
+    }
+}
