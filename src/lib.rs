@@ -41,6 +41,7 @@
 pub mod cluster;
 pub mod document;
 pub mod error;
+pub mod index;
 pub mod input;
 pub mod lsh;
 pub mod minhash;
