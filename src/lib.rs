@@ -44,6 +44,8 @@ pub mod error;
 pub mod input;
 pub mod lsh;
 pub mod minhash;
+pub mod pipeline;
+pub mod report;
 pub mod shingle;
 pub mod text;
 pub mod verify;

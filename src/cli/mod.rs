@@ -4,6 +4,10 @@
 //! Exit codes: 0 success (a broken pipe on output counts as success), 1 runtime
 //! error (including bad input under `--strict`), 2 usage error.
 
+mod common;
+mod dedup;
+mod progress;
+
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
@@ -21,7 +25,10 @@ pub struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
-enum Command {}
+enum Command {
+    /// Find near-duplicate documents and write a deduplicated dump.
+    Dedup(dedup::DedupArgs),
+}
 
 /// A usage problem found after parsing (an invalid combination of values).
 #[derive(Debug, thiserror::Error)]
@@ -31,7 +38,9 @@ pub struct UsageError(pub String);
 /// Parses the command line, runs the command and maps the outcome to an exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result: anyhow::Result<ExitCode> = match cli.command {};
+    let result: anyhow::Result<ExitCode> = match cli.command {
+        Command::Dedup(args) => dedup::run(args),
+    };
     match result {
         Ok(code) => code,
         Err(err) => exit_for(err),
