@@ -45,6 +45,8 @@ pub mod index;
 pub mod input;
 pub mod lsh;
 pub mod minhash;
+pub mod pipeline;
+pub mod report;
 pub mod shingle;
 pub mod text;
 pub mod verify;

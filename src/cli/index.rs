@@ -1,12 +1,14 @@
 //! `reprint index add|stats`: build and inspect an archive index.
 
+use super::common::InputArgs;
+use super::progress::TerminalObserver;
 use super::UsageError;
 use anyhow::Context;
 use clap::{Args, Subcommand};
-use reprint::index::{add_sources, AddOptions, Index, IndexObserver, IndexParams};
-use reprint::input::{InputConfig, Sources};
+use reprint::index::{Index, IndexParams};
+use reprint::input::Sources;
+use reprint::pipeline::index_add::{add_sources, AddOptions};
 use reprint::text::NormalizeConfig;
-use reprint::InputIssue;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -31,21 +33,11 @@ enum IndexCommand {
 pub struct AddArgs {
     /// Index directory (created when absent).
     index: PathBuf,
-    /// Inputs: text files, directories, JSON Lines files (optionally gz/zst), `-` for stdin.
-    #[arg(default_value = "-")]
-    inputs: Vec<PathBuf>,
+    #[command(flatten)]
+    input: InputArgs,
     /// Replace documents whose id is already in the index (default: report and skip).
     #[arg(long)]
     replace: bool,
-    /// Stop at the first bad input record; the index is left unchanged.
-    #[arg(long)]
-    strict: bool,
-    /// JSON Lines field holding the document id.
-    #[arg(long, default_value = "id")]
-    id_field: String,
-    /// JSON Lines field holding the document text.
-    #[arg(long, default_value = "text")]
-    text_field: String,
     /// Shingle length in words for candidate lookup (new index only; must match an existing one).
     #[arg(long, value_name = "WORDS")]
     shingle: Option<u32>,
@@ -55,7 +47,7 @@ pub struct AddArgs {
     /// Fold diacritics (é = e) when hashing words (new index only).
     #[arg(long)]
     strip_diacritics: bool,
-    /// Do not print skipped duplicates and input issues one by one.
+    /// Do not print progress, skipped duplicates and input issues.
     #[arg(long, short)]
     quiet: bool,
 }
@@ -98,47 +90,38 @@ fn params_for(index: &std::path::Path, args: &AddArgs) -> anyhow::Result<IndexPa
     Ok(params)
 }
 
-struct Printer {
-    quiet: bool,
-}
-
-impl IndexObserver for Printer {
-    fn issue(&mut self, issue: &InputIssue) {
-        if !self.quiet {
-            eprintln!("reprint: skipped: {issue}");
-        }
-    }
-
-    fn duplicate(&mut self, id: &str, replaced: bool) {
-        if !self.quiet {
-            if replaced {
-                eprintln!("reprint: replaced document {id:?}");
-            } else {
-                eprintln!(
-                    "reprint: skipped document {id:?}: id already in the index (use --replace)"
-                );
-            }
-        }
-    }
-}
+/// How many skipped or replaced ids are named before the rest are only counted.
+const MAX_DUPLICATE_MESSAGES: usize = 20;
 
 fn add(args: AddArgs) -> anyhow::Result<ExitCode> {
     let params = params_for(&args.index, &args)?;
-    let sources = Sources::discover(&args.inputs)?;
+    let sources = Sources::discover(&args.input.inputs)?;
     let options = AddOptions {
-        input: InputConfig {
-            id_field: args.id_field.clone(),
-            text_field: args.text_field.clone(),
-            ..InputConfig::default()
-        },
+        input: args.input.config(),
         params,
         replace: args.replace,
-        strict: args.strict,
+        strict: args.input.strict,
     };
     let started = std::time::Instant::now();
-    let mut printer = Printer { quiet: args.quiet };
-    let summary = add_sources(&args.index, &sources, &options, &mut printer)
+    let observer = TerminalObserver::new(args.quiet);
+    let summary = add_sources(&args.index, &sources, &options, &observer)
         .with_context(|| format!("adding to index {}", args.index.display()))?;
+    if !args.quiet {
+        let verb = if args.replace {
+            "replaced"
+        } else {
+            "skipped (id already in the index; --replace replaces)"
+        };
+        for id in summary.duplicate_ids.iter().take(MAX_DUPLICATE_MESSAGES) {
+            eprintln!("reprint: {verb}: {id}");
+        }
+        if summary.duplicate_ids.len() > MAX_DUPLICATE_MESSAGES {
+            eprintln!(
+                "reprint: ... and {} more",
+                summary.duplicate_ids.len() - MAX_DUPLICATE_MESSAGES
+            );
+        }
+    }
     let seconds = started.elapsed().as_secs_f64();
     eprintln!(
         "reprint: added {} documents ({} replaced, {} duplicates skipped, {} input issues); \

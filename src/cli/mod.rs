@@ -4,7 +4,10 @@
 //! Exit codes: 0 success (a broken pipe on output counts as success), 1 runtime
 //! error (including bad input under `--strict`), 2 usage error.
 
+mod common;
+mod dedup;
 pub mod index;
+mod progress;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -24,6 +27,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Find near-duplicate documents and write a deduplicated dump.
+    Dedup(dedup::DedupArgs),
     /// Build or inspect an archive index (`index add`, `index stats`).
     Index(index::IndexArgs),
 }
@@ -37,6 +42,7 @@ pub struct UsageError(pub String);
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result: anyhow::Result<ExitCode> = match cli.command {
+        Command::Dedup(args) => dedup::run(args),
         Command::Index(args) => index::run(args),
     };
     match result {

@@ -96,13 +96,11 @@
 //! (S0, the bulk of the file) are checked one document at a time when read, against
 //! the checksum in S2, so opening stays fast however large the archive.
 
-pub mod build;
 pub mod format;
 pub mod manifest;
 pub mod reader;
 pub mod writer;
 
-pub use build::{add_sources, AddOptions, AddSummary, IndexObserver};
 pub use format::IndexParams;
 pub use reader::{DocRef, Index, IndexStats, Lookup, StoredDoc};
 pub use writer::{AddOutcome, IndexWriter};

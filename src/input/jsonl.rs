@@ -19,7 +19,13 @@ pub fn parse_record(
             if std::str::from_utf8(bytes).is_err() {
                 return Err(IssueKind::InvalidUtf8);
             }
-            return Err(IssueKind::MalformedJson(e.to_string()));
+            // The record is one line, so serde's "line 1" says nothing: keep the column.
+            let message = e.to_string();
+            let message = match message.rfind(" at line ") {
+                Some(cut) => format!("{} (column {})", &message[..cut], e.column()),
+                None => message,
+            };
+            return Err(IssueKind::MalformedJson(message));
         }
     };
     let Value::Object(mut object) = value else {

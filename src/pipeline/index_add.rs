@@ -1,12 +1,11 @@
-//! `index add` as a pipeline: records are read in order, parsed and shingled in
+//! `reprint index add` as a pipeline: records are read in order, parsed and shingled in
 //! parallel batches, and handed to the [`IndexWriter`] in input order, so the index
 //! is the same whatever the number of threads.
 
-use super::format::IndexParams;
-use super::shingle_text;
-use super::writer::{AddOutcome, IndexWriter};
+use super::{Observer, Stage};
 use crate::document::Document;
 use crate::error::{Error, InputIssue, Result};
+use crate::index::{shingle_text, AddOutcome, IndexParams, IndexWriter};
 use crate::input::{InputConfig, RawRecord, Sources};
 use rayon::prelude::*;
 use std::path::Path;
@@ -24,19 +23,6 @@ pub struct AddOptions {
     pub strict: bool,
 }
 
-/// Receives events of an `index add` run (the command line prints them).
-pub trait IndexObserver {
-    /// A record could not be read or parsed; it was skipped.
-    fn issue(&mut self, _issue: &InputIssue) {}
-    /// A document's id was already present (or repeated in the input).
-    fn duplicate(&mut self, _id: &str, _replaced: bool) {}
-    /// Progress: records handled and input bytes read so far.
-    fn progress(&mut self, _records: u64, _bytes: u64) {}
-}
-
-/// An observer that ignores everything.
-impl IndexObserver for () {}
-
 /// Totals of an `index add` run.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct AddSummary {
@@ -46,6 +32,8 @@ pub struct AddSummary {
     pub replaced: u64,
     /// Documents skipped because their id was present.
     pub skipped_duplicates: u64,
+    /// Ids of the documents skipped or replaced, in input order.
+    pub duplicate_ids: Vec<String>,
     /// Input records skipped because of an issue.
     pub issues: u64,
     /// Bytes of text stored.
@@ -64,14 +52,13 @@ pub fn add_sources(
     dir: &Path,
     sources: &Sources,
     options: &AddOptions,
-    observer: &mut dyn IndexObserver,
+    observer: &dyn Observer,
 ) -> Result<AddSummary> {
     let mut writer = IndexWriter::open(dir, options.params)?;
     let params = *writer.params();
     let mut summary = AddSummary::default();
     let mut records = sources.records();
-    let mut handled: u64 = 0;
-    let mut read_bytes: u64 = 0;
+    observer.stage_started(Stage::Sign, Some(sources.total_bytes()));
     loop {
         let mut batch: Vec<std::result::Result<RawRecord, InputIssue>> = Vec::new();
         let mut bytes = 0usize;
@@ -87,7 +74,6 @@ pub fn add_sources(
         if batch.is_empty() {
             break;
         }
-        read_bytes += bytes as u64;
         type Prepared = std::result::Result<(Document, Vec<u64>, usize), InputIssue>;
         let prepared: Vec<Prepared> = batch
             .into_par_iter()
@@ -98,7 +84,6 @@ pub fn add_sources(
             })
             .collect();
         for item in prepared {
-            handled += 1;
             let (doc, shingles, words) = match item {
                 Ok(x) => x,
                 Err(issue) => {
@@ -118,16 +103,19 @@ pub fn add_sources(
                 AddOutcome::Replaced => {
                     summary.replaced += 1;
                     summary.text_bytes += doc.text.len() as u64;
-                    observer.duplicate(&doc.id, true);
+                    summary.duplicate_ids.push(doc.id);
                 }
                 AddOutcome::SkippedDuplicate => {
                     summary.skipped_duplicates += 1;
-                    observer.duplicate(&doc.id, false);
+                    summary.duplicate_ids.push(doc.id);
                 }
             }
         }
-        observer.progress(handled, read_bytes);
+        observer.advance(bytes as u64);
     }
+    observer.stage_finished(Stage::Sign);
+    observer.stage_started(Stage::Write, None);
     summary.documents = writer.commit()?;
+    observer.stage_finished(Stage::Write);
     Ok(summary)
 }
