@@ -6,6 +6,7 @@
 pub mod dedup_clusters;
 pub mod dedup_pairs;
 pub mod dedup_summary;
+pub mod html;
 
 use crate::error::Error;
 
