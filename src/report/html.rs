@@ -99,11 +99,11 @@ pub fn write_check(
         for (s, source) in article.sources.iter().enumerate() {
             let id = docs.get(source.doc).map_or("", |d| d.0);
             let width = (source.share.clamp(0.0, 1.0) * 100.0 * 10.0).round() / 10.0;
-            let _ = write!(
+            let _ = writeln!(
                 html,
                 "<tr class=\"source\"><td><a href=\"#art{a}-s{s}\">{}</a></td>\
                  <td><div class=\"bar\"><div style=\"width:{width}%\"></div></div> {}</td>\
-                 <td>{}</td></tr>\n",
+                 <td>{}</td></tr>",
                 escape(id),
                 percent(source.share),
                 source.passages.len()
@@ -159,11 +159,11 @@ pub fn write_check(
             highlight(&mut html, source_text, &source_marks);
             html.push_str("</div></div>\n</div>\n<ol class=\"passages\">\n");
             for (p, v) in source.passages.iter().enumerate() {
-                let _ = write!(
+                let _ = writeln!(
                     html,
                     "<li><span class=\"swatch\" style=\"background:{}\"></span> \
                      <a href=\"#{prefix}-p{p}-a\">article {}..{}</a> ↔ \
-                     <a href=\"#{prefix}-p{p}-s\">source {}..{}</a>, similarity {:.2}</li>\n",
+                     <a href=\"#{prefix}-p{p}-s\">source {}..{}</a>, similarity {:.2}</li>",
                     colour(p),
                     v.article.0,
                     v.article.1,
@@ -214,10 +214,10 @@ pub fn write_scan(
                 continue;
             };
             let (start, end) = clamp_span(text, start, end);
-            let _ = write!(
+            let _ = writeln!(
                 html,
                 "<li><a href=\"#d{doc}-c{c}-m{m}\">{}</a> <span class=\"offsets\">{start}..{end}</span>\
-                 <blockquote style=\"border-color:{}\">{}</blockquote></li>\n",
+                 <blockquote style=\"border-color:{}\">{}</blockquote></li>",
                 escape(id),
                 colour(c),
                 escape(&text[start..end])
