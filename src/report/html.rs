@@ -110,7 +110,11 @@ pub fn write_check(
             );
         }
         html.push_str("</tbody>\n</table>\n");
+        // Colours run on across sources, so each source's passages look different.
+        let mut first_colour = 0;
         for (s, source) in article.sources.iter().enumerate() {
+            let base = first_colour;
+            first_colour += source.passages.len();
             let (source_id, source_text) = docs.get(source.doc).copied().unwrap_or(("", ""));
             let prefix = format!("art{a}-s{s}");
             let _ = write!(
@@ -126,7 +130,7 @@ pub fn write_check(
                 .map(|(p, v)| Mark {
                     start: v.article.0,
                     end: v.article.1,
-                    colour: colour(p),
+                    colour: colour(base + p),
                     id: format!("{prefix}-p{p}-a"),
                     href: format!("{prefix}-p{p}-s"),
                     title: format!("passage {} · similarity {:.2}", p + 1, v.similarity),
@@ -139,7 +143,7 @@ pub fn write_check(
                 .map(|(p, v)| Mark {
                     start: v.source.0,
                     end: v.source.1,
-                    colour: colour(p),
+                    colour: colour(base + p),
                     id: format!("{prefix}-p{p}-s"),
                     href: format!("{prefix}-p{p}-a"),
                     title: format!("passage {} · similarity {:.2}", p + 1, v.similarity),
@@ -164,7 +168,7 @@ pub fn write_check(
                     "<li><span class=\"swatch\" style=\"background:{}\"></span> \
                      <a href=\"#{prefix}-p{p}-a\">article {}..{}</a> ↔ \
                      <a href=\"#{prefix}-p{p}-s\">source {}..{}</a>, similarity {:.2}</li>",
-                    colour(p),
+                    colour(base + p),
                     v.article.0,
                     v.article.1,
                     v.source.0,
