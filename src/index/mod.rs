@@ -13,7 +13,7 @@
 //! # Directory layout
 //! ```text
 //! <INDEX>/MANIFEST                  the list of live segments; replaced atomically
-//! <INDEX>/seg-<gen>-<n>.rps         immutable segment files
+//! <INDEX>/seg-<gen>-<tag>-<n>.rps   immutable segment files (commit, writer, number)
 //! <INDEX>/*.tmp                     files being written (ignored, removed by the next add)
 //! ```
 //! A commit (`reprint index add`) writes its new segments under temporary names,
@@ -21,7 +21,8 @@
 //! fsyncs it, renames it over `MANIFEST` and fsyncs the directory. Readers only
 //! ever look at segments named by `MANIFEST`, so a writer killed at any moment
 //! leaves the index exactly as it was before the command (or, after the final
-//! rename, exactly as after it). Only one writer may run at a time.
+//! rename, exactly as after it). Only one writer may run at a time; this is not yet
+//! enforced by a lock.
 //!
 //! All integers are little-endian. Checksums are xxh3-64 (`xxhash_rust::xxh3`).
 //!

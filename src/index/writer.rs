@@ -63,6 +63,9 @@ pub struct IndexWriter {
     ids: HashMap<String, DocLoc>,
     building: Option<SegmentBuilder>,
     next_segment: u32,
+    /// Part of this writer's file names (its process id), so that files of a
+    /// writer started by mistake at the same time never share a name with ours.
+    writer_tag: u32,
     limits: SegmentLimits,
 }
 
@@ -107,6 +110,7 @@ impl IndexWriter {
             ids,
             building: None,
             next_segment: 0,
+            writer_tag: std::process::id(),
             limits: SegmentLimits::default(),
         })
     }
@@ -168,8 +172,9 @@ impl IndexWriter {
         }
         if self.building.is_none() {
             let name = format!(
-                "seg-{:016x}-{:04}.rps",
+                "seg-{:016x}-{:08x}-{:04}.rps",
                 self.manifest.generation + 1,
+                self.writer_tag,
                 self.next_segment
             );
             self.next_segment += 1;
