@@ -16,8 +16,8 @@ use crate::input::{InputConfig, RawRecord, Sources};
 use crate::lsh::{band_keys, candidate_pairs, LshParams};
 use crate::minhash::MinHasher;
 use crate::pipeline::{Observer, Stage};
-use crate::shingle::{char_shingles, shingle_set, word_shingles, ShingleConfig};
-use crate::text::{tokenize, NormalizeConfig};
+use crate::shingle::{char_shingles, key_shingles, shingle_set, ShingleConfig};
+use crate::text::{word_keys, NormalizeConfig};
 use crate::verify::{score_sets, PairScore, SetStore, SetStoreWriter};
 use bitvec::vec::BitVec;
 use rayon::prelude::*;
@@ -258,27 +258,54 @@ enum Analysed {
     Issue(InputIssue),
 }
 
-/// Shingle hashes of a document under a config.
+/// Shingle hashes of a document under a config, appended to `out`; `keys` is scratch.
 pub fn document_shingles(
     text: &str,
     shingle: &ShingleConfig,
     normalize: &NormalizeConfig,
-) -> Vec<u64> {
-    let mut hashes = Vec::new();
+    keys: &mut Vec<u64>,
+    out: &mut Vec<u64>,
+) {
     match *shingle {
-        ShingleConfig::Words(n) => word_shingles(&tokenize(text, normalize), n, &mut hashes),
-        ShingleConfig::Chars(n) => char_shingles(text, n, normalize, &mut hashes),
+        ShingleConfig::Words(n) => {
+            keys.clear();
+            word_keys(text, normalize, keys);
+            key_shingles(keys, n, out);
+        }
+        ShingleConfig::Chars(n) => char_shingles(text, n, normalize, out),
     }
-    hashes
 }
 
-fn analyse(doc: Document, ordinal: u64, config: &DedupConfig, hasher: &MinHasher) -> Analysed {
-    let hashes = document_shingles(&doc.text, &config.shingle, &config.normalize);
-    let set = shingle_set(&hashes);
+/// Per-thread buffers reused from one document to the next.
+#[derive(Default)]
+struct Scratch {
+    keys: Vec<u64>,
+    hashes: Vec<u64>,
+    signature: Vec<u32>,
+}
+
+fn analyse(
+    doc: Document,
+    ordinal: u64,
+    config: &DedupConfig,
+    hasher: &MinHasher,
+    scratch: &mut Scratch,
+) -> Analysed {
+    scratch.hashes.clear();
+    document_shingles(
+        &doc.text,
+        &config.shingle,
+        &config.normalize,
+        &mut scratch.keys,
+        &mut scratch.hashes,
+    );
+    let hashes = &scratch.hashes;
+    let set = shingle_set(hashes);
     let mut keys = Vec::with_capacity(config.lsh.bands);
-    let mut signature = vec![0u32; hasher.num_perm()];
-    if hasher.sign_into(&hashes, &mut signature) {
-        band_keys(&signature, &config.lsh, &mut keys);
+    let signature = &mut scratch.signature;
+    signature.resize(hasher.num_perm(), 0);
+    if hasher.sign_into(hashes, signature) {
+        band_keys(signature, &config.lsh, &mut keys);
     } else {
         keys.resize(config.lsh.bands, 0);
     }
@@ -349,11 +376,11 @@ fn pass1(
             records += batch.iter().filter(|r| r.is_ok()).count() as u64;
             let analysed: Vec<Analysed> = batch
                 .into_par_iter()
-                .map(|record| {
+                .map_init(Scratch::default, |scratch, record| {
                     let record = record.map_err(Analysed::Issue);
                     match record {
                         Ok(raw) => match sources.parse(&raw, &config.input) {
-                            Ok(doc) => analyse(doc, raw.ordinal, config, &hasher),
+                            Ok(doc) => analyse(doc, raw.ordinal, config, &hasher, scratch),
                             Err(issue) => Analysed::Issue(issue),
                         },
                         Err(issue) => issue,
