@@ -5,6 +5,8 @@
 //! error (including bad input under `--strict`), 2 usage error.
 
 use clap::{Parser, Subcommand};
+
+pub mod align;
 use std::process::ExitCode;
 
 /// Exit code for runtime errors.
@@ -21,7 +23,10 @@ pub struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
-enum Command {}
+enum Command {
+    /// Find the passages two text files share, even when reworded.
+    Align(align::AlignArgs),
+}
 
 /// A usage problem found after parsing (an invalid combination of values).
 #[derive(Debug, thiserror::Error)]
@@ -31,7 +36,9 @@ pub struct UsageError(pub String);
 /// Parses the command line, runs the command and maps the outcome to an exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result: anyhow::Result<ExitCode> = match cli.command {};
+    let result: anyhow::Result<ExitCode> = match cli.command {
+        Command::Align(args) => align::run(args),
+    };
     match result {
         Ok(code) => code,
         Err(err) => exit_for(err),

@@ -76,7 +76,13 @@ mod tests {
 
     #[test]
     fn string_and_number_ids() {
-        let d = parse_record(br#"{"id":"a1","text":"x"}"#, origin(), || "7".into(), &cfg()).unwrap();
+        let d = parse_record(
+            br#"{"id":"a1","text":"x"}"#,
+            origin(),
+            || "7".into(),
+            &cfg(),
+        )
+        .unwrap();
         assert_eq!(d.id, "a1");
         let d = parse_record(br#"{"id":42,"text":"x"}"#, origin(), || "7".into(), &cfg()).unwrap();
         assert_eq!(d.id, "42");
