@@ -38,6 +38,7 @@
 //! assert!(score.jaccard > 0.5 && score.containment_a_in_b > 0.7);
 //! ```
 
+pub mod align;
 pub mod cluster;
 pub mod document;
 pub mod error;

@@ -4,6 +4,7 @@
 //! Exit codes: 0 success (a broken pipe on output counts as success), 1 runtime
 //! error (including bad input under `--strict`), 2 usage error.
 
+mod align;
 mod common;
 mod dedup;
 pub mod index;
@@ -29,6 +30,8 @@ pub struct Cli {
 enum Command {
     /// Find near-duplicate documents and write a deduplicated dump.
     Dedup(dedup::DedupArgs),
+    /// Find the passages two text files share, even when reworded.
+    Align(align::AlignArgs),
     /// Build or inspect an archive index (`index add`, `index stats`).
     Index(index::IndexArgs),
 }
@@ -43,6 +46,7 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result: anyhow::Result<ExitCode> = match cli.command {
         Command::Dedup(args) => dedup::run(args),
+        Command::Align(args) => align::run(args),
         Command::Index(args) => index::run(args),
     };
     match result {
