@@ -48,6 +48,7 @@ pub mod lsh;
 pub mod minhash;
 pub mod pipeline;
 pub mod report;
+pub mod scan;
 pub mod shingle;
 pub mod text;
 pub mod verify;

@@ -9,6 +9,7 @@ mod common;
 mod dedup;
 pub mod index;
 mod progress;
+mod scan;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -30,6 +31,8 @@ pub struct Cli {
 enum Command {
     /// Find near-duplicate documents and write a deduplicated dump.
     Dedup(dedup::DedupArgs),
+    /// Find passages reused across a collection, grouped into overlap clusters.
+    Scan(scan::ScanArgs),
     /// Find the passages two text files share, even when reworded.
     Align(align::AlignArgs),
     /// Build or inspect an archive index (`index add`, `index stats`).
@@ -46,6 +49,7 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result: anyhow::Result<ExitCode> = match cli.command {
         Command::Dedup(args) => dedup::run(args),
+        Command::Scan(args) => scan::run(args),
         Command::Align(args) => align::run(args),
         Command::Index(args) => index::run(args),
     };

@@ -5,3 +5,4 @@ mod cli_dedup;
 mod html_browser;
 mod index;
 mod properties;
+mod scan;
