@@ -15,7 +15,9 @@ use crate::scan::clusters::{overlap_clusters, Edge, Occurrence, PassageCluster};
 use crate::scan::repeats::find_repeats;
 use crate::shingle::hash_keys;
 use crate::text::{tokenize, NormalizeConfig};
+use bitvec::vec::BitVec;
 use rayon::prelude::*;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::time::Instant;
 
@@ -173,9 +175,9 @@ fn read_documents(
 /// `text` with every masked span blanked out with spaces: byte offsets stay valid,
 /// and alignment can neither match nor start or end a passage inside boilerplate.
 /// Borrowed unchanged when there is nothing to mask.
-fn blank_masks<'t>(text: &'t str, masks: &[Span]) -> std::borrow::Cow<'t, str> {
+fn blank_masks<'t>(text: &'t str, masks: &[Span]) -> Cow<'t, str> {
     if masks.is_empty() {
-        return std::borrow::Cow::Borrowed(text);
+        return Cow::Borrowed(text);
     }
     let mut bytes = text.as_bytes().to_vec();
     for m in masks {
@@ -184,8 +186,8 @@ fn blank_masks<'t>(text: &'t str, masks: &[Span]) -> std::borrow::Cow<'t, str> {
     // Masks lie on character boundaries, so replacing whole characters by spaces
     // keeps the text valid UTF-8; fall back to the original if that ever fails.
     match String::from_utf8(bytes) {
-        Ok(s) => std::borrow::Cow::Owned(s),
-        Err(_) => std::borrow::Cow::Borrowed(text),
+        Ok(s) => Cow::Owned(s),
+        Err(_) => Cow::Borrowed(text),
     }
 }
 
@@ -288,33 +290,49 @@ pub fn scan_documents(
     // 3. Alignment, grouped by the first document so that it is prepared once.
     let t = Instant::now();
     observer.stage_started(Stage::Align, Some(candidates.len() as u64));
-    let mut groups: Vec<(u32, Vec<u32>)> = Vec::new();
+    // Every document taking part in a pair is prepared once (tokens, stems,
+    // sentences) and shared by all its pairs: preparing per pair would cost more
+    // than aligning.
+    let mut needed: BitVec = BitVec::repeat(false, documents.len());
     for c in &candidates {
-        match groups.last_mut() {
-            Some((a, bs)) if *a == c.a => bs.push(c.b),
-            _ => groups.push((c.a, vec![c.b])),
-        }
+        needed.set(c.a as usize, true);
+        needed.set(c.b as usize, true);
     }
-    let per_group: Vec<(Vec<Edge>, u64)> = groups
+    let blanked: Vec<Option<Cow<'_, str>>> = (0..documents.len())
+        .into_par_iter()
+        .map(|d| needed[d].then(|| blank_masks(&documents[d].text, &masks[d])))
+        .collect();
+    let prepared: Vec<Option<PreparedDoc<'_>>> = blanked
         .par_iter()
-        .map(|(a, bs)| {
-            let text_a = blank_masks(&documents[*a as usize].text, &masks[*a as usize]);
-            let prep_a = PreparedDoc::new(&text_a, &config.normalize);
+        .map(|t| t.as_ref().map(|t| PreparedDoc::new(t, &config.normalize)))
+        .collect();
+    let per_chunk: Vec<(Vec<Edge>, u64)> = candidates
+        .par_chunks(64)
+        .map(|chunk| {
             let mut edges = Vec::new();
             let mut with_passages = 0;
-            for &b in bs {
-                let text_b = blank_masks(&documents[b as usize].text, &masks[b as usize]);
-                let prep_b = PreparedDoc::new(&text_b, &config.normalize);
+            for c in chunk {
+                let (Some(prep_a), Some(prep_b)) =
+                    (&prepared[c.a as usize], &prepared[c.b as usize])
+                else {
+                    continue;
+                };
                 let before = edges.len();
-                for p in align(&prep_a, &prep_b, &config.align) {
-                    if masked_share(&p.a, &masks[*a as usize]) >= 0.5
-                        || masked_share(&p.b, &masks[b as usize]) >= 0.5
+                for p in align(prep_a, prep_b, &config.align) {
+                    if masked_share(&p.a, &masks[c.a as usize]) >= 0.5
+                        || masked_share(&p.b, &masks[c.b as usize]) >= 0.5
                     {
                         continue;
                     }
                     edges.push(Edge {
-                        x: Occurrence { doc: *a, span: p.a },
-                        y: Occurrence { doc: b, span: p.b },
+                        x: Occurrence {
+                            doc: c.a,
+                            span: p.a,
+                        },
+                        y: Occurrence {
+                            doc: c.b,
+                            span: p.b,
+                        },
                         similarity: p.similarity,
                     });
                 }
@@ -322,13 +340,15 @@ pub fn scan_documents(
                     with_passages += 1;
                 }
             }
-            observer.advance(bs.len() as u64);
+            observer.advance(chunk.len() as u64);
             (edges, with_passages)
         })
         .collect();
+    drop(prepared);
+    drop(blanked);
     observer.stage_finished(Stage::Align);
     let mut edges: Vec<Edge> = Vec::new();
-    for (e, n) in per_group {
+    for (e, n) in per_chunk {
         stats.pairs_with_passages += n;
         edges.extend(e);
     }

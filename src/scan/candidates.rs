@@ -24,8 +24,8 @@ pub struct CandidateConfig {
 impl Default for CandidateConfig {
     fn default() -> Self {
         CandidateConfig {
-            ngram_words: 4,
-            min_shared: 2,
+            ngram_words: 5,
+            min_shared: 5,
             max_df: 100,
         }
     }

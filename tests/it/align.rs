@@ -8,11 +8,13 @@ use std::path::Path;
 const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/corpus");
 
 fn read(name: &str) -> String {
-    std::fs::read_to_string(Path::new(CORPUS).join(name)).expect("corpus file")
+    std::fs::read_to_string(Path::new(CORPUS).join("seeds").join(name)).expect("corpus file")
 }
 
 fn gold() -> serde_json::Value {
-    serde_json::from_str(&read("seeds.gold.json")).expect("gold JSON")
+    let text =
+        std::fs::read_to_string(Path::new(CORPUS).join("seeds.gold.json")).expect("gold file");
+    serde_json::from_str(&text).expect("gold JSON")
 }
 
 fn aligned(a: &str, b: &str) -> Vec<AlignedPassage> {
