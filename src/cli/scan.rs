@@ -28,6 +28,10 @@ pub struct ScanArgs {
     #[arg(short, long, value_name = "FILE")]
     output: Option<PathBuf>,
 
+    /// Also write a self-contained HTML report of the clusters (opens in any browser).
+    #[arg(long, value_name = "FILE")]
+    html: Option<PathBuf>,
+
     /// Shortest passage reported, in words.
     #[arg(long, value_name = "N")]
     min_words: Option<usize>,
@@ -119,6 +123,27 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
         Format::Jsonl => report::scan_jsonl::write(&result, &mut out),
     }
     .with_context(|| format!("writing {}", path.display()))?;
+    if let Some(html_path) = &args.html {
+        let docs: Vec<(&str, &str)> = result
+            .documents
+            .iter()
+            .map(|d| (d.id.as_str(), d.text.as_str()))
+            .collect();
+        let clusters: Vec<Vec<(usize, usize, usize)>> = result
+            .clusters
+            .iter()
+            .map(|c| {
+                c.passage
+                    .members
+                    .iter()
+                    .map(|m| (m.doc as usize, m.span.start, m.span.end))
+                    .collect()
+            })
+            .collect();
+        let mut out = create_output(html_path)?;
+        report::html::write_scan(&mut out, "reprint scan", &docs, &clusters)
+            .with_context(|| format!("writing {}", html_path.display()))?;
+    }
     if !args.quiet {
         let s = &result.stats;
         eprintln!(
