@@ -7,6 +7,7 @@
 use clap::{Parser, Subcommand};
 
 pub mod align;
+pub mod eval;
 use std::process::ExitCode;
 
 /// Exit code for runtime errors.
@@ -26,6 +27,8 @@ pub struct Cli {
 enum Command {
     /// Find the passages two text files share, even when reworded.
     Align(align::AlignArgs),
+    /// Evaluate passage alignment on a benchmark corpus (PAN 2013).
+    Eval(eval::EvalArgs),
 }
 
 /// A usage problem found after parsing (an invalid combination of values).
@@ -38,6 +41,7 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result: anyhow::Result<ExitCode> = match cli.command {
         Command::Align(args) => align::run(args),
+        Command::Eval(args) => eval::run(args),
     };
     match result {
         Ok(code) => code,
