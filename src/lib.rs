@@ -42,6 +42,7 @@ pub mod align;
 pub mod cluster;
 pub mod document;
 pub mod error;
+pub mod eval;
 pub mod index;
 pub mod input;
 pub mod lsh;

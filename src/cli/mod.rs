@@ -7,6 +7,7 @@
 mod align;
 mod common;
 mod dedup;
+mod eval;
 pub mod index;
 mod progress;
 mod scan;
@@ -37,6 +38,8 @@ enum Command {
     Align(align::AlignArgs),
     /// Build or inspect an archive index (`index add`, `index stats`).
     Index(index::IndexArgs),
+    /// Evaluate passage alignment on a benchmark corpus (PAN 2013).
+    Eval(eval::EvalArgs),
 }
 
 /// A usage problem found after parsing (an invalid combination of values).
@@ -52,6 +55,7 @@ pub fn main() -> ExitCode {
         Command::Scan(args) => scan::run(args),
         Command::Align(args) => align::run(args),
         Command::Index(args) => index::run(args),
+        Command::Eval(args) => eval::run(args),
     };
     match result {
         Ok(code) => code,

@@ -7,6 +7,7 @@
 
 pub mod dedup;
 pub mod index_add;
+pub mod pan13;
 pub mod scan;
 
 use crate::error::InputIssue;
