@@ -45,6 +45,7 @@ pub mod input;
 pub mod lsh;
 pub mod minhash;
 pub mod shingle;
+pub mod synth;
 pub mod text;
 pub mod verify;
 

@@ -7,6 +7,8 @@
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
+mod synth;
+
 /// Exit code for runtime errors.
 pub const EXIT_ERROR: u8 = 1;
 /// Exit code for usage errors (also what clap uses).
@@ -21,7 +23,9 @@ pub struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
-enum Command {}
+enum Command {
+    Synth(synth::SynthArgs),
+}
 
 /// A usage problem found after parsing (an invalid combination of values).
 #[derive(Debug, thiserror::Error)]
@@ -31,7 +35,9 @@ pub struct UsageError(pub String);
 /// Parses the command line, runs the command and maps the outcome to an exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result: anyhow::Result<ExitCode> = match cli.command {};
+    let result: anyhow::Result<ExitCode> = match cli.command {
+        Command::Synth(args) => synth::run(args),
+    };
     match result {
         Ok(code) => code,
         Err(err) => exit_for(err),
