@@ -33,7 +33,9 @@ impl Span {
 
     /// Bytes shared with another span.
     pub fn overlap(&self, other: &Span) -> usize {
-        self.end.min(other.end).saturating_sub(self.start.max(other.start))
+        self.end
+            .min(other.end)
+            .saturating_sub(self.start.max(other.start))
     }
 
     /// The smallest span covering both.

@@ -13,22 +13,20 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// An I/O error on a named file.
-    #[error("{}: {source}", path.display())]
+    #[error("{}: {cause}", path.display())]
     Io {
         /// The file involved.
         path: PathBuf,
-        /// The underlying error.
-        #[source]
-        source: std::io::Error,
+        /// The underlying error (shown in the message, so not chained as a source).
+        cause: std::io::Error,
     },
     /// An I/O error on an unnamed stream (stdout, a pipe).
-    #[error("{context}: {source}")]
+    #[error("{context}: {cause}")]
     Stream {
         /// What was being done.
         context: String,
-        /// The underlying error.
-        #[source]
-        source: std::io::Error,
+        /// The underlying error (shown in the message, so not chained as a source).
+        cause: std::io::Error,
     },
     /// The configuration is invalid (caught when a pipeline is built).
     #[error("invalid configuration: {0}")]
@@ -51,7 +49,7 @@ impl Error {
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Error::Io {
             path: path.into(),
-            source,
+            cause: source,
         }
     }
 
@@ -59,7 +57,7 @@ impl Error {
     pub fn stream(context: impl Into<String>, source: std::io::Error) -> Self {
         Error::Stream {
             context: context.into(),
-            source,
+            cause: source,
         }
     }
 
@@ -67,8 +65,8 @@ impl Error {
     /// which a command-line front end treats as success.
     pub fn is_broken_pipe(&self) -> bool {
         match self {
-            Error::Io { source, .. } | Error::Stream { source, .. } => {
-                source.kind() == std::io::ErrorKind::BrokenPipe
+            Error::Io { cause, .. } | Error::Stream { cause, .. } => {
+                cause.kind() == std::io::ErrorKind::BrokenPipe
             }
             _ => false,
         }

@@ -41,9 +41,12 @@
 pub mod cluster;
 pub mod document;
 pub mod error;
+pub mod index;
 pub mod input;
 pub mod lsh;
 pub mod minhash;
+pub mod pipeline;
+pub mod report;
 pub mod shingle;
 pub mod synth;
 pub mod text;

@@ -65,8 +65,11 @@ impl LshParams {
         for rows in 1..=num_perm {
             for bands in 1..=num_perm / rows {
                 let fp = integrate(|s| collision_probability(s, bands, rows), 0.0, threshold);
-                let fneg =
-                    integrate(|s| 1.0 - collision_probability(s, bands, rows), threshold, 1.0);
+                let fneg = integrate(
+                    |s| 1.0 - collision_probability(s, bands, rows),
+                    threshold,
+                    1.0,
+                );
                 let cost = fp_weight * fp + fn_weight * fneg;
                 if cost < best.0 - 1e-12 {
                     best = (cost, LshParams { bands, rows });

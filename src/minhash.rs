@@ -94,7 +94,7 @@ impl MinHasher {
             let mut attempt: u64 = 1;
             loop {
                 let probe = fmix64(self.key ^ ((i as u64) << 32) ^ attempt);
-                let j = ((probe >> 32) * k as u64 >> 32) as usize;
+                let j = (((probe >> 32) * k as u64) >> 32) as usize;
                 if filled[j] {
                     sig[i] = sig[j];
                     break;

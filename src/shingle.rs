@@ -53,13 +53,18 @@ pub fn hash_keys(keys: &[u64]) -> u64 {
 /// than `n` words (but at least one) gives a single shingle of all its words, so that
 /// short texts can still be compared.
 pub fn word_shingles(tokens: &[Token], n: usize, out: &mut Vec<u64>) {
+    let keys: Vec<u64> = tokens.iter().map(|t| t.key).collect();
+    key_shingles(&keys, n, out);
+}
+
+/// [`word_shingles`] over bare word keys (see [`crate::text::word_keys`]).
+pub fn key_shingles(keys: &[u64], n: usize, out: &mut Vec<u64>) {
     let n = n.max(1);
-    if tokens.is_empty() {
+    if keys.is_empty() {
         return;
     }
-    let keys: Vec<u64> = tokens.iter().map(|t| t.key).collect();
     if keys.len() < n {
-        out.push(hash_keys(&keys));
+        out.push(hash_keys(keys));
         return;
     }
     out.extend(keys.windows(n).map(hash_keys));

@@ -32,7 +32,13 @@ pub fn score_sets(a: &[u32], b: &[u32]) -> PairScore {
         }
     }
     let union = a.len() + b.len() - shared;
-    let ratio = |num: usize, den: usize| if den == 0 { 0.0 } else { num as f64 / den as f64 };
+    let ratio = |num: usize, den: usize| {
+        if den == 0 {
+            0.0
+        } else {
+            num as f64 / den as f64
+        }
+    };
     PairScore {
         jaccard: ratio(shared, union),
         containment_a_in_b: ratio(shared, a.len()),

@@ -4,10 +4,14 @@
 //! Exit codes: 0 success (a broken pipe on output counts as success), 1 runtime
 //! error (including bad input under `--strict`), 2 usage error.
 
+mod common;
+mod dedup;
+pub mod index;
+mod progress;
+mod synth;
+
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
-
-mod synth;
 
 /// Exit code for runtime errors.
 pub const EXIT_ERROR: u8 = 1;
@@ -24,6 +28,11 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Find near-duplicate documents and write a deduplicated dump.
+    Dedup(dedup::DedupArgs),
+    /// Build or inspect an archive index (`index add`, `index stats`).
+    Index(index::IndexArgs),
+    /// Write a synthetic news dump with planted near-duplicates and its truth.
     Synth(synth::SynthArgs),
 }
 
@@ -36,6 +45,8 @@ pub struct UsageError(pub String);
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result: anyhow::Result<ExitCode> = match cli.command {
+        Command::Dedup(args) => dedup::run(args),
+        Command::Index(args) => index::run(args),
         Command::Synth(args) => synth::run(args),
     };
     match result {

@@ -67,7 +67,10 @@ mod tests {
     #[test]
     fn plain_passes_through() {
         let data = b"hello\nworld\n".to_vec();
-        assert_eq!(read_all(decode(io::Cursor::new(data.clone())).unwrap()), data);
+        assert_eq!(
+            read_all(decode(io::Cursor::new(data.clone())).unwrap()),
+            data
+        );
     }
 
     #[test]

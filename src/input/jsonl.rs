@@ -19,7 +19,13 @@ pub fn parse_record(
             if std::str::from_utf8(bytes).is_err() {
                 return Err(IssueKind::InvalidUtf8);
             }
-            return Err(IssueKind::MalformedJson(e.to_string()));
+            // The record is one line, so serde's "line 1" says nothing: keep the column.
+            let message = e.to_string();
+            let message = match message.rfind(" at line ") {
+                Some(cut) => format!("{} (column {})", &message[..cut], e.column()),
+                None => message,
+            };
+            return Err(IssueKind::MalformedJson(message));
         }
     };
     let Value::Object(mut object) = value else {
@@ -76,7 +82,13 @@ mod tests {
 
     #[test]
     fn string_and_number_ids() {
-        let d = parse_record(br#"{"id":"a1","text":"x"}"#, origin(), || "7".into(), &cfg()).unwrap();
+        let d = parse_record(
+            br#"{"id":"a1","text":"x"}"#,
+            origin(),
+            || "7".into(),
+            &cfg(),
+        )
+        .unwrap();
         assert_eq!(d.id, "a1");
         let d = parse_record(br#"{"id":42,"text":"x"}"#, origin(), || "7".into(), &cfg()).unwrap();
         assert_eq!(d.id, "42");

@@ -96,7 +96,11 @@ fn is_jsonl_name(name: &str) -> bool {
 }
 
 fn is_hidden(entry: &walkdir::DirEntry) -> bool {
-    entry.depth() > 0 && entry.file_name().to_str().is_some_and(|s| s.starts_with('.'))
+    entry.depth() > 0
+        && entry
+            .file_name()
+            .to_str()
+            .is_some_and(|s| s.starts_with('.'))
 }
 
 impl Sources {
@@ -118,7 +122,8 @@ impl Sources {
                     .map_err(|e| Error::stream("creating a spool file for stdin", e))?;
                 std::io::copy(&mut std::io::stdin().lock(), &mut file)
                     .map_err(|e| Error::stream("reading stdin", e))?;
-                file.flush().map_err(|e| Error::stream("spooling stdin", e))?;
+                file.flush()
+                    .map_err(|e| Error::stream("spooling stdin", e))?;
                 sources.push(Source {
                     path: file.path().to_path_buf(),
                     display: "<stdin>".into(),
@@ -290,7 +295,9 @@ impl RecordReader<'_> {
             SourceKind::JsonLines => true,
             SourceKind::Text => false,
             SourceKind::Sniff => {
-                let head = reader.fill_buf().map_err(|e| self.unreadable(index, None, e))?;
+                let head = reader
+                    .fill_buf()
+                    .map_err(|e| self.unreadable(index, None, e))?;
                 head.iter()
                     .find(|b| !b.is_ascii_whitespace())
                     .is_some_and(|&b| b == b'{')
@@ -419,7 +426,11 @@ mod tests {
         fs::write(dir.path().join("b.txt"), "bee").unwrap();
         fs::write(dir.path().join("sub/a.txt"), "ay").unwrap();
         fs::write(dir.path().join(".hidden"), "no").unwrap();
-        fs::write(dir.path().join("c.jsonl"), "{\"id\":1,\"text\":\"x\"}\n\n{\"text\":\"y\"}\n").unwrap();
+        fs::write(
+            dir.path().join("c.jsonl"),
+            "{\"id\":1,\"text\":\"x\"}\n\n{\"text\":\"y\"}\n",
+        )
+        .unwrap();
         let sources = Sources::discover(&[dir.path().to_path_buf()]).unwrap();
         let (docs, issues) = read_all(&sources, &InputConfig::default());
         assert!(issues.is_empty());
@@ -431,7 +442,11 @@ mod tests {
     fn bad_lines_are_reported_and_reading_goes_on() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("d.jsonl");
-        fs::write(&p, b"{\"text\":\"a\"}\n{oops\n\xff\xfe\n{\"text\":\"b\"}\r\n").unwrap();
+        fs::write(
+            &p,
+            b"{\"text\":\"a\"}\n{oops\n\xff\xfe\n{\"text\":\"b\"}\r\n",
+        )
+        .unwrap();
         let sources = Sources::discover(&[p]).unwrap();
         let (docs, issues) = read_all(&sources, &InputConfig::default());
         assert_eq!(docs.len(), 2);

@@ -10,4 +10,4 @@ pub mod tokenize;
 
 pub use normalize::{normalize, word_key, NormalizeConfig};
 pub use sentence::sentence_spans;
-pub use tokenize::{tokenize, Token};
+pub use tokenize::{tokenize, word_keys, Token};

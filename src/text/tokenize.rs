@@ -38,6 +38,16 @@ pub fn tokenize(text: &str, config: &NormalizeConfig) -> Vec<Token> {
     tokens
 }
 
+/// Appends only the keys of the words of `text` to `out`, in order: the same keys as
+/// [`tokenize`] without building tokens (document-level stages need no offsets).
+pub fn word_keys(text: &str, config: &NormalizeConfig, out: &mut Vec<u64>) {
+    let mut scratch = String::new();
+    out.extend(
+        text.unicode_word_indices()
+            .map(|(_, word)| word_key(word, config, &mut scratch)),
+    );
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -61,6 +71,18 @@ mod tests {
             a.iter().map(|t| t.key).collect::<Vec<_>>(),
             b.iter().map(|t| t.key).collect::<Vec<_>>()
         );
+    }
+
+    #[test]
+    fn word_keys_match_tokens() {
+        let text = "Fuel riots have rocked the government — it’s 3.5% of GDP.";
+        let mut keys = Vec::new();
+        word_keys(text, &NormalizeConfig::default(), &mut keys);
+        let tokens: Vec<u64> = tokenize(text, &NormalizeConfig::default())
+            .iter()
+            .map(|t| t.key)
+            .collect();
+        assert_eq!(keys, tokens);
     }
 
     #[test]

@@ -1,0 +1,94 @@
+//! Flags shared by several subcommands and their conversion into library configs.
+
+use super::UsageError;
+use clap::Args;
+use reprint::input::InputConfig;
+use reprint::shingle::ShingleConfig;
+use reprint::text::NormalizeConfig;
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+/// Where documents come from and how records map onto them.
+#[derive(Debug, Args)]
+pub struct InputArgs {
+    /// Files or directories to read (walked recursively), or `-` for stdin. `.jsonl` and
+    /// `.ndjson` files hold one document per line; any other file is one document.
+    /// gzip and zstd are recognised by their magic bytes.
+    #[arg(value_name = "INPUT", required = true)]
+    pub inputs: Vec<PathBuf>,
+
+    /// JSON field holding the document id (string or number; the line number when absent).
+    #[arg(long, value_name = "FIELD", default_value = "id")]
+    pub id_field: String,
+
+    /// JSON field holding the document text.
+    #[arg(long, value_name = "FIELD", default_value = "text")]
+    pub text_field: String,
+
+    /// Fail (exit 1) at the first bad record instead of reporting, counting and skipping it.
+    #[arg(long)]
+    pub strict: bool,
+}
+
+impl InputArgs {
+    /// The library's input config.
+    pub fn config(&self) -> InputConfig {
+        InputConfig {
+            id_field: self.id_field.clone(),
+            text_field: self.text_field.clone(),
+            keep_by_field: None,
+            date_field: None,
+        }
+    }
+}
+
+/// How text is cut into shingles.
+#[derive(Debug, Args)]
+pub struct ShingleArgs {
+    /// Words per shingle (word n-grams).
+    #[arg(long = "shingle", value_name = "N", default_value_t = 5)]
+    pub shingle_words: usize,
+
+    /// Use character n-grams of N characters instead of word shingles (for text
+    /// written without spaces between words).
+    #[arg(long, value_name = "N")]
+    pub char_ngrams: Option<usize>,
+
+    /// Also fold diacritics (`café` = `cafe`) when comparing words.
+    #[arg(long)]
+    pub strip_diacritics: bool,
+}
+
+impl ShingleArgs {
+    /// The shingle and normalisation configs.
+    pub fn config(&self) -> Result<(ShingleConfig, NormalizeConfig), UsageError> {
+        let shingle = match self.char_ngrams {
+            Some(0) => return Err(UsageError("--char-ngrams must be at least 1".into())),
+            Some(n) => ShingleConfig::Chars(n),
+            None if self.shingle_words == 0 => {
+                return Err(UsageError("--shingle must be at least 1".into()))
+            }
+            None => ShingleConfig::Words(self.shingle_words),
+        };
+        Ok((
+            shingle,
+            NormalizeConfig {
+                strip_diacritics: self.strip_diacritics,
+            },
+        ))
+    }
+}
+
+/// Opens an output destination: `-` is stdout, anything else a file created anew.
+pub fn create_output(path: &Path) -> anyhow::Result<Box<dyn Write>> {
+    use anyhow::Context;
+    if path.as_os_str() == "-" {
+        return Ok(Box::new(BufWriter::with_capacity(
+            1 << 16,
+            std::io::stdout().lock(),
+        )));
+    }
+    let file = File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+    Ok(Box::new(BufWriter::with_capacity(1 << 16, file)))
+}

@@ -1,0 +1,508 @@
+//! A self-contained HTML report an editor opens in a browser: no network, no
+//! external assets, CSS and a few lines of JavaScript inline.
+//!
+//! Two entry points share one plain data model, documents as `(id, text)` and
+//! passages as byte spans into those texts:
+//! - [`write_check`]: per article a summary (reused share, one bar per source), then
+//!   the article and each source side by side, every matching passage highlighted in
+//!   the same colour on both sides, each highlight a link to its counterpart.
+//! - [`write_scan`]: overlap clusters with their members, and every document with
+//!   its clustered passages highlighted and linked to their cluster.
+//!
+//! All document text and ids are HTML-escaped: an article containing `<script>`
+//! shows the tag as text. Spans are clamped to their text and moved to character
+//! boundaries, so a bad span gives a wrong highlight, never a panic.
+
+use super::write_error;
+use crate::error::Result;
+use std::fmt::Write as _;
+use std::io::Write;
+
+/// Highlight colours: light enough to read black text on, distinct side by side.
+const PALETTE: [&str; 12] = [
+    "#ffd166", "#8ecae6", "#b5e48c", "#f4a3c0", "#cdb4db", "#ffb38a", "#90e0c8", "#e9c46a",
+    "#a0c4ff", "#ffadad", "#caffbf", "#d4a373",
+];
+
+/// The colour of the `n`-th passage or cluster.
+pub fn colour(n: usize) -> &'static str {
+    PALETTE[n % PALETTE.len()]
+}
+
+/// One passage of an article found in one source.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PassageView {
+    /// Byte range in the article.
+    pub article: (usize, usize),
+    /// Byte range in the source.
+    pub source: (usize, usize),
+    /// Similarity of the two sides, 0..=1.
+    pub similarity: f64,
+}
+
+/// One source of an article.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceView {
+    /// Index of the source in the document list.
+    pub doc: usize,
+    /// Share of the article covered by this source's passages, 0..=1.
+    pub share: f64,
+    /// Matching passages, in article order.
+    pub passages: Vec<PassageView>,
+}
+
+/// One checked article.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ArticleView {
+    /// Index of the article in the document list.
+    pub doc: usize,
+    /// Share of the article found in the archive, 0..=1.
+    pub reused_fraction: f64,
+    /// Sources, most covering first.
+    pub sources: Vec<SourceView>,
+}
+
+/// Writes the report of `reprint check`: `docs` holds articles and sources as
+/// `(id, text)`; `articles` refers to them by index.
+pub fn write_check(
+    out: &mut dyn Write,
+    title: &str,
+    docs: &[(&str, &str)],
+    articles: &[ArticleView],
+) -> Result<()> {
+    let mut html = String::new();
+    head(&mut html, title);
+    let _ = write!(
+        html,
+        "<h1>{}</h1>\n<p class=\"meta\">{} article(s) checked.</p>\n",
+        escape(title),
+        articles.len()
+    );
+    for (a, article) in articles.iter().enumerate() {
+        let Some(&(article_id, article_text)) = docs.get(article.doc) else {
+            continue;
+        };
+        let _ = write!(
+            html,
+            "<section class=\"article\" id=\"art{a}\">\n<h2>{}</h2>\n\
+             <p class=\"summary\"><span class=\"reused\">{}</span> of the article found in \
+             {} source(s).</p>\n",
+            escape(article_id),
+            percent(article.reused_fraction),
+            article.sources.len()
+        );
+        if article.sources.is_empty() {
+            html.push_str("<p class=\"none\">No reused passages found.</p>\n</section>\n");
+            continue;
+        }
+        html.push_str("<table class=\"sources\">\n<thead><tr><th>Source</th><th>Share of article</th><th>Passages</th></tr></thead>\n<tbody>\n");
+        for (s, source) in article.sources.iter().enumerate() {
+            let id = docs.get(source.doc).map_or("", |d| d.0);
+            let width = (source.share.clamp(0.0, 1.0) * 100.0 * 10.0).round() / 10.0;
+            let _ = writeln!(
+                html,
+                "<tr class=\"source\"><td><a href=\"#art{a}-s{s}\">{}</a></td>\
+                 <td><div class=\"bar\"><div style=\"width:{width}%\"></div></div> {}</td>\
+                 <td>{}</td></tr>",
+                escape(id),
+                percent(source.share),
+                source.passages.len()
+            );
+        }
+        html.push_str("</tbody>\n</table>\n");
+        // Colours run on across sources, so each source's passages look different.
+        let mut first_colour = 0;
+        for (s, source) in article.sources.iter().enumerate() {
+            let base = first_colour;
+            first_colour += source.passages.len();
+            let (source_id, source_text) = docs.get(source.doc).copied().unwrap_or(("", ""));
+            let prefix = format!("art{a}-s{s}");
+            let _ = write!(
+                html,
+                "<section class=\"pair\" id=\"{prefix}\">\n<h3>{} <span class=\"share\">{} of the article</span></h3>\n<div class=\"cols\">\n",
+                escape(source_id),
+                percent(source.share)
+            );
+            let article_marks: Vec<Mark> = source
+                .passages
+                .iter()
+                .enumerate()
+                .map(|(p, v)| Mark {
+                    start: v.article.0,
+                    end: v.article.1,
+                    colour: colour(base + p),
+                    id: format!("{prefix}-p{p}-a"),
+                    href: format!("{prefix}-p{p}-s"),
+                    title: format!("passage {} · similarity {:.2}", p + 1, v.similarity),
+                })
+                .collect();
+            let source_marks: Vec<Mark> = source
+                .passages
+                .iter()
+                .enumerate()
+                .map(|(p, v)| Mark {
+                    start: v.source.0,
+                    end: v.source.1,
+                    colour: colour(base + p),
+                    id: format!("{prefix}-p{p}-s"),
+                    href: format!("{prefix}-p{p}-a"),
+                    title: format!("passage {} · similarity {:.2}", p + 1, v.similarity),
+                })
+                .collect();
+            let _ = write!(
+                html,
+                "<div class=\"col side-article\"><h4>Article: {}</h4>\n<div class=\"text\">",
+                escape(article_id)
+            );
+            highlight(&mut html, article_text, &article_marks);
+            let _ = write!(
+                html,
+                "</div></div>\n<div class=\"col side-source\"><h4>Source: {}</h4>\n<div class=\"text\">",
+                escape(source_id)
+            );
+            highlight(&mut html, source_text, &source_marks);
+            html.push_str("</div></div>\n</div>\n<ol class=\"passages\">\n");
+            for (p, v) in source.passages.iter().enumerate() {
+                let _ = writeln!(
+                    html,
+                    "<li><span class=\"swatch\" style=\"background:{}\"></span> \
+                     <a href=\"#{prefix}-p{p}-a\">article {}..{}</a> ↔ \
+                     <a href=\"#{prefix}-p{p}-s\">source {}..{}</a>, similarity {:.2}</li>",
+                    colour(base + p),
+                    v.article.0,
+                    v.article.1,
+                    v.source.0,
+                    v.source.1,
+                    v.similarity
+                );
+            }
+            html.push_str("</ol>\n</section>\n");
+        }
+        html.push_str("</section>\n");
+    }
+    tail(&mut html);
+    out.write_all(html.as_bytes())
+        .and_then(|_| out.flush())
+        .map_err(write_error("the HTML report"))
+}
+
+/// Writes the report of a scan: `docs` as `(id, text)`, `clusters` as lists of
+/// `(document index, start byte, end byte)` members.
+pub fn write_scan(
+    out: &mut dyn Write,
+    title: &str,
+    docs: &[(&str, &str)],
+    clusters: &[Vec<(usize, usize, usize)>],
+) -> Result<()> {
+    let mut html = String::new();
+    head(&mut html, title);
+    let _ = write!(
+        html,
+        "<h1>{}</h1>\n<p class=\"meta\">{} document(s), {} cluster(s) of reused passages.</p>\n",
+        escape(title),
+        docs.len(),
+        clusters.len()
+    );
+    // Marks per document, numbered per cluster member so both directions link.
+    let mut marks: Vec<Vec<Mark>> = vec![Vec::new(); docs.len()];
+    for (c, cluster) in clusters.iter().enumerate() {
+        let _ = write!(
+            html,
+            "<section class=\"cluster\" id=\"cl{c}\">\n<h2><span class=\"swatch\" style=\"background:{}\"></span> Cluster {} <span class=\"share\">{} member(s)</span></h2>\n<ol class=\"members\">\n",
+            colour(c),
+            c + 1,
+            cluster.len()
+        );
+        for (m, &(doc, start, end)) in cluster.iter().enumerate() {
+            let Some(&(id, text)) = docs.get(doc) else {
+                continue;
+            };
+            let (start, end) = clamp_span(text, start, end);
+            let _ = writeln!(
+                html,
+                "<li><a href=\"#d{doc}-c{c}-m{m}\">{}</a> <span class=\"offsets\">{start}..{end}</span>\
+                 <blockquote style=\"border-color:{}\">{}</blockquote></li>",
+                escape(id),
+                colour(c),
+                escape(&text[start..end])
+            );
+            marks[doc].push(Mark {
+                start,
+                end,
+                colour: colour(c),
+                id: format!("d{doc}-c{c}-m{m}"),
+                href: format!("cl{c}"),
+                title: format!("cluster {}", c + 1),
+            });
+        }
+        html.push_str("</ol>\n</section>\n");
+    }
+    html.push_str("<h2>Documents</h2>\n");
+    for (d, &(id, text)) in docs.iter().enumerate() {
+        if marks[d].is_empty() {
+            continue;
+        }
+        let _ = write!(
+            html,
+            "<section class=\"document\" id=\"d{d}\">\n<h3>{}</h3>\n<div class=\"text\">",
+            escape(id)
+        );
+        highlight(&mut html, text, &marks[d]);
+        html.push_str("</div>\n</section>\n");
+    }
+    tail(&mut html);
+    out.write_all(html.as_bytes())
+        .and_then(|_| out.flush())
+        .map_err(write_error("the HTML report"))
+}
+
+/// A highlighted span: its colour, its own anchor and the anchor it links to.
+#[derive(Debug, Clone)]
+struct Mark {
+    start: usize,
+    end: usize,
+    colour: &'static str,
+    id: String,
+    href: String,
+    title: String,
+}
+
+/// Writes `text` escaped, with each mark's bytes wrapped in a coloured link.
+/// Overlapping marks are cut at every boundary; each piece takes the colour of the
+/// earliest-listed mark covering it, and a mark's anchor sits on its first piece.
+fn highlight(html: &mut String, text: &str, marks: &[Mark]) {
+    let spans: Vec<(usize, usize)> = marks
+        .iter()
+        .map(|m| clamp_span(text, m.start, m.end))
+        .collect();
+    let mut cuts: Vec<usize> = vec![0, text.len()];
+    for &(s, e) in &spans {
+        cuts.push(s);
+        cuts.push(e);
+    }
+    cuts.sort_unstable();
+    cuts.dedup();
+    let mut anchored = vec![false; marks.len()];
+    for w in cuts.windows(2) {
+        let (s, e) = (w[0], w[1]);
+        if s == e {
+            continue;
+        }
+        let piece = escape(&text[s..e]);
+        let cover = spans
+            .iter()
+            .position(|&(ms, me)| ms <= s && e <= me && ms < me);
+        match cover {
+            None => html.push_str(&piece),
+            Some(k) => {
+                let m = &marks[k];
+                let id = if anchored[k] {
+                    String::new()
+                } else {
+                    anchored[k] = true;
+                    format!(" id=\"{}\"", m.id)
+                };
+                let _ = write!(
+                    html,
+                    "<a class=\"hl\"{id} href=\"#{}\" data-target=\"{}\" title=\"{}\" style=\"background:{}\">{piece}</a>",
+                    m.href,
+                    m.href,
+                    escape(&m.title),
+                    m.colour
+                );
+            }
+        }
+    }
+}
+
+/// A span clamped to the text, its ends moved outward to character boundaries.
+fn clamp_span(text: &str, start: usize, end: usize) -> (usize, usize) {
+    let mut s = start.min(text.len());
+    let mut e = end.min(text.len()).max(s);
+    while !text.is_char_boundary(s) {
+        s -= 1;
+    }
+    while !text.is_char_boundary(e) {
+        e += 1;
+    }
+    (s, e)
+}
+
+/// Escapes text for HTML element content and attribute values.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + text.len() / 16);
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+fn percent(x: f64) -> String {
+    format!("{:.1}%", (x * 100.0).clamp(0.0, 100.0))
+}
+
+fn head(html: &mut String, title: &str) {
+    let _ = write!(
+        html,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'\">\n\
+         <title>{}</title>\n<style>\n{CSS}</style>\n</head>\n<body>\n",
+        escape(title)
+    );
+}
+
+fn tail(html: &mut String) {
+    let _ = write!(html, "<script>\n{SCRIPT}</script>\n</body>\n</html>\n");
+}
+
+const CSS: &str = "body{font:15px/1.5 system-ui,-apple-system,'Segoe UI',sans-serif;margin:0 auto;max-width:1400px;padding:1em 2em;color:#222;background:#fafafa}
+h1{font-size:1.5em;margin:.2em 0}h2{border-bottom:2px solid #ccc;padding-bottom:.2em;margin-top:1.5em}
+h3{margin:1.2em 0 .4em}h4{margin:.2em 0 .4em;font-size:.95em;color:#555;overflow-wrap:anywhere}
+.meta,.share,.offsets{color:#666;font-size:.9em;font-weight:normal}
+.summary .reused{font-size:1.4em;font-weight:bold}
+table.sources{border-collapse:collapse;margin:.5em 0 1em}table.sources td,table.sources th{padding:.25em .8em;text-align:left;border-bottom:1px solid #ddd}
+.bar{display:inline-block;width:220px;height:.8em;background:#e4e4e4;vertical-align:middle;border-radius:2px}
+.bar div{height:100%;background:#d1495b;border-radius:2px}
+.cols{display:grid;grid-template-columns:1fr 1fr;gap:1em}
+.col{background:#fff;border:1px solid #ddd;border-radius:4px;padding:.5em .8em}
+.col .text{max-height:32em;overflow:auto}
+.text{white-space:pre-wrap;overflow-wrap:anywhere;font-family:Georgia,serif}
+a.hl{color:inherit;text-decoration:none;border-radius:2px;cursor:pointer}
+a.hl:target,a.hl.flash{outline:3px solid #d1495b}
+.swatch{display:inline-block;width:.9em;height:.9em;border-radius:2px;vertical-align:middle}
+blockquote{margin:.3em 0 .8em;padding:.2em .8em;border-left:6px solid;background:#fff;white-space:pre-wrap}
+.none{color:#2a7d2a}
+";
+
+const SCRIPT: &str = "document.addEventListener('click',function(e){
+  var a=e.target.closest&&e.target.closest('a.hl');
+  if(!a)return;
+  var t=document.getElementById(a.getAttribute('data-target'));
+  if(!t)return;
+  e.preventDefault();
+  t.scrollIntoView({block:'center'});
+  t.classList.add('flash');
+  setTimeout(function(){t.classList.remove('flash');},1200);
+});
+";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check_report(docs: &[(&str, &str)], articles: &[ArticleView]) -> String {
+        let mut out = Vec::new();
+        write_check(&mut out, "Check", docs, articles).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn text_is_escaped() {
+        let docs = [
+            ("a<b>", "Hello <script>alert(1)</script> world & more"),
+            ("src", "<script>alert(1)</script> world"),
+        ];
+        let html = check_report(
+            &docs,
+            &[ArticleView {
+                doc: 0,
+                reused_fraction: 0.5,
+                sources: vec![SourceView {
+                    doc: 1,
+                    share: 0.5,
+                    passages: vec![PassageView {
+                        article: (6, 37),
+                        source: (0, 31),
+                        similarity: 1.0,
+                    }],
+                }],
+            }],
+        );
+        assert!(!html.contains("<script>alert"), "{html}");
+        assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+        assert!(html.contains("a&lt;b&gt;"));
+        assert_eq!(
+            html.matches("<script>").count(),
+            1,
+            "only the report's own script"
+        );
+    }
+
+    #[test]
+    fn overlapping_and_bad_spans_do_not_panic() {
+        let mut html = String::new();
+        let mark = |s, e, n: usize| Mark {
+            start: s,
+            end: e,
+            colour: colour(n),
+            id: format!("m{n}"),
+            href: "x".into(),
+            title: String::new(),
+        };
+        highlight(
+            &mut html,
+            "héllo wörld",
+            &[mark(0, 5, 0), mark(2, 9, 1), mark(50, 90, 2), mark(7, 3, 3)],
+        );
+        assert!(html.contains("id=\"m0\""));
+        assert!(html.contains("id=\"m1\""));
+        assert!(html.contains("wörld") || html.contains("w"));
+    }
+
+    #[test]
+    fn snapshot_small_check_report() {
+        let docs = [
+            (
+                "article-1",
+                "The minister said fuel caps return. Prices doubled on Sunday.",
+            ),
+            (
+                "archive/42",
+                "Earlier: prices doubled on Sunday, drawing protests. The minister said fuel caps return.",
+            ),
+        ];
+        let html = check_report(
+            &docs,
+            &[ArticleView {
+                doc: 0,
+                reused_fraction: 0.9,
+                sources: vec![SourceView {
+                    doc: 1,
+                    share: 0.9,
+                    passages: vec![
+                        PassageView {
+                            article: (0, 35),
+                            source: (53, 88),
+                            similarity: 1.0,
+                        },
+                        PassageView {
+                            article: (36, 61),
+                            source: (9, 33),
+                            similarity: 0.93,
+                        },
+                    ],
+                }],
+            }],
+        );
+        insta::assert_snapshot!(html);
+    }
+
+    #[test]
+    fn snapshot_small_scan_report() {
+        let docs = [
+            ("one", "Alpha beta gamma delta."),
+            ("two", "Zeta: alpha beta gamma delta!"),
+        ];
+        let mut out = Vec::new();
+        write_scan(&mut out, "Scan", &docs, &[vec![(0, 0, 22), (1, 6, 28)]]).unwrap();
+        insta::assert_snapshot!(String::from_utf8(out).unwrap());
+    }
+}

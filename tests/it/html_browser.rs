@@ -1,0 +1,179 @@
+//! The HTML report as a browser shows it: rendered by headless Chromium, the DOM
+//! must hold the highlighted passages in matching colours on both sides and the
+//! source list, and text that looks like a script must stay text. Skipped when
+//! /usr/bin/chromium is absent.
+
+use reprint::report::html::{write_check, ArticleView, PassageView, SourceView};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+
+const ARTICLE: &str = "Fuel riots shook the country this week.\n\n\
+    One lesson of recent history is that once Russians are in your house, it's sometimes \
+    very difficult to get them to leave, the secretary said.\n\n\
+    <script>document.body.appendChild(document.createElement('aside')).id='pwned'</script>\n\n\
+    The government said fuel price caps will be restored for six months.";
+
+const SOURCE_A: &str = "Blinken said: one lesson of recent history is that once Russians are \
+    in your house, it's sometimes very difficult to get them to leave.";
+
+const SOURCE_B: &str = "In other news, the government said on Thursday that fuel price caps \
+    will be restored for six months, officials confirmed.";
+
+fn span_of(text: &str, needle: &str) -> (usize, usize) {
+    let start = text.find(needle).expect("needle in text");
+    (start, start + needle.len())
+}
+
+fn write_report(path: &Path) {
+    let docs = [
+        ("article <b>1</b>", ARTICLE),
+        ("archive/blinken", SOURCE_A),
+        ("archive/fuel", SOURCE_B),
+    ];
+    let quote =
+        "once Russians are in your house, it's sometimes very difficult to get them to leave";
+    let caps = "fuel price caps will be restored for six months";
+    let articles = [ArticleView {
+        doc: 0,
+        reused_fraction: 0.45,
+        sources: vec![
+            SourceView {
+                doc: 1,
+                share: 0.3,
+                passages: vec![PassageView {
+                    article: span_of(ARTICLE, quote),
+                    source: span_of(SOURCE_A, quote),
+                    similarity: 1.0,
+                }],
+            },
+            SourceView {
+                doc: 2,
+                share: 0.15,
+                passages: vec![PassageView {
+                    article: span_of(ARTICLE, caps),
+                    source: span_of(SOURCE_B, caps),
+                    similarity: 1.0,
+                }],
+            },
+        ],
+    }];
+    let mut file = std::fs::File::create(path).unwrap();
+    write_check(&mut file, "Check <report>", &docs, &articles).unwrap();
+}
+
+/// Runs Chromium headless with a fresh profile; returns stdout. Kills it after a minute.
+fn chromium(profile: &Path, args: &[String]) -> String {
+    let mut child = Command::new(CHROMIUM)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromium starts");
+    let started = Instant::now();
+    loop {
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        if started.elapsed() > Duration::from_secs(60) {
+            child.kill().unwrap();
+            panic!("chromium did not finish within a minute");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let output = child.wait_with_output().unwrap();
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// The opening tag of the element with this id in serialised HTML.
+fn tag_with_id<'a>(dom: &'a str, id: &str) -> &'a str {
+    let at = dom
+        .find(&format!("id=\"{id}\""))
+        .unwrap_or_else(|| panic!("element #{id} missing from the DOM"));
+    let start = dom[..at].rfind('<').unwrap();
+    let end = at + dom[at..].find('>').unwrap();
+    &dom[start..=end]
+}
+
+fn background(tag: &str) -> &str {
+    let at = tag.find("background:").expect("highlight has a colour") + "background:".len();
+    let rest = &tag[at..];
+    &rest[..rest.find(['"', ';']).unwrap()]
+}
+
+#[test]
+fn report_renders_highlights_sources_and_keeps_scripts_inert() {
+    if !Path::new(CHROMIUM).exists() {
+        eprintln!("note: {CHROMIUM} not found; browser test skipped");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("report.html");
+    write_report(&report);
+    let url = format!("file://{}", report.display());
+
+    let dom = chromium(
+        &dir.path().join("profile-dom"),
+        &["--dump-dom".into(), url.clone()],
+    );
+    assert!(dom.contains("<body"), "no DOM dumped: {dom}");
+    // The injected script stayed text: it would have added an element with this id.
+    assert!(!dom.contains("id=\"pwned\""), "injected script ran");
+    assert!(dom.contains("&lt;script&gt;document.body.appendChild"));
+    // The source list names both sources, most covering first.
+    let blinken = dom.find("<tr class=\"source\"><td><a href=\"#art0-s0\">archive/blinken");
+    let fuel = dom.find("<tr class=\"source\"><td><a href=\"#art0-s1\">archive/fuel");
+    assert!(blinken.is_some() && fuel.is_some(), "source list missing");
+    assert!(blinken < fuel);
+    assert!(
+        dom.contains("article &lt;b&gt;1&lt;/b&gt;"),
+        "id not escaped"
+    );
+    // Each passage is highlighted on both sides in the same colour, linked both ways.
+    for pair in ["art0-s0-p0", "art0-s1-p0"] {
+        let a = tag_with_id(&dom, &format!("{pair}-a"));
+        let s = tag_with_id(&dom, &format!("{pair}-s"));
+        assert_eq!(background(a), background(s), "{pair}: colours differ");
+        assert!(a.contains(&format!("href=\"#{pair}-s\"")), "{a}");
+        assert!(s.contains(&format!("href=\"#{pair}-a\"")), "{s}");
+    }
+    let quote_at = dom.find("id=\"art0-s0-p0-a\"").unwrap();
+    assert!(dom[quote_at..]
+        .starts_with("id=\"art0-s0-p0-a\" href=\"#art0-s0-p0-s\" data-target=\"art0-s0-p0-s\""));
+    assert!(dom[quote_at..]
+        .split("</a>")
+        .next()
+        .unwrap()
+        .ends_with("it's sometimes very difficult to get them to leave"));
+
+    let shot: PathBuf = std::env::var_os("REPRINT_SCREENSHOT")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| dir.path().join("report.png"));
+    chromium(
+        &dir.path().join("profile-shot"),
+        &[
+            format!("--screenshot={}", shot.display()),
+            "--window-size=1280,1100".into(),
+            "--hide-scrollbars".into(),
+            url,
+        ],
+    );
+    let png = std::fs::read(&shot).expect("screenshot written");
+    assert!(
+        png.starts_with(b"\x89PNG") && png.len() > 10_000,
+        "blank screenshot"
+    );
+}

@@ -1,0 +1,412 @@
+//! The archive index: round trip, duplicates, damaged files, parameters, and crash
+//! safety of `reprint index add` under kill -9.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use reprint::index::{shingle_text, Index, IndexParams, Lookup};
+use reprint::input::{read_all, InputConfig, Sources};
+use reprint::Error;
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+fn reprint() -> Command {
+    Command::cargo_bin("reprint").expect("binary builds")
+}
+
+fn seeds() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/seeds")
+}
+
+fn seed_docs() -> Vec<(String, String)> {
+    let sources = Sources::discover(&[seeds()]).unwrap();
+    let (docs, issues) = read_all(&sources, &InputConfig::default());
+    assert!(issues.is_empty());
+    docs.into_iter()
+        .filter(|d| d.id.ends_with(".txt"))
+        .map(|d| (d.id, d.text))
+        .collect()
+}
+
+/// Adds the five seed articles (text files only) to a new index at `dir`.
+fn build_seed_index(dir: &Path) {
+    let mut cmd = reprint();
+    cmd.args(["index", "add", "-q"]).arg(dir);
+    for (id, _) in seed_docs() {
+        cmd.arg(seeds().join(id));
+    }
+    cmd.assert().success();
+}
+
+/// (id, text) of every live document, sorted by id.
+fn contents(dir: &Path) -> Vec<(String, String)> {
+    let index = Index::open(dir).unwrap();
+    let mut out: Vec<(String, String)> = index
+        .live_docs()
+        .map(|(_, d)| {
+            let d = d.unwrap();
+            (d.id.to_owned(), d.text.to_owned())
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+fn segment_files(dir: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "rps"))
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn round_trip_stores_texts_and_finds_every_shingle() {
+    let dir = tempfile::tempdir().unwrap();
+    build_seed_index(dir.path());
+    let index = Index::open(dir.path()).unwrap();
+    assert_eq!(index.doc_count(), 5);
+    let stored = contents(dir.path());
+    let mut expected: Vec<(String, String)> = seed_docs()
+        .into_iter()
+        .map(|(id, text)| (seeds().join(id).display().to_string(), text))
+        .collect();
+    expected.sort();
+    assert_eq!(stored, expected);
+    // Every shingle of every document leads back to it.
+    let params = *index.params();
+    let mut refs = Vec::new();
+    for (r, doc) in index.live_docs() {
+        let doc = doc.unwrap();
+        let (_, hashes) = shingle_text(doc.text, &params);
+        for h in hashes {
+            refs.clear();
+            match index.lookup(h, &mut refs).unwrap() {
+                Lookup::Found(df) => {
+                    assert!(refs.contains(&r));
+                    assert_eq!(df as usize, refs.len());
+                }
+                other => panic!("shingle of {} not found: {other:?}", doc.id),
+            }
+        }
+    }
+    refs.clear();
+    assert_eq!(index.lookup(12345, &mut refs).unwrap(), Lookup::Absent);
+}
+
+#[test]
+fn duplicates_are_skipped_or_replaced() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.jsonl");
+    fs::write(
+        &input,
+        "{\"id\":\"a\",\"text\":\"first version of a\"}\n{\"id\":\"b\",\"text\":\"bee\"}\n{oops\n",
+    )
+    .unwrap();
+    let idx = dir.path().join("idx");
+    reprint()
+        .args(["index", "add"])
+        .arg(&idx)
+        .arg(&input)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("in.jsonl:3"));
+    fs::write(&input, "{\"id\":\"a\",\"text\":\"second version of a\"}\n").unwrap();
+    reprint()
+        .args(["index", "add"])
+        .arg(&idx)
+        .arg(&input)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("skipped").and(predicate::str::contains("a")));
+    assert_eq!(contents(&idx)[0].1, "first version of a");
+    reprint()
+        .args(["index", "add", "--replace"])
+        .arg(&idx)
+        .arg(&input)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("replaced"));
+    let c = contents(&idx);
+    assert_eq!(c.len(), 2);
+    assert_eq!(c[0], ("a".into(), "second version of a".into()));
+    let stats = Index::open(&idx).unwrap().stats();
+    assert_eq!(stats.documents, 2);
+    assert_eq!(stats.deleted_documents, 1);
+    // The replaced text is no longer found.
+    let index = Index::open(&idx).unwrap();
+    let (_, hashes) = shingle_text("first version of a", index.params());
+    let mut refs = Vec::new();
+    assert_eq!(
+        index.lookup(hashes[0], &mut refs).unwrap(),
+        Lookup::Found(1)
+    );
+    assert!(refs.is_empty(), "deleted document still returned");
+}
+
+#[test]
+fn strict_add_fails_and_leaves_the_index_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let idx = dir.path().join("idx");
+    build_seed_index(&idx);
+    let before = fs::read(idx.join("MANIFEST")).unwrap();
+    let input = dir.path().join("bad.jsonl");
+    fs::write(&input, "{\"id\":\"x\",\"text\":\"fine\"}\n{\"id\":\"y\"}\n").unwrap();
+    reprint()
+        .args(["index", "add", "--strict"])
+        .arg(&idx)
+        .arg(&input)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("bad.jsonl:2"));
+    assert_eq!(fs::read(idx.join("MANIFEST")).unwrap(), before);
+    assert_eq!(segment_files(&idx).len(), 1);
+}
+
+#[test]
+fn stats_show_documents_size_parameters_and_version() {
+    let dir = tempfile::tempdir().unwrap();
+    build_seed_index(dir.path());
+    reprint()
+        .args(["index", "stats"])
+        .arg(dir.path())
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("documents:          5")
+                .and(predicate::str::contains("format version:     1"))
+                .and(predicate::str::contains("shingle 5 words"))
+                .and(predicate::str::contains("size on disk")),
+        );
+    let out = reprint()
+        .args(["index", "stats", "--json"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["documents"], 5);
+    assert_eq!(v["params"]["shingle_words"], 5);
+}
+
+#[test]
+fn other_parameters_are_a_format_error() {
+    let dir = tempfile::tempdir().unwrap();
+    build_seed_index(dir.path());
+    let index = Index::open(dir.path()).unwrap();
+    let other = IndexParams {
+        shingle_words: 4,
+        ..*index.params()
+    };
+    let err = index.ensure_params(&other).unwrap_err();
+    assert!(matches!(err, Error::Format { .. }));
+    assert!(
+        err.to_string().contains("shingle length 5 words, not 4"),
+        "{err}"
+    );
+    reprint()
+        .args(["index", "add", "--shingle", "4"])
+        .arg(dir.path())
+        .arg(seeds().join("000_cff694c5b6003a2d.txt"))
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("shingle length 5 words, not 4"));
+}
+
+/// Opens the index and reads everything; `Err` if any step reports an error.
+fn read_everything(dir: &Path) -> Result<Vec<(String, String)>, Error> {
+    let index = Index::open(dir)?;
+    let mut out = Vec::new();
+    let mut refs = Vec::new();
+    for (_, doc) in index.live_docs() {
+        let doc = doc?;
+        for h in shingle_text(doc.text, index.params()).1 {
+            refs.clear();
+            index.lookup(h, &mut refs)?;
+        }
+        out.push((doc.id.to_owned(), doc.text.to_owned()));
+    }
+    out.sort();
+    Ok(out)
+}
+
+#[test]
+fn every_flipped_byte_of_a_segment_is_detected() {
+    let dir = tempfile::tempdir().unwrap();
+    build_seed_index(dir.path());
+    let good = read_everything(dir.path()).unwrap();
+    let seg = segment_files(dir.path()).remove(0);
+    let original = fs::read(&seg).unwrap();
+    // Every byte of the small sections, header and footer; a stride through texts.
+    let step = (original.len() / 1500).max(1);
+    for i in (0..original.len())
+        .step_by(step)
+        .chain(original.len() - 300..original.len())
+    {
+        let mut bad = original.clone();
+        bad[i] ^= 0x01;
+        fs::write(&seg, &bad).unwrap();
+        match read_everything(dir.path()) {
+            Err(Error::Format { .. }) => {}
+            Err(other) => panic!("byte {i}: unexpected error {other}"),
+            Ok(docs) => {
+                // Only padding bytes may change without effect; the answer must be right.
+                assert_eq!(docs, good, "byte {i}: wrong answer from a damaged file");
+            }
+        }
+    }
+    fs::write(&seg, &original).unwrap();
+    assert_eq!(read_everything(dir.path()).unwrap(), good);
+}
+
+#[test]
+fn truncated_files_and_newer_versions_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    build_seed_index(dir.path());
+    let seg = segment_files(dir.path()).remove(0);
+    let original = fs::read(&seg).unwrap();
+    for len in [0, 10, 100, original.len() / 2, original.len() - 1] {
+        fs::write(&seg, &original[..len]).unwrap();
+        let err = Index::open(dir.path()).unwrap_err();
+        assert!(matches!(err, Error::Format { .. }), "{len}: {err}");
+        assert!(err.to_string().contains(".rps"), "{err}");
+    }
+    fs::write(&seg, &original).unwrap();
+
+    let manifest = dir.path().join("MANIFEST");
+    let m = fs::read(&manifest).unwrap();
+    fs::write(&manifest, &m[..m.len() - 3]).unwrap();
+    let err = Index::open(dir.path()).unwrap_err();
+    assert!(err.to_string().contains("truncated manifest"), "{err}");
+
+    let mut newer = m.clone();
+    newer[8..12].copy_from_slice(&2u32.to_le_bytes());
+    fs::write(&manifest, &newer).unwrap();
+    reprint()
+        .args(["index", "stats"])
+        .arg(dir.path())
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "format version 2 is newer than this reprint reads (1)",
+        ));
+
+    let mut newer_segment = original.clone();
+    newer_segment[8..12].copy_from_slice(&7u32.to_le_bytes());
+    fs::write(&manifest, &m).unwrap();
+    fs::write(&seg, &newer_segment).unwrap();
+    let err = Index::open(dir.path()).unwrap_err();
+    assert!(
+        err.to_string().contains("format version 7 is newer"),
+        "{err}"
+    );
+
+    fs::remove_file(&manifest).unwrap();
+    let err = Index::open(dir.path()).unwrap_err();
+    assert!(err.to_string().contains("not a reprint index"), "{err}");
+}
+
+/// Writes a JSON Lines dump of `n` synthetic articles.
+fn write_dump(path: &Path, n: usize) {
+    let mut out = std::io::BufWriter::new(fs::File::create(path).unwrap());
+    let words = [
+        "government",
+        "fuel",
+        "price",
+        "protest",
+        "minister",
+        "city",
+        "oil",
+        "reserves",
+        "border",
+        "troops",
+        "election",
+        "party",
+        "gas",
+        "market",
+        "bank",
+        "shares",
+        "court",
+        "report",
+        "police",
+        "region",
+        "capital",
+        "talks",
+        "deal",
+        "export",
+    ];
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    for i in 0..n {
+        let mut text = String::new();
+        for w in 0..300 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            text.push_str(words[(state % words.len() as u64) as usize]);
+            text.push(if w % 17 == 16 { '.' } else { ' ' });
+        }
+        writeln!(
+            out,
+            "{}",
+            serde_json::json!({"id": format!("doc-{i}"), "text": text})
+        )
+        .unwrap();
+    }
+}
+
+#[test]
+fn index_add_killed_at_any_moment_leaves_the_index_as_before() {
+    let dir = tempfile::tempdir().unwrap();
+    let idx = dir.path().join("idx");
+    build_seed_index(&idx);
+    let before = contents(&idx);
+    let dump = dir.path().join("big.jsonl");
+    write_dump(&dump, 12_000);
+    let bin = assert_cmd::cargo::cargo_bin("reprint");
+    let mut saw_partial_work = false;
+    for delay_ms in [30u64, 150, 400, 900, 1600] {
+        let mut child = std::process::Command::new(&bin)
+            .args(["index", "add", "-q"])
+            .arg(&idx)
+            .arg(&dump)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        let finished = child.try_wait().unwrap().is_some();
+        if !finished {
+            saw_partial_work |= fs::read_dir(&idx)
+                .unwrap()
+                .any(|e| e.unwrap().file_name().to_string_lossy().ends_with(".tmp"));
+            child.kill().unwrap(); // SIGKILL on Unix
+        }
+        child.wait().unwrap();
+        let now = read_everything(&idx).expect("index readable after kill");
+        if finished || now.len() != before.len() {
+            // The command completed before the kill: the index is exactly "after".
+            assert_eq!(now.len(), before.len() + 12_000);
+            break;
+        }
+        assert_eq!(now, before, "kill after {delay_ms} ms changed the index");
+    }
+    assert!(
+        saw_partial_work,
+        "no kill landed while segment files were being written"
+    );
+    // The next add cleans up and completes.
+    reprint()
+        .args(["index", "add", "-q"])
+        .arg(&idx)
+        .arg(&dump)
+        .assert()
+        .success();
+    assert_eq!(contents(&idx).len(), before.len() + 12_000);
+    assert!(fs::read_dir(&idx).unwrap().all(|e| !e
+        .unwrap()
+        .file_name()
+        .to_string_lossy()
+        .ends_with(".tmp")));
+}
