@@ -51,6 +51,7 @@ pub mod pipeline;
 pub mod report;
 pub mod scan;
 pub mod shingle;
+pub mod synth;
 pub mod text;
 pub mod verify;
 

@@ -11,6 +11,7 @@ mod eval;
 pub mod index;
 mod progress;
 mod scan;
+mod synth;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -40,6 +41,8 @@ enum Command {
     Index(index::IndexArgs),
     /// Evaluate passage alignment on a benchmark corpus (PAN 2013).
     Eval(eval::EvalArgs),
+    /// Write a synthetic news dump with planted near-duplicates and its truth.
+    Synth(synth::SynthArgs),
 }
 
 /// A usage problem found after parsing (an invalid combination of values).
@@ -56,6 +59,7 @@ pub fn main() -> ExitCode {
         Command::Align(args) => align::run(args),
         Command::Index(args) => index::run(args),
         Command::Eval(args) => eval::run(args),
+        Command::Synth(args) => synth::run(args),
     };
     match result {
         Ok(code) => code,
