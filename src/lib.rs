@@ -38,6 +38,8 @@
 //! assert!(score.jaccard > 0.5 && score.containment_a_in_b > 0.7);
 //! ```
 
+pub mod align;
+pub mod check;
 pub mod cluster;
 pub mod document;
 pub mod error;

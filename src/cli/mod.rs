@@ -4,6 +4,8 @@
 //! Exit codes: 0 success (a broken pipe on output counts as success), 1 runtime
 //! error (including bad input under `--strict`), 2 usage error.
 
+pub mod align;
+pub mod check;
 mod common;
 mod dedup;
 pub mod index;
@@ -31,6 +33,10 @@ enum Command {
     Dedup(dedup::DedupArgs),
     /// Build or inspect an archive index (`index add`, `index stats`).
     Index(index::IndexArgs),
+    /// Check articles against an archive index: reused share, sources and passages.
+    Check(check::CheckArgs),
+    /// Find the passages two text files share, even when reworded.
+    Align(align::AlignArgs),
 }
 
 /// A usage problem found after parsing (an invalid combination of values).
@@ -44,6 +50,8 @@ pub fn main() -> ExitCode {
     let result: anyhow::Result<ExitCode> = match cli.command {
         Command::Dedup(args) => dedup::run(args),
         Command::Index(args) => index::run(args),
+        Command::Check(args) => check::run(args),
+        Command::Align(args) => align::run(args),
     };
     match result {
         Ok(code) => code,

@@ -1,5 +1,6 @@
 //! The integration test binary (one binary keeps link time down on small machines).
 
+mod align;
 mod cli_dedup;
 mod html_browser;
 mod index;
