@@ -8,13 +8,15 @@
 //!     cargo bench --bench check_latency
 //! ```
 //! Without the variables it says so and exits (so `cargo bench` stays green).
-//! Articles are checked one after another on one thread, after one warm-up pass;
+//! Articles are checked one after another (each aligning its candidates on all
+//! cores, as `reprint check` does), after one warm-up pass;
 //! it prints the median, p95 and maximum, and fails if no article found a source
 //! (a broken check must not look fast).
 
 use reprint::check::{CheckConfig, Checker};
 use reprint::index::Index;
 use reprint::input::{read_all, InputConfig, Sources};
+use reprint::pipeline::check::check_article;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -37,7 +39,7 @@ fn main() {
     assert!(issues.is_empty(), "bad article records: {issues:?}");
     let checker = Checker::new(&index, CheckConfig::default()).expect("valid config");
     for d in &docs {
-        checker.check(&d.id, &d.text).expect("check runs");
+        check_article(&checker, &d.id, &d.text).expect("check runs");
     }
     let mut times = Vec::with_capacity(docs.len());
     let mut found = 0usize;
@@ -45,7 +47,7 @@ fn main() {
     let mut bytes = 0usize;
     for d in &docs {
         let t = Instant::now();
-        let result = checker.check(&d.id, &d.text).expect("check runs");
+        let result = check_article(&checker, &d.id, &d.text).expect("check runs");
         times.push(t.elapsed().as_secs_f64() * 1e3);
         found += usize::from(!result.sources.is_empty());
         candidates += result.candidates;

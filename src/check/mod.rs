@@ -24,7 +24,6 @@ use crate::document::Span;
 use crate::error::{Error, Result};
 use crate::index::{shingle_text, DocRef, Index, Lookup};
 use crate::text::Token;
-use std::collections::HashMap;
 
 /// How an article is checked.
 #[derive(Debug, Clone)]
@@ -164,7 +163,8 @@ impl<'i> Checker<'i> {
         let mut order: Vec<(u64, usize)> =
             hashes.drain(..).enumerate().map(|(i, h)| (h, i)).collect();
         order.sort_unstable();
-        let mut counts: HashMap<DocRef, u32> = HashMap::new();
+        // Every (distinct shingle, document) hit; sorted, runs are per-document counts.
+        let mut hits: Vec<DocRef> = Vec::new();
         let mut refs = Vec::new();
         let mut i = 0;
         while i < order.len() {
@@ -181,19 +181,18 @@ impl<'i> Checker<'i> {
                         common[window..end].iter_mut().for_each(|c| *c = true);
                     }
                 }
-                Lookup::Found(_) => {
-                    for r in &refs {
-                        *counts.entry(*r).or_insert(0) += 1;
-                    }
-                }
+                Lookup::Found(_) => hits.extend_from_slice(&refs),
                 Lookup::Absent => {}
             }
             i = j;
         }
-        let mut candidates: Vec<(DocRef, u32)> = counts
-            .into_iter()
-            .filter(|&(_, c)| c as usize >= self.config.min_shared_shingles)
-            .collect();
+        hits.sort_unstable();
+        let mut candidates: Vec<(DocRef, u32)> = Vec::new();
+        for run in hits.chunk_by(|x, y| x == y) {
+            if run.len() >= self.config.min_shared_shingles {
+                candidates.push((run[0], run.len() as u32));
+            }
+        }
         candidates.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         candidates.truncate(self.config.max_candidates);
         Ok(Candidates {
@@ -203,62 +202,83 @@ impl<'i> Checker<'i> {
         })
     }
 
-    /// Checks one article.
-    pub fn check(&self, article_id: &str, text: &str) -> Result<ArticleCheck> {
-        let Candidates {
-            docs: candidates,
-            tokens,
-            boilerplate: common,
-        } = self.candidates(text)?;
-        let params = self.index.params();
-        let prepared = PreparedDoc::new(text, &params.normalize);
-        let mut sources = Vec::new();
-        for &(doc_ref, _) in &candidates {
-            let doc = self.index.doc(doc_ref)?;
-            let other = PreparedDoc::new(doc.text, &params.normalize);
-            let mut passages: Vec<PassageMatch> = align(&prepared, &other, &self.config.align)
-                .into_iter()
-                .filter(|p| {
-                    let (words, under) = words_in(&tokens, &common, p.a);
-                    words > 0 && (under as f64) <= self.config.max_boilerplate_share * words as f64
-                })
-                .map(|p| PassageMatch {
-                    article_start: p.a.start,
-                    article_end: p.a.end,
-                    source_start: p.b.start,
-                    source_end: p.b.end,
-                    similarity: p.similarity,
-                    text: text.get(p.a.start..p.a.end).unwrap_or_default().to_owned(),
-                    source_text: doc
-                        .text
-                        .get(p.b.start..p.b.end)
-                        .unwrap_or_default()
-                        .to_owned(),
-                })
-                .collect();
-            if passages.is_empty() {
-                continue;
-            }
-            passages.sort_by(|x, y| {
-                (x.article_start, x.article_end, x.source_start).cmp(&(
-                    y.article_start,
-                    y.article_end,
-                    y.source_start,
-                ))
-            });
-            let spans: Vec<Span> = passages
-                .iter()
-                .map(|p| Span::new(p.article_start, p.article_end))
-                .collect();
-            let covered_words = covered(&tokens, &spans);
-            sources.push(SourceMatch {
-                id: doc.id.to_owned(),
-                doc: doc_ref,
-                covered_words,
-                share: ratio(covered_words, tokens.len()),
-                passages,
-            });
+    /// Looks up an article's candidates and analyses it for alignment: the first
+    /// step of [`Checker::check`], done once per article.
+    pub fn prepare<'t>(&self, article_id: &str, text: &'t str) -> Result<PreparedArticle<'t>> {
+        let candidates = self.candidates(text)?;
+        let prepared = PreparedDoc::new(text, &self.index.params().normalize);
+        Ok(PreparedArticle {
+            id: article_id.to_owned(),
+            text,
+            candidates,
+            prepared,
+        })
+    }
+
+    /// Aligns the article with one candidate; `None` when no passage survives.
+    /// Candidates are independent of each other, so a caller may run them in
+    /// parallel.
+    pub fn match_source(
+        &self,
+        article: &PreparedArticle<'_>,
+        doc_ref: DocRef,
+    ) -> Result<Option<SourceMatch>> {
+        let doc = self.index.doc(doc_ref)?;
+        let other = PreparedDoc::new(doc.text, &self.index.params().normalize);
+        let tokens = &article.candidates.tokens;
+        let boilerplate = &article.candidates.boilerplate;
+        let text = article.text;
+        let mut passages: Vec<PassageMatch> = align(&article.prepared, &other, &self.config.align)
+            .into_iter()
+            .filter(|p| {
+                let (words, under) = words_in(tokens, boilerplate, p.a);
+                words > 0 && (under as f64) <= self.config.max_boilerplate_share * words as f64
+            })
+            .map(|p| PassageMatch {
+                article_start: p.a.start,
+                article_end: p.a.end,
+                source_start: p.b.start,
+                source_end: p.b.end,
+                similarity: p.similarity,
+                text: text.get(p.a.start..p.a.end).unwrap_or_default().to_owned(),
+                source_text: doc
+                    .text
+                    .get(p.b.start..p.b.end)
+                    .unwrap_or_default()
+                    .to_owned(),
+            })
+            .collect();
+        if passages.is_empty() {
+            return Ok(None);
         }
+        passages.sort_by(|x, y| {
+            (x.article_start, x.article_end, x.source_start).cmp(&(
+                y.article_start,
+                y.article_end,
+                y.source_start,
+            ))
+        });
+        let spans: Vec<Span> = passages
+            .iter()
+            .map(|p| Span::new(p.article_start, p.article_end))
+            .collect();
+        let covered_words = covered(tokens, &spans);
+        Ok(Some(SourceMatch {
+            id: doc.id.to_owned(),
+            doc: doc_ref,
+            covered_words,
+            share: ratio(covered_words, tokens.len()),
+            passages,
+        }))
+    }
+
+    /// Orders the sources and measures coverage: the last step of [`Checker::check`].
+    pub fn finish(
+        &self,
+        article: &PreparedArticle<'_>,
+        mut sources: Vec<SourceMatch>,
+    ) -> ArticleCheck {
+        let tokens = &article.candidates.tokens;
         sources.sort_by(|a, b| {
             b.covered_words
                 .cmp(&a.covered_words)
@@ -272,16 +292,41 @@ impl<'i> Checker<'i> {
                     .map(|p| Span::new(p.article_start, p.article_end))
             })
             .collect();
-        let reused_words = covered(&tokens, &all);
-        Ok(ArticleCheck {
-            article: article_id.to_owned(),
+        let reused_words = covered(tokens, &all);
+        ArticleCheck {
+            article: article.id.clone(),
             words: tokens.len(),
             reused_words,
             reused_fraction: ratio(reused_words, tokens.len()),
-            candidates: candidates.len(),
+            candidates: article.candidates.docs.len(),
             sources,
-        })
+        }
     }
+
+    /// Checks one article, candidates one after another.
+    pub fn check(&self, article_id: &str, text: &str) -> Result<ArticleCheck> {
+        let article = self.prepare(article_id, text)?;
+        let mut sources = Vec::new();
+        for &(doc_ref, _) in &article.candidates.docs {
+            if let Some(source) = self.match_source(&article, doc_ref)? {
+                sources.push(source);
+            }
+        }
+        Ok(self.finish(&article, sources))
+    }
+}
+
+/// An article ready to be aligned with its candidates.
+#[derive(Debug)]
+pub struct PreparedArticle<'t> {
+    /// The article's id.
+    pub id: String,
+    /// Its text.
+    pub text: &'t str,
+    /// Its candidate sources and boilerplate mask.
+    pub candidates: Candidates,
+    /// Its analysis for alignment.
+    pub prepared: PreparedDoc<'t>,
 }
 
 fn ratio(num: usize, den: usize) -> f64 {

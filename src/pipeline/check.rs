@@ -26,6 +26,19 @@ pub struct CheckRun {
     pub issues: u64,
 }
 
+/// Checks one article, aligning its candidates in parallel (the candidates of one
+/// article are independent; the result is the same as [`Checker::check`]).
+pub fn check_article(checker: &Checker<'_>, id: &str, text: &str) -> Result<ArticleCheck> {
+    let article = checker.prepare(id, text)?;
+    let found: Vec<Option<crate::check::SourceMatch>> = article
+        .candidates
+        .docs
+        .par_iter()
+        .map(|&(doc, _)| checker.match_source(&article, doc))
+        .collect::<Result<_>>()?;
+    Ok(checker.finish(&article, found.into_iter().flatten().collect()))
+}
+
 /// Reads the articles of `sources` and checks each against `index`. Bad records are
 /// reported to the observer and skipped, or end the run when `strict`.
 pub fn check_sources(
@@ -53,7 +66,7 @@ pub fn check_sources(
     let results: Vec<Result<CheckedArticle>> = docs
         .into_par_iter()
         .map(|doc| {
-            let result = checker.check(&doc.id, &doc.text);
+            let result = check_article(&checker, &doc.id, &doc.text);
             observer.advance(1);
             result.map(|result| CheckedArticle {
                 text: doc.text,
