@@ -8,7 +8,8 @@
 //!    most are kept. Shingles found in more than the index's document-frequency cap
 //!    are not used: they are stock phrases or boilerplate.
 //! 2. **Alignment.** Each candidate is aligned with the article by
-//!    [`crate::align::align`], the same rewording-tolerant alignment `scan` uses.
+//!    [`crate::align::align`], the same rewording-tolerant alignment `scan` uses,
+//!    with the candidate as first document (see [`Checker::match_source`]).
 //! 3. **Boilerplate.** A passage whose article words lie mostly under over-cap
 //!    shingles (a sign-off, a copyright line, a standard box repeated in hundreds of
 //!    archived documents) is dropped.
@@ -228,22 +229,25 @@ impl<'i> Checker<'i> {
         let tokens = &article.candidates.tokens;
         let boilerplate = &article.candidates.boilerplate;
         let text = article.text;
-        let mut passages: Vec<PassageMatch> = align(&article.prepared, &other, &self.config.align)
+        // The source goes first: alignment resolves overlapping passages on its first
+        // document, and an article may well quote one source passage twice or cover
+        // two source passages with one paragraph of its own.
+        let mut passages: Vec<PassageMatch> = align(&other, &article.prepared, &self.config.align)
             .into_iter()
             .filter(|p| {
-                let (words, under) = words_in(tokens, boilerplate, p.a);
+                let (words, under) = words_in(tokens, boilerplate, p.b);
                 words > 0 && (under as f64) <= self.config.max_boilerplate_share * words as f64
             })
             .map(|p| PassageMatch {
-                article_start: p.a.start,
-                article_end: p.a.end,
-                source_start: p.b.start,
-                source_end: p.b.end,
+                article_start: p.b.start,
+                article_end: p.b.end,
+                source_start: p.a.start,
+                source_end: p.a.end,
                 similarity: p.similarity,
-                text: text.get(p.a.start..p.a.end).unwrap_or_default().to_owned(),
+                text: text.get(p.b.start..p.b.end).unwrap_or_default().to_owned(),
                 source_text: doc
                     .text
-                    .get(p.b.start..p.b.end)
+                    .get(p.a.start..p.a.end)
                     .unwrap_or_default()
                     .to_owned(),
             })
