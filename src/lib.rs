@@ -39,6 +39,7 @@
 //! ```
 
 pub mod align;
+pub mod check;
 pub mod cluster;
 pub mod document;
 pub mod error;

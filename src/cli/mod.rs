@@ -5,6 +5,7 @@
 //! error (including bad input under `--strict`), 2 usage error.
 
 mod align;
+mod check;
 mod common;
 mod dedup;
 mod eval;
@@ -43,6 +44,8 @@ enum Command {
     Eval(eval::EvalArgs),
     /// Write a synthetic news dump with planted near-duplicates and its truth.
     Synth(synth::SynthArgs),
+    /// Check articles against an archive index: reused share, sources and passages.
+    Check(check::CheckArgs),
 }
 
 /// A usage problem found after parsing (an invalid combination of values).
@@ -60,6 +63,7 @@ pub fn main() -> ExitCode {
         Command::Index(args) => index::run(args),
         Command::Eval(args) => eval::run(args),
         Command::Synth(args) => synth::run(args),
+        Command::Check(args) => check::run(args),
     };
     match result {
         Ok(code) => code,

@@ -8,7 +8,14 @@ use std::path::Path;
 const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/corpus");
 
 fn read(name: &str) -> String {
-    std::fs::read_to_string(Path::new(CORPUS).join("seeds").join(name)).expect("corpus file")
+    // Seed articles live in corpus/seeds/, their gold file beside that folder.
+    let dir = Path::new(CORPUS);
+    let path = if name.ends_with(".txt") {
+        dir.join("seeds").join(name)
+    } else {
+        dir.join(name)
+    };
+    std::fs::read_to_string(path).expect("corpus file")
 }
 
 fn gold() -> serde_json::Value {
