@@ -67,12 +67,17 @@ fn other(side: Side) -> Side {
     }
 }
 
-/// Groups seeds until both sides are stable; returns the groups.
-fn cluster(seeds: Vec<Seed>, gap: u32) -> Vec<Vec<Seed>> {
+/// Groups seeds until both sides are stable; returns the groups. `gap` is
+/// `(gap along a, gap along b)`.
+fn cluster(seeds: Vec<Seed>, gap: (u32, u32)) -> Vec<Vec<Seed>> {
     let mut out = Vec::new();
     let mut stack = vec![(seeds, Side::A, false)];
     while let Some((group, side, other_stable)) = stack.pop() {
-        let mut parts = split(group, side, gap);
+        let g = match side {
+            Side::A => gap.0,
+            Side::B => gap.1,
+        };
+        let mut parts = split(group, side, g);
         if parts.len() == 1 {
             let only = parts.pop().unwrap_or_default();
             if other_stable {
@@ -117,7 +122,7 @@ fn fragment_of(group: &[Seed], a: &PreparedDoc, b: &PreparedDoc, terms: &PairTer
 /// smaller gap.
 fn validated(
     seeds: Vec<Seed>,
-    gap: u32,
+    gap: (u32, u32),
     a: &PreparedDoc,
     b: &PreparedDoc,
     terms: &PairTerms,
@@ -130,8 +135,8 @@ fn validated(
             let f = fragment_of(&group, a, b, terms);
             if f.cosine >= cfg.min_passage_cosine {
                 out.push(f);
-            } else if g > 0 && group.len() > 1 {
-                work.push((group, g - 1));
+            } else if (g.0 > 0 || g.1 > 0) && group.len() > 1 {
+                work.push((group, (g.0.saturating_sub(1), g.1.saturating_sub(1))));
             }
         }
     }
@@ -146,6 +151,36 @@ fn overlaps(x: (u32, u32), y: (u32, u32)) -> bool {
     x.0 <= y.1 && y.0 <= x.1
 }
 
+/// True when a wide-gap fragment looks like a summary: its short side is much
+/// shorter than its long side, and most sentences of the short side are seeds.
+fn is_summary(
+    s: &Fragment,
+    a_is_short: bool,
+    seeds: &[Seed],
+    a: &PreparedDoc,
+    b: &PreparedDoc,
+    cfg: &AlignConfig,
+) -> bool {
+    let (la, lb) = (tokens_len(a, s.a), tokens_len(b, s.b));
+    let (short, long) = if a_is_short { (la, lb) } else { (lb, la) };
+    if short as f64 >= cfg.summary_length_ratio * long as f64 {
+        return false;
+    }
+    let inside = seeds
+        .iter()
+        .filter(|x| overlaps((x.a, x.a), s.a) && overlaps((x.b, x.b), s.b));
+    let mut seeded: Vec<u32> = if a_is_short {
+        inside.map(|x| x.a).collect()
+    } else {
+        inside.map(|x| x.b).collect()
+    };
+    seeded.sort_unstable();
+    seeded.dedup();
+    let range = if a_is_short { s.a } else { s.b };
+    let sentences = (range.1 - range.0 + 1) as f64;
+    seeded.len() as f64 >= cfg.summary_min_seeded * sentences
+}
+
 /// All fragments of a pair, sorted by position in the first document.
 pub(crate) fn fragments(
     seeds: Vec<Seed>,
@@ -155,37 +190,29 @@ pub(crate) fn fragments(
     cfg: &AlignConfig,
 ) -> Vec<Fragment> {
     let mut normal = Vec::new();
-    validated(
-        seeds.clone(),
-        cfg.max_gap_sentences,
-        a,
-        b,
-        terms,
-        cfg,
-        &mut normal,
-    );
-    if cfg.summary_gap_sentences > cfg.max_gap_sentences {
+    let gap = cfg.max_gap_sentences;
+    validated(seeds.clone(), (gap, gap), a, b, terms, cfg, &mut normal);
+    if cfg.summary_gap_sentences > gap {
+        let wide = cfg.summary_gap_sentences;
+        // A summary is short on one side only: the wide gap applies along the long side.
         let mut summaries = Vec::new();
-        validated(
-            seeds,
-            cfg.summary_gap_sentences,
-            a,
-            b,
-            terms,
-            cfg,
-            &mut summaries,
-        );
-        for s in summaries {
-            let (la, lb) = (tokens_len(a, s.a), tokens_len(b, s.b));
-            let ratio = la.min(lb) as f64 / la.max(lb).max(1) as f64;
-            if ratio >= cfg.summary_length_ratio {
+        for a_is_short in [true, false] {
+            let gaps = if a_is_short { (gap, wide) } else { (wide, gap) };
+            let mut found = Vec::new();
+            validated(seeds.clone(), gaps, a, b, terms, cfg, &mut found);
+            summaries.extend(found.into_iter().map(|f| (f, a_is_short)));
+        }
+        for (s, a_is_short) in summaries {
+            if !is_summary(&s, a_is_short, &seeds, a, b, cfg) {
                 continue;
             }
             let covered = normal
                 .iter()
                 .filter(|f| overlaps(f.a, s.a) && overlaps(f.b, s.b))
                 .count();
-            if covered < 2 && normal.contains(&s) {
+            // A summary splits into several ordinary fragments; one ordinary
+            // fragment widened by stray seeds is not a summary.
+            if covered == 1 || normal.contains(&s) {
                 continue;
             }
             normal.retain(|f| !(overlaps(f.a, s.a) && overlaps(f.b, s.b)));
@@ -208,14 +235,14 @@ mod tests {
     #[test]
     fn clusters_need_closeness_on_both_sides() {
         // Close in a, but the third seed is far away in b.
-        let mut groups = cluster(seeds(&[(0, 0), (1, 1), (2, 40)]), 2);
+        let mut groups = cluster(seeds(&[(0, 0), (1, 1), (2, 40)]), (2, 2));
         groups.sort();
         assert_eq!(groups, vec![seeds(&[(0, 0), (1, 1)]), seeds(&[(2, 40)])]);
     }
 
     #[test]
     fn gaps_within_limit_join() {
-        let groups = cluster(seeds(&[(0, 10), (3, 13), (9, 30)]), 2);
+        let groups = cluster(seeds(&[(0, 10), (3, 13), (9, 30)]), (2, 2));
         assert_eq!(groups.len(), 2);
     }
 }

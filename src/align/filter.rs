@@ -124,6 +124,10 @@ pub(crate) fn passages(
             continue;
         }
         let sim = dice(a, ta, b, tb);
+        let shorter = (ta.1 - ta.0).min(tb.1 - tb.0);
+        if shorter < cfg.short_passage_words && sim < cfg.short_passage_similarity {
+            continue;
+        }
         scored.push((sim, ta, tb));
     }
     // Overlap resolution on the first document: best first.

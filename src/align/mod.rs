@@ -42,6 +42,7 @@ use crate::document::Span;
 /// Tunables of [`align`]. The default is meant for news and for the PAN
 /// plagiarism corpora alike.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct AlignConfig {
     /// Passages with fewer words than this on either side are dropped (boilerplate
     /// such as "Presentational grey line" is shorter).
@@ -62,6 +63,14 @@ pub struct AlignConfig {
     /// A wide-gap fragment counts as a summary when its shorter side has at most
     /// this share of the words of its longer side.
     pub summary_length_ratio: f64,
+    /// A summary fragment needs seeds in at least this share of the sentences of
+    /// its short side (a summary restates nearly every one of its sentences).
+    pub summary_min_seeded: f64,
+    /// Passages whose shorter side has fewer words than this must be near-verbatim
+    /// (see `short_passage_similarity`): short reworded matches are mostly chance.
+    pub short_passage_words: usize,
+    /// Minimum similarity of a passage shorter than `short_passage_words`.
+    pub short_passage_similarity: f64,
 }
 
 impl Default for AlignConfig {
@@ -75,6 +84,9 @@ impl Default for AlignConfig {
             min_passage_cosine: 0.34,
             summary_gap_sentences: 24,
             summary_length_ratio: 0.5,
+            summary_min_seeded: 0.5,
+            short_passage_words: 20,
+            short_passage_similarity: 0.9,
         }
     }
 }

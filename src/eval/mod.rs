@@ -107,7 +107,11 @@ fn union_len(mut v: Vec<(usize, usize)>) -> usize {
 /// overlap it in both documents.
 fn covered_share(target: &Annotation, others: &[&Annotation]) -> f64 {
     let hits: Vec<&&Annotation> = others.iter().filter(|o| o.detects(target)).collect();
-    let this = union_len(hits.iter().filter_map(|o| o.this.intersect(&target.this)).collect());
+    let this = union_len(
+        hits.iter()
+            .filter_map(|o| o.this.intersect(&target.this))
+            .collect(),
+    );
     let source = union_len(
         hits.iter()
             .filter_map(|o| o.source.intersect(&target.source))
@@ -207,7 +211,10 @@ mod tests {
     fn perfect_detection_scores_one() {
         let c = [ann(0, (10, 100), (50, 100))];
         let r = plagdet(&c, &c);
-        assert_eq!((r.plagdet, r.precision, r.recall, r.granularity), (1.0, 1.0, 1.0, 1.0));
+        assert_eq!(
+            (r.plagdet, r.precision, r.recall, r.granularity),
+            (1.0, 1.0, 1.0, 1.0)
+        );
     }
 
     #[test]
@@ -246,7 +253,10 @@ mod tests {
     fn overhanging_detection_by_hand() {
         // Case this 0..100, source 0..100. Detection this 50..150 (100), source 0..100.
         // recall = (50 + 100) / 200 = 0.75; precision = (50 + 100) / 200 = 0.75.
-        let r = plagdet(&[ann(0, (0, 100), (0, 100))], &[ann(0, (50, 100), (0, 100))]);
+        let r = plagdet(
+            &[ann(0, (0, 100), (0, 100))],
+            &[ann(0, (50, 100), (0, 100))],
+        );
         assert!((r.recall - 0.75).abs() < 1e-12);
         assert!((r.precision - 0.75).abs() < 1e-12);
         // A false detection in another pair halves precision.

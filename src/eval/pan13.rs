@@ -228,7 +228,8 @@ pub struct Report {
 
 /// Converts a byte offset into `text` into a character (code point) offset.
 pub fn char_offset(text: &str, byte: usize) -> usize {
-    text.get(..byte).map_or_else(|| text.chars().count(), |s| s.chars().count())
+    text.get(..byte)
+        .map_or_else(|| text.chars().count(), |s| s.chars().count())
 }
 
 /// The detection file of one pair in PAN format.
@@ -273,8 +274,20 @@ mod tests {
         let cases = parse_truth(xml, 7, Path::new("t.xml")).unwrap();
         assert_eq!(cases.len(), 1);
         assert_eq!(cases[0].pair, 7);
-        assert_eq!(cases[0].this, CharRange { offset: 3593, length: 698 });
-        assert_eq!(cases[0].source, CharRange { offset: 1300, length: 698 });
+        assert_eq!(
+            cases[0].this,
+            CharRange {
+                offset: 3593,
+                length: 698
+            }
+        );
+        assert_eq!(
+            cases[0].source,
+            CharRange {
+                offset: 1300,
+                length: 698
+            }
+        );
     }
 
     #[test]
@@ -292,13 +305,27 @@ mod tests {
         };
         let d = Annotation {
             pair: 0,
-            this: CharRange { offset: 5, length: 10 },
-            source: CharRange { offset: 7, length: 12 },
+            this: CharRange {
+                offset: 5,
+                length: 10,
+            },
+            source: CharRange {
+                offset: 7,
+                length: 12,
+            },
         };
         let xml = detection_xml(&pair, &[d]);
-        let back = parse_truth(&xml.replace("detected-plagiarism", "plagiarism"), 0, Path::new("d.xml")).unwrap();
+        let back = parse_truth(
+            &xml.replace("detected-plagiarism", "plagiarism"),
+            0,
+            Path::new("d.xml"),
+        )
+        .unwrap();
         assert_eq!(back, vec![d]);
-        assert_eq!(pair_file_name(&pair.susp, &pair.src), "suspicious-document00001-source-document00002.xml");
+        assert_eq!(
+            pair_file_name(&pair.susp, &pair.src),
+            "suspicious-document00001-source-document00002.xml"
+        );
     }
 
     #[test]

@@ -14,7 +14,11 @@ use std::collections::HashMap;
 
 /// Aligns all pairs of `corpus` (suspicious document first) and returns the
 /// detections in character offsets, ordered by pair.
-pub fn detect(corpus: &Corpus, cfg: &AlignConfig, norm: &NormalizeConfig) -> Result<Vec<Annotation>> {
+pub fn detect(
+    corpus: &Corpus,
+    cfg: &AlignConfig,
+    norm: &NormalizeConfig,
+) -> Result<Vec<Annotation>> {
     let mut names: Vec<(bool, &str)> = corpus
         .pairs
         .iter()
@@ -37,7 +41,10 @@ pub fn detect(corpus: &Corpus, cfg: &AlignConfig, norm: &NormalizeConfig) -> Res
             })
         })
         .collect::<Result<_>>()?;
-    let prepared: Vec<PreparedDoc> = texts.par_iter().map(|t| PreparedDoc::new(t, norm)).collect();
+    let prepared: Vec<PreparedDoc> = texts
+        .par_iter()
+        .map(|t| PreparedDoc::new(t, norm))
+        .collect();
     let index: HashMap<(bool, &str), usize> =
         names.iter().enumerate().map(|(k, &n)| (n, k)).collect();
     let per_pair: Vec<Vec<Annotation>> = corpus
