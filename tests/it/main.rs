@@ -1,1 +1,2 @@
 mod align;
+mod pan13;
