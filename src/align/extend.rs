@@ -123,17 +123,17 @@ fn fragment_of(group: &[Seed], a: &PreparedDoc, b: &PreparedDoc, terms: &PairTer
 fn validated(
     seeds: Vec<Seed>,
     gap: (u32, u32),
+    min_cosine: f64,
     a: &PreparedDoc,
     b: &PreparedDoc,
     terms: &PairTerms,
-    cfg: &AlignConfig,
     out: &mut Vec<Fragment>,
 ) {
     let mut work = vec![(seeds, gap)];
     while let Some((group_seeds, g)) = work.pop() {
         for group in cluster(group_seeds, g) {
             let f = fragment_of(&group, a, b, terms);
-            if f.cosine >= cfg.min_passage_cosine {
+            if f.cosine >= min_cosine {
                 out.push(f);
             } else if (g.0 > 0 || g.1 > 0) && group.len() > 1 {
                 work.push((group, (g.0.saturating_sub(1), g.1.saturating_sub(1))));
@@ -191,7 +191,15 @@ pub(crate) fn fragments(
 ) -> Vec<Fragment> {
     let mut normal = Vec::new();
     let gap = cfg.max_gap_sentences;
-    validated(seeds.clone(), (gap, gap), a, b, terms, cfg, &mut normal);
+    validated(
+        seeds.clone(),
+        (gap, gap),
+        cfg.min_passage_cosine,
+        a,
+        b,
+        terms,
+        &mut normal,
+    );
     if cfg.summary_gap_sentences > gap {
         let wide = cfg.summary_gap_sentences;
         // A summary is short on one side only: the wide gap applies along the long side.
@@ -199,7 +207,15 @@ pub(crate) fn fragments(
         for a_is_short in [true, false] {
             let gaps = if a_is_short { (gap, wide) } else { (wide, gap) };
             let mut found = Vec::new();
-            validated(seeds.clone(), gaps, a, b, terms, cfg, &mut found);
+            validated(
+                seeds.clone(),
+                gaps,
+                cfg.summary_min_cosine,
+                a,
+                b,
+                terms,
+                &mut found,
+            );
             summaries.extend(found.into_iter().map(|f| (f, a_is_short)));
         }
         for (s, a_is_short) in summaries {

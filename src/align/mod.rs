@@ -63,6 +63,9 @@ pub struct AlignConfig {
     /// A wide-gap fragment counts as a summary when its shorter side has at most
     /// this share of the words of its longer side.
     pub summary_length_ratio: f64,
+    /// Minimum tf-idf cosine between the two sides of a summary fragment (a
+    /// summary shares fewer words with its source than a copy does).
+    pub summary_min_cosine: f64,
     /// A summary fragment needs seeds in at least this share of the sentences of
     /// its short side (a summary restates nearly every one of its sentences).
     pub summary_min_seeded: f64,
@@ -80,10 +83,11 @@ impl Default for AlignConfig {
             min_sentence_cosine: 0.33,
             min_sentence_dice: 0.33,
             seed_ngram_words: 4,
-            max_gap_sentences: 4,
-            min_passage_cosine: 0.34,
+            max_gap_sentences: 3,
+            min_passage_cosine: 0.42,
             summary_gap_sentences: 24,
-            summary_length_ratio: 0.5,
+            summary_length_ratio: 0.3,
+            summary_min_cosine: 0.25,
             summary_min_seeded: 0.5,
             short_passage_words: 20,
             short_passage_similarity: 0.9,
