@@ -26,6 +26,8 @@ pub(crate) struct Fragment {
     pub b: (u32, u32),
     /// Cosine of the two sides' tf-idf vectors.
     pub cosine: f64,
+    /// Found by the summary pass.
+    pub summary: bool,
 }
 
 #[derive(Clone, Copy)]
@@ -115,6 +117,7 @@ fn fragment_of(group: &[Seed], a: &PreparedDoc, b: &PreparedDoc, terms: &PairTer
         a: (amin, amax),
         b: (bmin, bmax),
         cosine,
+        summary: false,
     }
 }
 
@@ -232,7 +235,7 @@ pub(crate) fn fragments(
                 continue;
             }
             normal.retain(|f| !(overlaps(f.a, s.a) && overlaps(f.b, s.b)));
-            normal.push(s);
+            normal.push(Fragment { summary: true, ..s });
         }
     }
     normal.sort_by(|x, y| x.a.cmp(&y.a).then(x.b.cmp(&y.b)));

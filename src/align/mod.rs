@@ -34,6 +34,7 @@ mod extend;
 mod filter;
 mod prepare;
 mod seeds;
+mod verbatim;
 
 pub use prepare::PreparedDoc;
 
@@ -63,6 +64,11 @@ pub struct AlignConfig {
     /// A wide-gap fragment counts as a summary when its shorter side has at most
     /// this share of the words of its longer side.
     pub summary_length_ratio: f64,
+    /// Word-for-word runs of at least this many words are verbatim runs.
+    pub verbatim_min_words: usize,
+    /// When verbatim runs cover at least this share of a fragment's words (on its
+    /// first document; summaries excepted), the runs replace the fragment (exact boundaries).
+    pub verbatim_share: f64,
     /// Minimum tf-idf cosine between the two sides of a summary fragment (a
     /// summary shares fewer words with its source than a copy does).
     pub summary_min_cosine: f64,
@@ -88,6 +94,8 @@ impl Default for AlignConfig {
             summary_gap_sentences: 24,
             summary_length_ratio: 0.3,
             summary_min_cosine: 0.25,
+            verbatim_min_words: 25,
+            verbatim_share: 0.5,
             summary_min_seeded: 0.5,
             short_passage_words: 20,
             short_passage_similarity: 0.9,
@@ -131,5 +139,6 @@ pub fn align(a: &PreparedDoc, b: &PreparedDoc, cfg: &AlignConfig) -> Vec<Aligned
         return Vec::new();
     }
     let fragments = extend::fragments(found, a, b, &terms, cfg);
-    filter::passages(a, b, &fragments, cfg)
+    let runs = verbatim::runs(&grams, cfg.seed_ngram_words, cfg.verbatim_min_words);
+    filter::passages(a, b, &fragments, &runs, cfg)
 }
