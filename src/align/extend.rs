@@ -231,7 +231,10 @@ pub(crate) fn fragments(
                 .count();
             // A summary splits into several ordinary fragments; one ordinary
             // fragment widened by stray seeds is not a summary.
-            if covered == 1 || normal.contains(&s) {
+            // With no ordinary fragment at all to back it, the summary needs a
+            // higher similarity.
+            let unbacked = covered == 0 && s.cosine < cfg.summary_unbacked_min_cosine;
+            if covered == 1 || unbacked || normal.contains(&s) {
                 continue;
             }
             normal.retain(|f| !(overlaps(f.a, s.a) && overlaps(f.b, s.b)));

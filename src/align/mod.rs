@@ -72,6 +72,9 @@ pub struct AlignConfig {
     /// Minimum tf-idf cosine between the two sides of a summary fragment (a
     /// summary shares fewer words with its source than a copy does).
     pub summary_min_cosine: f64,
+    /// Minimum cosine of a summary fragment that covers no ordinary fragment
+    /// (nothing else in the pair backs it up).
+    pub summary_unbacked_min_cosine: f64,
     /// A summary fragment needs seeds in at least this share of the sentences of
     /// its short side (a summary restates nearly every one of its sentences).
     pub summary_min_seeded: f64,
@@ -96,6 +99,7 @@ impl Default for AlignConfig {
             summary_min_cosine: 0.25,
             verbatim_min_words: 25,
             verbatim_share: 0.5,
+            summary_unbacked_min_cosine: 0.3,
             summary_min_seeded: 0.5,
             short_passage_words: 20,
             short_passage_similarity: 0.9,
