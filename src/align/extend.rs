@@ -234,7 +234,11 @@ pub(crate) fn fragments(
             // With no ordinary fragment at all to back it, the summary needs a
             // higher similarity.
             let unbacked = covered == 0 && s.cosine < cfg.summary_unbacked_min_cosine;
-            if covered == 1 || unbacked || normal.contains(&s) {
+            // A summary does not swallow a passage that stands well on its own.
+            let swallows_strong = normal.iter().any(|f| {
+                overlaps(f.a, s.a) && overlaps(f.b, s.b) && f.cosine >= cfg.summary_max_part_cosine
+            });
+            if covered == 1 || unbacked || swallows_strong || normal.contains(&s) {
                 continue;
             }
             normal.retain(|f| !(overlaps(f.a, s.a) && overlaps(f.b, s.b)));

@@ -75,6 +75,9 @@ pub struct AlignConfig {
     /// Minimum cosine of a summary fragment that covers no ordinary fragment
     /// (nothing else in the pair backs it up).
     pub summary_unbacked_min_cosine: f64,
+    /// A summary never replaces an ordinary fragment at least this similar (a
+    /// passage that stands on its own is no piece of a summary).
+    pub summary_max_part_cosine: f64,
     /// A summary fragment needs seeds in at least this share of the sentences of
     /// its short side (a summary restates nearly every one of its sentences).
     pub summary_min_seeded: f64,
@@ -96,10 +99,11 @@ impl Default for AlignConfig {
             min_passage_cosine: 0.42,
             summary_gap_sentences: 24,
             summary_length_ratio: 0.3,
-            summary_min_cosine: 0.25,
+            summary_min_cosine: 0.34,
             verbatim_min_words: 25,
             verbatim_share: 0.5,
             summary_unbacked_min_cosine: 0.3,
+            summary_max_part_cosine: 0.8,
             summary_min_seeded: 0.5,
             short_passage_words: 20,
             short_passage_similarity: 0.9,
