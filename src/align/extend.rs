@@ -26,6 +26,8 @@ pub(crate) struct Fragment {
     pub b: (u32, u32),
     /// Cosine of the two sides' tf-idf vectors.
     pub cosine: f64,
+    /// Found by the summary pass.
+    pub summary: bool,
 }
 
 #[derive(Clone, Copy)]
@@ -67,12 +69,17 @@ fn other(side: Side) -> Side {
     }
 }
 
-/// Groups seeds until both sides are stable; returns the groups.
-fn cluster(seeds: Vec<Seed>, gap: u32) -> Vec<Vec<Seed>> {
+/// Groups seeds until both sides are stable; returns the groups. `gap` is
+/// `(gap along a, gap along b)`.
+fn cluster(seeds: Vec<Seed>, gap: (u32, u32)) -> Vec<Vec<Seed>> {
     let mut out = Vec::new();
     let mut stack = vec![(seeds, Side::A, false)];
     while let Some((group, side, other_stable)) = stack.pop() {
-        let mut parts = split(group, side, gap);
+        let g = match side {
+            Side::A => gap.0,
+            Side::B => gap.1,
+        };
+        let mut parts = split(group, side, g);
         if parts.len() == 1 {
             let only = parts.pop().unwrap_or_default();
             if other_stable {
@@ -110,6 +117,7 @@ fn fragment_of(group: &[Seed], a: &PreparedDoc, b: &PreparedDoc, terms: &PairTer
         a: (amin, amax),
         b: (bmin, bmax),
         cosine,
+        summary: false,
     }
 }
 
@@ -117,21 +125,21 @@ fn fragment_of(group: &[Seed], a: &PreparedDoc, b: &PreparedDoc, terms: &PairTer
 /// smaller gap.
 fn validated(
     seeds: Vec<Seed>,
-    gap: u32,
+    gap: (u32, u32),
+    min_cosine: f64,
     a: &PreparedDoc,
     b: &PreparedDoc,
     terms: &PairTerms,
-    cfg: &AlignConfig,
     out: &mut Vec<Fragment>,
 ) {
     let mut work = vec![(seeds, gap)];
     while let Some((group_seeds, g)) = work.pop() {
         for group in cluster(group_seeds, g) {
             let f = fragment_of(&group, a, b, terms);
-            if f.cosine >= cfg.min_passage_cosine {
+            if f.cosine >= min_cosine {
                 out.push(f);
-            } else if g > 0 && group.len() > 1 {
-                work.push((group, g - 1));
+            } else if (g.0 > 0 || g.1 > 0) && group.len() > 1 {
+                work.push((group, (g.0.saturating_sub(1), g.1.saturating_sub(1))));
             }
         }
     }
@@ -146,6 +154,36 @@ fn overlaps(x: (u32, u32), y: (u32, u32)) -> bool {
     x.0 <= y.1 && y.0 <= x.1
 }
 
+/// True when a wide-gap fragment looks like a summary: its short side is much
+/// shorter than its long side, and most sentences of the short side are seeds.
+fn is_summary(
+    s: &Fragment,
+    a_is_short: bool,
+    seeds: &[Seed],
+    a: &PreparedDoc,
+    b: &PreparedDoc,
+    cfg: &AlignConfig,
+) -> bool {
+    let (la, lb) = (tokens_len(a, s.a), tokens_len(b, s.b));
+    let (short, long) = if a_is_short { (la, lb) } else { (lb, la) };
+    if short as f64 >= cfg.summary_length_ratio * long as f64 {
+        return false;
+    }
+    let inside = seeds
+        .iter()
+        .filter(|x| overlaps((x.a, x.a), s.a) && overlaps((x.b, x.b), s.b));
+    let mut seeded: Vec<u32> = if a_is_short {
+        inside.map(|x| x.a).collect()
+    } else {
+        inside.map(|x| x.b).collect()
+    };
+    seeded.sort_unstable();
+    seeded.dedup();
+    let range = if a_is_short { s.a } else { s.b };
+    let sentences = (range.1 - range.0 + 1) as f64;
+    seeded.len() as f64 >= cfg.summary_min_seeded * sentences
+}
+
 /// All fragments of a pair, sorted by position in the first document.
 pub(crate) fn fragments(
     seeds: Vec<Seed>,
@@ -155,41 +193,56 @@ pub(crate) fn fragments(
     cfg: &AlignConfig,
 ) -> Vec<Fragment> {
     let mut normal = Vec::new();
+    let gap = cfg.max_gap_sentences;
     validated(
         seeds.clone(),
-        cfg.max_gap_sentences,
+        (gap, gap),
+        cfg.min_passage_cosine,
         a,
         b,
         terms,
-        cfg,
         &mut normal,
     );
-    if cfg.summary_gap_sentences > cfg.max_gap_sentences {
+    if cfg.summary_gap_sentences > gap {
+        let wide = cfg.summary_gap_sentences;
+        // A summary is short on one side only: the wide gap applies along the long side.
         let mut summaries = Vec::new();
-        validated(
-            seeds,
-            cfg.summary_gap_sentences,
-            a,
-            b,
-            terms,
-            cfg,
-            &mut summaries,
-        );
-        for s in summaries {
-            let (la, lb) = (tokens_len(a, s.a), tokens_len(b, s.b));
-            let ratio = la.min(lb) as f64 / la.max(lb).max(1) as f64;
-            if ratio >= cfg.summary_length_ratio {
+        for a_is_short in [true, false] {
+            let gaps = if a_is_short { (gap, wide) } else { (wide, gap) };
+            let mut found = Vec::new();
+            validated(
+                seeds.clone(),
+                gaps,
+                cfg.summary_min_cosine,
+                a,
+                b,
+                terms,
+                &mut found,
+            );
+            summaries.extend(found.into_iter().map(|f| (f, a_is_short)));
+        }
+        for (s, a_is_short) in summaries {
+            if !is_summary(&s, a_is_short, &seeds, a, b, cfg) {
                 continue;
             }
             let covered = normal
                 .iter()
                 .filter(|f| overlaps(f.a, s.a) && overlaps(f.b, s.b))
                 .count();
-            if covered < 2 && normal.contains(&s) {
+            // A summary splits into several ordinary fragments; one ordinary
+            // fragment widened by stray seeds is not a summary.
+            // With no ordinary fragment at all to back it, the summary needs a
+            // higher similarity.
+            let unbacked = covered == 0 && s.cosine < cfg.summary_unbacked_min_cosine;
+            // A summary does not swallow a passage that stands well on its own.
+            let swallows_strong = normal.iter().any(|f| {
+                overlaps(f.a, s.a) && overlaps(f.b, s.b) && f.cosine >= cfg.summary_max_part_cosine
+            });
+            if covered == 1 || unbacked || swallows_strong || normal.contains(&s) {
                 continue;
             }
             normal.retain(|f| !(overlaps(f.a, s.a) && overlaps(f.b, s.b)));
-            normal.push(s);
+            normal.push(Fragment { summary: true, ..s });
         }
     }
     normal.sort_by(|x, y| x.a.cmp(&y.a).then(x.b.cmp(&y.b)));
@@ -208,14 +261,14 @@ mod tests {
     #[test]
     fn clusters_need_closeness_on_both_sides() {
         // Close in a, but the third seed is far away in b.
-        let mut groups = cluster(seeds(&[(0, 0), (1, 1), (2, 40)]), 2);
+        let mut groups = cluster(seeds(&[(0, 0), (1, 1), (2, 40)]), (2, 2));
         groups.sort();
         assert_eq!(groups, vec![seeds(&[(0, 0), (1, 1)]), seeds(&[(2, 40)])]);
     }
 
     #[test]
     fn gaps_within_limit_join() {
-        let groups = cluster(seeds(&[(0, 10), (3, 13), (9, 30)]), 2);
+        let groups = cluster(seeds(&[(0, 10), (3, 13), (9, 30)]), (2, 2));
         assert_eq!(groups.len(), 2);
     }
 }

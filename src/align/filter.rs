@@ -12,10 +12,14 @@
 
 use super::extend::{token_range, Fragment};
 use super::prepare::{PreparedDoc, STOP};
+use super::verbatim::Run;
 use super::{AlignConfig, AlignedPassage};
 use crate::document::Span;
 use std::collections::HashSet;
 use std::hash::BuildHasherDefault;
+
+/// Verbatim runs this close (in tokens, on both sides) merge into one passage.
+const MERGE_GAP_TOKENS: usize = 12;
 
 /// A passage being finished: similarity and token ranges on both sides.
 type Scored = (f64, (usize, usize), (usize, usize));
@@ -110,20 +114,75 @@ pub(crate) fn passages(
     a: &PreparedDoc,
     b: &PreparedDoc,
     fragments: &[Fragment],
+    runs: &[Run],
     cfg: &AlignConfig,
 ) -> Vec<AlignedPassage> {
-    let mut scored: Vec<Scored> = Vec::new();
+    let mut candidates: Vec<((usize, usize), (usize, usize))> = Vec::new();
+    // Per run: replaces its fragment (Some(true)), lies in a fragment kept as is
+    // (Some(false)), or lies in no fragment (None).
+    let mut run_role: Vec<Option<bool>> = vec![None; runs.len()];
     for f in fragments {
         let ra = token_range(a, f.a);
         let rb = token_range(b, f.b);
+        // Verbatim runs inside the fragment: when they cover most of it, they
+        // replace it (exact boundaries, no absorbed neighbours).
+        let inside: Vec<usize> = (0..runs.len())
+            .filter(|&k| {
+                let r = &runs[k];
+                r.a.0 >= ra.0 && r.a.1 <= ra.1 && r.b.0 >= rb.0 && r.b.1 <= rb.1
+            })
+            .collect();
+        let covered: usize = inside.iter().map(|&k| runs[k].a.1 - runs[k].a.0).sum();
+        // A summary may copy phrases of its source: only runs covering nearly all
+        // of it show it to be a copy instead.
+        let share = if f.summary {
+            cfg.verbatim_share.max(0.8)
+        } else {
+            cfg.verbatim_share
+        };
+        let replace = !inside.is_empty() && covered as f64 >= share * (ra.1 - ra.0) as f64;
+        for &k in &inside {
+            if run_role[k] != Some(true) {
+                run_role[k] = Some(replace);
+            }
+        }
+        if replace {
+            continue;
+        }
         let keys_a = range_keys(a, ra);
         let keys_b = range_keys(b, rb);
-        let ta = tighten(a, ra, &keys_b);
-        let tb = tighten(b, rb, &keys_a);
+        candidates.push((tighten(a, ra, &keys_b), tighten(b, rb, &keys_a)));
+    }
+    // Runs replacing fragments, and runs no fragment holds, join the candidates;
+    // neighbouring runs in the same order on both sides merge.
+    let mut merged: Vec<Run> = Vec::new();
+    for (r, role) in runs.iter().zip(&run_role) {
+        if *role == Some(false) {
+            continue;
+        }
+        match merged.last_mut() {
+            Some(m)
+                if r.a.0 <= m.a.1 + MERGE_GAP_TOKENS
+                    && r.b.0 >= m.b.0
+                    && r.b.0 <= m.b.1 + MERGE_GAP_TOKENS =>
+            {
+                m.a.1 = m.a.1.max(r.a.1);
+                m.b.1 = m.b.1.max(r.b.1);
+            }
+            _ => merged.push(*r),
+        }
+    }
+    candidates.extend(merged.iter().map(|r| (r.a, r.b)));
+    let mut scored: Vec<Scored> = Vec::new();
+    for (ta, tb) in candidates {
         if ta.1 - ta.0 < cfg.min_words || tb.1 - tb.0 < cfg.min_words {
             continue;
         }
         let sim = dice(a, ta, b, tb);
+        let shorter = (ta.1 - ta.0).min(tb.1 - tb.0);
+        if shorter < cfg.short_passage_words && sim < cfg.short_passage_similarity {
+            continue;
+        }
         scored.push((sim, ta, tb));
     }
     // Overlap resolution on the first document: best first.

@@ -34,6 +34,7 @@ mod extend;
 mod filter;
 mod prepare;
 mod seeds;
+mod verbatim;
 
 pub use prepare::PreparedDoc;
 
@@ -42,6 +43,7 @@ use crate::document::Span;
 /// Tunables of [`align`]. The default is meant for news and for the PAN
 /// plagiarism corpora alike.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct AlignConfig {
     /// Passages with fewer words than this on either side are dropped (boilerplate
     /// such as "Presentational grey line" is shorter).
@@ -62,6 +64,28 @@ pub struct AlignConfig {
     /// A wide-gap fragment counts as a summary when its shorter side has at most
     /// this share of the words of its longer side.
     pub summary_length_ratio: f64,
+    /// Word-for-word runs of at least this many words are verbatim runs.
+    pub verbatim_min_words: usize,
+    /// When verbatim runs cover at least this share of a fragment's words (on its
+    /// first document; summaries excepted), the runs replace the fragment (exact boundaries).
+    pub verbatim_share: f64,
+    /// Minimum tf-idf cosine between the two sides of a summary fragment (a
+    /// summary shares fewer words with its source than a copy does).
+    pub summary_min_cosine: f64,
+    /// Minimum cosine of a summary fragment that covers no ordinary fragment
+    /// (nothing else in the pair backs it up).
+    pub summary_unbacked_min_cosine: f64,
+    /// A summary never replaces an ordinary fragment at least this similar (a
+    /// passage that stands on its own is no piece of a summary).
+    pub summary_max_part_cosine: f64,
+    /// A summary fragment needs seeds in at least this share of the sentences of
+    /// its short side (a summary restates nearly every one of its sentences).
+    pub summary_min_seeded: f64,
+    /// Passages whose shorter side has fewer words than this must be near-verbatim
+    /// (see `short_passage_similarity`): short reworded matches are mostly chance.
+    pub short_passage_words: usize,
+    /// Minimum similarity of a passage shorter than `short_passage_words`.
+    pub short_passage_similarity: f64,
 }
 
 impl Default for AlignConfig {
@@ -71,10 +95,18 @@ impl Default for AlignConfig {
             min_sentence_cosine: 0.33,
             min_sentence_dice: 0.33,
             seed_ngram_words: 4,
-            max_gap_sentences: 4,
-            min_passage_cosine: 0.34,
+            max_gap_sentences: 3,
+            min_passage_cosine: 0.42,
             summary_gap_sentences: 24,
-            summary_length_ratio: 0.5,
+            summary_length_ratio: 0.3,
+            summary_min_cosine: 0.34,
+            verbatim_min_words: 25,
+            verbatim_share: 0.5,
+            summary_unbacked_min_cosine: 0.3,
+            summary_max_part_cosine: 0.8,
+            summary_min_seeded: 0.5,
+            short_passage_words: 20,
+            short_passage_similarity: 0.9,
         }
     }
 }
@@ -115,5 +147,6 @@ pub fn align(a: &PreparedDoc, b: &PreparedDoc, cfg: &AlignConfig) -> Vec<Aligned
         return Vec::new();
     }
     let fragments = extend::fragments(found, a, b, &terms, cfg);
-    filter::passages(a, b, &fragments, cfg)
+    let runs = verbatim::runs(&grams, cfg.seed_ngram_words, cfg.verbatim_min_words);
+    filter::passages(a, b, &fragments, &runs, cfg)
 }

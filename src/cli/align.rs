@@ -30,6 +30,10 @@ pub struct AlignArgs {
     /// Drop passages with fewer words than this on either side.
     #[arg(long, value_name = "N")]
     pub min_words: Option<usize>,
+    /// Alignment settings as a JSON object (fields of the library's `AlignConfig`;
+    /// missing fields keep their defaults), for tuning experiments.
+    #[arg(long, value_name = "JSON")]
+    pub align_config: Option<String>,
 }
 
 fn read(path: &PathBuf) -> anyhow::Result<String> {
@@ -39,7 +43,11 @@ fn read(path: &PathBuf) -> anyhow::Result<String> {
 
 /// Runs `reprint align`.
 pub fn run(args: AlignArgs) -> anyhow::Result<ExitCode> {
-    let mut cfg = AlignConfig::default();
+    let mut cfg: AlignConfig = match &args.align_config {
+        Some(json) => serde_json::from_str(json)
+            .map_err(|e| super::UsageError(format!("--align-config: {e}")))?,
+        None => AlignConfig::default(),
+    };
     if let Some(n) = args.min_words {
         if n == 0 {
             return Err(super::UsageError("--min-words must be at least 1".into()).into());

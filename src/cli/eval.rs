@@ -42,6 +42,10 @@ pub struct Pan13Args {
     /// Output format.
     #[arg(long, value_enum, default_value_t = EvalFormat::Text)]
     pub format: EvalFormat,
+    /// Alignment settings as a JSON object (fields of the library's `AlignConfig`;
+    /// missing fields keep their defaults), for tuning experiments.
+    #[arg(long, value_name = "JSON")]
+    pub align_config: Option<String>,
 }
 
 /// Runs `reprint eval`.
@@ -59,13 +63,14 @@ fn run_pan13(args: Pan13Args) -> anyhow::Result<ExitCode> {
         ))
         .into());
     }
+    let cfg: AlignConfig = match &args.align_config {
+        Some(json) => serde_json::from_str(json)
+            .map_err(|e| super::UsageError(format!("--align-config: {e}")))?,
+        None => AlignConfig::default(),
+    };
     let started = std::time::Instant::now();
     let corpus = Corpus::load(&args.corpus)?;
-    let detections = reprint::pipeline::pan13::detect(
-        &corpus,
-        &AlignConfig::default(),
-        &NormalizeConfig::default(),
-    )?;
+    let detections = reprint::pipeline::pan13::detect(&corpus, &cfg, &NormalizeConfig::default())?;
     if let Some(dir) = &args.detections {
         write_detections(dir, &corpus.pairs, &detections)?;
     }

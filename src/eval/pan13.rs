@@ -172,6 +172,34 @@ impl Corpus {
         })
     }
 
+    /// The corpus restricted to the first `n` pairs of every sub-corpus (in the
+    /// order of the top-level `pairs` file), for quick deterministic checks.
+    pub fn sample(&self, n: usize) -> Corpus {
+        let mut taken = vec![0usize; self.subcorpora.len()];
+        let mut remap = vec![None; self.pairs.len()];
+        let mut pairs = Vec::new();
+        for (k, p) in self.pairs.iter().enumerate() {
+            if let Some(sub) = p.subcorpus {
+                if taken[sub] < n {
+                    taken[sub] += 1;
+                    remap[k] = Some(pairs.len());
+                    pairs.push(p.clone());
+                }
+            }
+        }
+        let cases = self
+            .cases
+            .iter()
+            .filter_map(|c| remap[c.pair].map(|pair| Annotation { pair, ..*c }))
+            .collect();
+        Corpus {
+            root: self.root.clone(),
+            subcorpora: self.subcorpora.clone(),
+            pairs,
+            cases,
+        }
+    }
+
     /// Path of a suspicious document.
     pub fn susp_path(&self, name: &str) -> PathBuf {
         self.root.join("susp").join(name)

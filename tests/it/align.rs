@@ -115,3 +115,49 @@ fn spans_are_tight_on_the_blinken_quote() {
     assert!(b[p.b.start..].starts_with("one lesson"));
     assert!(b[..p.b.end].ends_with("to leave"));
 }
+
+#[test]
+fn cli_align_prints_json_passages() {
+    let out = assert_cmd::Command::cargo_bin("reprint")
+        .unwrap()
+        .args(["align", "--format", "json"])
+        .arg(Path::new(CORPUS).join("000_cff694c5b6003a2d.txt"))
+        .arg(Path::new(CORPUS).join("003_c02b394d286b7c9f.txt"))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let passages = v["passages"].as_array().unwrap();
+    assert!(!passages.is_empty());
+    let text = passages[0]["b"]["text"].as_str().unwrap();
+    assert!(text.contains("once Russians are in your house"));
+}
+
+#[test]
+fn cli_align_rejects_zero_min_words_and_missing_files() {
+    let a = Path::new(CORPUS).join("000_cff694c5b6003a2d.txt");
+    assert_cmd::Command::cargo_bin("reprint")
+        .unwrap()
+        .args(["align", "--min-words", "0"])
+        .arg(&a)
+        .arg(&a)
+        .assert()
+        .code(2);
+    assert_cmd::Command::cargo_bin("reprint")
+        .unwrap()
+        .arg("align")
+        .arg(&a)
+        .arg("/nonexistent/file.txt")
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains("/nonexistent/file.txt"));
+}
+
+#[test]
+fn cli_eval_rejects_a_directory_without_pairs() {
+    assert_cmd::Command::cargo_bin("reprint")
+        .unwrap()
+        .args(["eval", "pan13", CORPUS])
+        .assert()
+        .code(2);
+}

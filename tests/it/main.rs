@@ -5,5 +5,6 @@ mod check;
 mod cli_dedup;
 mod html_browser;
 mod index;
+mod pan13;
 mod properties;
 mod scan;
