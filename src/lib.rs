@@ -38,15 +38,19 @@
 //! assert!(score.jaccard > 0.5 && score.containment_a_in_b > 0.7);
 //! ```
 
+pub mod align;
+pub mod check;
 pub mod cluster;
 pub mod document;
 pub mod error;
+pub mod eval;
 pub mod index;
 pub mod input;
 pub mod lsh;
 pub mod minhash;
 pub mod pipeline;
 pub mod report;
+pub mod scan;
 pub mod shingle;
 pub mod synth;
 pub mod text;

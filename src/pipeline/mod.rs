@@ -5,8 +5,11 @@
 //! value; here they are applied to batches of records in parallel and their results
 //! gathered in input order, so output is deterministic whatever the thread count.
 
+pub mod check;
 pub mod dedup;
 pub mod index_add;
+pub mod pan13;
+pub mod scan;
 
 use crate::error::InputIssue;
 

@@ -373,7 +373,7 @@ table.sources{border-collapse:collapse;margin:.5em 0 1em}table.sources td,table.
 .bar div{height:100%;background:#d1495b;border-radius:2px}
 .cols{display:grid;grid-template-columns:1fr 1fr;gap:1em}
 .col{background:#fff;border:1px solid #ddd;border-radius:4px;padding:.5em .8em}
-.col .text{max-height:32em;overflow:auto}
+.col .text{max-height:32em;overflow:auto;position:relative}
 .text{white-space:pre-wrap;overflow-wrap:anywhere;font-family:Georgia,serif}
 a.hl{color:inherit;text-decoration:none;border-radius:2px;cursor:pointer}
 a.hl:target,a.hl.flash{outline:3px solid #d1495b}
@@ -382,7 +382,12 @@ blockquote{margin:.3em 0 .8em;padding:.2em .8em;border-left:6px solid;background
 .none{color:#2a7d2a}
 ";
 
-const SCRIPT: &str = "document.addEventListener('click',function(e){
+const SCRIPT: &str = "// Open each side-by-side column at its first highlighted passage.
+document.querySelectorAll('.col .text').forEach(function(box){
+  var first=box.querySelector('a.hl');
+  if(first)box.scrollTop=Math.max(0,first.offsetTop-48);
+});
+document.addEventListener('click',function(e){
   var a=e.target.closest&&e.target.closest('a.hl');
   if(!a)return;
   var t=document.getElementById(a.getAttribute('data-target'));

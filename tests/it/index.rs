@@ -356,17 +356,30 @@ fn write_dump(path: &Path, n: usize) {
     }
 }
 
+fn has_temp_file(dir: &Path) -> bool {
+    fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok())
+                .any(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+        })
+        .unwrap_or(false)
+}
+
 #[test]
 fn index_add_killed_at_any_moment_leaves_the_index_as_before() {
+    const NEW_DOCS: usize = 6000;
     let dir = tempfile::tempdir().unwrap();
     let idx = dir.path().join("idx");
     build_seed_index(&idx);
     let before = contents(&idx);
     let dump = dir.path().join("big.jsonl");
-    write_dump(&dump, 12_000);
+    write_dump(&dump, NEW_DOCS);
     let bin = assert_cmd::cargo::cargo_bin("reprint");
-    let mut saw_partial_work = false;
-    for delay_ms in [30u64, 150, 400, 900, 1600] {
+    // Kill moments: at once, then as soon as a segment is being written, then later
+    // and later while it is (timing-independent: the test waits for the file).
+    let mut landed_while_writing = 0;
+    for extra_ms in [None, Some(0u64), Some(200), Some(600), Some(1500)] {
         let mut child = std::process::Command::new(&bin)
             .args(["index", "add", "-q"])
             .arg(&idx)
@@ -375,25 +388,36 @@ fn index_add_killed_at_any_moment_leaves_the_index_as_before() {
             .stderr(std::process::Stdio::null())
             .spawn()
             .unwrap();
-        std::thread::sleep(Duration::from_millis(delay_ms));
+        if let Some(extra) = extra_ms {
+            let started = std::time::Instant::now();
+            while !has_temp_file(&idx)
+                && child.try_wait().unwrap().is_none()
+                && started.elapsed() < Duration::from_secs(120)
+            {
+                std::thread::sleep(Duration::from_millis(2));
+            }
+            std::thread::sleep(Duration::from_millis(extra));
+        }
+        let writing = has_temp_file(&idx);
         let finished = child.try_wait().unwrap().is_some();
         if !finished {
-            saw_partial_work |= fs::read_dir(&idx)
-                .unwrap()
-                .any(|e| e.unwrap().file_name().to_string_lossy().ends_with(".tmp"));
             child.kill().unwrap(); // SIGKILL on Unix
+            landed_while_writing += usize::from(writing);
         }
         child.wait().unwrap();
         let now = read_everything(&idx).expect("index readable after kill");
-        if finished || now.len() != before.len() {
+        if now.len() != before.len() {
             // The command completed before the kill: the index is exactly "after".
-            assert_eq!(now.len(), before.len() + 12_000);
+            assert_eq!(now.len(), before.len() + NEW_DOCS);
             break;
         }
-        assert_eq!(now, before, "kill after {delay_ms} ms changed the index");
+        assert_eq!(
+            now, before,
+            "kill {extra_ms:?} ms into writing changed the index"
+        );
     }
     assert!(
-        saw_partial_work,
+        landed_while_writing > 0,
         "no kill landed while segment files were being written"
     );
     // The next add cleans up and completes.
@@ -403,10 +427,6 @@ fn index_add_killed_at_any_moment_leaves_the_index_as_before() {
         .arg(&dump)
         .assert()
         .success();
-    assert_eq!(contents(&idx).len(), before.len() + 12_000);
-    assert!(fs::read_dir(&idx).unwrap().all(|e| !e
-        .unwrap()
-        .file_name()
-        .to_string_lossy()
-        .ends_with(".tmp")));
+    assert_eq!(contents(&idx).len(), before.len() + NEW_DOCS);
+    assert!(!has_temp_file(&idx));
 }

@@ -1,0 +1,79 @@
+//! Per-article latency of `reprint check` against a large archive index.
+//!
+//! Needs an index and articles, which are too large to keep in the repository;
+//! `benches/check_archive.sh` builds both (100,000 archive documents) and runs this:
+//!
+//! ```text
+//! REPRINT_BENCH_INDEX=/tmp/archbench/idx REPRINT_BENCH_ARTICLES=/tmp/archbench/articles.jsonl \
+//!     cargo bench --bench check_latency
+//! ```
+//! Without the variables it says so and exits (so `cargo bench` stays green).
+//! Articles are checked one after another (each aligning its candidates on all
+//! cores, as `reprint check` does), after one warm-up pass;
+//! it prints the median, p95 and maximum, and fails if no article found a source
+//! (a broken check must not look fast).
+
+use reprint::check::{CheckConfig, Checker};
+use reprint::index::Index;
+use reprint::input::{read_all, InputConfig, Sources};
+use reprint::pipeline::check::check_article;
+use std::path::PathBuf;
+use std::time::Instant;
+
+fn main() {
+    let (Some(index_dir), Some(articles)) = (
+        std::env::var_os("REPRINT_BENCH_INDEX"),
+        std::env::var_os("REPRINT_BENCH_ARTICLES"),
+    ) else {
+        eprintln!(
+            "check_latency: set REPRINT_BENCH_INDEX and REPRINT_BENCH_ARTICLES \
+             (see benches/check_archive.sh); skipped"
+        );
+        return;
+    };
+    let opened = Instant::now();
+    let index = Index::open(&PathBuf::from(index_dir)).expect("index opens");
+    let open_ms = opened.elapsed().as_secs_f64() * 1e3;
+    let sources = Sources::discover(&[PathBuf::from(articles)]).expect("articles exist");
+    let (docs, issues) = read_all(&sources, &InputConfig::default());
+    assert!(issues.is_empty(), "bad article records: {issues:?}");
+    let checker = Checker::new(&index, CheckConfig::default()).expect("valid config");
+    for d in &docs {
+        check_article(&checker, &d.id, &d.text).expect("check runs");
+    }
+    let mut times = Vec::with_capacity(docs.len());
+    let mut found = 0usize;
+    let mut candidates = 0usize;
+    let mut bytes = 0usize;
+    for d in &docs {
+        let t = Instant::now();
+        let result = check_article(&checker, &d.id, &d.text).expect("check runs");
+        times.push(t.elapsed().as_secs_f64() * 1e3);
+        found += usize::from(!result.sources.is_empty());
+        candidates += result.candidates;
+        bytes += d.text.len();
+    }
+    times.sort_by(f64::total_cmp);
+    let pick = |q: f64| times[((times.len() - 1) as f64 * q).round() as usize];
+    println!(
+        "check_latency: {} documents in index, {} articles (mean {} bytes), open {:.1} ms",
+        index.doc_count(),
+        docs.len(),
+        bytes / docs.len().max(1),
+        open_ms
+    );
+    println!(
+        "check_latency: median {:.2} ms, p95 {:.2} ms, max {:.2} ms; mean {:.1} candidates, \
+         {} of {} articles with sources",
+        pick(0.5),
+        pick(0.95),
+        pick(1.0),
+        candidates as f64 / docs.len().max(1) as f64,
+        found,
+        docs.len()
+    );
+    assert!(
+        found > 0,
+        "no article found any source: the check is broken"
+    );
+}

@@ -1,0 +1,312 @@
+//! Analysing one document for alignment: tokens, content-word stems, sentences.
+//!
+//! A [`PreparedDoc`] is built once per document and reused for every pair it takes
+//! part in, so the costly steps (word and sentence segmentation, stemming) are paid
+//! once. Offsets stay byte offsets into the original text.
+
+use crate::text::normalize::normalize_into;
+use crate::text::{sentence_spans, tokenize, NormalizeConfig, Token};
+use rust_stemmers::{Algorithm, Stemmer};
+use xxhash_rust::xxh3::xxh3_64;
+
+/// Marks a token that carries no content (a stop word): it takes part in exact
+/// word n-gram matching but not in sentence similarity.
+pub(crate) const STOP: u64 = 0;
+
+/// Sentences with fewer content words than this are joined to the next sentence
+/// (headings, "Note:", list bullets carry too little evidence on their own).
+const MIN_SENTENCE_TERMS: usize = 4;
+
+/// Common English function words. They match everywhere, so they are left out of
+/// the sentence vectors; exact n-gram seeds still see them.
+const STOPWORDS: &[&str] = &[
+    "a",
+    "about",
+    "above",
+    "after",
+    "again",
+    "against",
+    "all",
+    "also",
+    "am",
+    "an",
+    "and",
+    "any",
+    "are",
+    "as",
+    "at",
+    "be",
+    "because",
+    "been",
+    "before",
+    "being",
+    "below",
+    "between",
+    "both",
+    "but",
+    "by",
+    "can",
+    "could",
+    "did",
+    "do",
+    "does",
+    "doing",
+    "down",
+    "during",
+    "each",
+    "few",
+    "for",
+    "from",
+    "further",
+    "had",
+    "has",
+    "have",
+    "having",
+    "he",
+    "her",
+    "here",
+    "hers",
+    "herself",
+    "him",
+    "himself",
+    "his",
+    "how",
+    "i",
+    "if",
+    "in",
+    "into",
+    "is",
+    "it",
+    "it's",
+    "its",
+    "itself",
+    "just",
+    "me",
+    "more",
+    "most",
+    "my",
+    "myself",
+    "no",
+    "nor",
+    "not",
+    "now",
+    "of",
+    "off",
+    "on",
+    "once",
+    "only",
+    "or",
+    "other",
+    "our",
+    "ours",
+    "ourselves",
+    "out",
+    "over",
+    "own",
+    "s",
+    "same",
+    "she",
+    "should",
+    "so",
+    "some",
+    "such",
+    "t",
+    "than",
+    "that",
+    "the",
+    "their",
+    "theirs",
+    "them",
+    "themselves",
+    "then",
+    "there",
+    "these",
+    "they",
+    "this",
+    "those",
+    "through",
+    "to",
+    "too",
+    "under",
+    "until",
+    "up",
+    "very",
+    "was",
+    "we",
+    "were",
+    "what",
+    "when",
+    "where",
+    "which",
+    "while",
+    "who",
+    "whom",
+    "why",
+    "will",
+    "with",
+    "would",
+    "you",
+    "your",
+    "yours",
+    "yourself",
+    "yourselves",
+];
+
+/// One sentence: a range of token indices and its content terms.
+#[derive(Debug, Clone)]
+pub(crate) struct Sentence {
+    /// First token index.
+    pub first_token: u32,
+    /// One past the last token index.
+    pub end_token: u32,
+    /// Distinct content-term keys with their counts, sorted by key.
+    pub terms: Vec<(u64, u32)>,
+}
+
+/// A document analysed once for alignment.
+#[derive(Debug, Clone)]
+pub struct PreparedDoc<'a> {
+    text: &'a str,
+    tokens: Vec<Token>,
+    /// Per token: the key of its stem, or [`STOP`] for a stop word.
+    stems: Vec<u64>,
+    sentences: Vec<Sentence>,
+}
+
+impl<'a> PreparedDoc<'a> {
+    /// Tokenises `text` (keys built with `norm`), stems content words (English
+    /// Snowball stemmer; other languages pass mostly unchanged) and groups tokens
+    /// into sentences.
+    pub fn new(text: &'a str, norm: &NormalizeConfig) -> Self {
+        let tokens = tokenize(text, norm);
+        let stemmer = Stemmer::create(Algorithm::English);
+        let mut scratch = String::new();
+        let stems: Vec<u64> = tokens
+            .iter()
+            .map(|t| {
+                normalize_into(&text[t.start..t.end], norm, &mut scratch);
+                if STOPWORDS.binary_search(&scratch.as_str()).is_ok() {
+                    return STOP;
+                }
+                let key = xxh3_64(stemmer.stem(&scratch).as_bytes());
+                if key == STOP {
+                    1
+                } else {
+                    key
+                }
+            })
+            .collect();
+        let sentences = group_sentences(text, &tokens, &stems);
+        PreparedDoc {
+            text,
+            tokens,
+            stems,
+            sentences,
+        }
+    }
+
+    /// The original text.
+    pub fn text(&self) -> &'a str {
+        self.text
+    }
+
+    /// The word tokens, with byte offsets into [`text`](Self::text).
+    pub fn tokens(&self) -> &[Token] {
+        &self.tokens
+    }
+
+    /// Per token, the stem key or [`STOP`].
+    pub(crate) fn stems(&self) -> &[u64] {
+        &self.stems
+    }
+
+    /// The sentences (each holding at least one token).
+    pub(crate) fn sentences(&self) -> &[Sentence] {
+        &self.sentences
+    }
+}
+
+/// Maps sentence byte spans to token ranges, joining too-short sentences to the next.
+fn group_sentences(text: &str, tokens: &[Token], stems: &[u64]) -> Vec<Sentence> {
+    let mut out = Vec::new();
+    let mut t = 0usize;
+    let mut pending_start: Option<usize> = None;
+    let spans = sentence_spans(text);
+    for (k, span) in spans.iter().enumerate() {
+        let first = t;
+        while t < tokens.len() && tokens[t].start < span.end {
+            t += 1;
+        }
+        if t == first {
+            continue;
+        }
+        let start = pending_start.unwrap_or(first);
+        let content = stems[start..t].iter().filter(|&&s| s != STOP).count();
+        if content < MIN_SENTENCE_TERMS && k + 1 < spans.len() {
+            pending_start = Some(start);
+            continue;
+        }
+        pending_start = None;
+        out.push(make_sentence(start, t, stems));
+    }
+    if let Some(start) = pending_start {
+        if start < tokens.len() {
+            out.push(make_sentence(start, tokens.len(), stems));
+        }
+    }
+    out
+}
+
+fn make_sentence(first: usize, end: usize, stems: &[u64]) -> Sentence {
+    let mut keys: Vec<u64> = stems[first..end]
+        .iter()
+        .copied()
+        .filter(|&s| s != STOP)
+        .collect();
+    keys.sort_unstable();
+    let mut terms: Vec<(u64, u32)> = Vec::with_capacity(keys.len());
+    for k in keys {
+        match terms.last_mut() {
+            Some((last, n)) if *last == k => *n += 1,
+            _ => terms.push((k, 1)),
+        }
+    }
+    Sentence {
+        first_token: first as u32,
+        end_token: end as u32,
+        terms,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stopwords_are_sorted_for_binary_search() {
+        assert!(STOPWORDS.windows(2).all(|w| w[0] < w[1]));
+    }
+
+    #[test]
+    fn short_sentences_join_the_next() {
+        let text = "Note: The committee approved the new budget for public schools today.";
+        let doc = PreparedDoc::new(text, &NormalizeConfig::default());
+        assert_eq!(doc.sentences().len(), 1);
+        assert_eq!(doc.sentences()[0].first_token, 0);
+        assert_eq!(doc.sentences()[0].end_token as usize, doc.tokens().len());
+    }
+
+    #[test]
+    fn stems_unify_inflections() {
+        let doc = PreparedDoc::new("protesters protested", &NormalizeConfig::default());
+        assert_eq!(doc.stems()[0], doc.stems()[1]);
+        let doc = PreparedDoc::new("the of", &NormalizeConfig::default());
+        assert!(doc.stems().iter().all(|&s| s == STOP));
+    }
+
+    #[test]
+    fn empty_text_is_fine() {
+        let doc = PreparedDoc::new("", &NormalizeConfig::default());
+        assert!(doc.tokens().is_empty() && doc.sentences().is_empty());
+    }
+}

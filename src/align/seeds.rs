@@ -1,0 +1,274 @@
+//! Seeds: pairs of sentences, one from each document, that look like the same
+//! sentence, found two ways.
+//!
+//! 1. *Sentence similarity*: each sentence is a tf-idf vector of its content-word
+//!    stems, where the idf is computed over the sentences of both documents (a word
+//!    found in every sentence says nothing). A pair is a seed when both its cosine
+//!    and the Dice coefficient of its term sets pass their thresholds: cosine alone
+//!    lets one rare shared word through, Dice alone ignores how telling words are.
+//! 2. *Exact word n-grams*: a run of `n` identical words (stop words included, at
+//!    least two content words) shared by both documents. This catches verbatim copy
+//!    whose sentence boundaries differ on the two sides.
+
+use super::prepare::{PreparedDoc, Sentence, STOP};
+use super::AlignConfig;
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// A hasher for keys that are already well-mixed 64-bit hashes.
+#[derive(Default)]
+pub(crate) struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+/// A map keyed by pre-hashed 64-bit keys.
+pub(crate) type KeyMap<V> = HashMap<u64, V, BuildHasherDefault<KeyHasher>>;
+
+/// A seed: sentence `a` of the first document resembles sentence `b` of the second.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct Seed {
+    /// Sentence index in the first document.
+    pub a: u32,
+    /// Sentence index in the second document.
+    pub b: u32,
+}
+
+/// Term weights shared by the two documents of one pair.
+pub(crate) struct PairTerms {
+    /// Inverse sentence frequency of each term over both documents.
+    idf: KeyMap<f64>,
+}
+
+impl PairTerms {
+    /// Counts, for every content term, how many sentences of `a` and `b` hold it.
+    pub fn new(a: &PreparedDoc, b: &PreparedDoc) -> Self {
+        let mut df: KeyMap<u32> = KeyMap::default();
+        let n = (a.sentences().len() + b.sentences().len()).max(1) as f64;
+        for s in a.sentences().iter().chain(b.sentences()) {
+            for &(t, _) in &s.terms {
+                *df.entry(t).or_insert(0) += 1;
+            }
+        }
+        let idf = df
+            .into_iter()
+            .map(|(t, d)| (t, (n / f64::from(d)).ln().max(0.0) + 0.1))
+            .collect();
+        PairTerms { idf }
+    }
+
+    /// The idf of a term (0 for a term neither document has).
+    pub fn idf(&self, term: u64) -> f64 {
+        self.idf.get(&term).copied().unwrap_or(0.0)
+    }
+
+    /// The tf-idf vector of a sentence, with its Euclidean norm.
+    fn vector(&self, s: &Sentence) -> (Vec<(u64, f64)>, f64) {
+        let v: Vec<(u64, f64)> = s
+            .terms
+            .iter()
+            .map(|&(t, tf)| (t, f64::from(tf) * self.idf(t)))
+            .collect();
+        let norm = v.iter().map(|(_, w)| w * w).sum::<f64>().sqrt();
+        (v, norm)
+    }
+
+    /// Cosine of the tf-idf vectors of two token ranges (each given by its stems).
+    pub fn range_cosine(&self, a: &[u64], b: &[u64]) -> f64 {
+        let count = |stems: &[u64]| {
+            let mut m: KeyMap<f64> = KeyMap::default();
+            for &s in stems.iter().filter(|&&s| s != STOP) {
+                *m.entry(s).or_insert(0.0) += 1.0;
+            }
+            m
+        };
+        let (ca, cb) = (count(a), count(b));
+        let (mut dot, mut na, mut nb) = (0.0, 0.0, 0.0);
+        for (t, &tf) in &ca {
+            let w = tf * self.idf(*t);
+            na += w * w;
+            if let Some(&tfb) = cb.get(t) {
+                dot += w * tfb * self.idf(*t);
+            }
+        }
+        for (t, &tf) in &cb {
+            let w = tf * self.idf(*t);
+            nb += w * w;
+        }
+        if na == 0.0 || nb == 0.0 {
+            0.0
+        } else {
+            dot / (na.sqrt() * nb.sqrt())
+        }
+    }
+}
+
+/// Sentence pairs whose tf-idf cosine and term-set Dice both pass the thresholds.
+pub(crate) fn sentence_seeds(
+    a: &PreparedDoc,
+    b: &PreparedDoc,
+    terms: &PairTerms,
+    cfg: &AlignConfig,
+    out: &mut Vec<Seed>,
+) {
+    // Inverted index of the second document's sentences.
+    let mut postings: KeyMap<Vec<(u32, f64)>> = KeyMap::default();
+    let mut norms_b = Vec::with_capacity(b.sentences().len());
+    for (j, s) in b.sentences().iter().enumerate() {
+        let (v, norm) = terms.vector(s);
+        norms_b.push(norm);
+        for (t, w) in v {
+            postings.entry(t).or_default().push((j as u32, w));
+        }
+    }
+    let mut dot = vec![0.0f64; b.sentences().len()];
+    let mut shared = vec![0u32; b.sentences().len()];
+    let mut touched: Vec<u32> = Vec::new();
+    for (i, s) in a.sentences().iter().enumerate() {
+        let (v, norm_a) = terms.vector(s);
+        if norm_a == 0.0 {
+            continue;
+        }
+        for (t, w) in &v {
+            if let Some(list) = postings.get(t) {
+                for &(j, wb) in list {
+                    let ju = j as usize;
+                    if shared[ju] == 0 {
+                        touched.push(j);
+                    }
+                    shared[ju] += 1;
+                    dot[ju] += w * wb;
+                }
+            }
+        }
+        touched.sort_unstable();
+        for &j in &touched {
+            let ju = j as usize;
+            let cos = if norms_b[ju] > 0.0 {
+                dot[ju] / (norm_a * norms_b[ju])
+            } else {
+                0.0
+            };
+            let len_sum = s.terms.len() + b.sentences()[ju].terms.len();
+            let dice = 2.0 * f64::from(shared[ju]) / len_sum as f64;
+            if cos >= cfg.min_sentence_cosine && dice >= cfg.min_sentence_dice {
+                out.push(Seed { a: i as u32, b: j });
+            }
+            dot[ju] = 0.0;
+            shared[ju] = 0;
+        }
+        touched.clear();
+    }
+}
+
+/// Hashes of every word n-gram with at least two content words, with the index
+/// of its first token, sorted.
+fn gram_hashes(doc: &PreparedDoc, n: usize) -> Vec<(u64, u32)> {
+    let tokens = doc.tokens();
+    let stems = doc.stems();
+    if n == 0 || tokens.len() < n {
+        return Vec::new();
+    }
+    let mut out = Vec::with_capacity(tokens.len());
+    for i in 0..=tokens.len() - n {
+        let content = stems[i..i + n].iter().filter(|&&s| s != STOP).count();
+        if content < 2.min(n) {
+            continue;
+        }
+        let mut h: u64 = 0x51_7C_C1_B7_27_22_0A_95;
+        for t in &tokens[i..i + n] {
+            h = (h.rotate_left(23) ^ t.key).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+        out.push((h, i as u32));
+    }
+    out.sort_unstable();
+    out
+}
+
+/// Exact matches of word n-grams between the documents, as token index pairs
+/// `(first token in a, first token in b)`. N-grams that occur more than
+/// `max_occurrences` times in either document are skipped (formulas, lists).
+pub(crate) fn gram_matches(a: &PreparedDoc, b: &PreparedDoc, cfg: &AlignConfig) -> Vec<(u32, u32)> {
+    let ga = gram_hashes(a, cfg.seed_ngram_words);
+    let gb = gram_hashes(b, cfg.seed_ngram_words);
+    let mut out = Vec::new();
+    let (mut i, mut j) = (0, 0);
+    while i < ga.len() && j < gb.len() {
+        match ga[i].0.cmp(&gb[j].0) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                let h = ga[i].0;
+                let i_end = i + ga[i..].partition_point(|g| g.0 == h);
+                let j_end = j + gb[j..].partition_point(|g| g.0 == h);
+                if i_end - i <= MAX_GRAM_OCCURRENCES && j_end - j <= MAX_GRAM_OCCURRENCES {
+                    for x in &ga[i..i_end] {
+                        for y in &gb[j..j_end] {
+                            out.push((x.1, y.1));
+                        }
+                    }
+                }
+                i = i_end;
+                j = j_end;
+            }
+        }
+    }
+    out.sort_unstable();
+    out
+}
+
+/// N-grams repeated more often than this in one document are not used as seeds.
+const MAX_GRAM_OCCURRENCES: usize = 4;
+
+/// The sentence holding each token.
+pub(crate) fn sentence_of_tokens(doc: &PreparedDoc) -> Vec<u32> {
+    let mut out = vec![0u32; doc.tokens().len()];
+    for (k, s) in doc.sentences().iter().enumerate() {
+        for slot in &mut out[s.first_token as usize..s.end_token as usize] {
+            *slot = k as u32;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::text::NormalizeConfig;
+
+    fn prep(t: &str) -> PreparedDoc<'_> {
+        PreparedDoc::new(t, &NormalizeConfig::default())
+    }
+
+    #[test]
+    fn reworded_sentence_is_a_seed() {
+        let a = prep("The weather was cold and windy in the capital city. Fuel prices rose sharply across the western regions of the country on Monday. Markets closed early.");
+        let b = prep("Nobody expected such a dramatic change in the policy. On Monday fuel prices rose very sharply in the western regions of the country. Schools opened late.");
+        let terms = PairTerms::new(&a, &b);
+        let mut seeds = Vec::new();
+        sentence_seeds(&a, &b, &terms, &AlignConfig::default(), &mut seeds);
+        assert_eq!(seeds, vec![Seed { a: 1, b: 1 }]);
+    }
+
+    #[test]
+    fn shared_ngrams_are_found() {
+        let a = prep("alpha beta gamma delta epsilon zeta");
+        let b = prep("one two beta gamma delta epsilon three");
+        let cfg = AlignConfig {
+            seed_ngram_words: 3,
+            ..AlignConfig::default()
+        };
+        assert_eq!(gram_matches(&a, &b, &cfg), vec![(1, 2), (2, 3)]);
+    }
+}

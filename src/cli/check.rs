@@ -1,0 +1,261 @@
+//! `reprint check`: which archived documents an article copies from, how much, where.
+
+use super::common::{create_output, InputArgs};
+use super::progress::TerminalObserver;
+use super::UsageError;
+use anstyle::{AnsiColor, Style};
+use anyhow::Context;
+use clap::{Args, ValueEnum};
+use reprint::check::{ArticleCheck, CheckConfig};
+use reprint::index::Index;
+use reprint::input::Sources;
+use reprint::pipeline::check::{check_sources, CheckRun};
+use reprint::report::html::{self, ArticleView, PassageView, SourceView};
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Check articles against an archive index: reused share, sources, passages.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Index directory (built with `reprint index add`).
+    #[arg(value_name = "INDEX")]
+    index: PathBuf,
+
+    #[command(flatten)]
+    input: InputArgs,
+
+    /// Output format on stdout.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+
+    /// Also write a self-contained HTML report (article and sources side by side).
+    #[arg(long, value_name = "FILE")]
+    html: Option<PathBuf>,
+
+    /// Minimum passage length in words.
+    #[arg(long, value_name = "WORDS")]
+    min_words: Option<usize>,
+
+    /// Align at most this many candidate documents per article.
+    #[arg(long, default_value_t = 50, value_name = "N")]
+    max_candidates: usize,
+
+    /// Colour the text report: auto (when stdout is a terminal and NO_COLOR is unset), always, never.
+    #[arg(long, value_enum, default_value_t = Colour::Auto)]
+    color: Colour,
+
+    /// Print no warnings or progress on stderr.
+    #[arg(short, long)]
+    quiet: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    /// A readable report.
+    Text,
+    /// One JSON object per article (JSON Lines).
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Colour {
+    Auto,
+    Always,
+    Never,
+}
+
+impl CheckArgs {
+    fn config(&self) -> Result<CheckConfig, UsageError> {
+        let mut config = CheckConfig {
+            max_candidates: self.max_candidates,
+            ..CheckConfig::default()
+        };
+        if let Some(n) = self.min_words {
+            config.align.min_words = n;
+        }
+        config.validate().map_err(|e| UsageError(e.to_string()))?;
+        Ok(config)
+    }
+}
+
+/// Runs `reprint check`.
+pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
+    let config = args.config()?;
+    let index = Index::open(&args.index)?;
+    let sources = Sources::discover(&args.input.inputs)?;
+    let observer = TerminalObserver::new(args.quiet);
+    let run = check_sources(
+        &index,
+        &sources,
+        &args.input.config(),
+        &config,
+        args.input.strict,
+        &observer,
+    )?;
+    if let Some(path) = &args.html {
+        write_html(path, &index, &run)?;
+    }
+    let mut out = create_output(std::path::Path::new("-"))?;
+    match args.format {
+        Format::Json => {
+            for a in &run.articles {
+                serde_json::to_writer(&mut out, &a.result)?;
+                writeln!(out)?;
+            }
+        }
+        Format::Text => {
+            let colour = match args.color {
+                Colour::Always => true,
+                Colour::Never => false,
+                Colour::Auto => {
+                    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+                }
+            };
+            for a in &run.articles {
+                write_text(&mut out, &a.result, colour)?;
+            }
+        }
+    }
+    out.flush()?;
+    if run.issues > 0 && !args.quiet {
+        eprintln!("reprint: {} input record(s) skipped", run.issues);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn paint(on: bool, style: Style, text: &str) -> String {
+    if on {
+        format!("{}{text}{}", style.render(), style.render_reset())
+    } else {
+        text.to_owned()
+    }
+}
+
+fn bar(share: f64, width: usize) -> String {
+    let filled = ((share.clamp(0.0, 1.0) * width as f64).round() as usize).min(width);
+    format!("{}{}", "█".repeat(filled), "·".repeat(width - filled))
+}
+
+/// The passage text on one line, shortened in the middle when long.
+fn excerpt(text: &str, max_chars: usize) -> String {
+    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let count = flat.chars().count();
+    if count <= max_chars {
+        return flat;
+    }
+    let head: String = flat.chars().take(max_chars / 2).collect();
+    let tail: String = flat.chars().skip(count - max_chars / 2).collect();
+    format!("{head} … {tail}")
+}
+
+fn write_text(out: &mut dyn Write, a: &ArticleCheck, colour: bool) -> anyhow::Result<()> {
+    let bold = Style::new().bold();
+    let level = if a.reused_fraction >= 0.3 {
+        AnsiColor::Red
+    } else if a.reused_fraction > 0.0 {
+        AnsiColor::Yellow
+    } else {
+        AnsiColor::Green
+    };
+    writeln!(
+        out,
+        "{}: {} reused from {} source(s) ({} of {} words)",
+        paint(colour, bold, &a.article),
+        paint(
+            colour,
+            Style::new().bold().fg_color(Some(level.into())),
+            &format!("{:.1}%", a.reused_fraction * 100.0)
+        ),
+        a.sources.len(),
+        a.reused_words,
+        a.words
+    )?;
+    for s in &a.sources {
+        writeln!(
+            out,
+            "  {:>6}  {}  {}  ({} passage(s))",
+            format!("{:.1}%", s.share * 100.0),
+            paint(
+                colour,
+                Style::new().fg_color(Some(AnsiColor::Red.into())),
+                &bar(s.share, 20)
+            ),
+            s.id,
+            s.passages.len()
+        )?;
+    }
+    for s in &a.sources {
+        writeln!(out)?;
+        writeln!(out, "  {}", paint(colour, bold, &s.id))?;
+        for (i, p) in s.passages.iter().enumerate() {
+            writeln!(
+                out,
+                "    [{}] article {}..{}  source {}..{}  similarity {:.2}",
+                i + 1,
+                p.article_start,
+                p.article_end,
+                p.source_start,
+                p.source_end,
+                p.similarity
+            )?;
+            writeln!(
+                out,
+                "        {}",
+                paint(
+                    colour,
+                    Style::new().fg_color(Some(AnsiColor::Cyan.into())),
+                    &excerpt(&p.text, 160)
+                )
+            )?;
+        }
+    }
+    writeln!(out)?;
+    Ok(())
+}
+
+fn write_html(path: &std::path::Path, index: &Index, run: &CheckRun) -> anyhow::Result<()> {
+    // Documents: each article, then each source (fetched from the index once).
+    let mut docs: Vec<(String, String)> = Vec::new();
+    let mut views = Vec::new();
+    let mut source_slot = std::collections::HashMap::new();
+    for a in &run.articles {
+        let article_doc = docs.len();
+        docs.push((a.result.article.clone(), a.text.clone()));
+        let mut sources = Vec::new();
+        for s in &a.result.sources {
+            let slot = match source_slot.get(&s.doc) {
+                Some(&slot) => slot,
+                None => {
+                    let stored = index.doc(s.doc)?;
+                    docs.push((stored.id.to_owned(), stored.text.to_owned()));
+                    source_slot.insert(s.doc, docs.len() - 1);
+                    docs.len() - 1
+                }
+            };
+            sources.push(SourceView {
+                doc: slot,
+                share: s.share,
+                passages: s
+                    .passages
+                    .iter()
+                    .map(|p| PassageView {
+                        article: (p.article_start, p.article_end),
+                        source: (p.source_start, p.source_end),
+                        similarity: p.similarity,
+                    })
+                    .collect(),
+            });
+        }
+        views.push(ArticleView {
+            doc: article_doc,
+            reused_fraction: a.result.reused_fraction,
+            sources,
+        });
+    }
+    let borrowed: Vec<(&str, &str)> = docs.iter().map(|(i, t)| (i.as_str(), t.as_str())).collect();
+    let mut out = create_output(path)?;
+    html::write_check(&mut out, "reprint check", &borrowed, &views)
+        .with_context(|| format!("writing {}", path.display()))?;
+    Ok(())
+}

@@ -1,0 +1,117 @@
+//! Alignment on the seed articles in corpus/: every required gold cluster is found
+//! with the default configuration.
+
+use reprint::align::{align, AlignConfig, AlignedPassage, PreparedDoc};
+use reprint::text::NormalizeConfig;
+use std::path::Path;
+
+const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/corpus");
+
+fn read(name: &str) -> String {
+    // Seed articles live in corpus/seeds/, their gold file beside that folder.
+    let dir = Path::new(CORPUS);
+    let path = if name.ends_with(".txt") {
+        dir.join("seeds").join(name)
+    } else {
+        dir.join(name)
+    };
+    std::fs::read_to_string(path).expect("corpus file")
+}
+
+fn gold() -> serde_json::Value {
+    let text =
+        std::fs::read_to_string(Path::new(CORPUS).join("seeds.gold.json")).expect("gold file");
+    serde_json::from_str(&text).expect("gold JSON")
+}
+
+fn aligned(a: &str, b: &str) -> Vec<AlignedPassage> {
+    let (ta, tb) = (read(a), read(b));
+    let norm = NormalizeConfig::default();
+    align(
+        &PreparedDoc::new(&ta, &norm),
+        &PreparedDoc::new(&tb, &norm),
+        &AlignConfig::default(),
+    )
+}
+
+/// True when some found span on the given side covers at least half of `start..end`.
+fn covered(found: &[AlignedPassage], side_a: bool, start: usize, end: usize) -> bool {
+    found.iter().any(|p| {
+        let s = if side_a { p.a } else { p.b };
+        let overlap = s.end.min(end).saturating_sub(s.start.max(start));
+        2 * overlap >= end - start
+    })
+}
+
+#[test]
+fn every_required_gold_cluster_is_found() {
+    let gold = gold();
+    let clusters = gold["clusters"].as_array().expect("clusters");
+    let mut checked = 0;
+    for cluster in clusters.iter().filter(|c| c["required"] == true) {
+        let name = cluster["name"].as_str().unwrap_or("?");
+        let members = cluster["members"].as_array().expect("members");
+        let doc = |m: &serde_json::Value| m["doc"].as_str().expect("doc").to_string();
+        let mut docs: Vec<String> = members.iter().map(doc).collect();
+        docs.sort();
+        docs.dedup();
+        for (i, da) in docs.iter().enumerate() {
+            for db in &docs[i + 1..] {
+                let found = aligned(da, db);
+                for m in members {
+                    let d = doc(m);
+                    let (s, e) = (
+                        m["start"].as_u64().unwrap() as usize,
+                        m["end"].as_u64().unwrap() as usize,
+                    );
+                    assert!(
+                        covered(&found, &d == da, s, e),
+                        "{name}: {d} {s}..{e} not covered aligning {da} with {db}: {found:?}"
+                    );
+                    checked += 1;
+                }
+            }
+        }
+    }
+    assert!(checked >= 9, "only {checked} gold members checked");
+}
+
+#[test]
+fn boilerplate_alone_is_not_a_passage() {
+    let cfg = AlignConfig::default();
+    let names = [
+        "000_cff694c5b6003a2d.txt",
+        "001_f91ad2ad64eee8b1.txt",
+        "002_40cca94e12896faf.txt",
+        "003_c02b394d286b7c9f.txt",
+        "004_2906608a23827698.txt",
+    ];
+    for (i, a) in names.iter().enumerate() {
+        for b in &names[i + 1..] {
+            let (ta, tb) = (read(a), read(b));
+            for p in aligned(a, b) {
+                for text in [&ta[p.a.start..p.a.end], &tb[p.b.start..p.b.end]] {
+                    assert!(
+                        text.split_whitespace().count() >= cfg.min_words,
+                        "{a} vs {b}: short passage {text:?}"
+                    );
+                    assert_ne!(text.trim(), "Presentational grey line");
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn spans_are_tight_on_the_blinken_quote() {
+    let found = aligned("000_cff694c5b6003a2d.txt", "003_c02b394d286b7c9f.txt");
+    let b = read("003_c02b394d286b7c9f.txt");
+    let p = found
+        .iter()
+        .find(|p| p.b.start < 1399 && 1271 < p.b.end)
+        .expect("quote found");
+    // The gold quote in 003 is 1271..1399 with its quotation marks; the span must
+    // start and end on its first and last word.
+    assert!(b[p.b.start..].starts_with("one lesson"));
+    assert!(b[..p.b.end].ends_with("to leave"));
+}

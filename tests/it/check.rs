@@ -1,0 +1,327 @@
+//! `reprint check`: the seed articles against an archive of the others, equality
+//! with aligning the documents directly, the boilerplate filter, and the CLI.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use reprint::align::{align, AlignConfig, PreparedDoc};
+use reprint::check::{ArticleCheck, CheckConfig, Checker};
+use reprint::index::{Index, IndexParams, IndexWriter};
+use reprint::pipeline::check::check_article;
+use serde_json::Value;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+/// A source id with its passages as (article start, article end, source start, source end).
+type SourceSpans = (String, Vec<(usize, usize, usize, usize)>);
+
+const SEEDS: [&str; 5] = [
+    "000_cff694c5b6003a2d.txt",
+    "001_f91ad2ad64eee8b1.txt",
+    "002_40cca94e12896faf.txt",
+    "003_c02b394d286b7c9f.txt",
+    "004_2906608a23827698.txt",
+];
+
+fn reprint() -> Command {
+    Command::cargo_bin("reprint").expect("binary builds")
+}
+
+fn seed_path(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("corpus/seeds")
+        .join(name)
+}
+
+fn seed(name: &str) -> String {
+    fs::read_to_string(seed_path(name)).unwrap()
+}
+
+/// An index at `dir` holding `docs` as (id, text), built through the library.
+fn build(dir: &Path, docs: &[(String, String)], params: IndexParams) -> Index {
+    let mut writer = IndexWriter::open(dir, params).unwrap();
+    for (id, text) in docs {
+        let (tokens, shingles) = reprint::index::shingle_text(text, &params);
+        writer.add(id, text, shingles, tokens.len(), false).unwrap();
+    }
+    writer.commit().unwrap();
+    Index::open(dir).unwrap()
+}
+
+fn seeds_except(article: &str) -> Vec<(String, String)> {
+    SEEDS
+        .iter()
+        .filter(|&&s| s != article)
+        .map(|&s| (s.to_owned(), seed(s)))
+        .collect()
+}
+
+/// True when some passage of `source` overlaps `article` and `source_span` by half of each.
+fn found(
+    check: &ArticleCheck,
+    source: &str,
+    article: (usize, usize),
+    source_span: (usize, usize),
+) -> bool {
+    let overlap = |a: (usize, usize), b: (usize, usize)| a.1.min(b.1).saturating_sub(a.0.max(b.0));
+    check.sources.iter().filter(|s| s.id == source).any(|s| {
+        s.passages.iter().any(|p| {
+            let a = overlap((p.article_start, p.article_end), article);
+            let b = overlap((p.source_start, p.source_end), source_span);
+            2 * a >= article.1 - article.0 && 2 * b >= source_span.1 - source_span.0
+        })
+    })
+}
+
+#[test]
+fn article_003_finds_the_blinken_quote_the_basics_box_and_the_fuel_paragraphs() {
+    let dir = tempfile::tempdir().unwrap();
+    let article = SEEDS[3];
+    let index = build(dir.path(), &seeds_except(article), IndexParams::default());
+    let checker = Checker::new(&index, CheckConfig::default()).unwrap();
+    let text = seed(article);
+    let check = checker.check(article, &text).unwrap();
+    // Gold spans from corpus/seeds.gold.json.
+    assert!(
+        found(&check, SEEDS[0], (1271, 1399), (944, 1073)),
+        "Blinken quote from 000 missing: {check:#?}"
+    );
+    assert!(
+        found(&check, SEEDS[2], (3018, 3566), (4138, 4767)),
+        "basics box from 002 missing: {check:#?}"
+    );
+    assert!(
+        found(&check, SEEDS[2], (2286, 2771), (2104, 2656)),
+        "fuel paragraphs from 002 missing: {check:#?}"
+    );
+    assert_eq!(check.sources[0].id, SEEDS[2], "002 covers most");
+    assert!(check
+        .sources
+        .windows(2)
+        .all(|w| w[0].covered_words >= w[1].covered_words));
+    assert!(check.reused_fraction > 0.2 && check.reused_fraction < 0.6);
+    for s in &check.sources {
+        for p in &s.passages {
+            assert_eq!(p.text, text[p.article_start..p.article_end]);
+        }
+    }
+}
+
+#[test]
+fn check_through_the_index_equals_aligning_directly() {
+    let norm = IndexParams::default().normalize;
+    for article in SEEDS {
+        let dir = tempfile::tempdir().unwrap();
+        let others = seeds_except(article);
+        let index = build(dir.path(), &others, IndexParams::default());
+        let checker = Checker::new(&index, CheckConfig::default()).unwrap();
+        let text = seed(article);
+        let via_index = check_article(&checker, article, &text).unwrap();
+        assert_eq!(via_index, checker.check(article, &text).unwrap());
+
+        // Directly: every other document sharing at least `min_shared_shingles`
+        // distinct shingles (computed here from the texts, not the index), aligned
+        // with the source first as `check` does.
+        let params = IndexParams::default();
+        let shingles = |t: &str| {
+            let mut h = reprint::index::shingle_text(t, &params).1;
+            h.sort_unstable();
+            h.dedup();
+            h
+        };
+        let mine = shingles(&text);
+        let min_shared = CheckConfig::default().min_shared_shingles;
+        let prepared = PreparedDoc::new(&text, &norm);
+        let mut direct: Vec<SourceSpans> = others
+            .iter()
+            .filter(|(_, other)| {
+                let theirs = shingles(other);
+                mine.iter()
+                    .filter(|h| theirs.binary_search(h).is_ok())
+                    .count()
+                    >= min_shared
+            })
+            .map(|(id, other)| {
+                let mut spans: Vec<_> = align(
+                    &PreparedDoc::new(other, &norm),
+                    &prepared,
+                    &AlignConfig::default(),
+                )
+                .into_iter()
+                .map(|p| (p.b.start, p.b.end, p.a.start, p.a.end))
+                .collect();
+                spans.sort_unstable();
+                (id.clone(), spans)
+            })
+            .filter(|(_, spans)| !spans.is_empty())
+            .collect();
+        direct.sort();
+        let mut indexed: Vec<SourceSpans> = via_index
+            .sources
+            .iter()
+            .map(|s| {
+                let spans = s
+                    .passages
+                    .iter()
+                    .map(|p| (p.article_start, p.article_end, p.source_start, p.source_end))
+                    .collect();
+                (s.id.clone(), spans)
+            })
+            .collect();
+        indexed.sort();
+        assert_eq!(indexed, direct, "article {article}");
+    }
+}
+
+/// Deterministic pseudo-words, so that unrelated texts share no vocabulary.
+fn words(seed: u64, n: usize) -> String {
+    let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    let mut out = String::new();
+    for i in 0..n {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        out.push_str(&format!("w{}", state % 50_000));
+        out.push_str(if i % 12 == 11 { ". " } else { " " });
+    }
+    out
+}
+
+const FOOTER: &str = "Follow our live coverage of the markets on the website and subscribe to the \
+    morning newsletter for daily updates.";
+
+#[test]
+fn boilerplate_repeated_across_the_archive_does_not_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let params = IndexParams {
+        max_df: 20,
+        ..IndexParams::default()
+    };
+    let docs: Vec<(String, String)> = (0..40)
+        .map(|i| (format!("doc-{i}"), format!("{}\n\n{FOOTER}", words(i, 150))))
+        .collect();
+    let index = build(dir.path(), &docs, params);
+    let checker = Checker::new(&index, CheckConfig::default()).unwrap();
+
+    // The footer alone is found nowhere.
+    let only_footer = format!("{}\n\n{FOOTER}", words(1000, 120));
+    let check = checker.check("a", &only_footer).unwrap();
+    assert!(check.sources.is_empty(), "{check:#?}");
+    assert_eq!(check.reused_words, 0);
+
+    // A copied paragraph counts, the footer after it does not.
+    let copied = words(7, 60);
+    let article = format!("{copied}\n\n{}\n\n{FOOTER}", words(2000, 120));
+    let check = checker.check("b", &article).unwrap();
+    assert_eq!(check.sources.len(), 1, "{check:#?}");
+    assert_eq!(check.sources[0].id, "doc-7");
+    let footer_at = article.find("Follow our").unwrap();
+    for p in &check.sources[0].passages {
+        assert!(p.article_end <= footer_at, "boilerplate counted: {p:#?}");
+    }
+    assert!(
+        check.reused_words >= 55 && check.reused_words <= 62,
+        "{}",
+        check.reused_words
+    );
+
+    // Without the cap the footer would have been reported.
+    let dir2 = tempfile::tempdir().unwrap();
+    let uncapped = build(
+        dir2.path(),
+        &docs,
+        IndexParams {
+            max_df: 1000,
+            ..IndexParams::default()
+        },
+    );
+    let checker = Checker::new(&uncapped, CheckConfig::default()).unwrap();
+    assert!(!checker.check("a", &only_footer).unwrap().sources.is_empty());
+}
+
+#[test]
+fn cli_reports_text_json_and_html() {
+    let dir = tempfile::tempdir().unwrap();
+    let idx = dir.path().join("idx");
+    let mut add = reprint();
+    add.args(["index", "add", "-q"]).arg(&idx);
+    for s in seeds_except(SEEDS[3]) {
+        add.arg(seed_path(&s.0));
+    }
+    add.assert().success();
+
+    // Plain text when stdout is not a terminal: no escape codes.
+    reprint()
+        .args(["check"])
+        .arg(&idx)
+        .arg(seed_path(SEEDS[3]))
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("reused from 2 source(s)")
+                .and(predicate::str::contains("002_40cca94e12896faf.txt"))
+                .and(predicate::str::contains("once Russians are in your house"))
+                .and(predicate::str::contains("\u{1b}[").not()),
+        );
+
+    // JSON: one object per article, byte offsets into the original texts.
+    let html = dir.path().join("report.html");
+    let out = reprint()
+        .args(["check", "--format", "json", "--html"])
+        .arg(&html)
+        .arg(&idx)
+        .arg(seed_path(SEEDS[3]))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let text = seed(SEEDS[3]);
+    assert!(v["article"].as_str().unwrap().ends_with(SEEDS[3]));
+    assert!(v["reused_fraction"].as_f64().unwrap() > 0.2);
+    let sources = v["sources"].as_array().unwrap();
+    assert_eq!(sources.len(), 2);
+    for s in sources {
+        assert!(s["id"].is_string());
+        let source_text = seed(
+            Path::new(s["id"].as_str().unwrap())
+                .file_name()
+                .unwrap()
+                .to_str()
+                .unwrap(),
+        );
+        for p in s["passages"].as_array().unwrap() {
+            let at = |k: &str| p[k].as_u64().unwrap() as usize;
+            assert_eq!(
+                p["text"].as_str().unwrap(),
+                &text[at("article_start")..at("article_end")]
+            );
+            assert_eq!(
+                p["source_text"].as_str().unwrap(),
+                &source_text[at("source_start")..at("source_end")]
+            );
+            assert!(p["similarity"].as_f64().unwrap() > 0.0);
+        }
+    }
+    let report = fs::read_to_string(&html).unwrap();
+    assert!(report.starts_with("<!DOCTYPE html>"));
+    assert!(report.contains("class=\"hl\""));
+    assert!(!report.contains("src=\"http"), "external asset");
+
+    // Articles from stdin; an article with no reuse.
+    reprint()
+        .args(["check", "--format", "json"])
+        .arg(&idx)
+        .arg("-")
+        .write_stdin("{\"id\":\"fresh\",\"text\":\"Nothing in this note was ever published before today.\"}\n")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("\"article\":\"fresh\"").and(predicate::str::contains("\"sources\":[]")));
+
+    // A missing index is a clear error.
+    reprint()
+        .args(["check"])
+        .arg(dir.path().join("nope"))
+        .arg(seed_path(SEEDS[3]))
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("not a reprint index"));
+}
