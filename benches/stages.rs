@@ -1,7 +1,8 @@
 //! One benchmark per stage of the near-duplicate pipeline, on fixed text: the seed
 //! articles of `corpus/seeds` and deterministic variants of them. Every benchmark
 //! checks its own result first (shingle counts, equal signatures for equal text, the
-//! planted pairs among the candidates, their exact Jaccard values), so a stage that
+//! planted pairs among the candidates, their exact Jaccard values, the gold reused
+//! passages of `corpus/seeds.gold.json` aligned), so a stage that
 //! breaks makes the benchmark fail instead of timing the wrong thing.
 //!
 //! Run with `cargo bench --bench stages`; a quick check with
@@ -10,6 +11,7 @@
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 use rand::rngs::Xoshiro256PlusPlus;
 use rand::SeedableRng;
+use reprint::align::{align, AlignConfig, PreparedDoc};
 use reprint::lsh::{band_keys, candidate_pairs, LshParams};
 use reprint::minhash::MinHasher;
 use reprint::shingle::{key_shingles, shingle_set};
@@ -206,6 +208,85 @@ fn bench_verify(c: &mut Criterion) {
     group.finish();
 }
 
+/// The reused passages of `corpus/seeds.gold.json` marked as required: for each,
+/// `(doc_a, span_a, doc_b, span_b)` for every two members in different articles.
+fn gold_pairs() -> Vec<(usize, (usize, usize), usize, (usize, usize))> {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/corpus/seeds.gold.json");
+    let gold: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("gold file is readable"))
+            .expect("gold file is JSON");
+    let doc_index = |name: &str| -> usize {
+        name.get(..3)
+            .and_then(|n| n.parse().ok())
+            .expect("seed file names start with their number")
+    };
+    let mut out = Vec::new();
+    for cluster in gold["clusters"].as_array().expect("clusters") {
+        if cluster["required"] != serde_json::Value::Bool(true) {
+            continue;
+        }
+        let members: Vec<(usize, (usize, usize))> = cluster["members"]
+            .as_array()
+            .expect("members")
+            .iter()
+            .map(|m| {
+                let at = |k: &str| m[k].as_u64().expect("byte offset") as usize;
+                (
+                    doc_index(m["doc"].as_str().expect("doc")),
+                    (at("start"), at("end")),
+                )
+            })
+            .collect();
+        for (i, x) in members.iter().enumerate() {
+            for y in &members[i + 1..] {
+                if x.0 != y.0 {
+                    let (x, y) = if x.0 < y.0 { (x, y) } else { (y, x) };
+                    out.push((x.0, x.1, y.0, y.1));
+                }
+            }
+        }
+    }
+    out
+}
+
+fn overlaps(span: reprint::Span, (start, end): (usize, usize)) -> bool {
+    span.start < end && start < span.end
+}
+
+fn bench_align(c: &mut Criterion) {
+    let texts = articles();
+    let norm = NormalizeConfig::default();
+    let cfg = AlignConfig::default();
+    let gold = gold_pairs();
+    let mut pairs: Vec<(usize, usize)> = gold.iter().map(|g| (g.0, g.2)).collect();
+    pairs.sort_unstable();
+    pairs.dedup();
+    // Check: every required reused passage of the gold file is aligned.
+    let prepared: Vec<PreparedDoc> = texts.iter().map(|t| PreparedDoc::new(t, &norm)).collect();
+    for &(da, sa, db, sb) in &gold {
+        let found = align(&prepared[da], &prepared[db], &cfg);
+        assert!(
+            found.iter().any(|p| overlaps(p.a, sa) && overlaps(p.b, sb)),
+            "gold passage {da}:{sa:?} / {db}:{sb:?} not aligned; found {found:?}"
+        );
+    }
+    let mut group = c.benchmark_group("align");
+    group.throughput(Throughput::Elements(pairs.len() as u64));
+    group.bench_function("prepare_and_align_gold_pairs", |b| {
+        b.iter(|| {
+            pairs
+                .iter()
+                .map(|&(x, y)| {
+                    let a = PreparedDoc::new(black_box(&texts[x]), &norm);
+                    let b = PreparedDoc::new(black_box(&texts[y]), &norm);
+                    align(&a, &b, &cfg).len()
+                })
+                .sum::<usize>()
+        })
+    });
+    group.finish();
+}
+
 fn config() -> Criterion {
     Criterion::default()
         .sample_size(20)
@@ -216,6 +297,6 @@ fn config() -> Criterion {
 criterion_group! {
     name = stages;
     config = config();
-    targets = bench_shingle, bench_sign, bench_lsh, bench_verify
+    targets = bench_shingle, bench_sign, bench_lsh, bench_verify, bench_align
 }
 criterion_main!(stages);
