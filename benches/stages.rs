@@ -208,9 +208,12 @@ fn bench_verify(c: &mut Criterion) {
     group.finish();
 }
 
+/// One member of a gold passage: the article's index and its byte range.
+type GoldMember = (usize, (usize, usize));
+
 /// The reused passages of `corpus/seeds.gold.json` marked as required: for each,
-/// `(doc_a, span_a, doc_b, span_b)` for every two members in different articles.
-fn gold_pairs() -> Vec<(usize, (usize, usize), usize, (usize, usize))> {
+/// `((doc_a, span_a), (doc_b, span_b))` for every two members in different articles.
+fn gold_pairs() -> Vec<(GoldMember, GoldMember)> {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/corpus/seeds.gold.json");
     let gold: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(path).expect("gold file is readable"))
@@ -225,7 +228,7 @@ fn gold_pairs() -> Vec<(usize, (usize, usize), usize, (usize, usize))> {
         if cluster["required"] != serde_json::Value::Bool(true) {
             continue;
         }
-        let members: Vec<(usize, (usize, usize))> = cluster["members"]
+        let members: Vec<GoldMember> = cluster["members"]
             .as_array()
             .expect("members")
             .iter()
@@ -241,7 +244,7 @@ fn gold_pairs() -> Vec<(usize, (usize, usize), usize, (usize, usize))> {
             for y in &members[i + 1..] {
                 if x.0 != y.0 {
                     let (x, y) = if x.0 < y.0 { (x, y) } else { (y, x) };
-                    out.push((x.0, x.1, y.0, y.1));
+                    out.push((*x, *y));
                 }
             }
         }
@@ -258,12 +261,12 @@ fn bench_align(c: &mut Criterion) {
     let norm = NormalizeConfig::default();
     let cfg = AlignConfig::default();
     let gold = gold_pairs();
-    let mut pairs: Vec<(usize, usize)> = gold.iter().map(|g| (g.0, g.2)).collect();
+    let mut pairs: Vec<(usize, usize)> = gold.iter().map(|(x, y)| (x.0, y.0)).collect();
     pairs.sort_unstable();
     pairs.dedup();
     // Check: every required reused passage of the gold file is aligned.
     let prepared: Vec<PreparedDoc> = texts.iter().map(|t| PreparedDoc::new(t, &norm)).collect();
-    for &(da, sa, db, sb) in &gold {
+    for &((da, sa), (db, sb)) in &gold {
         let found = align(&prepared[da], &prepared[db], &cfg);
         assert!(
             found.iter().any(|p| overlaps(p.a, sa) && overlaps(p.b, sb)),
