@@ -59,6 +59,10 @@ def main():
     p.add_argument("--threshold", type=float, default=0.8)
     p.add_argument("--time-log", help="/usr/bin/time -v output of the run")
     p.add_argument("--dump", help="the dump, to check pairs found outside the planted families")
+    p.add_argument(
+        "--clusters",
+        help="clusters file (JSON Lines with members[].id): also score all pairs within each cluster",
+    )
     p.add_argument("--extra", default="{}", help="JSON object merged into the output")
     args = p.parse_args()
 
@@ -105,6 +109,23 @@ def main():
                 at_threshold += 1
         out["outside_checked"] = min(len(outside), 2000)
         out["outside_exact_at_threshold"] = at_threshold
+    if args.clusters:
+        expanded = set()
+        with open(args.clusters) as f:
+            for line in f:
+                if not line.strip():
+                    continue
+                members = sorted(str(m["id"]) for m in json.loads(line)["members"])
+                for i, a in enumerate(members):
+                    for b in members[i + 1 :]:
+                        expanded.add((a, b))
+        ctp = len(expanded & truth_pos)
+        cp = ctp / len(expanded) if expanded else 1.0
+        cr = ctp / len(truth_pos) if truth_pos else 1.0
+        out["cluster_pairs"] = len(expanded)
+        out["cluster_precision"] = round(cp, 4)
+        out["cluster_recall"] = round(cr, 4)
+        out["cluster_f1"] = round(2 * cp * cr / (cp + cr) if cp + cr else 0.0, 4)
     out.update(time_v(args.time_log))
     out.update(json.loads(args.extra))
     json.dump(out, sys.stdout)

@@ -106,7 +106,7 @@ for size in ${sizes//,/ }; do
             case "$tool" in
                 reprint)
                     cmd=("$bin" dedup "$dump" --pairs "$out.pairs.jsonl" --summary-json "$out.stats.json"
-                         --threshold 0.8 --num-perm 128 --shingle 5 --id-field id --text-field text -q) ;;
+                         --clusters "$out.clusters.jsonl" --threshold 0.8 --num-perm 128 --shingle 5 --id-field id --text-field text -q) ;;
                 gaoya|rensa|datasketch)
                     cmd=("$py" "$here/peer_$tool.py" "$dump" --pairs "$out.pairs.jsonl" --stats "$out.stats.json"
                          --threshold 0.8 --num-perm 128 --bands 16 --rows 8 --shingle 5) ;;
@@ -126,7 +126,9 @@ for size in ${sizes//,/ }; do
             if [[ -s "$out.stats.json" ]]; then
                 extra=$("$py" -c "import json,sys; e=json.loads(sys.argv[1]); e['tool_stats']=json.load(open(sys.argv[2])); print(json.dumps(e))" "$extra" "$out.stats.json")
             fi
-            line=$("$py" "$here/evaluate.py" --truth "$truth" --pairs "$out.pairs.jsonl" \
+            clusters=()
+            [[ -s "$out.clusters.jsonl" ]] && clusters=(--clusters "$out.clusters.jsonl")
+            line=$("$py" "$here/evaluate.py" --truth "$truth" --pairs "$out.pairs.jsonl" "${clusters[@]}" \
                 --threshold 0.8 --time-log "$out.time" --dump "$dump" --extra "$extra")
             echo "$line" >> "$results"
             "$py" -c "import json,sys; r=json.loads(sys.argv[1]); print('  {tool:10s} run {run}: {wall_s:7.1f} s  {peak_rss_mb:7.0f} MB  P {precision:.3f}  R {recall:.3f}  F1 {f1:.3f}'.format(**r))" "$line"

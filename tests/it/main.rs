@@ -3,6 +3,7 @@
 mod align;
 mod check;
 mod cli_dedup;
+mod cli_synth;
 mod html_browser;
 mod index;
 mod pan13;
