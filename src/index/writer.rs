@@ -162,7 +162,7 @@ impl IndexWriter {
             )));
         }
         let full = self.building.as_ref().is_some_and(|b| {
-            b.pairs.len() + shingles.len() > self.limits.max_pairs
+            b.pair_count + shingles.len() > self.limits.max_pairs
                 || b.text_bytes + text.len() as u64 > self.limits.max_text_bytes
                 || b.ids.len() + id.len() > u32::MAX as usize
                 || b.doc_count == u32::MAX - 1
@@ -264,7 +264,11 @@ struct SegmentBuilder {
     text_bytes: u64,
     ids: Vec<u8>,
     docs: Vec<u8>,
-    pairs: Vec<(u64, u32)>,
+    /// (shingle, document) pairs, partitioned by the top byte of the shingle so
+    /// that [`SegmentBuilder::finish`] sorts 256 small runs instead of one large
+    /// one (fewer comparisons, cache-sized work) and concatenates them in order.
+    pairs: Vec<Vec<(u64, u32)>>,
+    pair_count: usize,
     doc_count: u32,
     deleted: Vec<u32>,
 }
@@ -289,7 +293,8 @@ impl SegmentBuilder {
             text_bytes: 0,
             ids: Vec::new(),
             docs: Vec::new(),
-            pairs: Vec::new(),
+            pairs: vec![Vec::new(); PARTITIONS],
+            pair_count: 0,
             doc_count: 0,
             deleted: Vec::new(),
         })
@@ -311,7 +316,10 @@ impl SegmentBuilder {
         self.docs.extend_from_slice(&entry);
         self.ids.extend_from_slice(id.as_bytes());
         self.text_bytes += text.len() as u64;
-        self.pairs.extend(shingles.iter().map(|&h| (h, local)));
+        for &h in shingles {
+            self.pairs[(h >> 56) as usize].push((h, local));
+        }
+        self.pair_count += shingles.len();
         self.doc_count += 1;
         Ok(local)
     }
@@ -328,32 +336,27 @@ impl SegmentBuilder {
         let mut pos = SEGMENT_HEADER_BYTES as u64 + self.text_bytes;
 
         // Pairs sorted by (shingle, document): each run is one key's postings.
-        self.pairs.sort_unstable();
         let mut keys: Vec<u8> = Vec::new();
         let mut offsets: Vec<u8> = Vec::new();
-        let mut postings: Vec<u8> = Vec::with_capacity(self.pairs.len() * 4);
+        let mut postings: Vec<u8> = Vec::with_capacity(self.pair_count * 4);
         let mut key_list: Vec<u64> = Vec::new();
         let mut posting_count: u64 = 0;
-        let mut i = 0;
-        while i < self.pairs.len() {
-            let key = self.pairs[i].0;
-            let mut j = i;
-            while j < self.pairs.len() && self.pairs[j].0 == key {
-                j += 1;
-            }
-            keys.extend_from_slice(&key.to_le_bytes());
-            key_list.push(key);
-            offsets.extend_from_slice(&(posting_count as u32).to_le_bytes());
-            if (j - i) as u64 <= u64::from(params.max_df) {
-                for &(_, doc) in &self.pairs[i..j] {
-                    postings.extend_from_slice(&doc.to_le_bytes());
+        for mut part in std::mem::take(&mut self.pairs) {
+            part.sort_unstable();
+            for run in part.chunk_by(|x, y| x.0 == y.0) {
+                let key = run[0].0;
+                keys.extend_from_slice(&key.to_le_bytes());
+                key_list.push(key);
+                offsets.extend_from_slice(&(posting_count as u32).to_le_bytes());
+                if run.len() as u64 <= u64::from(params.max_df) {
+                    for &(_, doc) in run {
+                        postings.extend_from_slice(&doc.to_le_bytes());
+                    }
+                    posting_count += run.len() as u64;
                 }
-                posting_count += (j - i) as u64;
             }
-            i = j;
         }
         offsets.extend_from_slice(&(posting_count as u32).to_le_bytes());
-        self.pairs = Vec::new();
 
         let key_count = key_list.len() as u64;
         let bucket_bits = bucket_bits_for(key_count);
@@ -415,6 +418,9 @@ impl SegmentBuilder {
             .map_err(|e| Error::io(&self.tmp_path, e))
     }
 }
+
+/// Partitions of the pair buffer (by the top byte of the shingle hash).
+const PARTITIONS: usize = 256;
 
 /// Bucket bits for a key count: about eight keys per bucket, so a lookup is one
 /// table read plus a binary search over a cache line or two.
