@@ -43,13 +43,16 @@ pub mod check;
 pub mod cluster;
 pub mod document;
 pub mod error;
+pub mod eval;
 pub mod index;
 pub mod input;
 pub mod lsh;
 pub mod minhash;
 pub mod pipeline;
 pub mod report;
+pub mod scan;
 pub mod shingle;
+pub mod synth;
 pub mod text;
 pub mod verify;
 

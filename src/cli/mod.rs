@@ -4,12 +4,15 @@
 //! Exit codes: 0 success (a broken pipe on output counts as success), 1 runtime
 //! error (including bad input under `--strict`), 2 usage error.
 
-pub mod align;
-pub mod check;
+mod align;
+mod check;
 mod common;
 mod dedup;
+mod eval;
 pub mod index;
 mod progress;
+mod scan;
+mod synth;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -31,12 +34,18 @@ pub struct Cli {
 enum Command {
     /// Find near-duplicate documents and write a deduplicated dump.
     Dedup(dedup::DedupArgs),
-    /// Build or inspect an archive index (`index add`, `index stats`).
-    Index(index::IndexArgs),
-    /// Check articles against an archive index: reused share, sources and passages.
-    Check(check::CheckArgs),
+    /// Find passages reused across a collection, grouped into overlap clusters.
+    Scan(scan::ScanArgs),
     /// Find the passages two text files share, even when reworded.
     Align(align::AlignArgs),
+    /// Build or inspect an archive index (`index add`, `index stats`).
+    Index(index::IndexArgs),
+    /// Evaluate passage alignment on a benchmark corpus (PAN 2013).
+    Eval(eval::EvalArgs),
+    /// Write a synthetic news dump with planted near-duplicates and its truth.
+    Synth(synth::SynthArgs),
+    /// Check articles against an archive index: reused share, sources and passages.
+    Check(check::CheckArgs),
 }
 
 /// A usage problem found after parsing (an invalid combination of values).
@@ -49,9 +58,12 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result: anyhow::Result<ExitCode> = match cli.command {
         Command::Dedup(args) => dedup::run(args),
-        Command::Index(args) => index::run(args),
-        Command::Check(args) => check::run(args),
+        Command::Scan(args) => scan::run(args),
         Command::Align(args) => align::run(args),
+        Command::Index(args) => index::run(args),
+        Command::Eval(args) => eval::run(args),
+        Command::Synth(args) => synth::run(args),
+        Command::Check(args) => check::run(args),
     };
     match result {
         Ok(code) => code,

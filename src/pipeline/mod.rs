@@ -8,6 +8,8 @@
 pub mod check;
 pub mod dedup;
 pub mod index_add;
+pub mod pan13;
+pub mod scan;
 
 use crate::error::InputIssue;
 

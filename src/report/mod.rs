@@ -7,6 +7,9 @@ pub mod dedup_clusters;
 pub mod dedup_pairs;
 pub mod dedup_summary;
 pub mod html;
+pub mod scan_json;
+pub mod scan_jsonl;
+pub mod scan_text;
 
 use crate::error::Error;
 

@@ -19,7 +19,9 @@ fn read(name: &str) -> String {
 }
 
 fn gold() -> serde_json::Value {
-    serde_json::from_str(&read("seeds.gold.json")).expect("gold JSON")
+    let text =
+        std::fs::read_to_string(Path::new(CORPUS).join("seeds.gold.json")).expect("gold file");
+    serde_json::from_str(&text).expect("gold JSON")
 }
 
 fn aligned(a: &str, b: &str) -> Vec<AlignedPassage> {

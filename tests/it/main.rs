@@ -6,3 +6,4 @@ mod cli_dedup;
 mod html_browser;
 mod index;
 mod properties;
+mod scan;

@@ -1,0 +1,115 @@
+//! `reprint eval pan13 DIR`: alignment quality on the PAN 2013 text alignment corpus.
+
+use clap::{Args, Subcommand, ValueEnum};
+use reprint::align::AlignConfig;
+use reprint::eval::pan13::{write_detections, Corpus, Report, ReportRow};
+use reprint::text::NormalizeConfig;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Evaluate passage alignment on a benchmark corpus.
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    #[command(subcommand)]
+    pub benchmark: Benchmark,
+}
+
+/// The benchmarks `reprint eval` knows.
+#[derive(Debug, Subcommand)]
+pub enum Benchmark {
+    /// PAN 2013 text alignment corpus: plagdet, precision, recall, granularity.
+    Pan13(Pan13Args),
+}
+
+/// Output format of `reprint eval`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EvalFormat {
+    /// An aligned table.
+    Text,
+    /// One JSON document.
+    Json,
+}
+
+/// Arguments of `reprint eval pan13`.
+#[derive(Debug, Args)]
+pub struct Pan13Args {
+    /// The corpus directory (holding `pairs`, `src/`, `susp/` and the sub-corpora).
+    pub corpus: PathBuf,
+    /// Also write one PAN detection file per pair into this directory.
+    #[arg(long, value_name = "OUT_DIR")]
+    pub detections: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = EvalFormat::Text)]
+    pub format: EvalFormat,
+}
+
+/// Runs `reprint eval`.
+pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
+    match args.benchmark {
+        Benchmark::Pan13(a) => run_pan13(a),
+    }
+}
+
+fn run_pan13(args: Pan13Args) -> anyhow::Result<ExitCode> {
+    if !args.corpus.join("pairs").is_file() {
+        return Err(super::UsageError(format!(
+            "{}: not a PAN 2013 corpus directory (no `pairs` file)",
+            args.corpus.display()
+        ))
+        .into());
+    }
+    let started = std::time::Instant::now();
+    let corpus = Corpus::load(&args.corpus)?;
+    let detections = reprint::pipeline::pan13::detect(
+        &corpus,
+        &AlignConfig::default(),
+        &NormalizeConfig::default(),
+    )?;
+    if let Some(dir) = &args.detections {
+        write_detections(dir, &corpus.pairs, &detections)?;
+    }
+    let report = corpus.score(&detections);
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    match args.format {
+        EvalFormat::Json => {
+            serde_json::to_writer_pretty(&mut out, &report)?;
+            writeln!(out)?;
+        }
+        EvalFormat::Text => print_table(&mut out, &report)?,
+    }
+    out.flush()?;
+    eprintln!(
+        "reprint: aligned {} pairs in {:.1} s",
+        corpus.pairs.len(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_table(out: &mut impl Write, report: &Report) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "{:<28} {:>6} {:>6} {:>6} {:>8} {:>9} {:>7} {:>11}",
+        "sub-corpus", "pairs", "cases", "dets", "plagdet", "precision", "recall", "granularity"
+    )?;
+    let row = |out: &mut dyn Write, r: &ReportRow| {
+        writeln!(
+            out,
+            "{:<28} {:>6} {:>6} {:>6} {:>8.4} {:>9.4} {:>7.4} {:>11.4}",
+            r.name,
+            r.pairs,
+            r.score.cases,
+            r.score.detections,
+            r.score.plagdet,
+            r.score.precision,
+            r.score.recall,
+            r.score.granularity
+        )
+    };
+    for r in &report.rows {
+        row(out, r)?;
+    }
+    row(out, &report.entire)
+}

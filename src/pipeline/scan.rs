@@ -1,0 +1,443 @@
+//! Text reuse across a whole collection (see [`crate::scan`] for the stages).
+//!
+//! Documents are held in memory (the alignment needs their text); everything else
+//! is per document or per candidate pair, computed in parallel and gathered in input
+//! order, so the result is deterministic.
+
+use crate::align::{align, AlignConfig, PreparedDoc};
+use crate::document::{Document, Span};
+use crate::error::{Error, InputIssue, Result};
+use crate::input::{InputConfig, Sources};
+use crate::pipeline::{Observer, Stage};
+use crate::scan::boilerplate::{find_boilerplate_lines, lines, BoilerplateConfig, BoilerplateKind};
+use crate::scan::candidates::{candidate_pairs, CandidateConfig};
+use crate::scan::clusters::{overlap_clusters, Edge, Occurrence, PassageCluster};
+use crate::scan::repeats::find_repeats;
+use crate::shingle::hash_keys;
+use crate::text::{tokenize, NormalizeConfig};
+use bitvec::vec::BitVec;
+use rayon::prelude::*;
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+/// Everything a scan needs to know.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ScanConfig {
+    /// How records map onto documents (`date_field` enables the likely-source guess).
+    #[serde(skip)]
+    pub input: InputConfig,
+    /// How words are normalised into keys.
+    pub normalize: NormalizeConfig,
+    /// Candidate pairs from the n-gram index.
+    pub candidates: CandidateConfig,
+    /// Passage alignment of candidate pairs.
+    #[serde(skip)]
+    pub align: AlignConfig,
+    /// Line-level boilerplate detection.
+    pub boilerplate: BoilerplateConfig,
+    /// Occurrences in one document overlapping by this share of the shorter one are
+    /// the same passage.
+    pub min_overlap: f64,
+    /// Stop at the first input issue.
+    pub strict: bool,
+}
+
+impl Default for ScanConfig {
+    fn default() -> Self {
+        ScanConfig {
+            input: InputConfig::default(),
+            normalize: NormalizeConfig::default(),
+            candidates: CandidateConfig::default(),
+            align: AlignConfig::default(),
+            boilerplate: BoilerplateConfig::default(),
+            min_overlap: 0.5,
+            strict: false,
+        }
+    }
+}
+
+impl ScanConfig {
+    /// Checks that the parameters make sense together.
+    pub fn validate(&self) -> Result<()> {
+        if self.candidates.ngram_words == 0 || self.candidates.min_shared == 0 {
+            return Err(Error::Config(
+                "n-gram size and shared n-grams must be at least 1".into(),
+            ));
+        }
+        if self.candidates.max_df < 2 {
+            return Err(Error::Config(
+                "max document frequency must be at least 2".into(),
+            ));
+        }
+        if !(0.0..=1.0).contains(&self.min_overlap) {
+            return Err(Error::Config("min overlap must be in [0, 1]".into()));
+        }
+        Ok(())
+    }
+}
+
+/// A reuse cluster with its likely source.
+#[derive(Debug, Clone)]
+pub struct ScanCluster {
+    /// Members and links.
+    pub passage: PassageCluster,
+    /// The member in the earliest-dated document, when documents carry dates.
+    pub earliest: Option<usize>,
+}
+
+/// Boilerplate kept out of the clusters.
+#[derive(Debug, Clone)]
+pub struct BoilerplateItem {
+    /// Why it is boilerplate.
+    pub kind: BoilerplateKind,
+    /// Every place it occurs.
+    pub places: Vec<Occurrence>,
+}
+
+/// Counts and timings of a scan.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct ScanStats {
+    /// Documents read.
+    pub documents: u64,
+    /// Records that could not be used.
+    pub skipped: u64,
+    /// Skipped records by reason.
+    pub skipped_by_reason: BTreeMap<String, u64>,
+    /// Candidate document pairs aligned.
+    pub candidate_pairs: u64,
+    /// Pairs in which alignment found at least one passage.
+    pub pairs_with_passages: u64,
+    /// Aligned passage pairs.
+    pub passages: u64,
+    /// Reuse clusters reported.
+    pub clusters: u64,
+    /// Boilerplate items listed.
+    pub boilerplate: u64,
+    /// Seconds reading and parsing.
+    pub read_seconds: f64,
+    /// Seconds for boilerplate, index and candidates.
+    pub candidate_seconds: f64,
+    /// Seconds aligning.
+    pub align_seconds: f64,
+    /// Seconds clustering.
+    pub cluster_seconds: f64,
+    /// Total seconds.
+    pub total_seconds: f64,
+}
+
+/// The outcome of a scan.
+#[derive(Debug)]
+pub struct ScanResult {
+    /// The documents, in input order (reports quote their text).
+    pub documents: Vec<Document>,
+    /// Reuse clusters (members in two or more documents).
+    pub clusters: Vec<ScanCluster>,
+    /// Boilerplate, listed separately.
+    pub boilerplate: Vec<BoilerplateItem>,
+    /// Counts and timings.
+    pub stats: ScanStats,
+}
+
+fn read_documents(
+    sources: &Sources,
+    config: &ScanConfig,
+    observer: &dyn Observer,
+    stats: &mut ScanStats,
+) -> Result<Vec<Document>> {
+    observer.stage_started(Stage::Sign, Some(sources.total_bytes()));
+    let records: Vec<_> = sources.records().collect();
+    let parsed: Vec<Result<Document, InputIssue>> = records
+        .into_par_iter()
+        .map(|r| r.and_then(|raw| sources.parse(&raw, &config.input)))
+        .collect();
+    let mut docs = Vec::with_capacity(parsed.len());
+    for item in parsed {
+        match item {
+            Ok(doc) => docs.push(doc),
+            Err(issue) => {
+                if config.strict {
+                    return Err(Error::Strict(issue));
+                }
+                observer.issue(&issue);
+                stats.skipped += 1;
+                *stats
+                    .skipped_by_reason
+                    .entry(issue.kind.name().to_string())
+                    .or_default() += 1;
+            }
+        }
+    }
+    observer.stage_finished(Stage::Sign);
+    Ok(docs)
+}
+
+/// `text` with every masked span blanked out with spaces: byte offsets stay valid,
+/// and alignment can neither match nor start or end a passage inside boilerplate.
+/// Borrowed unchanged when there is nothing to mask.
+fn blank_masks<'t>(text: &'t str, masks: &[Span]) -> Cow<'t, str> {
+    if masks.is_empty() {
+        return Cow::Borrowed(text);
+    }
+    let mut bytes = text.as_bytes().to_vec();
+    for m in masks {
+        bytes[m.start..m.end].fill(b' ');
+    }
+    // Masks lie on character boundaries, so replacing whole characters by spaces
+    // keeps the text valid UTF-8; fall back to the original if that ever fails.
+    match String::from_utf8(bytes) {
+        Ok(s) => Cow::Owned(s),
+        Err(_) => Cow::Borrowed(text),
+    }
+}
+
+/// Share of `span` covered by the sorted, disjoint `masks`.
+fn masked_share(span: &Span, masks: &[Span]) -> f64 {
+    if span.is_empty() {
+        return 0.0;
+    }
+    let first = masks.partition_point(|m| m.end <= span.start);
+    let covered: usize = masks[first..]
+        .iter()
+        .take_while(|m| m.start < span.end)
+        .map(|m| m.overlap(span))
+        .sum();
+    covered as f64 / span.len() as f64
+}
+
+struct DocIndex {
+    grams: Vec<u64>,
+    repeats: Vec<(Span, Span)>,
+}
+
+fn index_document(text: &str, masks: &[Span], config: &ScanConfig) -> DocIndex {
+    let tokens = tokenize(text, &config.normalize);
+    let n = config.candidates.ngram_words.max(1);
+    let mut grams = Vec::with_capacity(tokens.len());
+    if tokens.len() >= n {
+        let keys: Vec<u64> = tokens.iter().map(|t| t.key).collect();
+        for (p, window) in keys.windows(n).enumerate() {
+            let span = Span::new(tokens[p].start, tokens[p + n - 1].end);
+            if masked_share(&span, masks) == 0.0 {
+                grams.push(hash_keys(window));
+            }
+        }
+    }
+    let repeats = find_repeats(&tokens, n, config.align.min_words)
+        .into_iter()
+        .filter(|r| masked_share(&r.first, masks) < 0.5 && masked_share(&r.second, masks) < 0.5)
+        .map(|r| (r.first, r.second))
+        .collect();
+    DocIndex { grams, repeats }
+}
+
+/// Finds reused passages across a collection.
+pub fn run(sources: &Sources, config: &ScanConfig, observer: &dyn Observer) -> Result<ScanResult> {
+    config.validate()?;
+    let started = Instant::now();
+    let mut stats = ScanStats::default();
+    let documents = read_documents(sources, config, observer, &mut stats)?;
+    stats.documents = documents.len() as u64;
+    stats.read_seconds = started.elapsed().as_secs_f64();
+    let result = scan_documents(documents, config, observer, stats, started)?;
+    Ok(result)
+}
+
+/// Finds reused passages among documents already in memory.
+pub fn scan_documents(
+    documents: Vec<Document>,
+    config: &ScanConfig,
+    observer: &dyn Observer,
+    mut stats: ScanStats,
+    started: Instant,
+) -> Result<ScanResult> {
+    config.validate()?;
+    stats.documents = documents.len() as u64;
+
+    // 1. Boilerplate lines, then per-document masks.
+    let t = Instant::now();
+    observer.stage_started(Stage::Candidates, None);
+    let doc_lines: Vec<_> = documents
+        .par_iter()
+        .map(|d| lines(&d.text, &config.normalize))
+        .collect();
+    let boiler_lines = find_boilerplate_lines(&doc_lines, &config.boilerplate);
+    drop(doc_lines);
+    let mut masks: Vec<Vec<Span>> = vec![Vec::new(); documents.len()];
+    for b in &boiler_lines {
+        for &(d, span) in &b.places {
+            masks[d as usize].push(span);
+        }
+    }
+    for m in &mut masks {
+        m.sort_unstable();
+        m.dedup();
+    }
+
+    // 2. N-gram index and within-document repeats.
+    let indexed: Vec<DocIndex> = documents
+        .par_iter()
+        .zip(masks.par_iter())
+        .map(|(d, m)| index_document(&d.text, m, config))
+        .collect();
+    let grams: Vec<Vec<u64>> = indexed.iter().map(|i| i.grams.clone()).collect();
+    let candidates = candidate_pairs(&grams, &config.candidates);
+    drop(grams);
+    observer.stage_finished(Stage::Candidates);
+    stats.candidate_pairs = candidates.len() as u64;
+    stats.candidate_seconds = t.elapsed().as_secs_f64();
+
+    // 3. Alignment, grouped by the first document so that it is prepared once.
+    let t = Instant::now();
+    observer.stage_started(Stage::Align, Some(candidates.len() as u64));
+    // Every document taking part in a pair is prepared once (tokens, stems,
+    // sentences) and shared by all its pairs: preparing per pair would cost more
+    // than aligning.
+    let mut needed: BitVec = BitVec::repeat(false, documents.len());
+    for c in &candidates {
+        needed.set(c.a as usize, true);
+        needed.set(c.b as usize, true);
+    }
+    let blanked: Vec<Option<Cow<'_, str>>> = (0..documents.len())
+        .into_par_iter()
+        .map(|d| needed[d].then(|| blank_masks(&documents[d].text, &masks[d])))
+        .collect();
+    let prepared: Vec<Option<PreparedDoc<'_>>> = blanked
+        .par_iter()
+        .map(|t| t.as_ref().map(|t| PreparedDoc::new(t, &config.normalize)))
+        .collect();
+    let per_chunk: Vec<(Vec<Edge>, u64)> = candidates
+        .par_chunks(64)
+        .map(|chunk| {
+            let mut edges = Vec::new();
+            let mut with_passages = 0;
+            for c in chunk {
+                let (Some(prep_a), Some(prep_b)) =
+                    (&prepared[c.a as usize], &prepared[c.b as usize])
+                else {
+                    continue;
+                };
+                let before = edges.len();
+                for p in align(prep_a, prep_b, &config.align) {
+                    if masked_share(&p.a, &masks[c.a as usize]) >= 0.5
+                        || masked_share(&p.b, &masks[c.b as usize]) >= 0.5
+                    {
+                        continue;
+                    }
+                    edges.push(Edge {
+                        x: Occurrence {
+                            doc: c.a,
+                            span: p.a,
+                        },
+                        y: Occurrence {
+                            doc: c.b,
+                            span: p.b,
+                        },
+                        similarity: p.similarity,
+                    });
+                }
+                if edges.len() > before {
+                    with_passages += 1;
+                }
+            }
+            observer.advance(chunk.len() as u64);
+            (edges, with_passages)
+        })
+        .collect();
+    drop(prepared);
+    drop(blanked);
+    observer.stage_finished(Stage::Align);
+    let mut edges: Vec<Edge> = Vec::new();
+    for (e, n) in per_chunk {
+        stats.pairs_with_passages += n;
+        edges.extend(e);
+    }
+    stats.passages = edges.len() as u64;
+    stats.align_seconds = t.elapsed().as_secs_f64();
+
+    // 4. Repeats inside documents, then overlap clusters.
+    let t = Instant::now();
+    observer.stage_started(Stage::Cluster, None);
+    for (d, index) in indexed.iter().enumerate() {
+        for &(first, second) in &index.repeats {
+            edges.push(Edge {
+                x: Occurrence {
+                    doc: d as u32,
+                    span: first,
+                },
+                y: Occurrence {
+                    doc: d as u32,
+                    span: second,
+                },
+                similarity: 1.0,
+            });
+        }
+    }
+    let mut clusters = Vec::new();
+    let mut boilerplate: Vec<BoilerplateItem> = boiler_lines
+        .into_iter()
+        .map(|b| BoilerplateItem {
+            kind: b.kind,
+            places: b
+                .places
+                .into_iter()
+                .map(|(doc, span)| Occurrence { doc, span })
+                .collect(),
+        })
+        .collect();
+    for passage in overlap_clusters(&edges, config.min_overlap) {
+        if passage.document_count() >= 2 {
+            let earliest = earliest_member(&passage, &documents);
+            clusters.push(ScanCluster { passage, earliest });
+        } else {
+            boilerplate.push(BoilerplateItem {
+                kind: BoilerplateKind::RepeatedInDocument,
+                places: passage.members,
+            });
+        }
+    }
+    boilerplate.sort_by_key(|b| b.places[0]);
+    observer.stage_finished(Stage::Cluster);
+    stats.clusters = clusters.len() as u64;
+    stats.boilerplate = boilerplate.len() as u64;
+    stats.cluster_seconds = t.elapsed().as_secs_f64();
+    stats.total_seconds = started.elapsed().as_secs_f64();
+    Ok(ScanResult {
+        documents,
+        clusters,
+        boilerplate,
+        stats,
+    })
+}
+
+fn earliest_member(cluster: &PassageCluster, documents: &[Document]) -> Option<usize> {
+    cluster
+        .members
+        .iter()
+        .enumerate()
+        .filter_map(|(i, m)| documents[m.doc as usize].date.as_ref().map(|d| (d, i)))
+        .min()
+        .map(|(_, i)| i)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blanking_keeps_offsets() {
+        let text = "Grey – line\nStory text";
+        let blanked = blank_masks(text, &[Span::new(0, 13)]);
+        assert_eq!(blanked.len(), text.len());
+        assert_eq!(&blanked[14..], "Story text");
+        assert!(blanked[..14].trim().is_empty());
+    }
+
+    #[test]
+    fn masked_share_counts_covered_bytes() {
+        let masks = [Span::new(0, 10), Span::new(20, 30)];
+        assert_eq!(masked_share(&Span::new(0, 10), &masks), 1.0);
+        assert_eq!(masked_share(&Span::new(5, 25), &masks), 0.5);
+        assert_eq!(masked_share(&Span::new(10, 20), &masks), 0.0);
+    }
+}

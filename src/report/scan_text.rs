@@ -1,0 +1,105 @@
+//! The readable scan report (the default format).
+
+use crate::error::Result;
+use crate::pipeline::scan::ScanResult;
+use crate::report::write_error;
+use std::io::Write;
+
+/// Longest excerpt quoted per member, in characters.
+const EXCERPT_CHARS: usize = 240;
+
+/// White space collapsed, cut to `EXCERPT_CHARS` characters.
+pub fn excerpt(text: &str) -> String {
+    let collapsed: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if collapsed.chars().count() <= EXCERPT_CHARS {
+        return collapsed;
+    }
+    let cut: String = collapsed.chars().take(EXCERPT_CHARS - 1).collect();
+    format!("{cut}…")
+}
+
+/// Writes clusters (members with offsets and excerpts, similarities) and boilerplate.
+pub fn write(result: &ScanResult, out: &mut dyn Write) -> Result<()> {
+    let err = write_error("the scan report");
+    let s = &result.stats;
+    writeln!(
+        out,
+        "{} reused passages across {} documents ({} candidate pairs aligned)\n",
+        result.clusters.len(),
+        s.documents,
+        s.candidate_pairs
+    )
+    .map_err(&err)?;
+    for (i, c) in result.clusters.iter().enumerate() {
+        let sims: Vec<f64> = c.passage.links.iter().map(|l| l.similarity).collect();
+        let (lo, hi) = sims.iter().fold((f64::INFINITY, 0.0f64), |(lo, hi), &x| {
+            (lo.min(x), hi.max(x))
+        });
+        writeln!(
+            out,
+            "Cluster {i}: {} passages in {} documents, similarity {:.2}–{:.2}",
+            c.passage.members.len(),
+            c.passage.document_count(),
+            if lo.is_finite() { lo } else { 0.0 },
+            hi
+        )
+        .map_err(&err)?;
+        for (m_i, m) in c.passage.members.iter().enumerate() {
+            let doc = &result.documents[m.doc as usize];
+            let source = if c.earliest == Some(m_i) {
+                "  (earliest)"
+            } else {
+                ""
+            };
+            writeln!(
+                out,
+                "  [{m_i}] {} {}..{}{source}",
+                doc.id, m.span.start, m.span.end
+            )
+            .map_err(&err)?;
+            writeln!(
+                out,
+                "      “{}”",
+                excerpt(&doc.text[m.span.start..m.span.end])
+            )
+            .map_err(&err)?;
+        }
+        writeln!(out).map_err(&err)?;
+    }
+    if !result.boilerplate.is_empty() {
+        writeln!(
+            out,
+            "Boilerplate (not counted as reuse): {} items",
+            result.boilerplate.len()
+        )
+        .map_err(&err)?;
+        for b in &result.boilerplate {
+            let first = b.places[0];
+            let doc = &result.documents[first.doc as usize];
+            let kind = serde_json::to_value(b.kind)
+                .ok()
+                .and_then(|v| v.as_str().map(String::from))
+                .unwrap_or_default();
+            writeln!(
+                out,
+                "  {kind} ×{}: “{}”",
+                b.places.len(),
+                excerpt(&doc.text[first.span.start..first.span.end])
+            )
+            .map_err(&err)?;
+        }
+    }
+    out.flush().map_err(&err)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn excerpts_collapse_and_cut() {
+        assert_eq!(excerpt("a\n\n b  c"), "a b c");
+        let long = "x".repeat(500);
+        assert_eq!(excerpt(&long).chars().count(), EXCERPT_CHARS);
+    }
+}
