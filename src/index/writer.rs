@@ -62,6 +62,8 @@ pub struct IndexWriter {
     segments: Vec<SegmentEntry>,
     ids: HashMap<String, DocLoc>,
     building: Option<SegmentBuilder>,
+    /// Held while the writer lives: one writer per index at a time.
+    _lock: WriterLock,
     next_segment: u32,
     /// Part of this writer's file names (its process id), so that files of a
     /// writer started by mistake at the same time never share a name with ours.
@@ -77,6 +79,7 @@ impl IndexWriter {
     pub fn open(dir: &Path, params: IndexParams) -> Result<IndexWriter> {
         params.validate()?;
         fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        let lock = WriterLock::acquire(dir)?;
         let (manifest, ids) = match Manifest::load(dir)? {
             Some(manifest) => {
                 let diff = manifest.params.differences(&params);
@@ -109,6 +112,7 @@ impl IndexWriter {
             manifest,
             ids,
             building: None,
+            _lock: lock,
             next_segment: 0,
             writer_tag: std::process::id(),
             limits: SegmentLimits::default(),
@@ -231,6 +235,46 @@ impl IndexWriter {
             .iter()
             .map(|s| u64::from(s.doc_count) - s.deleted.len() as u64)
             .sum())
+    }
+}
+
+/// File name of the writer lock inside the index directory.
+pub const LOCK_NAME: &str = "LOCK";
+
+/// An exclusive advisory lock (`flock`) on `<INDEX>/LOCK`, so that a second
+/// writer fails at once instead of racing the first. The kernel drops the lock when
+/// the process ends, however it ends, so a killed writer never leaves the index
+/// locked.
+struct WriterLock {
+    _file: File,
+}
+
+impl WriterLock {
+    fn acquire(dir: &Path) -> Result<WriterLock> {
+        let path = dir.join(LOCK_NAME);
+        let file = fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|e| Error::io(&path, e))?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::io::AsRawFd;
+            // SAFETY: flock on a file descriptor this function owns; no memory is shared.
+            let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
+            if rc != 0 {
+                let err = std::io::Error::last_os_error();
+                if err.kind() == std::io::ErrorKind::WouldBlock {
+                    return Err(Error::Config(format!(
+                        "{}: another `reprint index add` is writing this index",
+                        dir.display()
+                    )));
+                }
+                return Err(Error::io(&path, err));
+            }
+        }
+        Ok(WriterLock { _file: file })
     }
 }
 
