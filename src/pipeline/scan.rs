@@ -9,7 +9,9 @@ use crate::document::{Document, Span};
 use crate::error::{Error, InputIssue, Result};
 use crate::input::{InputConfig, Sources};
 use crate::pipeline::{Observer, Stage};
-use crate::scan::boilerplate::{find_boilerplate_lines, lines, BoilerplateConfig, BoilerplateKind};
+use crate::scan::boilerplate::{
+    blank_masks, find_boilerplate_lines, lines, BoilerplateConfig, BoilerplateKind,
+};
 use crate::scan::candidates::{candidate_pairs, CandidateConfig};
 use crate::scan::clusters::{overlap_clusters, Edge, Occurrence, PassageCluster};
 use crate::scan::repeats::find_repeats;
@@ -170,25 +172,6 @@ fn read_documents(
     }
     observer.stage_finished(Stage::Sign);
     Ok(docs)
-}
-
-/// `text` with every masked span blanked out with spaces: byte offsets stay valid,
-/// and alignment can neither match nor start or end a passage inside boilerplate.
-/// Borrowed unchanged when there is nothing to mask.
-fn blank_masks<'t>(text: &'t str, masks: &[Span]) -> Cow<'t, str> {
-    if masks.is_empty() {
-        return Cow::Borrowed(text);
-    }
-    let mut bytes = text.as_bytes().to_vec();
-    for m in masks {
-        bytes[m.start..m.end].fill(b' ');
-    }
-    // Masks lie on character boundaries, so replacing whole characters by spaces
-    // keeps the text valid UTF-8; fall back to the original if that ever fails.
-    match String::from_utf8(bytes) {
-        Ok(s) => Cow::Owned(s),
-        Err(_) => Cow::Borrowed(text),
-    }
 }
 
 /// Share of `span` covered by the sorted, disjoint `masks`.
@@ -423,15 +406,6 @@ fn earliest_member(cluster: &PassageCluster, documents: &[Document]) -> Option<u
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn blanking_keeps_offsets() {
-        let text = "Grey – line\nStory text";
-        let blanked = blank_masks(text, &[Span::new(0, 13)]);
-        assert_eq!(blanked.len(), text.len());
-        assert_eq!(&blanked[14..], "Story text");
-        assert!(blanked[..14].trim().is_empty());
-    }
 
     #[test]
     fn masked_share_counts_covered_bytes() {

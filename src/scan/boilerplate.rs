@@ -5,6 +5,7 @@
 
 use crate::document::Span;
 use crate::text::{tokenize, NormalizeConfig};
+use std::borrow::Cow;
 use std::collections::HashMap;
 use xxhash_rust::xxh3::xxh3_64;
 
@@ -45,6 +46,43 @@ pub fn lines(text: &str, normalize: &NormalizeConfig) -> Vec<Line> {
         });
     }
     out
+}
+
+/// `text` with every masked span blanked out with spaces: byte offsets stay valid,
+/// and alignment can neither match nor start or end a passage inside boilerplate.
+/// Borrowed unchanged when there is nothing to mask.
+pub fn blank_masks<'t>(text: &'t str, masks: &[Span]) -> Cow<'t, str> {
+    if masks.is_empty() {
+        return Cow::Borrowed(text);
+    }
+    let mut bytes = text.as_bytes().to_vec();
+    for m in masks {
+        bytes[m.start..m.end].fill(b' ');
+    }
+    // Masks lie on character boundaries, so replacing whole characters by spaces
+    // keeps the text valid UTF-8; fall back to the original if that ever fails.
+    match String::from_utf8(bytes) {
+        Ok(s) => Cow::Owned(s),
+        Err(_) => Cow::Borrowed(text),
+    }
+}
+
+/// Spans of the short lines (at most `max_line_words` words) that occur more than
+/// once in `text`: layout artefacts and repeated captions, sorted by position.
+pub fn repeated_line_spans(
+    text: &str,
+    normalize: &NormalizeConfig,
+    max_line_words: usize,
+) -> Vec<Span> {
+    let all = lines(text, normalize);
+    let mut count: HashMap<u64, usize> = HashMap::new();
+    for l in all.iter().filter(|l| l.words <= max_line_words) {
+        *count.entry(l.key).or_default() += 1;
+    }
+    all.iter()
+        .filter(|l| l.words <= max_line_words && count[&l.key] > 1)
+        .map(|l| l.span)
+        .collect()
 }
 
 /// Why a span is boilerplate.
@@ -132,6 +170,22 @@ mod tests {
         assert_eq!(ls.len(), 2);
         assert_eq!(&text[ls[0].span.start..ls[0].span.end], "Hello, World");
         assert_eq!(ls[0].key, ls[1].key);
+    }
+
+    #[test]
+    fn blanking_keeps_offsets() {
+        let text = "Grey – line\nStory text";
+        let blanked = blank_masks(text, &[Span::new(0, 13)]);
+        assert_eq!(blanked.len(), text.len());
+        assert_eq!(&blanked[14..], "Story text");
+        assert!(blanked[..14].trim().is_empty());
+    }
+
+    #[test]
+    fn repeated_lines_of_one_text() {
+        let text = "Grey line\nA story.\nGrey line\nEnd.";
+        let spans = repeated_line_spans(text, &NormalizeConfig::default(), 20);
+        assert_eq!(spans, vec![Span::new(0, 9), Span::new(19, 28)]);
     }
 
     #[test]
