@@ -13,7 +13,7 @@ work=${2:-$(mktemp -d)}
 docs=${REPRINT_BENCH_DOCS:-100000}
 
 echo "== archive and articles in $work"
-if [[ ! -s "$work/archive.jsonl" ]]; then
+if [[ ! -s "$work/articles_mixed.jsonl" ]]; then
     python3 benches/make_archive.py "$dump" "$work" --docs "$docs" --articles 200
 fi
 ls -l "$work"/*.jsonl
@@ -24,14 +24,16 @@ cargo build --release --quiet
 
 echo "== index add"
 rm -rf "$work/idx"
-/usr/bin/time -f "wall %e s, max RSS %M KB" "$bin" index add -q "$work/idx" "$work/archive.jsonl"
+/usr/bin/time -f "wall %e s, CPU user %U s, max RSS %M KB" "$bin" index add -q "$work/idx" "$work/archive.jsonl"
 "$bin" index stats "$work/idx"
 
-echo "== check latency"
-REPRINT_BENCH_INDEX="$work/idx" REPRINT_BENCH_ARTICLES="$work/articles.jsonl" \
-    cargo bench --quiet --bench check_latency
+for articles in articles articles_mixed; do
+    echo "== check latency: $articles.jsonl"
+    REPRINT_BENCH_INDEX="$work/idx" REPRINT_BENCH_ARTICLES="$work/$articles.jsonl" \
+        cargo bench --quiet --bench check_latency
+done
 
 echo "== reprint check, all articles, end to end"
-/usr/bin/time -f "wall %e s" "$bin" check -q --format json \
+/usr/bin/time -f "wall %e s, CPU user %U s" "$bin" check -q --format json \
     "$work/idx" "$work/articles.jsonl" > "$work/check.jsonl"
 wc -l "$work/check.jsonl"

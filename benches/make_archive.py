@@ -4,8 +4,11 @@ dump (for example a public newswire collection), for benchmarking `reprint check
 
 Archive documents recombine two to three dump documents, with a few per cent of
 their words replaced, so passages are reused across the archive the way wire copy
-is; articles to check are built the same way from fresh draws. Deterministic for a
-seed. Nothing is written inside the repository unless asked to.
+is. Articles to check are built the same way: `articles.jsonl` from archive
+material only (every part is reused, each about a dozen times: the heavy case),
+`articles_mixed.jsonl` from one archive part and one or two parts held out of the
+archive (half of the article is new). Deterministic for a seed. Nothing is written
+inside the repository unless asked to.
 
 usage: make_archive.py DUMP.jsonl[.gz] OUT_DIR [--docs 100000] [--articles 200] [--seed 1]
 """
@@ -56,6 +59,7 @@ def main():
     args = ap.parse_args()
     rng = random.Random(args.seed)
     texts = read_texts(args.dump)
+    held_out, texts = texts[:2000], texts[2000:]
     vocab = sorted({w for t in texts[:2000] for w in t.split() if w.isalpha()})
     os.makedirs(args.out_dir, exist_ok=True)
     with open(os.path.join(args.out_dir, "archive.jsonl"), "w", encoding="utf-8") as f:
@@ -66,6 +70,12 @@ def main():
         for i in range(args.articles):
             text = compose(texts, rng, vocab, rng.choice((2, 3)))
             f.write(json.dumps({"id": f"article-{i}", "text": text}) + "\n")
+    with open(os.path.join(args.out_dir, "articles_mixed.jsonl"), "w", encoding="utf-8") as f:
+        for i in range(args.articles):
+            parts = [mutate(rng.choice(texts), rng, vocab, 0.03)]
+            parts += [mutate(rng.choice(held_out), rng, vocab, 0.03) for _ in range(rng.choice((1, 2)))]
+            rng.shuffle(parts)
+            f.write(json.dumps({"id": f"mixed-{i}", "text": "\n\n".join(parts)}) + "\n")
 
 
 if __name__ == "__main__":

@@ -10,9 +10,10 @@
 //! 2. **Alignment.** Each candidate is aligned with the article by
 //!    [`crate::align::align`], the same rewording-tolerant alignment `scan` uses,
 //!    with the candidate as first document (see [`Checker::match_source`]).
-//! 3. **Boilerplate.** A passage whose article words lie mostly under over-cap
-//!    shingles (a sign-off, a copyright line, a standard box repeated in hundreds of
-//!    archived documents) is dropped.
+//! 3. **Boilerplate.** Short lines repeated inside a document (layout separators,
+//!    captions printed twice) are blanked before alignment. A passage whose article
+//!    words lie mostly under over-cap shingles (a sign-off, a copyright line, a
+//!    standard box repeated in hundreds of archived documents) is dropped.
 //! 4. **Coverage.** The reused fraction is measured on words: the share of the
 //!    article's word tokens that lie inside at least one kept passage. Words rather
 //!    than bytes, so that white space, markup and punctuation do not count.
@@ -24,7 +25,9 @@ use crate::align::{align, AlignConfig, PreparedDoc};
 use crate::document::Span;
 use crate::error::{Error, Result};
 use crate::index::{shingle_text, DocRef, Index, Lookup};
+use crate::scan::boilerplate::{blank_masks, repeated_line_spans, BoilerplateConfig};
 use crate::text::Token;
+use std::borrow::Cow;
 
 /// How an article is checked.
 #[derive(Debug, Clone)]
@@ -38,6 +41,11 @@ pub struct CheckConfig {
     /// A passage is boilerplate, and dropped, when more than this share of its
     /// article words lie under shingles over the document-frequency cap.
     pub max_boilerplate_share: f64,
+    /// Short lines (at most this many words) printed more than once inside one
+    /// document, such as layout separators and repeated captions, are blanked in
+    /// both texts before alignment, so passages neither match them nor start or end
+    /// on them; 0 turns this off.
+    pub max_layout_line_words: usize,
 }
 
 impl Default for CheckConfig {
@@ -47,6 +55,7 @@ impl Default for CheckConfig {
             max_candidates: 50,
             min_shared_shingles: 2,
             max_boilerplate_share: 0.5,
+            max_layout_line_words: BoilerplateConfig::default().max_line_words,
         }
     }
 }
@@ -203,11 +212,31 @@ impl<'i> Checker<'i> {
         })
     }
 
+    /// `text` with its repeated short lines blanked (offsets unchanged), as
+    /// alignment sees it (see [`CheckConfig::max_layout_line_words`]).
+    pub fn mask_layout<'t>(&self, text: &'t str) -> Cow<'t, str> {
+        if self.config.max_layout_line_words == 0 {
+            return Cow::Borrowed(text);
+        }
+        let spans = repeated_line_spans(
+            text,
+            &self.index.params().normalize,
+            self.config.max_layout_line_words,
+        );
+        blank_masks(text, &spans)
+    }
+
     /// Looks up an article's candidates and analyses it for alignment: the first
-    /// step of [`Checker::check`], done once per article.
-    pub fn prepare<'t>(&self, article_id: &str, text: &'t str) -> Result<PreparedArticle<'t>> {
+    /// step of [`Checker::check`], done once per article. `masked` is
+    /// [`Checker::mask_layout`] of `text`.
+    pub fn prepare<'t>(
+        &self,
+        article_id: &str,
+        text: &'t str,
+        masked: &'t str,
+    ) -> Result<PreparedArticle<'t>> {
         let candidates = self.candidates(text)?;
-        let prepared = PreparedDoc::new(text, &self.index.params().normalize);
+        let prepared = PreparedDoc::new(masked, &self.index.params().normalize);
         Ok(PreparedArticle {
             id: article_id.to_owned(),
             text,
@@ -225,7 +254,8 @@ impl<'i> Checker<'i> {
         doc_ref: DocRef,
     ) -> Result<Option<SourceMatch>> {
         let doc = self.index.doc(doc_ref)?;
-        let other = PreparedDoc::new(doc.text, &self.index.params().normalize);
+        let masked = self.mask_layout(doc.text);
+        let other = PreparedDoc::new(&masked, &self.index.params().normalize);
         let tokens = &article.candidates.tokens;
         let boilerplate = &article.candidates.boilerplate;
         let text = article.text;
@@ -309,7 +339,8 @@ impl<'i> Checker<'i> {
 
     /// Checks one article, candidates one after another.
     pub fn check(&self, article_id: &str, text: &str) -> Result<ArticleCheck> {
-        let article = self.prepare(article_id, text)?;
+        let masked = self.mask_layout(text);
+        let article = self.prepare(article_id, text, &masked)?;
         let mut sources = Vec::new();
         for &(doc_ref, _) in &article.candidates.docs {
             if let Some(source) = self.match_source(&article, doc_ref)? {
@@ -329,7 +360,7 @@ pub struct PreparedArticle<'t> {
     pub text: &'t str,
     /// Its candidate sources and boilerplate mask.
     pub candidates: Candidates,
-    /// Its analysis for alignment.
+    /// Its analysis for alignment (of the text with layout lines blanked).
     pub prepared: PreparedDoc<'t>,
 }
 

@@ -15,14 +15,15 @@
 //! <INDEX>/MANIFEST                  the list of live segments; replaced atomically
 //! <INDEX>/seg-<gen>-<tag>-<n>.rps   immutable segment files (commit, writer, number)
 //! <INDEX>/*.tmp                     files being written (ignored, removed by the next add)
+//! <INDEX>/LOCK                      empty; `flock`ed by the one writer
 //! ```
 //! A commit (`reprint index add`) writes its new segments under temporary names,
 //! fsyncs them, renames them to their final names, then writes `MANIFEST.tmp`,
 //! fsyncs it, renames it over `MANIFEST` and fsyncs the directory. Readers only
 //! ever look at segments named by `MANIFEST`, so a writer killed at any moment
 //! leaves the index exactly as it was before the command (or, after the final
-//! rename, exactly as after it). Only one writer may run at a time; this is not yet
-//! enforced by a lock.
+//! rename, exactly as after it). One writer at a time: a second one fails at once
+//! (an advisory lock the kernel releases when the writer ends, even by kill -9).
 //!
 //! All integers are little-endian. Checksums are xxh3-64 (`xxhash_rust::xxh3`).
 //!

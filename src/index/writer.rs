@@ -62,6 +62,8 @@ pub struct IndexWriter {
     segments: Vec<SegmentEntry>,
     ids: HashMap<String, DocLoc>,
     building: Option<SegmentBuilder>,
+    /// Held while the writer lives: one writer per index at a time.
+    _lock: WriterLock,
     next_segment: u32,
     /// Part of this writer's file names (its process id), so that files of a
     /// writer started by mistake at the same time never share a name with ours.
@@ -77,6 +79,7 @@ impl IndexWriter {
     pub fn open(dir: &Path, params: IndexParams) -> Result<IndexWriter> {
         params.validate()?;
         fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        let lock = WriterLock::acquire(dir)?;
         let (manifest, ids) = match Manifest::load(dir)? {
             Some(manifest) => {
                 let diff = manifest.params.differences(&params);
@@ -109,6 +112,7 @@ impl IndexWriter {
             manifest,
             ids,
             building: None,
+            _lock: lock,
             next_segment: 0,
             writer_tag: std::process::id(),
             limits: SegmentLimits::default(),
@@ -162,7 +166,7 @@ impl IndexWriter {
             )));
         }
         let full = self.building.as_ref().is_some_and(|b| {
-            b.pairs.len() + shingles.len() > self.limits.max_pairs
+            b.pair_count + shingles.len() > self.limits.max_pairs
                 || b.text_bytes + text.len() as u64 > self.limits.max_text_bytes
                 || b.ids.len() + id.len() > u32::MAX as usize
                 || b.doc_count == u32::MAX - 1
@@ -234,6 +238,46 @@ impl IndexWriter {
     }
 }
 
+/// File name of the writer lock inside the index directory.
+pub const LOCK_NAME: &str = "LOCK";
+
+/// An exclusive advisory lock (`flock`) on `<INDEX>/LOCK`, so that a second
+/// writer fails at once instead of racing the first. The kernel drops the lock when
+/// the process ends, however it ends, so a killed writer never leaves the index
+/// locked.
+struct WriterLock {
+    _file: File,
+}
+
+impl WriterLock {
+    fn acquire(dir: &Path) -> Result<WriterLock> {
+        let path = dir.join(LOCK_NAME);
+        let file = fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|e| Error::io(&path, e))?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::io::AsRawFd;
+            // SAFETY: flock on a file descriptor this function owns; no memory is shared.
+            let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
+            if rc != 0 {
+                let err = std::io::Error::last_os_error();
+                if err.kind() == std::io::ErrorKind::WouldBlock {
+                    return Err(Error::Config(format!(
+                        "{}: another `reprint index add` is writing this index",
+                        dir.display()
+                    )));
+                }
+                return Err(Error::io(&path, err));
+            }
+        }
+        Ok(WriterLock { _file: file })
+    }
+}
+
 /// Removes temporary files and segment files the manifest does not name.
 fn remove_leftovers(dir: &Path, manifest: &Manifest) -> Result<()> {
     let entries = fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
@@ -264,7 +308,11 @@ struct SegmentBuilder {
     text_bytes: u64,
     ids: Vec<u8>,
     docs: Vec<u8>,
-    pairs: Vec<(u64, u32)>,
+    /// (shingle, document) pairs, partitioned by the top byte of the shingle so
+    /// that [`SegmentBuilder::finish`] sorts 256 small runs instead of one large
+    /// one (fewer comparisons, cache-sized work) and concatenates them in order.
+    pairs: Vec<Vec<(u64, u32)>>,
+    pair_count: usize,
     doc_count: u32,
     deleted: Vec<u32>,
 }
@@ -289,7 +337,8 @@ impl SegmentBuilder {
             text_bytes: 0,
             ids: Vec::new(),
             docs: Vec::new(),
-            pairs: Vec::new(),
+            pairs: vec![Vec::new(); PARTITIONS],
+            pair_count: 0,
             doc_count: 0,
             deleted: Vec::new(),
         })
@@ -311,7 +360,10 @@ impl SegmentBuilder {
         self.docs.extend_from_slice(&entry);
         self.ids.extend_from_slice(id.as_bytes());
         self.text_bytes += text.len() as u64;
-        self.pairs.extend(shingles.iter().map(|&h| (h, local)));
+        for &h in shingles {
+            self.pairs[(h >> 56) as usize].push((h, local));
+        }
+        self.pair_count += shingles.len();
         self.doc_count += 1;
         Ok(local)
     }
@@ -328,32 +380,27 @@ impl SegmentBuilder {
         let mut pos = SEGMENT_HEADER_BYTES as u64 + self.text_bytes;
 
         // Pairs sorted by (shingle, document): each run is one key's postings.
-        self.pairs.sort_unstable();
         let mut keys: Vec<u8> = Vec::new();
         let mut offsets: Vec<u8> = Vec::new();
-        let mut postings: Vec<u8> = Vec::with_capacity(self.pairs.len() * 4);
+        let mut postings: Vec<u8> = Vec::with_capacity(self.pair_count * 4);
         let mut key_list: Vec<u64> = Vec::new();
         let mut posting_count: u64 = 0;
-        let mut i = 0;
-        while i < self.pairs.len() {
-            let key = self.pairs[i].0;
-            let mut j = i;
-            while j < self.pairs.len() && self.pairs[j].0 == key {
-                j += 1;
-            }
-            keys.extend_from_slice(&key.to_le_bytes());
-            key_list.push(key);
-            offsets.extend_from_slice(&(posting_count as u32).to_le_bytes());
-            if (j - i) as u64 <= u64::from(params.max_df) {
-                for &(_, doc) in &self.pairs[i..j] {
-                    postings.extend_from_slice(&doc.to_le_bytes());
+        for mut part in std::mem::take(&mut self.pairs) {
+            part.sort_unstable();
+            for run in part.chunk_by(|x, y| x.0 == y.0) {
+                let key = run[0].0;
+                keys.extend_from_slice(&key.to_le_bytes());
+                key_list.push(key);
+                offsets.extend_from_slice(&(posting_count as u32).to_le_bytes());
+                if run.len() as u64 <= u64::from(params.max_df) {
+                    for &(_, doc) in run {
+                        postings.extend_from_slice(&doc.to_le_bytes());
+                    }
+                    posting_count += run.len() as u64;
                 }
-                posting_count += (j - i) as u64;
             }
-            i = j;
         }
         offsets.extend_from_slice(&(posting_count as u32).to_le_bytes());
-        self.pairs = Vec::new();
 
         let key_count = key_list.len() as u64;
         let bucket_bits = bucket_bits_for(key_count);
@@ -415,6 +462,9 @@ impl SegmentBuilder {
             .map_err(|e| Error::io(&self.tmp_path, e))
     }
 }
+
+/// Partitions of the pair buffer (by the top byte of the shingle hash).
+const PARTITIONS: usize = 256;
 
 /// Bucket bits for a key count: about eight keys per bucket, so a lookup is one
 /// table read plus a binary search over a cache line or two.

@@ -29,7 +29,8 @@ pub struct CheckRun {
 /// Checks one article, aligning its candidates in parallel (the candidates of one
 /// article are independent; the result is the same as [`Checker::check`]).
 pub fn check_article(checker: &Checker<'_>, id: &str, text: &str) -> Result<ArticleCheck> {
-    let article = checker.prepare(id, text)?;
+    let masked = checker.mask_layout(text);
+    let article = checker.prepare(id, text, &masked)?;
     let found: Vec<Option<crate::check::SourceMatch>> = article
         .candidates
         .docs

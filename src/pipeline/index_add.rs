@@ -79,7 +79,9 @@ pub fn add_sources(
             .into_par_iter()
             .map(|record| {
                 let doc = record.and_then(|r| sources.parse(&r, &options.input))?;
-                let (tokens, shingles) = shingle_text(&doc.text, &params);
+                let (tokens, mut shingles) = shingle_text(&doc.text, &params);
+                shingles.sort_unstable();
+                shingles.dedup();
                 Ok((doc, shingles, tokens.len()))
             })
             .collect();

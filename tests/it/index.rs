@@ -430,3 +430,19 @@ fn index_add_killed_at_any_moment_leaves_the_index_as_before() {
     assert_eq!(contents(&idx).len(), before.len() + NEW_DOCS);
     assert!(!has_temp_file(&idx));
 }
+
+#[test]
+fn a_second_writer_is_refused_until_the_first_ends() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = reprint::index::IndexWriter::open(dir.path(), IndexParams::default()).unwrap();
+    let err = reprint::index::IndexWriter::open(dir.path(), IndexParams::default())
+        .err()
+        .expect("second writer refused");
+    assert!(
+        err.to_string().contains("another `reprint index add`"),
+        "{err}"
+    );
+    drop(first);
+    let second = reprint::index::IndexWriter::open(dir.path(), IndexParams::default()).unwrap();
+    assert_eq!(second.commit().unwrap(), 0);
+}
