@@ -121,8 +121,8 @@ fn cli_align_prints_json_passages() {
     let out = assert_cmd::Command::cargo_bin("reprint")
         .unwrap()
         .args(["align", "--format", "json"])
-        .arg(Path::new(CORPUS).join("000_cff694c5b6003a2d.txt"))
-        .arg(Path::new(CORPUS).join("003_c02b394d286b7c9f.txt"))
+        .arg(Path::new(CORPUS).join("seeds/000_cff694c5b6003a2d.txt"))
+        .arg(Path::new(CORPUS).join("seeds/003_c02b394d286b7c9f.txt"))
         .output()
         .unwrap();
     assert!(out.status.success());
@@ -135,7 +135,7 @@ fn cli_align_prints_json_passages() {
 
 #[test]
 fn cli_align_rejects_zero_min_words_and_missing_files() {
-    let a = Path::new(CORPUS).join("000_cff694c5b6003a2d.txt");
+    let a = Path::new(CORPUS).join("seeds/000_cff694c5b6003a2d.txt");
     assert_cmd::Command::cargo_bin("reprint")
         .unwrap()
         .args(["align", "--min-words", "0"])
