@@ -17,8 +17,8 @@ pub struct PairScore {
     pub shared_shingles: usize,
 }
 
-/// Scores two sorted, repeat-free shingle sets.
-pub fn score_sets(a: &[u32], b: &[u32]) -> PairScore {
+/// Scores two sorted, repeat-free sets (32-bit shingle fingerprints, or any ordered keys).
+pub fn score_sets<T: Ord>(a: &[T], b: &[T]) -> PairScore {
     let (mut i, mut j, mut shared) = (0, 0, 0usize);
     while i < a.len() && j < b.len() {
         match a[i].cmp(&b[j]) {
@@ -157,7 +157,7 @@ mod tests {
         assert!((s.jaccard - 0.4).abs() < 1e-12);
         assert!((s.containment_a_in_b - 0.5).abs() < 1e-12);
         assert!((s.containment_b_in_a - 2.0 / 3.0).abs() < 1e-12);
-        assert_eq!(score_sets(&[], &[]).jaccard, 0.0);
+        assert_eq!(score_sets::<u32>(&[], &[]).jaccard, 0.0);
     }
 
     #[test]

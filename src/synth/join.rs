@@ -24,29 +24,7 @@ pub fn shingle_set_u64(text: &str, n: usize) -> Vec<u64> {
 
 /// Exact Jaccard similarity of two sorted, repeat-free sets (0 when both are empty).
 pub fn jaccard(a: &[u64], b: &[u64]) -> f64 {
-    let shared = intersection_len(a, b);
-    let union = a.len() + b.len() - shared;
-    if union == 0 {
-        0.0
-    } else {
-        shared as f64 / union as f64
-    }
-}
-
-fn intersection_len<T: Ord>(a: &[T], b: &[T]) -> usize {
-    let (mut i, mut j, mut shared) = (0, 0, 0);
-    while i < a.len() && j < b.len() {
-        match a[i].cmp(&b[j]) {
-            std::cmp::Ordering::Less => i += 1,
-            std::cmp::Ordering::Greater => j += 1,
-            std::cmp::Ordering::Equal => {
-                shared += 1;
-                i += 1;
-                j += 1;
-            }
-        }
-    }
-    shared
+    crate::verify::score_sets(a, b).jaccard
 }
 
 /// A pair of set indices `(a, b)`, `a < b`, and their exact Jaccard similarity.
@@ -107,7 +85,7 @@ pub fn similar_pairs(sets: &[Vec<u64>], threshold: f64) -> Vec<SimilarPair> {
                     if (small as f64) < threshold * large as f64 - 1e-9 {
                         continue;
                     }
-                    let shared = intersection_len(tokens, other_tokens);
+                    let shared = crate::verify::score_sets(tokens, other_tokens).shared_shingles;
                     let j = shared as f64 / (len + other_tokens.len() - shared) as f64;
                     if j >= threshold {
                         pairs.push(SimilarPair {
