@@ -188,9 +188,12 @@ fn masked_share(span: &Span, masks: &[Span]) -> f64 {
     covered as f64 / span.len() as f64
 }
 
+/// A span repeated later in the same document.
+type RepeatPair = (Span, Span);
+
 struct DocIndex {
     grams: Vec<u64>,
-    repeats: Vec<(Span, Span)>,
+    repeats: Vec<RepeatPair>,
 }
 
 fn index_document(text: &str, masks: &[Span], config: &ScanConfig) -> DocIndex {
@@ -258,14 +261,15 @@ pub fn scan_documents(
     }
 
     // 2. N-gram index and within-document repeats.
-    let indexed: Vec<DocIndex> = documents
+    let (grams, repeats): (Vec<Vec<u64>>, Vec<Vec<RepeatPair>>) = documents
         .par_iter()
         .zip(masks.par_iter())
-        .map(|(d, m)| index_document(&d.text, m, config))
-        .collect();
-    let grams: Vec<Vec<u64>> = indexed.iter().map(|i| i.grams.clone()).collect();
-    let candidates = candidate_pairs(&grams, &config.candidates);
-    drop(grams);
+        .map(|(d, m)| {
+            let index = index_document(&d.text, m, config);
+            (index.grams, index.repeats)
+        })
+        .unzip();
+    let candidates = candidate_pairs(grams, &config.candidates);
     observer.stage_finished(Stage::Candidates);
     stats.candidate_pairs = candidates.len() as u64;
     stats.candidate_seconds = t.elapsed().as_secs_f64();
@@ -341,8 +345,8 @@ pub fn scan_documents(
     // 4. Repeats inside documents, then overlap clusters.
     let t = Instant::now();
     observer.stage_started(Stage::Cluster, None);
-    for (d, index) in indexed.iter().enumerate() {
-        for &(first, second) in &index.repeats {
+    for (d, doc_repeats) in repeats.iter().enumerate() {
+        for &(first, second) in doc_repeats {
             edges.push(Edge {
                 x: Occurrence {
                     doc: d as u32,

@@ -43,13 +43,17 @@ pub struct Candidate {
 }
 
 /// Finds candidate pairs. `grams[d]` holds document `d`'s n-gram hashes (any order,
-/// repeats allowed). Output is sorted by `(a, b)`.
-pub fn candidate_pairs(grams: &[Vec<u64>], config: &CandidateConfig) -> Vec<Candidate> {
+/// repeats allowed; consumed, so that their memory is freed as the index grows).
+/// Output is sorted by `(a, b)`.
+///
+/// Memory stays proportional to the postings: pairs are counted per document (in
+/// parallel), never materialised for the whole collection at once.
+pub fn candidate_pairs(grams: Vec<Vec<u64>>, config: &CandidateConfig) -> Vec<Candidate> {
+    let documents = grams.len();
     let mut postings: Vec<(u64, u32)> = grams
-        .par_iter()
+        .into_par_iter()
         .enumerate()
-        .flat_map_iter(|(d, hashes)| {
-            let mut unique = hashes.clone();
+        .flat_map_iter(|(d, mut unique)| {
             unique.sort_unstable();
             unique.dedup();
             unique.into_iter().map(move |h| (h, d as u32))
@@ -57,7 +61,10 @@ pub fn candidate_pairs(grams: &[Vec<u64>], config: &CandidateConfig) -> Vec<Cand
         .collect();
     postings.par_sort_unstable();
 
-    let mut pair_keys: Vec<u64> = Vec::new();
+    // Runs of documents sharing one n-gram (2 to max_df of them), each run's
+    // documents ascending.
+    let mut run_docs: Vec<u32> = Vec::new();
+    let mut run_bounds: Vec<usize> = vec![0];
     let mut start = 0;
     while start < postings.len() {
         let hash = postings[start].0;
@@ -67,34 +74,62 @@ pub fn candidate_pairs(grams: &[Vec<u64>], config: &CandidateConfig) -> Vec<Cand
         }
         let run = &postings[start..end];
         if run.len() >= 2 && run.len() <= config.max_df {
-            for i in 0..run.len() {
-                for j in i + 1..run.len() {
-                    pair_keys.push(((run[i].1 as u64) << 32) | run[j].1 as u64);
-                }
-            }
+            run_docs.extend(run.iter().map(|p| p.1));
+            run_bounds.push(run_docs.len());
         }
         start = end;
     }
     drop(postings);
-    pair_keys.par_sort_unstable();
 
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < pair_keys.len() {
-        let mut j = i + 1;
-        while j < pair_keys.len() && pair_keys[j] == pair_keys[i] {
-            j += 1;
-        }
-        if j - i >= config.min_shared {
-            out.push(Candidate {
-                a: (pair_keys[i] >> 32) as u32,
-                b: pair_keys[i] as u32,
-                shared: (j - i) as u32,
-            });
-        }
-        i = j;
+    // Per document, the runs it takes part in (counting sort by document).
+    let mut offsets = vec![0usize; documents + 1];
+    for &d in &run_docs {
+        offsets[d as usize + 1] += 1;
     }
-    out
+    for i in 1..offsets.len() {
+        offsets[i] += offsets[i - 1];
+    }
+    let mut fill = offsets.clone();
+    let mut doc_runs = vec![0u32; run_docs.len()];
+    for r in 0..run_bounds.len() - 1 {
+        for &d in &run_docs[run_bounds[r]..run_bounds[r + 1]] {
+            doc_runs[fill[d as usize]] = r as u32;
+            fill[d as usize] += 1;
+        }
+    }
+    drop(fill);
+
+    // Each document counts its partners with a larger index.
+    (0..documents)
+        .into_par_iter()
+        .map_init(Vec::new, |partners: &mut Vec<u32>, d| {
+            partners.clear();
+            for &r in &doc_runs[offsets[d]..offsets[d + 1]] {
+                let docs = &run_docs[run_bounds[r as usize]..run_bounds[r as usize + 1]];
+                let after = docs.partition_point(|&e| e <= d as u32);
+                partners.extend_from_slice(&docs[after..]);
+            }
+            partners.sort_unstable();
+            let mut out = Vec::new();
+            let mut i = 0;
+            while i < partners.len() {
+                let mut j = i + 1;
+                while j < partners.len() && partners[j] == partners[i] {
+                    j += 1;
+                }
+                if j - i >= config.min_shared {
+                    out.push(Candidate {
+                        a: d as u32,
+                        b: partners[i],
+                        shared: (j - i) as u32,
+                    });
+                }
+                i = j;
+            }
+            out
+        })
+        .flatten_iter()
+        .collect()
 }
 
 #[cfg(test)]
@@ -114,7 +149,7 @@ mod tests {
             min_shared: 2,
             max_df: 10,
         };
-        let pairs = candidate_pairs(&grams, &cfg);
+        let pairs = candidate_pairs(grams, &cfg);
         let ab: Vec<_> = pairs.iter().map(|c| (c.a, c.b, c.shared)).collect();
         assert_eq!(ab, [(0, 1, 2), (0, 3, 3), (1, 3, 2)]);
     }
@@ -127,6 +162,6 @@ mod tests {
             min_shared: 1,
             max_df: 5,
         };
-        assert!(candidate_pairs(&grams, &cfg).is_empty());
+        assert!(candidate_pairs(grams, &cfg).is_empty());
     }
 }
