@@ -15,7 +15,7 @@ use crate::error::{Error, InputIssue, Result};
 use crate::input::{InputConfig, RawRecord, Sources};
 use crate::lsh::{band_keys, candidate_pairs, LshParams};
 use crate::minhash::MinHasher;
-use crate::pipeline::{Observer, Stage};
+use crate::pipeline::{record_issue, IssueCounts, Observer, Stage};
 use crate::shingle::{char_shingles, key_shingles, shingle_set, ShingleConfig};
 use crate::text::{word_keys, NormalizeConfig};
 use crate::verify::{score_sets, PairScore, SetStore, SetStoreWriter};
@@ -397,17 +397,15 @@ fn pass1(
                         keys.extend_from_slice(&k);
                         docs.push(meta);
                     }
-                    Analysed::Issue(issue) => {
-                        if config.strict {
-                            return Err(Error::Strict(issue));
-                        }
-                        observer.issue(&issue);
-                        stats.skipped += 1;
-                        *stats
-                            .skipped_by_reason
-                            .entry(issue.kind.name().to_string())
-                            .or_default() += 1;
-                    }
+                    Analysed::Issue(issue) => record_issue(
+                        issue,
+                        config.strict,
+                        observer,
+                        IssueCounts {
+                            skipped: &mut stats.skipped,
+                            by_reason: &mut stats.skipped_by_reason,
+                        },
+                    )?,
                 }
             }
             stats.input_bytes += batch_bytes as u64;

@@ -11,7 +11,8 @@ pub mod index_add;
 pub mod pan13;
 pub mod scan;
 
-use crate::error::InputIssue;
+use crate::error::{Error, InputIssue, Result};
+use std::collections::BTreeMap;
 
 /// The stages a long run reports progress for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -64,3 +65,33 @@ pub trait Observer: Sync {
 pub struct Silent;
 
 impl Observer for Silent {}
+
+/// Records a run could not use: how many, and how many for each reason.
+#[derive(Debug)]
+pub(crate) struct IssueCounts<'a> {
+    /// All skipped records.
+    pub skipped: &'a mut u64,
+    /// Skipped records by [`IssueKind`](crate::error::IssueKind) name.
+    pub by_reason: &'a mut BTreeMap<String, u64>,
+}
+
+/// The one policy for a record that cannot be used: with `strict` the run stops with
+/// [`Error::Strict`]; otherwise the observer hears of it and it is counted by
+/// reason, and the run carries on.
+pub(crate) fn record_issue(
+    issue: InputIssue,
+    strict: bool,
+    observer: &dyn Observer,
+    counts: IssueCounts<'_>,
+) -> Result<()> {
+    if strict {
+        return Err(Error::Strict(issue));
+    }
+    observer.issue(&issue);
+    *counts.skipped += 1;
+    *counts
+        .by_reason
+        .entry(issue.kind.name().to_string())
+        .or_default() += 1;
+    Ok(())
+}

@@ -8,7 +8,10 @@ use crate::align::{align, AlignConfig, PreparedDoc};
 use crate::document::{Document, Span};
 use crate::error::{Error, InputIssue, Result};
 use crate::input::{InputConfig, Sources};
-use crate::pipeline::{Observer, Stage};
+use crate::pipeline::{record_issue, IssueCounts, Observer, Stage};
+
+/// Records parsed together in one parallel batch.
+const READ_BATCH: usize = 4096;
 use crate::scan::boilerplate::{
     blank_masks, find_boilerplate_lines, lines, BoilerplateConfig, BoilerplateKind,
 };
@@ -148,27 +151,38 @@ fn read_documents(
     stats: &mut ScanStats,
 ) -> Result<Vec<Document>> {
     observer.stage_started(Stage::Sign, Some(sources.total_bytes()));
-    let records: Vec<_> = sources.records().collect();
-    let parsed: Vec<Result<Document, InputIssue>> = records
-        .into_par_iter()
-        .map(|r| r.and_then(|raw| sources.parse(&raw, &config.input)))
-        .collect();
-    let mut docs = Vec::with_capacity(parsed.len());
-    for item in parsed {
-        match item {
-            Ok(doc) => docs.push(doc),
-            Err(issue) => {
-                if config.strict {
-                    return Err(Error::Strict(issue));
-                }
-                observer.issue(&issue);
-                stats.skipped += 1;
-                *stats
-                    .skipped_by_reason
-                    .entry(issue.kind.name().to_string())
-                    .or_default() += 1;
+    let mut docs = Vec::new();
+    let mut records = sources.records();
+    loop {
+        // Parsed a batch at a time, so that raw records never pile up beside the
+        // documents made from them.
+        let batch: Vec<_> = records.by_ref().take(READ_BATCH).collect();
+        if batch.is_empty() {
+            break;
+        }
+        let batch_bytes: usize = batch
+            .iter()
+            .map(|r| r.as_ref().map_or(0, |raw| raw.bytes.len() + 1))
+            .sum();
+        let parsed: Vec<Result<Document, InputIssue>> = batch
+            .into_par_iter()
+            .map(|r| r.and_then(|raw| sources.parse(&raw, &config.input)))
+            .collect();
+        for item in parsed {
+            match item {
+                Ok(doc) => docs.push(doc),
+                Err(issue) => record_issue(
+                    issue,
+                    config.strict,
+                    observer,
+                    IssueCounts {
+                        skipped: &mut stats.skipped,
+                        by_reason: &mut stats.skipped_by_reason,
+                    },
+                )?,
             }
         }
+        observer.advance(batch_bytes as u64);
     }
     observer.stage_finished(Stage::Sign);
     Ok(docs)
@@ -192,7 +206,8 @@ fn masked_share(span: &Span, masks: &[Span]) -> f64 {
 type RepeatPair = (Span, Span);
 
 struct DocIndex {
-    grams: Vec<u64>,
+    /// Upper 32 bits of each unmasked n-gram's hash.
+    grams: Vec<u32>,
     repeats: Vec<RepeatPair>,
 }
 
@@ -205,7 +220,7 @@ fn index_document(text: &str, masks: &[Span], config: &ScanConfig) -> DocIndex {
         for (p, window) in keys.windows(n).enumerate() {
             let span = Span::new(tokens[p].start, tokens[p + n - 1].end);
             if masked_share(&span, masks) == 0.0 {
-                grams.push(hash_keys(window));
+                grams.push((hash_keys(window) >> 32) as u32);
             }
         }
     }
@@ -261,7 +276,7 @@ pub fn scan_documents(
     }
 
     // 2. N-gram index and within-document repeats.
-    let (grams, repeats): (Vec<Vec<u64>>, Vec<Vec<RepeatPair>>) = documents
+    let (grams, repeats): (Vec<Vec<u32>>, Vec<Vec<RepeatPair>>) = documents
         .par_iter()
         .zip(masks.par_iter())
         .map(|(d, m)| {

@@ -42,21 +42,27 @@ pub struct Candidate {
     pub shared: u32,
 }
 
-/// Finds candidate pairs. `grams[d]` holds document `d`'s n-gram hashes (any order,
-/// repeats allowed; consumed, so that their memory is freed as the index grows).
+/// Finds candidate pairs. `grams[d]` holds document `d`'s 32-bit n-gram hashes (any
+/// order, repeats allowed; consumed, so that their memory is freed as the index
+/// grows). A chance collision of two n-gram hashes can only add a candidate, which
+/// alignment then rejects; `min_shared` distinct shared hashes make that rare.
 /// Output is sorted by `(a, b)`.
 ///
 /// Memory stays proportional to the postings: pairs are counted per document (in
 /// parallel), never materialised for the whole collection at once.
-pub fn candidate_pairs(grams: Vec<Vec<u64>>, config: &CandidateConfig) -> Vec<Candidate> {
+pub fn candidate_pairs(grams: Vec<Vec<u32>>, config: &CandidateConfig) -> Vec<Candidate> {
     let documents = grams.len();
-    let mut postings: Vec<(u64, u32)> = grams
+    // A posting is `hash << 32 | document`, so that sorting groups each n-gram's
+    // documents in ascending order, in 8 bytes per posting.
+    let mut postings: Vec<u64> = grams
         .into_par_iter()
         .enumerate()
         .flat_map_iter(|(d, mut unique)| {
             unique.sort_unstable();
             unique.dedup();
-            unique.into_iter().map(move |h| (h, d as u32))
+            unique
+                .into_iter()
+                .map(move |h| (u64::from(h) << 32) | d as u64)
         })
         .collect();
     postings.par_sort_unstable();
@@ -67,14 +73,14 @@ pub fn candidate_pairs(grams: Vec<Vec<u64>>, config: &CandidateConfig) -> Vec<Ca
     let mut run_bounds: Vec<usize> = vec![0];
     let mut start = 0;
     while start < postings.len() {
-        let hash = postings[start].0;
+        let hash = postings[start] >> 32;
         let mut end = start + 1;
-        while end < postings.len() && postings[end].0 == hash {
+        while end < postings.len() && postings[end] >> 32 == hash {
             end += 1;
         }
         let run = &postings[start..end];
         if run.len() >= 2 && run.len() <= config.max_df {
-            run_docs.extend(run.iter().map(|p| p.1));
+            run_docs.extend(run.iter().map(|&p| p as u32));
             run_bounds.push(run_docs.len());
         }
         start = end;
@@ -156,7 +162,7 @@ mod tests {
 
     #[test]
     fn stock_phrases_are_capped() {
-        let grams: Vec<Vec<u64>> = (0..10).map(|_| vec![7, 8]).collect();
+        let grams: Vec<Vec<u32>> = (0..10).map(|_| vec![7, 8]).collect();
         let cfg = CandidateConfig {
             ngram_words: 4,
             min_shared: 1,
