@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # Times `reprint scan` on the Reuters-21578 newswire (19,043 articles) and on a
-# 100,000-article synthetic news dump built from it with planted reused text.
+# 100,000-article news-size dump with planted reused passages built from it
+# (make_passages.py), and scores the planted passages found (score_passages.py).
+# A third run scans the first 20,000 documents of a `reprint synth` dump: every
+# document there recombines pool articles, so nearly every document shares text
+# with dozens of others (a stress case for the number of pairs to align).
 #
 #   bash benches/scan/run.sh [REUTERS_JSONL_GZ] [WORK_DIR]
 #
-# Prints wall time, peak RSS and the scan's own stage timings; writes results.md
-# in WORK_DIR. Nothing here is committed data: the dumps are generated in WORK_DIR.
+# Prints wall time and peak RSS; writes results.md in WORK_DIR. Nothing here is
+# committed data: the dumps are generated in WORK_DIR.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 reuters=${1:-../shared/reuters21578.jsonl.gz}
@@ -18,21 +22,40 @@ fi
 cargo build --release --quiet
 bin=target/release/reprint
 
-measure() { # name, then the command
-  local name=$1; shift
-  /usr/bin/time -f "%e %M" -o "$work/$name.time" "$@" -o /dev/null -q --format json
+measure() { # name, input, then extra arguments
+  local name=$1 input=$2; shift 2
+  /usr/bin/time -f "%e %M" -o "$work/$name.time" \
+    "$bin" scan "$input" -o "$work/$name.json" -q --format json "$@"
   read -r wall rss < "$work/$name.time"
-  echo "| $name | $wall | $((rss / 1024)) |" | tee -a "$work/results.md"
+  echo "| $name | $(du -m "$input" | cut -f1) | $wall | $((rss / 1024)) |" | tee -a "$work/results.md"
 }
 
-echo "machine: $(nproc) cores, $(free -g | awk '/Mem/ {print $2}') GiB; $(date -u +%F)" > "$work/results.md"
-echo "| corpus | wall s | peak RSS MB |" >> "$work/results.md"
-echo "|---|---|---|" >> "$work/results.md"
+{
+  echo "machine: $(nproc) cores, $(free -g | awk '/Mem/ {print $2}') GiB; load $(cut -d' ' -f1-3 /proc/loadavg); $(date -u +%F)"
+  echo
+  echo "| corpus | input MB | wall s | peak RSS MB |"
+  echo "|---|---|---|---|"
+} > "$work/results.md"
 
-measure reuters-19k "$bin" scan "$reuters"
+measure reuters-19k "$reuters"
 
-if [ ! -f "$work/synth-100k.jsonl" ]; then
-  "$bin" synth "$reuters" --docs 100k --seed 7 -o "$work/synth-100k.jsonl" --truth "$work/synth-100k.truth.jsonl"
+if [ ! -f "$work/passages-100k.jsonl" ]; then
+  python3 benches/scan/make_passages.py "$reuters" "$work/passages-100k.jsonl" \
+    "$work/passages-100k.truth.json" --docs 100000 --seed 1
 fi
-measure synth-100k "$bin" scan "$work/synth-100k.jsonl"
-cat "$work/results.md"
+measure passages-100k "$work/passages-100k.jsonl"
+
+if [ ! -f "$work/synth-20k.jsonl" ]; then
+  "$bin" synth "$reuters" --docs 100k --seed 7 -o "$work/synth-100k.jsonl" --truth "$work/synth-100k.truth.jsonl"
+  head -n 20000 "$work/synth-100k.jsonl" > "$work/synth-20k.jsonl"
+  rm "$work/synth-100k.jsonl" "$work/synth-100k.truth.jsonl"
+fi
+measure synth-20k-dense "$work/synth-20k.jsonl"
+
+{
+  echo
+  echo "planted passages in passages-100k:"
+  echo '```'
+  python3 benches/scan/score_passages.py "$work/passages-100k.json" "$work/passages-100k.truth.json"
+  echo '```'
+} | tee -a "$work/results.md"

@@ -210,7 +210,7 @@ pub fn write_scan(
             html,
             "<section class=\"cluster\" id=\"cl{c}\">\n<h2><span class=\"swatch\" style=\"background:{}\"></span> Cluster {} <span class=\"share\">{} member(s)</span></h2>\n<ol class=\"members\">\n",
             colour(c),
-            c + 1,
+            c,
             cluster.len()
         );
         for (m, &(doc, start, end)) in cluster.iter().enumerate() {
@@ -232,7 +232,7 @@ pub fn write_scan(
                 colour: colour(c),
                 id: format!("d{doc}-c{c}-m{m}"),
                 href: format!("cl{c}"),
-                title: format!("cluster {}", c + 1),
+                title: format!("cluster {c}"),
             });
         }
         html.push_str("</ol>\n</section>\n");

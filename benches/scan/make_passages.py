@@ -1,0 +1,191 @@
+#!/usr/bin/env python3
+"""Builds a news-size dump with planted reused passages, and its truth, for
+benchmarking `reprint scan` at scale.
+
+The newswire articles are split in two halves. Every document has a *background*
+of two to four articles of the first half recombined, with half of their words
+replaced by random words of the dump's vocabulary: it keeps the length, word
+statistics and layout of news, but two documents built from the same article
+share a quarter of their words and almost no 5-word sequence, so the background
+holds no reuse of its own. Into that background, *planted passages* are inserted
+at paragraph boundaries: a run of 40 to 160 words of a real article of the second
+half (each article gives at most one passage), copied into 2 to 40 documents
+(most families small, a few wire-story sized).
+Half of the copies are verbatim; the others are reworded the way outlets do:
+about one word in ten replaced, or one sentence dropped, or both.
+
+The truth file lists every family with its members' byte offsets in the final
+document text, so `score_passages.py` can compute pair recall and character
+precision of a scan. Deterministic for a seed. Nothing is written inside the
+repository unless asked to.
+
+usage: make_passages.py DUMP.jsonl[.gz] OUT.jsonl TRUTH.json [--docs 100000] [--seed 1]
+"""
+
+import argparse
+import gzip
+import json
+import random
+import re
+
+
+def read_texts(path):
+    opener = gzip.open if path.endswith(".gz") else open
+    texts = []
+    with opener(path, "rt", encoding="utf-8") as f:
+        for line in f:
+            line = line.strip()
+            if not line:
+                continue
+            try:
+                text = json.loads(line).get("text", "")
+            except json.JSONDecodeError:
+                continue
+            if isinstance(text, str) and len(text.split()) >= 40:
+                texts.append(" ".join(text.split()))
+    return texts
+
+
+def mutate(words, rng, vocab, rate):
+    return [rng.choice(vocab) if rng.random() < rate else w for w in words]
+
+
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+def passage_source(sources, rng):
+    """A run of 40 to 160 words of an article not used before, cut at sentence
+    ends (None when the articles run out)."""
+    while sources:
+        sentences = SENTENCE_END.split(sources.pop())
+        if len(sentences) < 2:
+            continue
+        start = rng.randrange(len(sentences))
+        out = []
+        for s in sentences[start:]:
+            out.append(s)
+            if sum(len(x.split()) for x in out) >= rng.randint(40, 160):
+                break
+        if 40 <= sum(len(x.split()) for x in out) <= 200:
+            return out
+    return None
+
+
+def reword(sentences, rng, vocab):
+    """A copy as an outlet would print it: verbatim, or reworded."""
+    kind = rng.random()
+    if kind < 0.5:
+        return " ".join(sentences), "verbatim"
+    out = list(sentences)
+    if kind < 0.75 and len(out) >= 3:
+        del out[rng.randrange(len(out))]
+        return " ".join(out), "sentence-dropped"
+    words = mutate(" ".join(out).split(" "), rng, vocab, 0.1)
+    return " ".join(words), "words-replaced"
+
+
+def family_size(rng):
+    """2 most often, sometimes a wire story copied dozens of times."""
+    r = rng.random()
+    if r < 0.55:
+        return 2
+    if r < 0.85:
+        return rng.randint(3, 6)
+    if r < 0.98:
+        return rng.randint(7, 15)
+    return rng.randint(16, 40)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("dump")
+    ap.add_argument("out")
+    ap.add_argument("truth")
+    ap.add_argument("--docs", type=int, default=100_000)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument(
+        "--carrying",
+        type=float,
+        default=0.2,
+        help="share of documents that carry at least one planted passage",
+    )
+    args = ap.parse_args()
+    rng = random.Random(args.seed)
+    texts = read_texts(args.dump)
+    vocab = sorted({w for t in texts[:3000] for w in t.split()})
+    rng.shuffle(texts)
+    background, sources = texts[: len(texts) // 2], texts[len(texts) // 2 :]
+
+    # Background paragraphs of every document.
+    docs = []
+    for _ in range(args.docs):
+        parts = rng.randint(2, 4)
+        docs.append(
+            [" ".join(mutate(rng.choice(background).split(" "), rng, vocab, 0.5)) for _ in range(parts)]
+        )
+
+    # Plant families until the wanted share of documents carries a passage.
+    hosts = list(range(args.docs))
+    rng.shuffle(hosts)
+    target = int(args.carrying * args.docs)
+    planted = {}  # doc -> list of (paragraph slot, text, family, kind)
+    families = []
+    cursor = 0
+    while cursor < target:
+        size = min(family_size(rng), target - cursor + 1)
+        if size < 2:
+            break
+        members = hosts[cursor : cursor + size]
+        cursor += size
+        # A few documents carry two passages: reuse some hosts at random.
+        if rng.random() < 0.15 and cursor > 10:
+            members[-1] = hosts[rng.randrange(cursor - 1)]
+        members = sorted(set(members))
+        if len(members) < 2:
+            continue
+        sentences = passage_source(sources, rng)
+        if sentences is None:
+            print("note: newswire articles ran out; fewer documents carry a passage")
+            break
+        fid = len(families)
+        families.append({"id": fid, "members": []})
+        for k, d in enumerate(members):
+            text, kind = (" ".join(sentences), "verbatim") if k == 0 else reword(sentences, rng, vocab)
+            slot = rng.randint(0, len(docs[d]))
+            planted.setdefault(d, []).append((slot, text, fid, kind))
+
+    with open(args.out, "w", encoding="utf-8") as out:
+        for d, paragraphs in enumerate(docs):
+            inserts = sorted(planted.get(d, []), key=lambda x: (x[0], x[2]))
+            pieces = []  # (text, family, kind) with family None for background
+            k = 0
+            for slot in range(len(paragraphs) + 1):
+                while k < len(inserts) and inserts[k][0] == slot:
+                    pieces.append((inserts[k][1], inserts[k][2], inserts[k][3]))
+                    k += 1
+                if slot < len(paragraphs):
+                    pieces.append((paragraphs[slot], None, None))
+            text = ""
+            for piece, fid, kind in pieces:
+                if text:
+                    text += "\n\n"
+                if fid is not None:
+                    start = len(text.encode("utf-8"))
+                    end = start + len(piece.encode("utf-8"))
+                    families[fid]["members"].append(
+                        {"doc": f"d{d:06}", "start": start, "end": end, "kind": kind}
+                    )
+                text += piece
+            out.write(json.dumps({"id": f"d{d:06}", "text": text}) + "\n")
+
+    with open(args.truth, "w", encoding="utf-8") as f:
+        json.dump({"families": families}, f)
+    pairs = sum(len(f["members"]) * (len(f["members"]) - 1) // 2 for f in families)
+    print(
+        f"{args.docs} documents, {len(families)} planted families, "
+        f"{sum(len(f['members']) for f in families)} planted occurrences, {pairs} planted pairs"
+    )
+
+
+if __name__ == "__main__":
+    main()
