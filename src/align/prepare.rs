@@ -163,6 +163,10 @@ pub(crate) struct Sentence {
     pub terms: Vec<(u64, u32)>,
 }
 
+/// Word n-gram length whose hashes are computed once per document (the default
+/// of `AlignConfig::seed_ngram_words`); other lengths are hashed per pair.
+pub(crate) const PREPARED_GRAM_WORDS: usize = 4;
+
 /// A document analysed once for alignment.
 #[derive(Debug, Clone)]
 pub struct PreparedDoc<'a> {
@@ -171,6 +175,10 @@ pub struct PreparedDoc<'a> {
     /// Per token: the key of its stem, or [`STOP`] for a stop word.
     stems: Vec<u64>,
     sentences: Vec<Sentence>,
+    /// Sorted hashes of the [`PREPARED_GRAM_WORDS`]-word n-grams, with first token.
+    grams: Vec<(u64, u32)>,
+    /// Every content term with the number of sentences holding it, sorted by term.
+    sentence_df: Vec<(u64, u32)>,
 }
 
 impl<'a> PreparedDoc<'a> {
@@ -197,12 +205,42 @@ impl<'a> PreparedDoc<'a> {
             })
             .collect();
         let sentences = group_sentences(text, &tokens, &stems);
+        let grams = gram_hashes(&tokens, &stems, PREPARED_GRAM_WORDS);
+        let mut all_terms: Vec<u64> = sentences
+            .iter()
+            .flat_map(|s| s.terms.iter().map(|&(t, _)| t))
+            .collect();
+        all_terms.sort_unstable();
+        let mut sentence_df: Vec<(u64, u32)> = Vec::new();
+        for t in all_terms {
+            match sentence_df.last_mut() {
+                Some((last, n)) if *last == t => *n += 1,
+                _ => sentence_df.push((t, 1)),
+            }
+        }
         PreparedDoc {
             text,
             tokens,
             stems,
             sentences,
+            grams,
+            sentence_df,
         }
+    }
+
+    /// Sorted hashes of every word `n`-gram with at least two content words, with
+    /// the index of its first token (computed once for the usual `n`).
+    pub(crate) fn grams(&self, n: usize) -> std::borrow::Cow<'_, [(u64, u32)]> {
+        if n == PREPARED_GRAM_WORDS {
+            std::borrow::Cow::Borrowed(&self.grams)
+        } else {
+            std::borrow::Cow::Owned(gram_hashes(&self.tokens, &self.stems, n))
+        }
+    }
+
+    /// Every content term with the number of sentences holding it, sorted by term.
+    pub(crate) fn sentence_df(&self) -> &[(u64, u32)] {
+        &self.sentence_df
     }
 
     /// The original text.
@@ -224,6 +262,29 @@ impl<'a> PreparedDoc<'a> {
     pub(crate) fn sentences(&self) -> &[Sentence] {
         &self.sentences
     }
+}
+
+/// Hashes of every word n-gram with at least two content words (stop words count
+/// as words, not as content), with the index of its first token, sorted.
+fn gram_hashes(tokens: &[Token], stems: &[u64], n: usize) -> Vec<(u64, u32)> {
+    if n == 0 || tokens.len() < n {
+        return Vec::new();
+    }
+    let mut out = Vec::with_capacity(tokens.len());
+    let mut content = stems[..n - 1].iter().filter(|&&s| s != STOP).count();
+    for i in 0..=tokens.len() - n {
+        content += usize::from(stems[i + n - 1] != STOP);
+        if content >= 2.min(n) {
+            let mut h: u64 = 0x51_7C_C1_B7_27_22_0A_95;
+            for t in &tokens[i..i + n] {
+                h = (h.rotate_left(23) ^ t.key).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+            }
+            out.push((h, i as u32));
+        }
+        content -= usize::from(stems[i] != STOP);
+    }
+    out.sort_unstable();
+    out
 }
 
 /// Maps sentence byte spans to token ranges, joining too-short sentences to the next.

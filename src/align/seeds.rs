@@ -54,17 +54,36 @@ pub(crate) struct PairTerms {
 impl PairTerms {
     /// Counts, for every content term, how many sentences of `a` and `b` hold it.
     pub fn new(a: &PreparedDoc, b: &PreparedDoc) -> Self {
-        let mut df: KeyMap<u32> = KeyMap::default();
         let n = (a.sentences().len() + b.sentences().len()).max(1) as f64;
-        for s in a.sentences().iter().chain(b.sentences()) {
-            for &(t, _) in &s.terms {
-                *df.entry(t).or_insert(0) += 1;
-            }
+        let (da, db) = (a.sentence_df(), b.sentence_df());
+        let mut idf: KeyMap<f64> = KeyMap::default();
+        idf.reserve(da.len() + db.len());
+        let weight = |d: u32| (n / f64::from(d)).ln().max(0.0) + 0.1;
+        // Both lists are sorted by term: merge them.
+        let (mut i, mut j) = (0, 0);
+        while i < da.len() || j < db.len() {
+            let (term, d) = match (da.get(i), db.get(j)) {
+                (Some(&(ta, ca)), Some(&(tb, cb))) if ta == tb => {
+                    i += 1;
+                    j += 1;
+                    (ta, ca + cb)
+                }
+                (Some(&(ta, ca)), Some(&(tb, _))) if ta < tb => {
+                    i += 1;
+                    (ta, ca)
+                }
+                (Some(&(ta, ca)), None) => {
+                    i += 1;
+                    (ta, ca)
+                }
+                (_, Some(&(tb, cb))) => {
+                    j += 1;
+                    (tb, cb)
+                }
+                (None, None) => break,
+            };
+            idf.insert(term, weight(d));
         }
-        let idf = df
-            .into_iter()
-            .map(|(t, d)| (t, (n / f64::from(d)).ln().max(0.0) + 0.1))
-            .collect();
         PairTerms { idf }
     }
 
@@ -172,36 +191,12 @@ pub(crate) fn sentence_seeds(
     }
 }
 
-/// Hashes of every word n-gram with at least two content words, with the index
-/// of its first token, sorted.
-fn gram_hashes(doc: &PreparedDoc, n: usize) -> Vec<(u64, u32)> {
-    let tokens = doc.tokens();
-    let stems = doc.stems();
-    if n == 0 || tokens.len() < n {
-        return Vec::new();
-    }
-    let mut out = Vec::with_capacity(tokens.len());
-    for i in 0..=tokens.len() - n {
-        let content = stems[i..i + n].iter().filter(|&&s| s != STOP).count();
-        if content < 2.min(n) {
-            continue;
-        }
-        let mut h: u64 = 0x51_7C_C1_B7_27_22_0A_95;
-        for t in &tokens[i..i + n] {
-            h = (h.rotate_left(23) ^ t.key).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        }
-        out.push((h, i as u32));
-    }
-    out.sort_unstable();
-    out
-}
-
 /// Exact matches of word n-grams between the documents, as token index pairs
 /// `(first token in a, first token in b)`. N-grams that occur more than
 /// `max_occurrences` times in either document are skipped (formulas, lists).
 pub(crate) fn gram_matches(a: &PreparedDoc, b: &PreparedDoc, cfg: &AlignConfig) -> Vec<(u32, u32)> {
-    let ga = gram_hashes(a, cfg.seed_ngram_words);
-    let gb = gram_hashes(b, cfg.seed_ngram_words);
+    let ga = a.grams(cfg.seed_ngram_words);
+    let gb = b.grams(cfg.seed_ngram_words);
     let mut out = Vec::new();
     let (mut i, mut j) = (0, 0);
     while i < ga.len() && j < gb.len() {
