@@ -105,31 +105,41 @@ impl PairTerms {
 
     /// Cosine of the tf-idf vectors of two token ranges (each given by its stems).
     pub fn range_cosine(&self, a: &[u64], b: &[u64]) -> f64 {
-        let count = |stems: &[u64]| {
-            let mut m: KeyMap<f64> = KeyMap::default();
-            for &s in stems.iter().filter(|&&s| s != STOP) {
-                *m.entry(s).or_insert(0.0) += 1.0;
+        // Sorted (term, weight) vectors: no hashing beyond the idf lookups.
+        let weights = |stems: &[u64]| -> Vec<(u64, f64)> {
+            let mut keys: Vec<u64> = stems.iter().copied().filter(|&s| s != STOP).collect();
+            keys.sort_unstable();
+            let mut out: Vec<(u64, f64)> = Vec::with_capacity(keys.len());
+            for k in keys {
+                match out.last_mut() {
+                    Some((t, tf)) if *t == k => *tf += 1.0,
+                    _ => out.push((k, 1.0)),
+                }
             }
-            m
+            for (t, w) in &mut out {
+                *w *= self.idf(*t);
+            }
+            out
         };
-        let (ca, cb) = (count(a), count(b));
-        let (mut dot, mut na, mut nb) = (0.0, 0.0, 0.0);
-        for (t, &tf) in &ca {
-            let w = tf * self.idf(*t);
-            na += w * w;
-            if let Some(&tfb) = cb.get(t) {
-                dot += w * tfb * self.idf(*t);
+        let (wa, wb) = (weights(a), weights(b));
+        let norm = |v: &[(u64, f64)]| v.iter().map(|(_, w)| w * w).sum::<f64>().sqrt();
+        let (na, nb) = (norm(&wa), norm(&wb));
+        if na == 0.0 || nb == 0.0 {
+            return 0.0;
+        }
+        let (mut i, mut j, mut dot) = (0, 0, 0.0);
+        while i < wa.len() && j < wb.len() {
+            match wa[i].0.cmp(&wb[j].0) {
+                std::cmp::Ordering::Less => i += 1,
+                std::cmp::Ordering::Greater => j += 1,
+                std::cmp::Ordering::Equal => {
+                    dot += wa[i].1 * wb[j].1;
+                    i += 1;
+                    j += 1;
+                }
             }
         }
-        for (t, &tf) in &cb {
-            let w = tf * self.idf(*t);
-            nb += w * w;
-        }
-        if na == 0.0 || nb == 0.0 {
-            0.0
-        } else {
-            dot / (na.sqrt() * nb.sqrt())
-        }
+        dot / (na * nb)
     }
 }
 
