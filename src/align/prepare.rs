@@ -175,8 +175,8 @@ pub struct PreparedDoc<'a> {
     /// Per token: the key of its stem, or [`STOP`] for a stop word.
     stems: Vec<u64>,
     sentences: Vec<Sentence>,
-    /// Sorted hashes of the [`PREPARED_GRAM_WORDS`]-word n-grams, with first token.
-    grams: Vec<(u64, u32)>,
+    /// Sorted [packed](pack_gram) [`PREPARED_GRAM_WORDS`]-word n-grams.
+    grams: Vec<u64>,
     /// Every content term with the number of sentences holding it, sorted by term.
     sentence_df: Vec<(u64, u32)>,
 }
@@ -228,9 +228,9 @@ impl<'a> PreparedDoc<'a> {
         }
     }
 
-    /// Sorted hashes of every word `n`-gram with at least two content words, with
-    /// the index of its first token (computed once for the usual `n`).
-    pub(crate) fn grams(&self, n: usize) -> std::borrow::Cow<'_, [(u64, u32)]> {
+    /// Every word `n`-gram with at least two content words, [packed](pack_gram)
+    /// and sorted (computed once for the usual `n`).
+    pub(crate) fn grams(&self, n: usize) -> std::borrow::Cow<'_, [u64]> {
         if n == PREPARED_GRAM_WORDS {
             std::borrow::Cow::Borrowed(&self.grams)
         } else {
@@ -264,12 +264,34 @@ impl<'a> PreparedDoc<'a> {
     }
 }
 
-/// Hashes of every word n-gram with at least two content words (stop words count
-/// as words, not as content), with the index of its first token, sorted.
-fn gram_hashes(tokens: &[Token], stems: &[u64], n: usize) -> Vec<(u64, u32)> {
+/// Bits of a packed n-gram that hold its first token's index.
+const GRAM_POSITION_BITS: u32 = 24;
+
+/// An n-gram in 8 bytes: the upper 40 bits of its hash, then the index of its first
+/// token. Sorting packed n-grams groups equal n-grams (a chance collision of 40-bit
+/// hashes within one pair of documents is negligible: it can only add one seed).
+pub(crate) fn pack_gram(hash: u64, position: usize) -> u64 {
+    (hash & !((1u64 << GRAM_POSITION_BITS) - 1)) | position as u64
+}
+
+/// The hash part of a packed n-gram.
+pub(crate) fn gram_key(packed: u64) -> u64 {
+    packed >> GRAM_POSITION_BITS
+}
+
+/// The first token of a packed n-gram.
+pub(crate) fn gram_position(packed: u64) -> u32 {
+    (packed & ((1u64 << GRAM_POSITION_BITS) - 1)) as u32
+}
+
+/// Every word n-gram with at least two content words (stop words count as words,
+/// not as content), [packed](pack_gram) and sorted. Only n-grams starting in the
+/// first 2^24 tokens (some 100 MB of text) are seeds; sentence seeds cover the rest.
+fn gram_hashes(tokens: &[Token], stems: &[u64], n: usize) -> Vec<u64> {
     if n == 0 || tokens.len() < n {
         return Vec::new();
     }
+    let tokens = &tokens[..tokens.len().min((1 << GRAM_POSITION_BITS) + n - 1)];
     let mut out = Vec::with_capacity(tokens.len());
     let mut content = stems[..n - 1].iter().filter(|&&s| s != STOP).count();
     for i in 0..=tokens.len() - n {
@@ -279,7 +301,7 @@ fn gram_hashes(tokens: &[Token], stems: &[u64], n: usize) -> Vec<(u64, u32)> {
             for t in &tokens[i..i + n] {
                 h = (h.rotate_left(23) ^ t.key).wrapping_mul(0x9E37_79B9_7F4A_7C15);
             }
-            out.push((h, i as u32));
+            out.push(pack_gram(h, i));
         }
         content -= usize::from(stems[i] != STOP);
     }

@@ -10,7 +10,7 @@
 //!    least two content words) shared by both documents. This catches verbatim copy
 //!    whose sentence boundaries differ on the two sides.
 
-use super::prepare::{PreparedDoc, Sentence, STOP};
+use super::prepare::{gram_key, gram_position, PreparedDoc, Sentence, STOP};
 use super::AlignConfig;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -210,17 +210,17 @@ pub(crate) fn gram_matches(a: &PreparedDoc, b: &PreparedDoc, cfg: &AlignConfig) 
     let mut out = Vec::new();
     let (mut i, mut j) = (0, 0);
     while i < ga.len() && j < gb.len() {
-        match ga[i].0.cmp(&gb[j].0) {
+        let (ka, kb) = (gram_key(ga[i]), gram_key(gb[j]));
+        match ka.cmp(&kb) {
             std::cmp::Ordering::Less => i += 1,
             std::cmp::Ordering::Greater => j += 1,
             std::cmp::Ordering::Equal => {
-                let h = ga[i].0;
-                let i_end = i + ga[i..].partition_point(|g| g.0 == h);
-                let j_end = j + gb[j..].partition_point(|g| g.0 == h);
+                let i_end = i + ga[i..].partition_point(|&g| gram_key(g) == ka);
+                let j_end = j + gb[j..].partition_point(|&g| gram_key(g) == ka);
                 if i_end - i <= MAX_GRAM_OCCURRENCES && j_end - j <= MAX_GRAM_OCCURRENCES {
-                    for x in &ga[i..i_end] {
-                        for y in &gb[j..j_end] {
-                            out.push((x.1, y.1));
+                    for &x in &ga[i..i_end] {
+                        for &y in &gb[j..j_end] {
+                            out.push((gram_position(x), gram_position(y)));
                         }
                     }
                 }
