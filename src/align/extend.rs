@@ -184,6 +184,63 @@ fn is_summary(
     seeded.len() as f64 >= cfg.summary_min_seeded * sentences
 }
 
+/// Grows an ordinary fragment by neighbouring sentences that resemble a sentence
+/// of the other side's fragment (or the sentence just beside it) at the lower
+/// threshold `cfg.edge_min_similarity`.
+fn grow_edges(
+    f: &mut Fragment,
+    a: &PreparedDoc,
+    b: &PreparedDoc,
+    terms: &PairTerms,
+    cfg: &AlignConfig,
+) {
+    let th = cfg.edge_min_similarity;
+    let (na, nb) = (a.sentences().len() as u32, b.sentences().len() as u32);
+    let near = |r: (u32, u32), n: u32| (r.0.saturating_sub(1), (r.1 + 1).min(n - 1));
+    let similar = |x: &super::prepare::Sentence, y: &super::prepare::Sentence| {
+        let (c, d) = terms.sentence_pair(x, y);
+        c >= th && d >= th
+    };
+    // Finds a partner of sentence `k` of `doc` among `range` of `other`.
+    let partner = |doc: &PreparedDoc, k: u32, other: &PreparedDoc, range: (u32, u32)| {
+        (range.0..=range.1)
+            .find(|&j| similar(&doc.sentences()[k as usize], &other.sentences()[j as usize]))
+    };
+    for _ in 0..8 {
+        let before = *f;
+        let mut candidates: Vec<(u32, bool)> = Vec::new(); // (sentence, on a)
+        if f.a.0 > 0 {
+            candidates.push((f.a.0 - 1, true));
+        }
+        if f.a.1 + 1 < na {
+            candidates.push((f.a.1 + 1, true));
+        }
+        if f.b.0 > 0 {
+            candidates.push((f.b.0 - 1, false));
+        }
+        if f.b.1 + 1 < nb {
+            candidates.push((f.b.1 + 1, false));
+        }
+        for (k, on_a) in candidates {
+            let found = if on_a {
+                partner(a, k, b, near(f.b, nb)).map(|j| (k, j))
+            } else {
+                partner(b, k, a, near(f.a, na)).map(|j| (j, k))
+            };
+            if let Some((i, j)) = found {
+                f.a = (f.a.0.min(i), f.a.1.max(i));
+                f.b = (f.b.0.min(j), f.b.1.max(j));
+            }
+        }
+        if *f == before {
+            break;
+        }
+    }
+    let (ta0, ta1) = token_range(a, f.a);
+    let (tb0, tb1) = token_range(b, f.b);
+    f.cosine = terms.range_cosine(&a.stems()[ta0..ta1], &b.stems()[tb0..tb1]);
+}
+
 /// All fragments of a pair, sorted by position in the first document.
 pub(crate) fn fragments(
     seeds: Vec<Seed>,
@@ -203,6 +260,11 @@ pub(crate) fn fragments(
         terms,
         &mut normal,
     );
+    if cfg.edge_min_similarity > 0.0 {
+        for f in &mut normal {
+            grow_edges(f, a, b, terms, cfg);
+        }
+    }
     if cfg.summary_gap_sentences > gap {
         let wide = cfg.summary_gap_sentences;
         // A summary is short on one side only: the wide gap applies along the long side.

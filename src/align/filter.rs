@@ -82,6 +82,50 @@ fn tighten(doc: &PreparedDoc, r: (usize, usize), other: &(KeySet, KeySet)) -> (u
     }
 }
 
+/// Moves the ends of the tightened range `t` (inside fragment range `r`) back to
+/// the edges of their sentences when the words cut off are few and mostly shared
+/// with the other side (a reworded first or last sentence).
+fn snap(
+    doc: &PreparedDoc,
+    r: (usize, usize),
+    t: (usize, usize),
+    other: &KeySet,
+    cfg: &AlignConfig,
+) -> (usize, usize) {
+    if cfg.snap_max_words == 0 || t.0 >= t.1 {
+        return t;
+    }
+    let stems = doc.stems();
+    let ok = |lo: usize, hi: usize| {
+        if hi <= lo || hi - lo > cfg.snap_max_words {
+            return false;
+        }
+        let content: Vec<u64> = stems[lo..hi]
+            .iter()
+            .copied()
+            .filter(|&s| s != STOP)
+            .collect();
+        let shared = content.iter().filter(|s| other.contains(s)).count();
+        !content.is_empty() && shared as f64 >= cfg.snap_min_shared * content.len() as f64
+    };
+    let sentences = doc.sentences();
+    let of = |tok: usize| sentences.partition_point(|s| (s.end_token as usize) <= tok);
+    let mut out = t;
+    if let Some(s) = sentences.get(of(t.0)) {
+        let lo = (s.first_token as usize).max(r.0);
+        if ok(lo, t.0) {
+            out.0 = lo;
+        }
+    }
+    if let Some(s) = sentences.get(of(t.1 - 1)) {
+        let hi = (s.end_token as usize).min(r.1);
+        if ok(t.1, hi) {
+            out.1 = hi;
+        }
+    }
+    out
+}
+
 /// Dice coefficient of the distinct content stems of two token ranges.
 pub(crate) fn dice(
     a: &PreparedDoc,
@@ -151,7 +195,9 @@ pub(crate) fn passages(
         }
         let keys_a = range_keys(a, ra);
         let keys_b = range_keys(b, rb);
-        candidates.push((tighten(a, ra, &keys_b), tighten(b, rb, &keys_a)));
+        let ta = snap(a, ra, tighten(a, ra, &keys_b), &keys_b.1, cfg);
+        let tb = snap(b, rb, tighten(b, rb, &keys_a), &keys_a.1, cfg);
+        candidates.push((ta, tb));
     }
     // Runs replacing fragments, and runs no fragment holds, join the candidates;
     // neighbouring runs in the same order on both sides merge.

@@ -86,6 +86,15 @@ pub struct AlignConfig {
     pub short_passage_words: usize,
     /// Minimum similarity of a passage shorter than `short_passage_words`.
     pub short_passage_similarity: f64,
+    /// A tightened boundary moves back out to its sentence's edge when the words
+    /// it cut off number at most this many (0 turns it off) ...
+    pub snap_max_words: usize,
+    /// ... and at least this share of their content words occur on the other side.
+    pub snap_min_shared: f64,
+    /// A fragment grows by a neighbouring sentence whose tf-idf cosine and Dice
+    /// with a sentence at the other side's fragment (or just beside it) both reach
+    /// this (0 turns it off; a reworded first or last sentence).
+    pub edge_min_similarity: f64,
 }
 
 impl Default for AlignConfig {
@@ -107,6 +116,9 @@ impl Default for AlignConfig {
             summary_min_seeded: 0.5,
             short_passage_words: 20,
             short_passage_similarity: 0.9,
+            snap_max_words: 20,
+            snap_min_shared: 0.3,
+            edge_min_similarity: 0.2,
         }
     }
 }
