@@ -155,7 +155,8 @@ fn overlaps(x: (u32, u32), y: (u32, u32)) -> bool {
 }
 
 /// True when a wide-gap fragment looks like a summary: its short side is much
-/// shorter than its long side, and most sentences of the short side are seeds.
+/// shorter than its long side, most sentences of the short side are seeds, and
+/// the long side has not many more seeded sentences than the short side.
 fn is_summary(
     s: &Fragment,
     a_is_short: bool,
@@ -172,16 +173,21 @@ fn is_summary(
     let inside = seeds
         .iter()
         .filter(|x| overlaps((x.a, x.a), s.a) && overlaps((x.b, x.b), s.b));
-    let mut seeded: Vec<u32> = if a_is_short {
-        inside.map(|x| x.a).collect()
-    } else {
-        inside.map(|x| x.b).collect()
+    let inside: Vec<&Seed> = inside.collect();
+    let seeded = |on_a: bool| {
+        let mut seeded: Vec<u32> = inside
+            .iter()
+            .map(|x| if on_a { x.a } else { x.b })
+            .collect();
+        seeded.sort_unstable();
+        seeded.dedup();
+        seeded.len() as f64
     };
-    seeded.sort_unstable();
-    seeded.dedup();
-    let range = if a_is_short { s.a } else { s.b };
-    let sentences = (range.1 - range.0 + 1) as f64;
-    seeded.len() as f64 >= cfg.summary_min_seeded * sentences
+    let short_range = if a_is_short { s.a } else { s.b };
+    let sentences = |r: (u32, u32)| f64::from(r.1 - r.0 + 1);
+    let (short_seeded, long_seeded) = (seeded(a_is_short), seeded(!a_is_short));
+    short_seeded >= cfg.summary_min_seeded * sentences(short_range)
+        && (cfg.summary_max_fanout <= 0.0 || long_seeded <= cfg.summary_max_fanout * short_seeded)
 }
 
 /// Grows an ordinary fragment by neighbouring sentences that resemble a sentence
@@ -261,7 +267,10 @@ pub(crate) fn fragments(
         &mut normal,
     );
     if cfg.edge_min_similarity > 0.0 {
-        for f in &mut normal {
+        for f in normal
+            .iter_mut()
+            .filter(|f| f.cosine < cfg.reworded_max_cosine)
+        {
             grow_edges(f, a, b, terms, cfg);
         }
     }

@@ -161,7 +161,15 @@ pub(crate) fn passages(
     runs: &[Run],
     cfg: &AlignConfig,
 ) -> Vec<AlignedPassage> {
-    let mut candidates: Vec<((usize, usize), (usize, usize))> = Vec::new();
+    // Token ranges on both sides, and the tight ranges (before any snapping) the
+    // length and similarity filters judge.
+    type Candidate = (
+        (usize, usize),
+        (usize, usize),
+        (usize, usize),
+        (usize, usize),
+    );
+    let mut candidates: Vec<Candidate> = Vec::new();
     // Per run: replaces its fragment (Some(true)), lies in a fragment kept as is
     // (Some(false)), or lies in no fragment (None).
     let mut run_role: Vec<Option<bool>> = vec![None; runs.len()];
@@ -195,9 +203,14 @@ pub(crate) fn passages(
         }
         let keys_a = range_keys(a, ra);
         let keys_b = range_keys(b, rb);
-        let ta = snap(a, ra, tighten(a, ra, &keys_b), &keys_b.1, cfg);
-        let tb = snap(b, rb, tighten(b, rb, &keys_a), &keys_a.1, cfg);
-        candidates.push((ta, tb));
+        let (ta, tb) = (tighten(a, ra, &keys_b), tighten(b, rb, &keys_a));
+        if f.cosine < cfg.reworded_max_cosine {
+            let sa = snap(a, ra, ta, &keys_b.1, cfg);
+            let sb = snap(b, rb, tb, &keys_a.1, cfg);
+            candidates.push((sa, sb, ta, tb));
+        } else {
+            candidates.push((ta, tb, ta, tb));
+        }
     }
     // Runs replacing fragments, and runs no fragment holds, join the candidates;
     // neighbouring runs in the same order on both sides merge.
@@ -218,17 +231,19 @@ pub(crate) fn passages(
             _ => merged.push(*r),
         }
     }
-    candidates.extend(merged.iter().map(|r| (r.a, r.b)));
+    candidates.extend(merged.iter().map(|r| (r.a, r.b, r.a, r.b)));
     let mut scored: Vec<Scored> = Vec::new();
-    for (ta, tb) in candidates {
-        if ta.1 - ta.0 < cfg.min_words || tb.1 - tb.0 < cfg.min_words {
+    for (ta, tb, tight_a, tight_b) in candidates {
+        if tight_a.1 - tight_a.0 < cfg.min_words || tight_b.1 - tight_b.0 < cfg.min_words {
+            continue;
+        }
+        let shorter = (tight_a.1 - tight_a.0).min(tight_b.1 - tight_b.0);
+        if shorter < cfg.short_passage_words
+            && dice(a, tight_a, b, tight_b) < cfg.short_passage_similarity
+        {
             continue;
         }
         let sim = dice(a, ta, b, tb);
-        let shorter = (ta.1 - ta.0).min(tb.1 - tb.0);
-        if shorter < cfg.short_passage_words && sim < cfg.short_passage_similarity {
-            continue;
-        }
         scored.push((sim, ta, tb));
     }
     // Overlap resolution on the first document: best first.

@@ -81,11 +81,19 @@ pub struct AlignConfig {
     /// A summary fragment needs seeds in at least this share of the sentences of
     /// its short side (a summary restates nearly every one of its sentences).
     pub summary_min_seeded: f64,
+    /// A summary fragment may have at most this many seeded sentences on its long side per seeded
+    /// sentence of its short side (0 turns it off; a summary sentence restates a
+    /// few source sentences, not a whole repetitive page).
+    pub summary_max_fanout: f64,
     /// Passages whose shorter side has fewer words than this must be near-verbatim
     /// (see `short_passage_similarity`): short reworded matches are mostly chance.
     pub short_passage_words: usize,
     /// Minimum similarity of a passage shorter than `short_passage_words`.
     pub short_passage_similarity: f64,
+    /// Fragments at least this similar (tf-idf cosine) count as copies: their
+    /// boundaries are exact and they do not grow (`snap_*`, `edge_min_similarity`
+    /// apply to reworded fragments only).
+    pub reworded_max_cosine: f64,
     /// A tightened boundary moves back out to its sentence's edge when the words
     /// it cut off number at most this many (0 turns it off) ...
     pub snap_max_words: usize,
@@ -114,8 +122,10 @@ impl Default for AlignConfig {
             summary_unbacked_min_cosine: 0.3,
             summary_max_part_cosine: 0.8,
             summary_min_seeded: 0.5,
+            summary_max_fanout: 2.0,
             short_passage_words: 20,
             short_passage_similarity: 0.9,
+            reworded_max_cosine: 0.9,
             snap_max_words: 20,
             snap_min_shared: 0.3,
             edge_min_similarity: 0.2,
