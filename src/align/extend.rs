@@ -6,7 +6,10 @@
 //! along the other document, and so on until no cut happens on either side. Each
 //! final group spans a fragment. A fragment whose two sides are not similar enough
 //! as a whole (tf-idf cosine) is clustered again with a smaller gap, so that two
-//! real passages bridged by a stray seed come apart again.
+//! real passages bridged by a stray seed come apart again. A reworded fragment then
+//! grows by neighbouring sentences that resemble a sentence of the other side at a
+//! lower threshold (its rewritten first or last sentence often missed the seed
+//! thresholds).
 //!
 //! Summaries get a second pass: a summary keeps few sentences of a long source
 //! text, so its seeds lie far apart on the source side. Clustering with a much
@@ -247,6 +250,50 @@ fn grow_edges(
     f.cosine = terms.range_cosine(&a.stems()[ta0..ta1], &b.stems()[tb0..tb1]);
 }
 
+/// Grows the long side of a summary fragment by sentences up to `max_gap_sentences`
+/// beyond either end that resemble some sentence of its short side at
+/// `cfg.summary_edge_similarity` (a source passage is summarised as a whole, but
+/// not every one of its sentences leaves a seed).
+fn grow_summary(
+    f: &mut Fragment,
+    a_is_short: bool,
+    a: &PreparedDoc,
+    b: &PreparedDoc,
+    terms: &PairTerms,
+    cfg: &AlignConfig,
+) {
+    let th = cfg.summary_edge_similarity;
+    let (short_doc, long_doc) = if a_is_short { (a, b) } else { (b, a) };
+    let (short, mut long) = if a_is_short { (f.a, f.b) } else { (f.b, f.a) };
+    let n = long_doc.sentences().len() as u32;
+    let resembles = |k: u32| {
+        let x = &long_doc.sentences()[k as usize];
+        (short.0..=short.1).any(|j| {
+            let (c, d) = terms.sentence_pair(x, &short_doc.sentences()[j as usize]);
+            c >= th && d >= th
+        })
+    };
+    let reach = cfg.max_gap_sentences + 1;
+    loop {
+        let before = long;
+        if let Some(k) = (long.0.saturating_sub(reach)..long.0).find(|&k| resembles(k)) {
+            long.0 = k;
+        }
+        let hi = (long.1 + reach).min(n.saturating_sub(1));
+        if let Some(k) = (long.1 + 1..=hi).rev().find(|&k| resembles(k)) {
+            long.1 = k;
+        }
+        if long == before {
+            break;
+        }
+    }
+    if a_is_short {
+        f.b = long;
+    } else {
+        f.a = long;
+    }
+}
+
 /// All fragments of a pair, sorted by position in the first document.
 pub(crate) fn fragments(
     seeds: Vec<Seed>,
@@ -313,7 +360,11 @@ pub(crate) fn fragments(
                 continue;
             }
             normal.retain(|f| !(overlaps(f.a, s.a) && overlaps(f.b, s.b)));
-            normal.push(Fragment { summary: true, ..s });
+            let mut s = Fragment { summary: true, ..s };
+            if cfg.summary_edge_similarity > 0.0 {
+                grow_summary(&mut s, a_is_short, a, b, terms, cfg);
+            }
+            normal.push(s);
         }
     }
     normal.sort_by(|x, y| x.a.cmp(&y.a).then(x.b.cmp(&y.b)));

@@ -5,7 +5,10 @@
 //! start or end inside them (a quote inside a longer sentence). Each side is cut
 //! down to the first and last word that begins or ends a word pair (bigram, at
 //! least one content word) or word triple also found on the other side; when there is none, to
-//! the first and last shared content word.
+//! the first and last shared content word. In a reworded fragment (not a near
+//! copy) the first or last sentence is often rewritten at its edge: an end moves
+//! back to its sentence's edge when few words were cut off and they mostly occur
+//! on the other side (`snap_max_words`, `snap_min_shared`).
 //!
 //! *Overlaps*: two passages may not claim the same words of the first document.
 //! The better one (higher similarity times length) is kept.
@@ -277,6 +280,22 @@ pub(crate) fn passages(
 mod tests {
     use super::*;
     use crate::text::NormalizeConfig;
+
+    #[test]
+    fn snap_restores_a_shared_sentence_start_only() {
+        let norm = NormalizeConfig::default();
+        let a = PreparedDoc::new(
+            "Officials said fuel prices rose sharply in the west.",
+            &norm,
+        );
+        let n = a.tokens().len();
+        let cfg = AlignConfig::default();
+        // The two cut-off words occur on the other side: back to the sentence start.
+        let other = range_keys(&a, (0, n)).1;
+        assert_eq!(snap(&a, (0, n), (2, n), &other, &cfg), (0, n));
+        // They do not: the tight start stays.
+        assert_eq!(snap(&a, (0, n), (2, n), &KeySet::default(), &cfg), (2, n));
+    }
 
     #[test]
     fn tighten_cuts_to_shared_words() {

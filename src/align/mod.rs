@@ -10,8 +10,10 @@
 //!    that share an exact word n-gram.
 //! 3. [`extend`]: seeds close together in both documents are clustered into
 //!    fragments; fragments that are not similar as a whole are re-clustered with a
-//!    smaller gap; a second, wide-gap pass recognises summaries.
-//! 4. [`filter`]: each side is cut to the first and last shared word, overlaps in
+//!    smaller gap; reworded fragments grow by moderately similar neighbouring
+//!    sentences; a second, wide-gap pass recognises summaries.
+//! 4. [`filter`]: each side is cut to the first and last shared word (a reworded
+//!    fragment's ends snap back to sentence edges when little was cut), overlaps in
 //!    the first document are resolved, short passages are dropped.
 //!
 //! The approach follows Sanchez-Perez, Sidorov and Gelbukh (PAN 2014: sentence
@@ -85,6 +87,10 @@ pub struct AlignConfig {
     /// sentence of its short side (0 turns it off; a summary sentence restates a
     /// few source sentences, not a whole repetitive page).
     pub summary_max_fanout: f64,
+    /// A summary's long side grows by nearby sentences (within `max_gap_sentences`)
+    /// whose cosine and Dice with some sentence of the short side reach this (0
+    /// turns it off).
+    pub summary_edge_similarity: f64,
     /// Passages whose shorter side has fewer words than this must be near-verbatim
     /// (see `short_passage_similarity`): short reworded matches are mostly chance.
     pub short_passage_words: usize,
@@ -123,6 +129,7 @@ impl Default for AlignConfig {
             summary_max_part_cosine: 0.8,
             summary_min_seeded: 0.5,
             summary_max_fanout: 2.0,
+            summary_edge_similarity: 0.1,
             short_passage_words: 20,
             short_passage_similarity: 0.9,
             reworded_max_cosine: 0.9,
