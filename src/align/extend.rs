@@ -6,7 +6,10 @@
 //! along the other document, and so on until no cut happens on either side. Each
 //! final group spans a fragment. A fragment whose two sides are not similar enough
 //! as a whole (tf-idf cosine) is clustered again with a smaller gap, so that two
-//! real passages bridged by a stray seed come apart again.
+//! real passages bridged by a stray seed come apart again. A reworded fragment then
+//! grows by neighbouring sentences that resemble a sentence of the other side at a
+//! lower threshold (its rewritten first or last sentence often missed the seed
+//! thresholds).
 //!
 //! Summaries get a second pass: a summary keeps few sentences of a long source
 //! text, so its seeds lie far apart on the source side. Clustering with a much
@@ -155,7 +158,8 @@ fn overlaps(x: (u32, u32), y: (u32, u32)) -> bool {
 }
 
 /// True when a wide-gap fragment looks like a summary: its short side is much
-/// shorter than its long side, and most sentences of the short side are seeds.
+/// shorter than its long side, most sentences of the short side are seeds, and
+/// the long side has not many more seeded sentences than the short side.
 fn is_summary(
     s: &Fragment,
     a_is_short: bool,
@@ -172,16 +176,122 @@ fn is_summary(
     let inside = seeds
         .iter()
         .filter(|x| overlaps((x.a, x.a), s.a) && overlaps((x.b, x.b), s.b));
-    let mut seeded: Vec<u32> = if a_is_short {
-        inside.map(|x| x.a).collect()
-    } else {
-        inside.map(|x| x.b).collect()
+    let inside: Vec<&Seed> = inside.collect();
+    let seeded = |on_a: bool| {
+        let mut seeded: Vec<u32> = inside
+            .iter()
+            .map(|x| if on_a { x.a } else { x.b })
+            .collect();
+        seeded.sort_unstable();
+        seeded.dedup();
+        seeded.len() as f64
     };
-    seeded.sort_unstable();
-    seeded.dedup();
-    let range = if a_is_short { s.a } else { s.b };
-    let sentences = (range.1 - range.0 + 1) as f64;
-    seeded.len() as f64 >= cfg.summary_min_seeded * sentences
+    let short_range = if a_is_short { s.a } else { s.b };
+    let sentences = |r: (u32, u32)| f64::from(r.1 - r.0 + 1);
+    let (short_seeded, long_seeded) = (seeded(a_is_short), seeded(!a_is_short));
+    short_seeded >= cfg.summary_min_seeded * sentences(short_range)
+        && (cfg.summary_max_fanout <= 0.0 || long_seeded <= cfg.summary_max_fanout * short_seeded)
+}
+
+/// Grows an ordinary fragment by neighbouring sentences that resemble a sentence
+/// of the other side's fragment (or the sentence just beside it) at the lower
+/// threshold `cfg.edge_min_similarity`.
+fn grow_edges(
+    f: &mut Fragment,
+    a: &PreparedDoc,
+    b: &PreparedDoc,
+    terms: &PairTerms,
+    cfg: &AlignConfig,
+) {
+    let th = cfg.edge_min_similarity;
+    let (na, nb) = (a.sentences().len() as u32, b.sentences().len() as u32);
+    let near = |r: (u32, u32), n: u32| (r.0.saturating_sub(1), (r.1 + 1).min(n - 1));
+    let similar = |x: &super::prepare::Sentence, y: &super::prepare::Sentence| {
+        let (c, d) = terms.sentence_pair(x, y);
+        c >= th && d >= th
+    };
+    // Finds a partner of sentence `k` of `doc` among `range` of `other`.
+    let partner = |doc: &PreparedDoc, k: u32, other: &PreparedDoc, range: (u32, u32)| {
+        (range.0..=range.1)
+            .find(|&j| similar(&doc.sentences()[k as usize], &other.sentences()[j as usize]))
+    };
+    for _ in 0..8 {
+        let before = *f;
+        let mut candidates: Vec<(u32, bool)> = Vec::new(); // (sentence, on a)
+        if f.a.0 > 0 {
+            candidates.push((f.a.0 - 1, true));
+        }
+        if f.a.1 + 1 < na {
+            candidates.push((f.a.1 + 1, true));
+        }
+        if f.b.0 > 0 {
+            candidates.push((f.b.0 - 1, false));
+        }
+        if f.b.1 + 1 < nb {
+            candidates.push((f.b.1 + 1, false));
+        }
+        for (k, on_a) in candidates {
+            let found = if on_a {
+                partner(a, k, b, near(f.b, nb)).map(|j| (k, j))
+            } else {
+                partner(b, k, a, near(f.a, na)).map(|j| (j, k))
+            };
+            if let Some((i, j)) = found {
+                f.a = (f.a.0.min(i), f.a.1.max(i));
+                f.b = (f.b.0.min(j), f.b.1.max(j));
+            }
+        }
+        if *f == before {
+            break;
+        }
+    }
+    let (ta0, ta1) = token_range(a, f.a);
+    let (tb0, tb1) = token_range(b, f.b);
+    f.cosine = terms.range_cosine(&a.stems()[ta0..ta1], &b.stems()[tb0..tb1]);
+}
+
+/// Grows the long side of a summary fragment by sentences up to `max_gap_sentences`
+/// beyond either end that resemble some sentence of its short side at
+/// `cfg.summary_edge_similarity` (a source passage is summarised as a whole, but
+/// not every one of its sentences leaves a seed).
+fn grow_summary(
+    f: &mut Fragment,
+    a_is_short: bool,
+    a: &PreparedDoc,
+    b: &PreparedDoc,
+    terms: &PairTerms,
+    cfg: &AlignConfig,
+) {
+    let th = cfg.summary_edge_similarity;
+    let (short_doc, long_doc) = if a_is_short { (a, b) } else { (b, a) };
+    let (short, mut long) = if a_is_short { (f.a, f.b) } else { (f.b, f.a) };
+    let n = long_doc.sentences().len() as u32;
+    let resembles = |k: u32| {
+        let x = &long_doc.sentences()[k as usize];
+        (short.0..=short.1).any(|j| {
+            let (c, d) = terms.sentence_pair(x, &short_doc.sentences()[j as usize]);
+            c >= th && d >= th
+        })
+    };
+    let reach = cfg.max_gap_sentences + 1;
+    loop {
+        let before = long;
+        if let Some(k) = (long.0.saturating_sub(reach)..long.0).find(|&k| resembles(k)) {
+            long.0 = k;
+        }
+        let hi = (long.1 + reach).min(n.saturating_sub(1));
+        if let Some(k) = (long.1 + 1..=hi).rev().find(|&k| resembles(k)) {
+            long.1 = k;
+        }
+        if long == before {
+            break;
+        }
+    }
+    if a_is_short {
+        f.b = long;
+    } else {
+        f.a = long;
+    }
 }
 
 /// All fragments of a pair, sorted by position in the first document.
@@ -203,6 +313,14 @@ pub(crate) fn fragments(
         terms,
         &mut normal,
     );
+    if cfg.edge_min_similarity > 0.0 {
+        for f in normal
+            .iter_mut()
+            .filter(|f| f.cosine < cfg.reworded_max_cosine)
+        {
+            grow_edges(f, a, b, terms, cfg);
+        }
+    }
     if cfg.summary_gap_sentences > gap {
         let wide = cfg.summary_gap_sentences;
         // A summary is short on one side only: the wide gap applies along the long side.
@@ -242,7 +360,11 @@ pub(crate) fn fragments(
                 continue;
             }
             normal.retain(|f| !(overlaps(f.a, s.a) && overlaps(f.b, s.b)));
-            normal.push(Fragment { summary: true, ..s });
+            let mut s = Fragment { summary: true, ..s };
+            if cfg.summary_edge_similarity > 0.0 {
+                grow_summary(&mut s, a_is_short, a, b, terms, cfg);
+            }
+            normal.push(s);
         }
     }
     normal.sort_by(|x, y| x.a.cmp(&y.a).then(x.b.cmp(&y.b)));

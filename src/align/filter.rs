@@ -5,7 +5,10 @@
 //! start or end inside them (a quote inside a longer sentence). Each side is cut
 //! down to the first and last word that begins or ends a word pair (bigram, at
 //! least one content word) or word triple also found on the other side; when there is none, to
-//! the first and last shared content word.
+//! the first and last shared content word. In a reworded fragment (not a near
+//! copy) the first or last sentence is often rewritten at its edge: an end moves
+//! back to its sentence's edge when few words were cut off and they mostly occur
+//! on the other side (`snap_max_words`, `snap_min_shared`).
 //!
 //! *Overlaps*: two passages may not claim the same words of the first document.
 //! The better one (higher similarity times length) is kept.
@@ -82,6 +85,50 @@ fn tighten(doc: &PreparedDoc, r: (usize, usize), other: &(KeySet, KeySet)) -> (u
     }
 }
 
+/// Moves the ends of the tightened range `t` (inside fragment range `r`) back to
+/// the edges of their sentences when the words cut off are few and mostly shared
+/// with the other side (a reworded first or last sentence).
+fn snap(
+    doc: &PreparedDoc,
+    r: (usize, usize),
+    t: (usize, usize),
+    other: &KeySet,
+    cfg: &AlignConfig,
+) -> (usize, usize) {
+    if cfg.snap_max_words == 0 || t.0 >= t.1 {
+        return t;
+    }
+    let stems = doc.stems();
+    let ok = |lo: usize, hi: usize| {
+        if hi <= lo || hi - lo > cfg.snap_max_words {
+            return false;
+        }
+        let content: Vec<u64> = stems[lo..hi]
+            .iter()
+            .copied()
+            .filter(|&s| s != STOP)
+            .collect();
+        let shared = content.iter().filter(|s| other.contains(s)).count();
+        !content.is_empty() && shared as f64 >= cfg.snap_min_shared * content.len() as f64
+    };
+    let sentences = doc.sentences();
+    let of = |tok: usize| sentences.partition_point(|s| (s.end_token as usize) <= tok);
+    let mut out = t;
+    if let Some(s) = sentences.get(of(t.0)) {
+        let lo = (s.first_token as usize).max(r.0);
+        if ok(lo, t.0) {
+            out.0 = lo;
+        }
+    }
+    if let Some(s) = sentences.get(of(t.1 - 1)) {
+        let hi = (s.end_token as usize).min(r.1);
+        if ok(t.1, hi) {
+            out.1 = hi;
+        }
+    }
+    out
+}
+
 /// Dice coefficient of the distinct content stems of two token ranges.
 pub(crate) fn dice(
     a: &PreparedDoc,
@@ -117,7 +164,15 @@ pub(crate) fn passages(
     runs: &[Run],
     cfg: &AlignConfig,
 ) -> Vec<AlignedPassage> {
-    let mut candidates: Vec<((usize, usize), (usize, usize))> = Vec::new();
+    // Token ranges on both sides, and the tight ranges (before any snapping) the
+    // length and similarity filters judge.
+    type Candidate = (
+        (usize, usize),
+        (usize, usize),
+        (usize, usize),
+        (usize, usize),
+    );
+    let mut candidates: Vec<Candidate> = Vec::new();
     // Per run: replaces its fragment (Some(true)), lies in a fragment kept as is
     // (Some(false)), or lies in no fragment (None).
     let mut run_role: Vec<Option<bool>> = vec![None; runs.len()];
@@ -151,7 +206,14 @@ pub(crate) fn passages(
         }
         let keys_a = range_keys(a, ra);
         let keys_b = range_keys(b, rb);
-        candidates.push((tighten(a, ra, &keys_b), tighten(b, rb, &keys_a)));
+        let (ta, tb) = (tighten(a, ra, &keys_b), tighten(b, rb, &keys_a));
+        if f.cosine < cfg.reworded_max_cosine {
+            let sa = snap(a, ra, ta, &keys_b.1, cfg);
+            let sb = snap(b, rb, tb, &keys_a.1, cfg);
+            candidates.push((sa, sb, ta, tb));
+        } else {
+            candidates.push((ta, tb, ta, tb));
+        }
     }
     // Runs replacing fragments, and runs no fragment holds, join the candidates;
     // neighbouring runs in the same order on both sides merge.
@@ -172,17 +234,19 @@ pub(crate) fn passages(
             _ => merged.push(*r),
         }
     }
-    candidates.extend(merged.iter().map(|r| (r.a, r.b)));
+    candidates.extend(merged.iter().map(|r| (r.a, r.b, r.a, r.b)));
     let mut scored: Vec<Scored> = Vec::new();
-    for (ta, tb) in candidates {
-        if ta.1 - ta.0 < cfg.min_words || tb.1 - tb.0 < cfg.min_words {
+    for (ta, tb, tight_a, tight_b) in candidates {
+        if tight_a.1 - tight_a.0 < cfg.min_words || tight_b.1 - tight_b.0 < cfg.min_words {
+            continue;
+        }
+        let shorter = (tight_a.1 - tight_a.0).min(tight_b.1 - tight_b.0);
+        if shorter < cfg.short_passage_words
+            && dice(a, tight_a, b, tight_b) < cfg.short_passage_similarity
+        {
             continue;
         }
         let sim = dice(a, ta, b, tb);
-        let shorter = (ta.1 - ta.0).min(tb.1 - tb.0);
-        if shorter < cfg.short_passage_words && sim < cfg.short_passage_similarity {
-            continue;
-        }
         scored.push((sim, ta, tb));
     }
     // Overlap resolution on the first document: best first.
@@ -216,6 +280,22 @@ pub(crate) fn passages(
 mod tests {
     use super::*;
     use crate::text::NormalizeConfig;
+
+    #[test]
+    fn snap_restores_a_shared_sentence_start_only() {
+        let norm = NormalizeConfig::default();
+        let a = PreparedDoc::new(
+            "Officials said fuel prices rose sharply in the west.",
+            &norm,
+        );
+        let n = a.tokens().len();
+        let cfg = AlignConfig::default();
+        // The two cut-off words occur on the other side: back to the sentence start.
+        let other = range_keys(&a, (0, n)).1;
+        assert_eq!(snap(&a, (0, n), (2, n), &other, &cfg), (0, n));
+        // They do not: the tight start stays.
+        assert_eq!(snap(&a, (0, n), (2, n), &KeySet::default(), &cfg), (2, n));
+    }
 
     #[test]
     fn tighten_cuts_to_shared_words() {

@@ -10,8 +10,10 @@
 //!    that share an exact word n-gram.
 //! 3. [`extend`]: seeds close together in both documents are clustered into
 //!    fragments; fragments that are not similar as a whole are re-clustered with a
-//!    smaller gap; a second, wide-gap pass recognises summaries.
-//! 4. [`filter`]: each side is cut to the first and last shared word, overlaps in
+//!    smaller gap; reworded fragments grow by moderately similar neighbouring
+//!    sentences; a second, wide-gap pass recognises summaries.
+//! 4. [`filter`]: each side is cut to the first and last shared word (a reworded
+//!    fragment's ends snap back to sentence edges when little was cut), overlaps in
 //!    the first document are resolved, short passages are dropped.
 //!
 //! The approach follows Sanchez-Perez, Sidorov and Gelbukh (PAN 2014: sentence
@@ -81,11 +83,32 @@ pub struct AlignConfig {
     /// A summary fragment needs seeds in at least this share of the sentences of
     /// its short side (a summary restates nearly every one of its sentences).
     pub summary_min_seeded: f64,
+    /// A summary fragment may have at most this many seeded sentences on its long side per seeded
+    /// sentence of its short side (0 turns it off; a summary sentence restates a
+    /// few source sentences, not a whole repetitive page).
+    pub summary_max_fanout: f64,
+    /// A summary's long side grows by nearby sentences (within `max_gap_sentences`)
+    /// whose cosine and Dice with some sentence of the short side reach this (0
+    /// turns it off).
+    pub summary_edge_similarity: f64,
     /// Passages whose shorter side has fewer words than this must be near-verbatim
     /// (see `short_passage_similarity`): short reworded matches are mostly chance.
     pub short_passage_words: usize,
     /// Minimum similarity of a passage shorter than `short_passage_words`.
     pub short_passage_similarity: f64,
+    /// Fragments at least this similar (tf-idf cosine) count as copies: their
+    /// boundaries are exact and they do not grow (`snap_*`, `edge_min_similarity`
+    /// apply to reworded fragments only).
+    pub reworded_max_cosine: f64,
+    /// A tightened boundary moves back out to its sentence's edge when the words
+    /// it cut off number at most this many (0 turns it off) ...
+    pub snap_max_words: usize,
+    /// ... and at least this share of their content words occur on the other side.
+    pub snap_min_shared: f64,
+    /// A fragment grows by a neighbouring sentence whose tf-idf cosine and Dice
+    /// with a sentence at the other side's fragment (or just beside it) both reach
+    /// this (0 turns it off; a reworded first or last sentence).
+    pub edge_min_similarity: f64,
 }
 
 impl Default for AlignConfig {
@@ -105,8 +128,14 @@ impl Default for AlignConfig {
             summary_unbacked_min_cosine: 0.3,
             summary_max_part_cosine: 0.8,
             summary_min_seeded: 0.5,
+            summary_max_fanout: 2.0,
+            summary_edge_similarity: 0.1,
             short_passage_words: 20,
             short_passage_similarity: 0.9,
+            reworded_max_cosine: 0.9,
+            snap_max_words: 20,
+            snap_min_shared: 0.3,
+            edge_min_similarity: 0.2,
         }
     }
 }

@@ -103,6 +103,31 @@ impl PairTerms {
         (v, norm)
     }
 
+    /// Tf-idf cosine and term-set Dice of two sentences.
+    pub fn sentence_pair(&self, x: &Sentence, y: &Sentence) -> (f64, f64) {
+        let (vx, nx) = self.vector(x);
+        let (vy, ny) = self.vector(y);
+        if nx == 0.0 || ny == 0.0 {
+            return (0.0, 0.0);
+        }
+        // Both term lists are sorted by key.
+        let (mut i, mut j, mut dot, mut shared) = (0, 0, 0.0, 0usize);
+        while i < vx.len() && j < vy.len() {
+            match vx[i].0.cmp(&vy[j].0) {
+                std::cmp::Ordering::Less => i += 1,
+                std::cmp::Ordering::Greater => j += 1,
+                std::cmp::Ordering::Equal => {
+                    dot += vx[i].1 * vy[j].1;
+                    shared += 1;
+                    i += 1;
+                    j += 1;
+                }
+            }
+        }
+        let dice = 2.0 * shared as f64 / (vx.len() + vy.len()) as f64;
+        (dot / (nx * ny), dice)
+    }
+
     /// Cosine of the tf-idf vectors of two token ranges (each given by its stems).
     pub fn range_cosine(&self, a: &[u64], b: &[u64]) -> f64 {
         // Sorted (term, weight) vectors: no hashing beyond the idf lookups.
