@@ -135,7 +135,7 @@ impl Default for AlignConfig {
             reworded_max_cosine: 0.9,
             snap_max_words: 20,
             snap_min_shared: 0.3,
-            edge_min_similarity: 0.2,
+            edge_min_similarity: 0.28,
         }
     }
 }
