@@ -12,10 +12,14 @@ use crate::pipeline::{record_issue, IssueCounts, Observer, Stage};
 
 /// Records parsed together in one parallel batch.
 const READ_BATCH: usize = 4096;
+
+/// Candidate pairs aligned together between two rounds of freeing analyses.
+const ALIGN_BLOCK_PAIRS: usize = 8192;
+use crate::cluster::UnionFind;
 use crate::scan::boilerplate::{
     blank_masks, find_boilerplate_lines, lines, BoilerplateConfig, BoilerplateKind,
 };
-use crate::scan::candidates::{candidate_pairs, CandidateConfig};
+use crate::scan::candidates::{candidate_pairs, Candidate, CandidateConfig};
 use crate::scan::clusters::{overlap_clusters, Edge, Occurrence, PassageCluster};
 use crate::scan::repeats::find_repeats;
 use crate::shingle::hash_keys;
@@ -289,69 +293,90 @@ pub fn scan_documents(
     stats.candidate_pairs = candidates.len() as u64;
     stats.candidate_seconds = t.elapsed().as_secs_f64();
 
-    // 3. Alignment, grouped by the first document so that it is prepared once.
+    // 3. Alignment. Every document taking part in a pair is analysed once (tokens,
+    // stems, sentences) and shared by all its pairs: preparing per pair would cost
+    // more than aligning. Pairs are taken one connected component of the pair graph
+    // after another, a block at a time, and each analysis is freed after the last
+    // block that needs it, so only the documents of the components at hand are
+    // held at once. Edges are gathered back in candidate order (deterministic).
     let t = Instant::now();
     observer.stage_started(Stage::Align, Some(candidates.len() as u64));
-    // Every document taking part in a pair is prepared once (tokens, stems,
-    // sentences) and shared by all its pairs: preparing per pair would cost more
-    // than aligning.
     let mut needed: BitVec = BitVec::repeat(false, documents.len());
+    let mut components = UnionFind::new(documents.len());
     for c in &candidates {
         needed.set(c.a as usize, true);
         needed.set(c.b as usize, true);
+        components.union(c.a, c.b);
+    }
+    let root: Vec<u32> = (0..documents.len() as u32)
+        .map(|d| components.find(d))
+        .collect();
+    drop(components);
+    let mut order: Vec<usize> = (0..candidates.len()).collect();
+    order.sort_by_key(|&k| (root[candidates[k].a as usize], k));
+    drop(root);
+    let blocks: Vec<&[usize]> = order.chunks(ALIGN_BLOCK_PAIRS).collect();
+    let mut last_block = vec![0u32; documents.len()];
+    for (n, block) in blocks.iter().enumerate() {
+        for &k in *block {
+            last_block[candidates[k].a as usize] = n as u32;
+            last_block[candidates[k].b as usize] = n as u32;
+        }
     }
     let blanked: Vec<Option<Cow<'_, str>>> = (0..documents.len())
         .into_par_iter()
         .map(|d| needed[d].then(|| blank_masks(&documents[d].text, &masks[d])))
         .collect();
-    let prepared: Vec<Option<PreparedDoc<'_>>> = blanked
-        .par_iter()
-        .map(|t| t.as_ref().map(|t| PreparedDoc::new(t, &config.normalize)))
-        .collect();
-    let per_chunk: Vec<(Vec<Edge>, u64)> = candidates
-        .par_chunks(64)
-        .map(|chunk| {
-            let mut edges = Vec::new();
-            let mut with_passages = 0;
-            for c in chunk {
-                let (Some(prep_a), Some(prep_b)) =
-                    (&prepared[c.a as usize], &prepared[c.b as usize])
-                else {
-                    continue;
-                };
-                let before = edges.len();
-                for p in align(prep_a, prep_b, &config.align) {
-                    if masked_share(&p.a, &masks[c.a as usize]) >= 0.5
-                        || masked_share(&p.b, &masks[c.b as usize]) >= 0.5
-                    {
-                        continue;
-                    }
-                    edges.push(Edge {
-                        x: Occurrence {
-                            doc: c.a,
-                            span: p.a,
-                        },
-                        y: Occurrence {
-                            doc: c.b,
-                            span: p.b,
-                        },
-                        similarity: p.similarity,
-                    });
-                }
-                if edges.len() > before {
-                    with_passages += 1;
+    let mut prepared: Vec<Option<PreparedDoc<'_>>> = Vec::new();
+    prepared.resize_with(documents.len(), || None);
+    let mut pair_edges: Vec<Vec<Edge>> = Vec::new();
+    pair_edges.resize_with(candidates.len(), Vec::new);
+    for (n, block) in blocks.iter().enumerate() {
+        let mut fresh: Vec<u32> = block
+            .iter()
+            .flat_map(|&k| [candidates[k].a, candidates[k].b])
+            .filter(|&d| prepared[d as usize].is_none())
+            .collect();
+        fresh.sort_unstable();
+        fresh.dedup();
+        let analysed: Vec<(u32, Option<PreparedDoc<'_>>)> = fresh
+            .par_iter()
+            .map(|&d| {
+                let text = blanked[d as usize].as_deref();
+                (d, text.map(|t| PreparedDoc::new(t, &config.normalize)))
+            })
+            .collect();
+        for (d, doc) in analysed {
+            prepared[d as usize] = doc;
+        }
+        let aligned: Vec<(usize, Vec<Edge>)> = block
+            .par_chunks(64)
+            .flat_map_iter(|chunk| {
+                let out: Vec<(usize, Vec<Edge>)> = chunk
+                    .iter()
+                    .map(|&k| (k, align_pair(&candidates[k], &prepared, &masks, config)))
+                    .collect();
+                observer.advance(chunk.len() as u64);
+                out
+            })
+            .collect();
+        for (k, e) in aligned {
+            pair_edges[k] = e;
+        }
+        for &k in *block {
+            for d in [candidates[k].a, candidates[k].b] {
+                if last_block[d as usize] == n as u32 {
+                    prepared[d as usize] = None;
                 }
             }
-            observer.advance(chunk.len() as u64);
-            (edges, with_passages)
-        })
-        .collect();
+        }
+    }
     drop(prepared);
     drop(blanked);
     observer.stage_finished(Stage::Align);
     let mut edges: Vec<Edge> = Vec::new();
-    for (e, n) in per_chunk {
-        stats.pairs_with_passages += n;
+    for e in pair_edges {
+        stats.pairs_with_passages += u64::from(!e.is_empty());
         edges.extend(e);
     }
     stats.passages = edges.len() as u64;
@@ -410,6 +435,37 @@ pub fn scan_documents(
         boilerplate,
         stats,
     })
+}
+
+/// The passages of one candidate pair as edges, leaving out passages that lie
+/// mostly on boilerplate.
+fn align_pair(
+    c: &Candidate,
+    prepared: &[Option<PreparedDoc<'_>>],
+    masks: &[Vec<Span>],
+    config: &ScanConfig,
+) -> Vec<Edge> {
+    let (Some(prep_a), Some(prep_b)) = (&prepared[c.a as usize], &prepared[c.b as usize]) else {
+        return Vec::new();
+    };
+    align(prep_a, prep_b, &config.align)
+        .into_iter()
+        .filter(|p| {
+            masked_share(&p.a, &masks[c.a as usize]) < 0.5
+                && masked_share(&p.b, &masks[c.b as usize]) < 0.5
+        })
+        .map(|p| Edge {
+            x: Occurrence {
+                doc: c.a,
+                span: p.a,
+            },
+            y: Occurrence {
+                doc: c.b,
+                span: p.b,
+            },
+            similarity: p.similarity,
+        })
+        .collect()
 }
 
 fn earliest_member(cluster: &PassageCluster, documents: &[Document]) -> Option<usize> {
