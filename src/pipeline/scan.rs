@@ -12,9 +12,6 @@ use crate::pipeline::{record_issue, IssueCounts, Observer, Stage};
 
 /// Records parsed together in one parallel batch.
 const READ_BATCH: usize = 4096;
-
-/// Candidate pairs aligned together between two rounds of freeing analyses.
-const ALIGN_BLOCK_PAIRS: usize = 8192;
 use crate::cluster::UnionFind;
 use crate::scan::boilerplate::{
     blank_masks, find_boilerplate_lines, lines, BoilerplateConfig, BoilerplateKind,
@@ -48,6 +45,10 @@ pub struct ScanConfig {
     /// Occurrences in one document overlapping by this share of the shorter one are
     /// the same passage.
     pub min_overlap: f64,
+    /// Candidate pairs aligned together between two rounds of freeing document
+    /// analyses: smaller blocks hold fewer analyses at once, larger ones keep both
+    /// cores busier. The report does not depend on it.
+    pub align_block_pairs: usize,
     /// Stop at the first input issue.
     pub strict: bool,
 }
@@ -61,6 +62,7 @@ impl Default for ScanConfig {
             align: AlignConfig::default(),
             boilerplate: BoilerplateConfig::default(),
             min_overlap: 0.5,
+            align_block_pairs: 8192,
             strict: false,
         }
     }
@@ -315,7 +317,7 @@ pub fn scan_documents(
     let mut order: Vec<usize> = (0..candidates.len()).collect();
     order.sort_by_key(|&k| (root[candidates[k].a as usize], k));
     drop(root);
-    let blocks: Vec<&[usize]> = order.chunks(ALIGN_BLOCK_PAIRS).collect();
+    let blocks: Vec<&[usize]> = order.chunks(config.align_block_pairs.max(1)).collect();
     let mut last_block = vec![0u32; documents.len()];
     for (n, block) in blocks.iter().enumerate() {
         for &k in *block {
@@ -481,6 +483,64 @@ fn earliest_member(cluster: &PassageCluster, documents: &[Document]) -> Option<u
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn report_does_not_depend_on_block_size() {
+        let texts = [
+            "The central bank raised its main interest rate by half a point on Tuesday, \
+             citing inflation that has stayed above target for a year. Markets fell.",
+            "Weather was mild. The central bank raised its main interest rate by half a \
+             point on Tuesday, citing inflation that has stayed above target for a year.",
+            "Unrelated news: the city council approved a new park near the river after \
+             a long debate about costs and the trees that would have to be cut down.",
+            "Sport: the city council approved a new park near the river after a long \
+             debate about costs. The central bank raised its main interest rate by half \
+             a point on Tuesday, citing inflation that has stayed above target.",
+        ];
+        let documents: Vec<Document> = texts
+            .iter()
+            .enumerate()
+            .map(|(i, t)| Document {
+                id: format!("d{i}"),
+                text: t.to_string(),
+                origin: crate::document::Origin {
+                    source: 0,
+                    line: i as u64 + 1,
+                },
+                keep_key: None,
+                date: None,
+            })
+            .collect();
+        let summary = |block: usize| {
+            let config = ScanConfig {
+                align_block_pairs: block,
+                candidates: CandidateConfig {
+                    min_shared: 2,
+                    ..CandidateConfig::default()
+                },
+                ..ScanConfig::default()
+            };
+            let r = scan_documents(
+                documents.clone(),
+                &config,
+                &crate::pipeline::Silent,
+                ScanStats::default(),
+                Instant::now(),
+            )
+            .unwrap();
+            let clusters: Vec<Vec<(u32, Span)>> = r
+                .clusters
+                .iter()
+                .map(|c| c.passage.members.iter().map(|m| (m.doc, m.span)).collect())
+                .collect();
+            (r.stats.candidate_pairs, clusters)
+        };
+        let whole = summary(8192);
+        assert!(whole.0 >= 3, "{whole:?}");
+        assert_eq!(whole.1.len(), 2, "{whole:?}");
+        assert_eq!(summary(1), whole);
+        assert_eq!(summary(2), whole);
+    }
 
     #[test]
     fn masked_share_counts_covered_bytes() {
