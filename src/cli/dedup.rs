@@ -186,10 +186,10 @@ fn print_summary(result: &DedupResult, config: &DedupConfig, written: Option<u64
         "reprint dedup: {} documents ({} empty), {} skipped, {:.1} MB",
         s.documents,
         s.empty_documents,
-        s.skipped,
+        s.skipped.total,
         s.input_bytes as f64 / 1e6
     );
-    for (reason, n) in &s.skipped_by_reason {
+    for (reason, n) in &s.skipped.by_reason {
         eprintln!("  skipped {n} × {reason}");
     }
     eprintln!(

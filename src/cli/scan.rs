@@ -148,7 +148,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
         let s = &result.stats;
         eprintln!(
             "reprint scan: {} documents, {} skipped; {} candidate pairs, {} with passages; {} clusters, {} boilerplate items; {:.2}s (read {:.2}s, index {:.2}s, align {:.2}s, cluster {:.2}s)",
-            s.documents, s.skipped, s.candidate_pairs, s.pairs_with_passages, s.clusters, s.boilerplate,
+            s.documents, s.skipped.total, s.candidate_pairs, s.pairs_with_passages, s.clusters, s.boilerplate,
             s.total_seconds, s.read_seconds, s.candidate_seconds, s.align_seconds, s.cluster_seconds
         );
     }

@@ -15,7 +15,7 @@ use crate::error::{Error, InputIssue, Result};
 use crate::input::{InputConfig, RawRecord, Sources};
 use crate::lsh::{band_keys, candidate_pairs, LshParams};
 use crate::minhash::MinHasher;
-use crate::pipeline::{record_issue, IssueCounts, Observer, Stage};
+use crate::pipeline::{Observer, Skipped, Stage};
 use crate::shingle::{char_shingles, key_shingles, shingle_set, ShingleConfig};
 use crate::text::{word_keys, NormalizeConfig};
 use crate::verify::{score_sets, PairScore, SetStore, SetStoreWriter};
@@ -191,9 +191,8 @@ pub struct DedupStats {
     /// Documents with no words (kept as singletons).
     pub empty_documents: u64,
     /// Records or files that could not be used.
-    pub skipped: u64,
-    /// Skipped records by reason.
-    pub skipped_by_reason: BTreeMap<String, u64>,
+    #[serde(flatten)]
+    pub skipped: Skipped,
     /// Bytes of raw records read (after decompression).
     pub input_bytes: u64,
     /// Candidate pairs from LSH.
@@ -397,15 +396,9 @@ fn pass1(
                         keys.extend_from_slice(&k);
                         docs.push(meta);
                     }
-                    Analysed::Issue(issue) => record_issue(
-                        issue,
-                        config.strict,
-                        observer,
-                        IssueCounts {
-                            skipped: &mut stats.skipped,
-                            by_reason: &mut stats.skipped_by_reason,
-                        },
-                    )?,
+                    Analysed::Issue(issue) => {
+                        stats.skipped.record(issue, config.strict, observer)?
+                    }
                 }
             }
             stats.input_bytes += batch_bytes as u64;
@@ -703,8 +696,8 @@ mod tests {
     fn strict_stops_at_first_issue() {
         let (_d, sources) = dump(&[line("a", BASE), "{broken".into()]);
         let lenient = run(&sources, &DedupConfig::default(), &Silent).unwrap();
-        assert_eq!(lenient.stats.skipped, 1);
-        assert_eq!(lenient.stats.skipped_by_reason["malformed_json"], 1);
+        assert_eq!(lenient.stats.skipped.total, 1);
+        assert_eq!(lenient.stats.skipped.by_reason["malformed_json"], 1);
         let strict = DedupConfig {
             strict: true,
             ..Default::default()

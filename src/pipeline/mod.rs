@@ -66,32 +66,38 @@ pub struct Silent;
 
 impl Observer for Silent {}
 
-/// Records a run could not use: how many, and how many for each reason.
-#[derive(Debug)]
-pub(crate) struct IssueCounts<'a> {
-    /// All skipped records.
-    pub skipped: &'a mut u64,
+/// Records a run could not use: how many, and how many for each reason. Flattened
+/// into each pipeline's stats, so that reports show `skipped` and
+/// `skipped_by_reason`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct Skipped {
+    /// All skipped records or files.
+    #[serde(rename = "skipped")]
+    pub total: u64,
     /// Skipped records by [`IssueKind`](crate::error::IssueKind) name.
-    pub by_reason: &'a mut BTreeMap<String, u64>,
+    #[serde(rename = "skipped_by_reason")]
+    pub by_reason: BTreeMap<String, u64>,
 }
 
-/// The one policy for a record that cannot be used: with `strict` the run stops with
-/// [`Error::Strict`]; otherwise the observer hears of it and it is counted by
-/// reason, and the run carries on.
-pub(crate) fn record_issue(
-    issue: InputIssue,
-    strict: bool,
-    observer: &dyn Observer,
-    counts: IssueCounts<'_>,
-) -> Result<()> {
-    if strict {
-        return Err(Error::Strict(issue));
+impl Skipped {
+    /// The one policy for a record that cannot be used: with `strict` the run stops
+    /// with [`Error::Strict`]; otherwise the observer hears of it, it is counted by
+    /// reason, and the run carries on.
+    pub(crate) fn record(
+        &mut self,
+        issue: InputIssue,
+        strict: bool,
+        observer: &dyn Observer,
+    ) -> Result<()> {
+        if strict {
+            return Err(Error::Strict(issue));
+        }
+        observer.issue(&issue);
+        self.total += 1;
+        *self
+            .by_reason
+            .entry(issue.kind.name().to_string())
+            .or_default() += 1;
+        Ok(())
     }
-    observer.issue(&issue);
-    *counts.skipped += 1;
-    *counts
-        .by_reason
-        .entry(issue.kind.name().to_string())
-        .or_default() += 1;
-    Ok(())
 }

@@ -8,7 +8,7 @@ use crate::align::{align, AlignConfig, PreparedDoc};
 use crate::document::{Document, Span};
 use crate::error::{Error, InputIssue, Result};
 use crate::input::{InputConfig, Sources};
-use crate::pipeline::{record_issue, IssueCounts, Observer, Stage};
+use crate::pipeline::{Observer, Skipped, Stage};
 
 /// Records parsed together in one parallel batch.
 const READ_BATCH: usize = 4096;
@@ -24,7 +24,6 @@ use crate::text::{tokenize, NormalizeConfig};
 use bitvec::vec::BitVec;
 use rayon::prelude::*;
 use std::borrow::Cow;
-use std::collections::BTreeMap;
 use std::time::Instant;
 
 /// Everything a scan needs to know.
@@ -111,10 +110,9 @@ pub struct BoilerplateItem {
 pub struct ScanStats {
     /// Documents read.
     pub documents: u64,
-    /// Records that could not be used.
-    pub skipped: u64,
-    /// Skipped records by reason.
-    pub skipped_by_reason: BTreeMap<String, u64>,
+    /// Records or files that could not be used.
+    #[serde(flatten)]
+    pub skipped: Skipped,
     /// Candidate document pairs aligned.
     pub candidate_pairs: u64,
     /// Pairs in which alignment found at least one passage.
@@ -177,15 +175,7 @@ fn read_documents(
         for item in parsed {
             match item {
                 Ok(doc) => docs.push(doc),
-                Err(issue) => record_issue(
-                    issue,
-                    config.strict,
-                    observer,
-                    IssueCounts {
-                        skipped: &mut stats.skipped,
-                        by_reason: &mut stats.skipped_by_reason,
-                    },
-                )?,
+                Err(issue) => stats.skipped.record(issue, config.strict, observer)?,
             }
         }
         observer.advance(batch_bytes as u64);
