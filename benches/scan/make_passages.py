@@ -23,27 +23,19 @@ usage: make_passages.py DUMP.jsonl[.gz] OUT.jsonl TRUTH.json [--docs 100000] [--
 """
 
 import argparse
-import gzip
 import json
+import os
 import random
 import re
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import make_archive  # noqa: E402  (shared reader of JSON Lines dumps)
 
 
 def read_texts(path):
-    opener = gzip.open if path.endswith(".gz") else open
-    texts = []
-    with opener(path, "rt", encoding="utf-8") as f:
-        for line in f:
-            line = line.strip()
-            if not line:
-                continue
-            try:
-                text = json.loads(line).get("text", "")
-            except json.JSONDecodeError:
-                continue
-            if isinstance(text, str) and len(text.split()) >= 40:
-                texts.append(" ".join(text.split()))
-    return texts
+    """The dump's texts of at least 40 words, whitespace collapsed."""
+    return [" ".join(t.split()) for t in make_archive.read_texts(path)]
 
 
 def mutate(words, rng, vocab, rate):
