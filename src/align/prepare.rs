@@ -340,12 +340,9 @@ fn group_sentences(text: &str, tokens: &[Token], stems: &[u64]) -> Vec<Sentence>
     out
 }
 
-fn make_sentence(first: usize, end: usize, stems: &[u64]) -> Sentence {
-    let mut keys: Vec<u64> = stems[first..end]
-        .iter()
-        .copied()
-        .filter(|&s| s != STOP)
-        .collect();
+/// The distinct content terms among `stems` with their counts, sorted by term.
+pub(crate) fn term_counts(stems: &[u64]) -> Vec<(u64, u32)> {
+    let mut keys: Vec<u64> = stems.iter().copied().filter(|&s| s != STOP).collect();
     keys.sort_unstable();
     let mut terms: Vec<(u64, u32)> = Vec::with_capacity(keys.len());
     for k in keys {
@@ -354,10 +351,14 @@ fn make_sentence(first: usize, end: usize, stems: &[u64]) -> Sentence {
             _ => terms.push((k, 1)),
         }
     }
+    terms
+}
+
+fn make_sentence(first: usize, end: usize, stems: &[u64]) -> Sentence {
     Sentence {
         first_token: first as u32,
         end_token: end as u32,
-        terms,
+        terms: term_counts(&stems[first..end]),
     }
 }
 

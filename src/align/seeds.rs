@@ -10,7 +10,7 @@
 //!    least two content words) shared by both documents. This catches verbatim copy
 //!    whose sentence boundaries differ on the two sides.
 
-use super::prepare::{gram_key, gram_position, PreparedDoc, Sentence, STOP};
+use super::prepare::{gram_key, gram_position, term_counts, PreparedDoc, Sentence};
 use super::AlignConfig;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -110,20 +110,7 @@ impl PairTerms {
         if nx == 0.0 || ny == 0.0 {
             return (0.0, 0.0);
         }
-        // Both term lists are sorted by key.
-        let (mut i, mut j, mut dot, mut shared) = (0, 0, 0.0, 0usize);
-        while i < vx.len() && j < vy.len() {
-            match vx[i].0.cmp(&vy[j].0) {
-                std::cmp::Ordering::Less => i += 1,
-                std::cmp::Ordering::Greater => j += 1,
-                std::cmp::Ordering::Equal => {
-                    dot += vx[i].1 * vy[j].1;
-                    shared += 1;
-                    i += 1;
-                    j += 1;
-                }
-            }
-        }
+        let (dot, shared) = sparse_dot(&vx, &vy);
         let dice = 2.0 * shared as f64 / (vx.len() + vy.len()) as f64;
         (dot / (nx * ny), dice)
     }
@@ -132,19 +119,10 @@ impl PairTerms {
     pub fn range_cosine(&self, a: &[u64], b: &[u64]) -> f64 {
         // Sorted (term, weight) vectors: no hashing beyond the idf lookups.
         let weights = |stems: &[u64]| -> Vec<(u64, f64)> {
-            let mut keys: Vec<u64> = stems.iter().copied().filter(|&s| s != STOP).collect();
-            keys.sort_unstable();
-            let mut out: Vec<(u64, f64)> = Vec::with_capacity(keys.len());
-            for k in keys {
-                match out.last_mut() {
-                    Some((t, tf)) if *t == k => *tf += 1.0,
-                    _ => out.push((k, 1.0)),
-                }
-            }
-            for (t, w) in &mut out {
-                *w *= self.idf(*t);
-            }
-            out
+            term_counts(stems)
+                .into_iter()
+                .map(|(t, tf)| (t, f64::from(tf) * self.idf(t)))
+                .collect()
         };
         let (wa, wb) = (weights(a), weights(b));
         let norm = |v: &[(u64, f64)]| v.iter().map(|(_, w)| w * w).sum::<f64>().sqrt();
@@ -152,20 +130,27 @@ impl PairTerms {
         if na == 0.0 || nb == 0.0 {
             return 0.0;
         }
-        let (mut i, mut j, mut dot) = (0, 0, 0.0);
-        while i < wa.len() && j < wb.len() {
-            match wa[i].0.cmp(&wb[j].0) {
-                std::cmp::Ordering::Less => i += 1,
-                std::cmp::Ordering::Greater => j += 1,
-                std::cmp::Ordering::Equal => {
-                    dot += wa[i].1 * wb[j].1;
-                    i += 1;
-                    j += 1;
-                }
+        sparse_dot(&wa, &wb).0 / (na * nb)
+    }
+}
+
+/// Dot product of two sparse vectors sorted by term, and the number of terms they
+/// share.
+fn sparse_dot(x: &[(u64, f64)], y: &[(u64, f64)]) -> (f64, usize) {
+    let (mut i, mut j, mut dot, mut shared) = (0, 0, 0.0, 0usize);
+    while i < x.len() && j < y.len() {
+        match x[i].0.cmp(&y[j].0) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                dot += x[i].1 * y[j].1;
+                shared += 1;
+                i += 1;
+                j += 1;
             }
         }
-        dot / (na * nb)
     }
+    (dot, shared)
 }
 
 /// Sentence pairs whose tf-idf cosine and term-set Dice both pass the thresholds.
