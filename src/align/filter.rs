@@ -264,6 +264,9 @@ pub(crate) fn passages(
         }
         kept.push(s);
     }
+    if cfg.part_merge_gap_words > 0 {
+        kept = merge_parts(kept, a, b, cfg);
+    }
     let mut out: Vec<AlignedPassage> = kept
         .into_iter()
         .map(|(sim, ta, tb)| AlignedPassage {
@@ -273,6 +276,44 @@ pub(crate) fn passages(
         })
         .collect();
     out.sort_by(|x, y| x.a.cmp(&y.a).then(x.b.cmp(&y.b)));
+    out
+}
+
+/// Joins passages that follow each other closely in the first document while
+/// their sides in the second spread over a stretch clearly longer than theirs in
+/// the first: a summary restates its source in parts, out of order, and a copy with
+/// sentences dropped matches its source in pieces. One passage covering both whole
+/// stretches is what was reused. Spans in the first document stay disjoint.
+fn merge_parts(
+    mut kept: Vec<Scored>,
+    a: &PreparedDoc,
+    b: &PreparedDoc,
+    cfg: &AlignConfig,
+) -> Vec<Scored> {
+    kept.sort_by(|x, y| x.1.cmp(&y.1).then(x.2.cmp(&y.2)));
+    let mut out: Vec<Scored> = Vec::with_capacity(kept.len());
+    let mut i = 0;
+    while i < kept.len() {
+        let mut j = i + 1;
+        while j < kept.len() && kept[j].1 .0 <= kept[j - 1].1 .1 + cfg.part_merge_gap_words {
+            j += 1;
+        }
+        let group = &kept[i..j];
+        let ta = (
+            group[0].1 .0,
+            group.iter().map(|s| s.1 .1).max().unwrap_or(0),
+        );
+        let tb = (
+            group.iter().map(|s| s.2 .0).min().unwrap_or(0),
+            group.iter().map(|s| s.2 .1).max().unwrap_or(0),
+        );
+        if group.len() >= 2 && (ta.1 - ta.0) as f64 <= cfg.part_merge_ratio * (tb.1 - tb.0) as f64 {
+            out.push((dice(a, ta, b, tb), ta, tb));
+        } else {
+            out.extend_from_slice(group);
+        }
+        i = j;
+    }
     out
 }
 
@@ -295,6 +336,27 @@ mod tests {
         assert_eq!(snap(&a, (0, n), (2, n), &other, &cfg), (0, n));
         // They do not: the tight start stays.
         assert_eq!(snap(&a, (0, n), (2, n), &KeySet::default(), &cfg), (2, n));
+    }
+
+    #[test]
+    fn parts_close_in_a_and_spread_in_b_merge() {
+        let norm = NormalizeConfig::default();
+        let words: Vec<String> = (0..200).map(|i| format!("w{i}")).collect();
+        let text = words.join(" ");
+        let a = PreparedDoc::new(&text, &norm);
+        let b = PreparedDoc::new(&text, &norm);
+        let cfg = AlignConfig::default();
+        // Adjacent in a (10 words apart), 100 words apart in b: one passage.
+        let parts = vec![(0.8, (0, 20), (0, 20)), (0.8, (30, 50), (120, 140))];
+        let merged = merge_parts(parts, &a, &b, &cfg);
+        assert_eq!(merged.len(), 1);
+        assert_eq!((merged[0].1, merged[0].2), ((0, 50), (0, 140)));
+        // The same spread in both documents: kept apart.
+        let parts = vec![(0.8, (0, 20), (0, 20)), (0.8, (30, 50), (30, 50))];
+        assert_eq!(merge_parts(parts, &a, &b, &cfg).len(), 2);
+        // Too far apart in a: kept apart.
+        let parts = vec![(0.8, (0, 20), (0, 20)), (0.8, (90, 110), (150, 170))];
+        assert_eq!(merge_parts(parts, &a, &b, &cfg).len(), 2);
     }
 
     #[test]

@@ -14,7 +14,9 @@
 //!    sentences; a second, wide-gap pass recognises summaries.
 //! 4. [`filter`]: each side is cut to the first and last shared word (a reworded
 //!    fragment's ends snap back to sentence edges when little was cut), overlaps in
-//!    the first document are resolved, short passages are dropped.
+//!    the first document are resolved, short passages are dropped, and passages
+//!    close together in the first document but spread out in the second (the parts
+//!    of a summary, a copy with sentences dropped) merge into one.
 //!
 //! The approach follows Sanchez-Perez, Sidorov and Gelbukh (PAN 2014: sentence
 //! tf-idf seeding, clustering extension with gaps, validation, summary handling),
@@ -109,6 +111,14 @@ pub struct AlignConfig {
     /// with a sentence at the other side's fragment (or just beside it) both reach
     /// this (0 turns it off; a reworded first or last sentence).
     pub edge_min_similarity: f64,
+    /// Passages that follow each other within this many words in the first document
+    /// merge into one when, together, their sides in the second document spread over
+    /// a much longer stretch (see `part_merge_ratio`): the parts of a summary, or of
+    /// a copy with sentences dropped (0 turns it off).
+    pub part_merge_gap_words: usize,
+    /// Parts merge when their joint span in the first document has at most this share
+    /// of the words of their joint span in the second.
+    pub part_merge_ratio: f64,
 }
 
 impl Default for AlignConfig {
@@ -136,6 +146,8 @@ impl Default for AlignConfig {
             snap_max_words: 20,
             snap_min_shared: 0.3,
             edge_min_similarity: 0.28,
+            part_merge_gap_words: 30,
+            part_merge_ratio: 0.7,
         }
     }
 }
