@@ -153,7 +153,11 @@ pub(crate) fn dice(
 
 fn span(doc: &PreparedDoc, r: (usize, usize)) -> Span {
     let t = doc.tokens();
-    Span::new(t[r.0].start, t[r.1 - 1].end)
+    let mut end = t[r.1 - 1].end;
+    if matches!(doc.text().as_bytes().get(end), Some(b'.' | b'!' | b'?')) {
+        end += 1;
+    }
+    Span::new(t[r.0].start, end)
 }
 
 /// Turns fragments into final passages, sorted by start in the first document.

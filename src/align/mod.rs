@@ -155,7 +155,8 @@ impl Default for AlignConfig {
 /// One passage shared by two documents.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct AlignedPassage {
-    /// Byte span in the first document, from its first to its last aligned word.
+    /// Byte span in the first document, from its first to its last aligned word
+    /// (with the full stop, question or exclamation mark right after it).
     pub a: Span,
     /// Byte span in the second document.
     pub b: Span,
