@@ -326,13 +326,13 @@ mod tests {
     use super::*;
     use crate::text::NormalizeConfig;
 
+    fn prep(text: &str) -> PreparedDoc<'_> {
+        PreparedDoc::new(text, &NormalizeConfig::default())
+    }
+
     #[test]
     fn snap_restores_a_shared_sentence_start_only() {
-        let norm = NormalizeConfig::default();
-        let a = PreparedDoc::new(
-            "Officials said fuel prices rose sharply in the west.",
-            &norm,
-        );
+        let a = prep("Officials said fuel prices rose sharply in the west.");
         let n = a.tokens().len();
         let cfg = AlignConfig::default();
         // The two cut-off words occur on the other side: back to the sentence start.
@@ -344,11 +344,9 @@ mod tests {
 
     #[test]
     fn parts_close_in_a_and_spread_in_b_merge() {
-        let norm = NormalizeConfig::default();
         let words: Vec<String> = (0..200).map(|i| format!("w{i}")).collect();
         let text = words.join(" ");
-        let a = PreparedDoc::new(&text, &norm);
-        let b = PreparedDoc::new(&text, &norm);
+        let (a, b) = (prep(&text), prep(&text));
         let cfg = AlignConfig::default();
         // Adjacent in a (10 words apart), 100 words apart in b: one passage.
         let parts = vec![(0.8, (0, 20), (0, 20)), (0.8, (30, 50), (120, 140))];

@@ -206,18 +206,12 @@ impl<'a> PreparedDoc<'a> {
             .collect();
         let sentences = group_sentences(text, &tokens, &stems);
         let grams = gram_hashes(&tokens, &stems, PREPARED_GRAM_WORDS);
-        let mut all_terms: Vec<u64> = sentences
+        // Each sentence lists a term once: counting the listings counts sentences.
+        let listed: Vec<u64> = sentences
             .iter()
             .flat_map(|s| s.terms.iter().map(|&(t, _)| t))
             .collect();
-        all_terms.sort_unstable();
-        let mut sentence_df: Vec<(u64, u32)> = Vec::new();
-        for t in all_terms {
-            match sentence_df.last_mut() {
-                Some((last, n)) if *last == t => *n += 1,
-                _ => sentence_df.push((t, 1)),
-            }
-        }
+        let sentence_df = term_counts(&listed);
         PreparedDoc {
             text,
             tokens,
