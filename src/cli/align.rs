@@ -2,7 +2,7 @@
 
 use anyhow::Context;
 use clap::{Args, ValueEnum};
-use reprint::align::{align, AlignConfig, PreparedDoc};
+use reprint::align::{align, PreparedDoc};
 use reprint::text::NormalizeConfig;
 use std::io::Write;
 use std::path::PathBuf;
@@ -43,11 +43,7 @@ fn read(path: &PathBuf) -> anyhow::Result<String> {
 
 /// Runs `reprint align`.
 pub fn run(args: AlignArgs) -> anyhow::Result<ExitCode> {
-    let mut cfg: AlignConfig = match &args.align_config {
-        Some(json) => serde_json::from_str(json)
-            .map_err(|e| super::UsageError(format!("--align-config: {e}")))?,
-        None => AlignConfig::default(),
-    };
+    let mut cfg = super::common::align_config(args.align_config.as_deref())?;
     if let Some(n) = args.min_words {
         if n == 0 {
             return Err(super::UsageError("--min-words must be at least 1".into()).into());

@@ -92,3 +92,14 @@ pub fn create_output(path: &Path) -> anyhow::Result<Box<dyn Write>> {
     let file = File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
     Ok(Box::new(BufWriter::with_capacity(1 << 16, file)))
 }
+
+/// Parses an `--align-config` JSON object into alignment settings (missing fields keep
+/// their defaults; unknown fields are an error, so a typo does not pass silently).
+pub fn align_config(json: Option<&str>) -> Result<reprint::align::AlignConfig, UsageError> {
+    match json {
+        Some(json) => {
+            serde_json::from_str(json).map_err(|e| UsageError(format!("--align-config: {e}")))
+        }
+        None => Ok(reprint::align::AlignConfig::default()),
+    }
+}

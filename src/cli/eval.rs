@@ -1,7 +1,6 @@
 //! `reprint eval pan13 DIR`: alignment quality on the PAN 2013 text alignment corpus.
 
 use clap::{Args, Subcommand, ValueEnum};
-use reprint::align::AlignConfig;
 use reprint::eval::pan13::{write_detections, Corpus, Report, ReportRow};
 use reprint::text::NormalizeConfig;
 use std::io::Write;
@@ -63,11 +62,7 @@ fn run_pan13(args: Pan13Args) -> anyhow::Result<ExitCode> {
         ))
         .into());
     }
-    let cfg: AlignConfig = match &args.align_config {
-        Some(json) => serde_json::from_str(json)
-            .map_err(|e| super::UsageError(format!("--align-config: {e}")))?,
-        None => AlignConfig::default(),
-    };
+    let cfg = super::common::align_config(args.align_config.as_deref())?;
     let started = std::time::Instant::now();
     let corpus = Corpus::load(&args.corpus)?;
     let detections = reprint::pipeline::pan13::detect(&corpus, &cfg, &NormalizeConfig::default())?;

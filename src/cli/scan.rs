@@ -61,6 +61,11 @@ pub struct ScanArgs {
     #[arg(long)]
     strip_diacritics: bool,
 
+    /// Alignment settings as a JSON object (fields of the library's `AlignConfig`;
+    /// missing fields keep their defaults), for tuning experiments.
+    #[arg(long, value_name = "JSON")]
+    align_config: Option<String>,
+
     /// Print no summary, warnings or progress on stderr.
     #[arg(short, long)]
     quiet: bool,
@@ -92,6 +97,7 @@ impl ScanArgs {
         config.normalize = NormalizeConfig {
             strip_diacritics: self.strip_diacritics,
         };
+        config.align = super::common::align_config(self.align_config.as_deref())?;
         config.candidates = CandidateConfig {
             ngram_words: self.ngram,
             min_shared: self.min_shared,
