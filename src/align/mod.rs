@@ -7,7 +7,9 @@
 //!    tokens with byte offsets, stems of content words, sentences.
 //! 2. [`seeds`]: pairs of sentences that look alike (tf-idf cosine and Dice of
 //!    content stems, idf over the sentences of both documents), plus sentence pairs
-//!    that share an exact word n-gram.
+//!    that share an exact word n-gram. A seed much weaker than the best seed of its
+//!    sentence is dropped, and a repeated sentence keeps only the seeds near its
+//!    neighbours' seeds.
 //! 3. [`extend`]: seeds close together in both documents are clustered into
 //!    fragments; fragments that are not similar as a whole are re-clustered with a
 //!    smaller gap; reworded fragments grow by moderately similar neighbouring
@@ -56,6 +58,13 @@ pub struct AlignConfig {
     pub min_sentence_cosine: f64,
     /// Minimum Dice coefficient of content stems for two sentences to be a seed.
     pub min_sentence_dice: f64,
+    /// A seed needs at least this share of the best tf-idf cosine among the seeds
+    /// of its sentence (on each side); weaker look-alikes elsewhere are dropped (0
+    /// keeps every seed).
+    pub seed_best_share: f64,
+    /// A sentence whose seeds lie far apart in the other document (a repeated
+    /// sentence) keeps only the seeds nearest to those of its neighbours.
+    pub pick_repeated_seeds: bool,
     /// Length of the exact word n-grams that also seed (0 turns them off).
     pub seed_ngram_words: usize,
     /// Sentences allowed between two seeds of one passage (on each side).
@@ -127,9 +136,11 @@ impl Default for AlignConfig {
             min_words: 8,
             min_sentence_cosine: 0.33,
             min_sentence_dice: 0.33,
+            seed_best_share: 0.65,
+            pick_repeated_seeds: true,
             seed_ngram_words: 4,
             max_gap_sentences: 3,
-            min_passage_cosine: 0.42,
+            min_passage_cosine: 0.38,
             summary_gap_sentences: 24,
             summary_length_ratio: 0.3,
             summary_min_cosine: 0.34,
@@ -145,7 +156,7 @@ impl Default for AlignConfig {
             reworded_max_cosine: 0.9,
             snap_max_words: 20,
             snap_min_shared: 0.3,
-            edge_min_similarity: 0.28,
+            edge_min_similarity: 0.24,
             part_merge_gap_words: 30,
             part_merge_ratio: 0.7,
         }
@@ -185,6 +196,12 @@ pub fn align(a: &PreparedDoc, b: &PreparedDoc, cfg: &AlignConfig) -> Vec<Aligned
     }
     found.sort_unstable();
     found.dedup();
+    let found = seeds::prune_weaker(found, a, b, &terms, cfg.seed_best_share);
+    let found = if cfg.pick_repeated_seeds {
+        seeds::pick_repeated(found, cfg.max_gap_sentences)
+    } else {
+        found
+    };
     if found.is_empty() {
         return Vec::new();
     }

@@ -211,6 +211,99 @@ pub(crate) fn sentence_seeds(
     }
 }
 
+/// Drops the seeds of a sentence that are much weaker than that sentence's best
+/// seed. A sentence restated once is matched best by its restatement; a weaker
+/// look-alike elsewhere (a stock sentence, another sentence on the same subject)
+/// would only stretch the passage over unrelated text. A seed needs at least
+/// `share` of the best tf-idf cosine among the seeds of its sentence in `a`, then
+/// among those of its sentence in `b` (0 keeps every seed).
+pub(crate) fn prune_weaker(
+    seeds: Vec<Seed>,
+    a: &PreparedDoc,
+    b: &PreparedDoc,
+    terms: &PairTerms,
+    share: f64,
+) -> Vec<Seed> {
+    if share <= 0.0 || seeds.len() < 2 {
+        return seeds;
+    }
+    // Only seeds sharing a sentence with another seed are compared; the others
+    // (most seeds of a verbatim copy) need no cosine.
+    let (mut per_a, mut per_b) = (
+        vec![0u32; a.sentences().len()],
+        vec![0u32; b.sentences().len()],
+    );
+    for s in &seeds {
+        per_a[s.a as usize] += 1;
+        per_b[s.b as usize] += 1;
+    }
+    let scored: Vec<(Seed, f64)> = seeds
+        .into_iter()
+        .map(|s| {
+            if per_a[s.a as usize] < 2 && per_b[s.b as usize] < 2 {
+                return (s, 1.0);
+            }
+            let x = &a.sentences()[s.a as usize];
+            let y = &b.sentences()[s.b as usize];
+            (s, terms.sentence_pair(x, y).0)
+        })
+        .collect();
+    // Keeps the seeds within `share` of the best one of their sentence on one side.
+    let strong = |items: Vec<(Seed, f64)>, n: usize, side: fn(&Seed) -> u32| {
+        let mut best = vec![0.0f64; n];
+        for (s, c) in &items {
+            let slot = &mut best[side(s) as usize];
+            *slot = slot.max(*c);
+        }
+        items
+            .into_iter()
+            .filter(|(s, c)| *c >= share * best[side(s) as usize])
+            .collect::<Vec<_>>()
+    };
+    let scored = strong(scored, a.sentences().len(), |s| s.a);
+    let scored = strong(scored, b.sentences().len(), |s| s.b);
+    scored.into_iter().map(|(s, _)| s).collect()
+}
+
+/// A sentence repeated in one document (a stock line, a pull quote) seeds with
+/// every copy of its counterpart. Where the seeds of one sentence lie more than
+/// `gap` sentences apart in the other document, only those nearest to the seeds of
+/// the neighbouring sentences (within `gap`) stay; a sentence with no seeded
+/// neighbour keeps them all. Applied along `a`, then along `b`.
+pub(crate) fn pick_repeated(seeds: Vec<Seed>, gap: u32) -> Vec<Seed> {
+    let reach = gap + 1;
+    // `v` holds (sentence on the side being checked, sentence on the other side).
+    let pass = |mut v: Vec<(u32, u32)>| -> Vec<(u32, u32)> {
+        v.sort_unstable();
+        let mut out = Vec::with_capacity(v.len());
+        let mut i = 0;
+        while i < v.len() {
+            let x = v[i].0;
+            let j = i + v[i..].partition_point(|p| p.0 == x);
+            let group = &v[i..j];
+            let spread = group[group.len() - 1].1 - group[0].1;
+            // Seeds of the neighbouring sentences: sorted, so one contiguous range.
+            let lo = v.partition_point(|p| p.0 + reach < x);
+            let hi = v.partition_point(|p| p.0 <= x + reach);
+            let near: Vec<u32> = v[lo..hi].iter().filter(|p| p.0 != x).map(|p| p.1).collect();
+            if spread <= reach || near.is_empty() {
+                out.extend_from_slice(group);
+            } else {
+                let dist = |y: u32| near.iter().map(|&n| n.abs_diff(y)).min().unwrap_or(0);
+                let best = group.iter().map(|p| dist(p.1)).min().unwrap_or(0);
+                out.extend(group.iter().filter(|p| dist(p.1) <= best + reach));
+            }
+            i = j;
+        }
+        out
+    };
+    let along_a = pass(seeds.iter().map(|s| (s.a, s.b)).collect());
+    let along_b = pass(along_a.into_iter().map(|(x, y)| (y, x)).collect());
+    let mut out: Vec<Seed> = along_b.into_iter().map(|(b, a)| Seed { a, b }).collect();
+    out.sort_unstable();
+    out
+}
+
 /// Exact matches of word n-grams between the documents, as token index pairs
 /// `(first token in a, first token in b)`. N-grams that occur more than
 /// `max_occurrences` times in either document are skipped (formulas, lists).
@@ -274,6 +367,31 @@ mod tests {
         let mut seeds = Vec::new();
         sentence_seeds(&a, &b, &terms, &AlignConfig::default(), &mut seeds);
         assert_eq!(seeds, vec![Seed { a: 1, b: 1 }]);
+    }
+
+    #[test]
+    fn weaker_look_alikes_are_pruned() {
+        let a = prep("Fuel prices rose sharply across the western regions on Monday.");
+        let b = prep("Fuel prices rose sharply across the western regions on Monday. Prices of bread rose in the regions too, officials said.");
+        let terms = PairTerms::new(&a, &b);
+        let seeds = vec![Seed { a: 0, b: 0 }, Seed { a: 0, b: 1 }];
+        assert_eq!(
+            prune_weaker(seeds.clone(), &a, &b, &terms, 0.65),
+            vec![Seed { a: 0, b: 0 }]
+        );
+        assert_eq!(prune_weaker(seeds.clone(), &a, &b, &terms, 0.0), seeds);
+    }
+
+    #[test]
+    fn repeated_sentences_keep_the_copy_near_their_neighbours() {
+        let s = |a, b| Seed { a, b };
+        // Sentence 5 of `a` matches sentence 6 and its repeat 30 of `b`; its
+        // neighbours are matched around 4..7.
+        let seeds = vec![s(4, 5), s(5, 6), s(5, 30), s(6, 7)];
+        assert_eq!(pick_repeated(seeds, 3), vec![s(4, 5), s(5, 6), s(6, 7)]);
+        // Alone, a sentence keeps every copy; close seeds are not repeats.
+        assert_eq!(pick_repeated(vec![s(5, 6), s(5, 30)], 3).len(), 2);
+        assert_eq!(pick_repeated(vec![s(4, 5), s(5, 6), s(5, 8)], 3).len(), 3);
     }
 
     #[test]

@@ -28,10 +28,10 @@ fn plagdet_on_sample_of_every_subcorpus() {
     }
     eprintln!("entire {:?}", report.entire.score);
     let floor = |name: &str| match name {
-        "02-no-obfuscation" => 0.94,
-        "03-random-obfuscation" => 0.87,
-        "04-translation-obfuscation" => 0.84,
-        "05-summary-obfuscation" => 0.64,
+        "02-no-obfuscation" => 0.96,
+        "03-random-obfuscation" => 0.88,
+        "04-translation-obfuscation" => 0.88,
+        "05-summary-obfuscation" => 0.66,
         _ => 0.0,
     };
     for r in &report.rows {
@@ -44,7 +44,7 @@ fn plagdet_on_sample_of_every_subcorpus() {
         );
     }
     assert!(
-        report.entire.score.plagdet >= 0.87,
+        report.entire.score.plagdet >= 0.90,
         "entire {:?}",
         report.entire.score
     );
