@@ -154,3 +154,24 @@ fn jsonl_and_text_formats() {
     assert!(text.contains("Cluster 0:"), "{text}");
     assert!(text.contains("Boilerplate"), "{text}");
 }
+
+#[test]
+fn align_config_reaches_the_aligner_and_typos_are_usage_errors() {
+    // A passage must be at least 200 words: none of the seed passages is.
+    let strict = scan_json(&["--align-config", r#"{"min_words": 200}"#]);
+    assert_eq!(strict["clusters"].as_array().unwrap().len(), 0);
+    assert!(!scan_json(&[])["clusters"].as_array().unwrap().is_empty());
+    let out = Command::cargo_bin("reprint")
+        .unwrap()
+        .arg("scan")
+        .arg(manifest().join("corpus/seeds"))
+        .args(["--align-config", r#"{"min_passage_cosin": 0.4}"#])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--align-config") && err.contains("min_passage_cosin"),
+        "{err}"
+    );
+}
