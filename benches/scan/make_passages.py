@@ -6,8 +6,9 @@ The newswire articles are split in two halves. Every document has a *background*
 of two to four articles of the first half recombined, with half of their words
 replaced by random words of the dump's vocabulary: it keeps the length, word
 statistics and layout of news, but two documents built from the same article
-share a quarter of their words and almost no 5-word sequence, so the background
-holds no reuse of its own. Into that background, *planted passages* are inserted
+share only a quarter of their words in place and few 5-word sequences: at most a
+heavily reworded copy, which the truth file marks (see below). Into that
+background, *planted passages* are inserted
 at paragraph boundaries: a run of 40 to 160 words of a real article of the second
 half (each article gives at most one passage), copied into 2 to 40 documents
 (most families small, a few wire-story sized).
@@ -16,7 +17,10 @@ about one word in ten replaced, or one sentence dropped, or both.
 
 The truth file lists every family with its members' byte offsets in the final
 document text, so `score_passages.py` can compute pair recall and character
-precision of a scan. Deterministic for a seed. Nothing is written inside the
+precision of a scan. It also lists, per document, the newswire article behind each
+background paragraph: two backgrounds made from one article are heavily reworded
+copies of it (a quarter of the words in common, sometimes a short run), which a
+scan tolerant of rewording may report; the scorer counts those apart. Deterministic for a seed. Nothing is written inside the
 repository unless asked to.
 
 usage: make_passages.py DUMP.jsonl[.gz] OUT.jsonl TRUTH.json [--docs 100000] [--seed 1]
@@ -108,13 +112,17 @@ def main():
     rng.shuffle(texts)
     background, sources = texts[: len(texts) // 2], texts[len(texts) // 2 :]
 
-    # Background paragraphs of every document.
+    # Background paragraphs of every document, with the article each comes from.
     docs = []
+    origins = []
     for _ in range(args.docs):
-        parts = rng.randint(2, 4)
-        docs.append(
-            [" ".join(mutate(rng.choice(background).split(" "), rng, vocab, 0.5)) for _ in range(parts)]
-        )
+        picked, paragraphs = [], []
+        for _ in range(rng.randint(2, 4)):
+            i = rng.randrange(len(background))
+            picked.append(i)
+            paragraphs.append(" ".join(mutate(background[i].split(" "), rng, vocab, 0.5)))
+        origins.append(picked)
+        docs.append(paragraphs)
 
     # Plant families until the wanted share of documents carries a passage.
     hosts = list(range(args.docs))
@@ -146,32 +154,38 @@ def main():
             slot = rng.randint(0, len(docs[d]))
             planted.setdefault(d, []).append((slot, text, fid, kind))
 
+    derived = {}  # doc -> [[background article, start, end]] of its background paragraphs
     with open(args.out, "w", encoding="utf-8") as out:
         for d, paragraphs in enumerate(docs):
             inserts = sorted(planted.get(d, []), key=lambda x: (x[0], x[2]))
-            pieces = []  # (text, family, kind) with family None for background
+            # (text, family, kind, background article); family None for background
+            pieces = []
             k = 0
             for slot in range(len(paragraphs) + 1):
                 while k < len(inserts) and inserts[k][0] == slot:
-                    pieces.append((inserts[k][1], inserts[k][2], inserts[k][3]))
+                    pieces.append((inserts[k][1], inserts[k][2], inserts[k][3], None))
                     k += 1
                 if slot < len(paragraphs):
-                    pieces.append((paragraphs[slot], None, None))
+                    pieces.append((paragraphs[slot], None, None, origins[d][slot]))
             text = ""
-            for piece, fid, kind in pieces:
+            spans = []
+            for piece, fid, kind, article in pieces:
                 if text:
                     text += "\n\n"
+                start = len(text.encode("utf-8"))
+                end = start + len(piece.encode("utf-8"))
                 if fid is not None:
-                    start = len(text.encode("utf-8"))
-                    end = start + len(piece.encode("utf-8"))
                     families[fid]["members"].append(
                         {"doc": f"d{d:06}", "start": start, "end": end, "kind": kind}
                     )
+                else:
+                    spans.append([article, start, end])
                 text += piece
+            derived[f"d{d:06}"] = spans
             out.write(json.dumps({"id": f"d{d:06}", "text": text}) + "\n")
 
     with open(args.truth, "w", encoding="utf-8") as f:
-        json.dump({"families": families}, f)
+        json.dump({"families": families, "background": derived}, f)
     pairs = sum(len(f["members"]) * (len(f["members"]) - 1) // 2 for f in families)
     print(
         f"{args.docs} documents, {len(families)} planted families, "
