@@ -283,10 +283,14 @@ pub(crate) fn pick_repeated(seeds: Vec<Seed>, gap: u32) -> Vec<Seed> {
             let group = &v[i..j];
             let spread = group[group.len() - 1].1 - group[0].1;
             // Seeds of the neighbouring sentences: sorted, so one contiguous range.
-            let lo = v.partition_point(|p| p.0 + reach < x);
-            let hi = v.partition_point(|p| p.0 <= x + reach);
-            let near: Vec<u32> = v[lo..hi].iter().filter(|p| p.0 != x).map(|p| p.1).collect();
-            if spread <= reach || near.is_empty() {
+            let near: Vec<u32> = if spread > reach {
+                let lo = v.partition_point(|p| p.0.saturating_add(reach) < x);
+                let hi = v.partition_point(|p| p.0 <= x.saturating_add(reach));
+                v[lo..hi].iter().filter(|p| p.0 != x).map(|p| p.1).collect()
+            } else {
+                Vec::new()
+            };
+            if near.is_empty() {
                 out.extend_from_slice(group);
             } else {
                 let dist = |y: u32| near.iter().map(|&n| n.abs_diff(y)).min().unwrap_or(0);
