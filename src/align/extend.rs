@@ -124,8 +124,22 @@ fn fragment_of(group: &[Seed], a: &PreparedDoc, b: &PreparedDoc, terms: &PairTer
     }
 }
 
+/// True when `group` has at least `min_seeds` seeds and each seed lies after the
+/// previous one in both documents: the same sentences in the same order, which
+/// chance seldom produces even when rewording has added and dropped many words.
+fn is_chain(group: &[Seed], min_seeds: usize) -> bool {
+    if min_seeds == 0 || group.len() < min_seeds {
+        return false;
+    }
+    let mut v: Vec<(u32, u32)> = group.iter().map(|s| (s.a, s.b)).collect();
+    v.sort_unstable();
+    v.windows(2).all(|w| w[1].0 > w[0].0 && w[1].1 > w[0].1)
+}
+
 /// Clusters with `gap`, validating each group and re-clustering failures with a
-/// smaller gap.
+/// smaller gap. A group passes with `min_cosine`, or with `cfg.chain_min_cosine`
+/// when its seeds form a chain (see [`is_chain`]).
+#[allow(clippy::too_many_arguments)]
 fn validated(
     seeds: Vec<Seed>,
     gap: (u32, u32),
@@ -133,13 +147,17 @@ fn validated(
     a: &PreparedDoc,
     b: &PreparedDoc,
     terms: &PairTerms,
+    cfg: &AlignConfig,
     out: &mut Vec<Fragment>,
 ) {
+    let chain_cosine = cfg.chain_min_cosine.min(min_cosine);
     let mut work = vec![(seeds, gap)];
     while let Some((group_seeds, g)) = work.pop() {
         for group in cluster(group_seeds, g) {
             let f = fragment_of(&group, a, b, terms);
-            if f.cosine >= min_cosine {
+            let passes = f.cosine >= min_cosine
+                || (f.cosine >= chain_cosine && is_chain(&group, cfg.chain_min_seeds));
+            if passes {
                 out.push(f);
             } else if (g.0 > 0 || g.1 > 0) && group.len() > 1 {
                 work.push((group, (g.0.saturating_sub(1), g.1.saturating_sub(1))));
@@ -311,6 +329,7 @@ pub(crate) fn fragments(
         a,
         b,
         terms,
+        cfg,
         &mut normal,
     );
     if cfg.edge_min_similarity > 0.0 {
@@ -335,6 +354,7 @@ pub(crate) fn fragments(
                 a,
                 b,
                 terms,
+                cfg,
                 &mut found,
             );
             summaries.extend(found.into_iter().map(|f| (f, a_is_short)));
@@ -386,6 +406,16 @@ mod tests {
         let mut groups = cluster(seeds(&[(0, 0), (1, 1), (2, 40)]), (2, 2));
         groups.sort();
         assert_eq!(groups, vec![seeds(&[(0, 0), (1, 1)]), seeds(&[(2, 40)])]);
+    }
+
+    #[test]
+    fn chains_advance_in_both_documents() {
+        assert!(is_chain(&seeds(&[(77, 10), (78, 11), (80, 13)]), 3));
+        // Too short, or out of order on one side, or one sentence seeded twice.
+        assert!(!is_chain(&seeds(&[(77, 10), (78, 11)]), 3));
+        assert!(!is_chain(&seeds(&[(77, 12), (78, 11), (80, 13)]), 3));
+        assert!(!is_chain(&seeds(&[(77, 10), (77, 11), (80, 13)]), 3));
+        assert!(!is_chain(&seeds(&[(77, 10), (78, 11), (80, 13)]), 0));
     }
 
     #[test]

@@ -11,7 +11,8 @@
 //!    sentence is dropped, and a repeated sentence keeps only the seeds near its
 //!    neighbours' seeds.
 //! 3. [`extend`]: seeds close together in both documents are clustered into
-//!    fragments; fragments that are not similar as a whole are re-clustered with a
+//!    fragments; fragments that are not similar as a whole (unless their seeds
+//!    form a chain in the same order on both sides) are re-clustered with a
 //!    smaller gap; reworded fragments grow by moderately similar neighbouring
 //!    sentences; a second, wide-gap pass recognises summaries.
 //! 4. [`filter`]: each side is cut to the first and last shared word (a reworded
@@ -72,6 +73,13 @@ pub struct AlignConfig {
     /// Minimum tf-idf cosine between the two sides of a fragment; weaker fragments
     /// are split with a smaller gap or dropped.
     pub min_passage_cosine: f64,
+    /// A fragment whose seeds form a chain of at least this many (each seed after the
+    /// previous one in both documents) is kept down to `chain_min_cosine` (0 turns
+    /// it off): the order of the matched sentences is evidence that the bag-of-words
+    /// cosine misses when rewording adds and drops words.
+    pub chain_min_seeds: usize,
+    /// Minimum tf-idf cosine of a chained fragment.
+    pub chain_min_cosine: f64,
     /// Gap of the summary pass (0 or not above `max_gap_sentences` turns it off).
     pub summary_gap_sentences: u32,
     /// A wide-gap fragment counts as a summary when its shorter side has at most
@@ -141,6 +149,8 @@ impl Default for AlignConfig {
             seed_ngram_words: 4,
             max_gap_sentences: 3,
             min_passage_cosine: 0.38,
+            chain_min_seeds: 3,
+            chain_min_cosine: 0.3,
             summary_gap_sentences: 24,
             summary_length_ratio: 0.3,
             summary_min_cosine: 0.34,
