@@ -15,6 +15,7 @@
 use crate::error::Result;
 use crate::pipeline::scan::{BoilerplateItem, ScanCluster, ScanConfig, ScanResult};
 use crate::report::{round6, write_error};
+use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 use serde_json::{json, Value};
 use std::io::Write;
 
@@ -62,38 +63,71 @@ pub fn boilerplate_json(result: &ScanResult, item: &BoilerplateItem) -> Value {
     json!({"kind": item.kind, "text": text, "members": members})
 }
 
-/// The whole result as a JSON value.
-pub fn to_json(result: &ScanResult, config: &ScanConfig) -> Value {
-    let documents: Vec<Value> = result
-        .documents
-        .iter()
-        .map(|d| json!({"id": d.id, "bytes": d.text.len(), "date": d.date}))
-        .collect();
-    let clusters: Vec<Value> = result
-        .clusters
-        .iter()
-        .enumerate()
-        .map(|(i, c)| cluster_json(result, i, c))
-        .collect();
-    let boilerplate: Vec<Value> = result
-        .boilerplate
-        .iter()
-        .map(|b| boilerplate_json(result, b))
-        .collect();
-    json!({
-        "version": env!("CARGO_PKG_VERSION"),
-        "documents": documents,
-        "clusters": clusters,
-        "boilerplate": boilerplate,
-        "stats": result.stats,
-        "config": config,
-    })
+/// A JSON array whose elements are built one at a time while it is written, so
+/// a large report never exists as one tree in memory.
+struct LazyArray<F: Fn(usize) -> Value> {
+    len: usize,
+    element: F,
 }
 
-/// Writes the result as pretty-printed JSON.
+impl<F: Fn(usize) -> Value> Serialize for LazyArray<F> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        let mut seq = serializer.serialize_seq(Some(self.len))?;
+        for i in 0..self.len {
+            seq.serialize_element(&(self.element)(i))?;
+        }
+        seq.end()
+    }
+}
+
+/// The whole report, serialised field by field (same output as building one
+/// `Value` of it, without holding that value: on a dense collection it takes
+/// several times the size of the JSON text).
+struct Report<'a> {
+    result: &'a ScanResult,
+    config: &'a ScanConfig,
+}
+
+impl Serialize for Report<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        let result = self.result;
+        let mut map = serializer.serialize_map(Some(6))?;
+        map.serialize_entry("version", env!("CARGO_PKG_VERSION"))?;
+        map.serialize_entry(
+            "documents",
+            &LazyArray {
+                len: result.documents.len(),
+                element: |i| {
+                    let d = &result.documents[i];
+                    json!({"id": d.id, "bytes": d.text.len(), "date": d.date})
+                },
+            },
+        )?;
+        map.serialize_entry(
+            "clusters",
+            &LazyArray {
+                len: result.clusters.len(),
+                element: |i| cluster_json(result, i, &result.clusters[i]),
+            },
+        )?;
+        map.serialize_entry(
+            "boilerplate",
+            &LazyArray {
+                len: result.boilerplate.len(),
+                element: |i| boilerplate_json(result, &result.boilerplate[i]),
+            },
+        )?;
+        map.serialize_entry("stats", &result.stats)?;
+        map.serialize_entry("config", self.config)?;
+        map.end()
+    }
+}
+
+/// Writes the result as pretty-printed JSON, one cluster at a time.
 pub fn write(result: &ScanResult, config: &ScanConfig, out: &mut dyn Write) -> Result<()> {
     let err = write_error("the scan report");
-    serde_json::to_writer_pretty(&mut *out, &to_json(result, config)).map_err(|e| err(e.into()))?;
+    serde_json::to_writer_pretty(&mut *out, &Report { result, config })
+        .map_err(|e| err(e.into()))?;
     out.write_all(b"\n").map_err(&err)?;
     out.flush().map_err(&err)
 }
