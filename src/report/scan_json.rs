@@ -16,61 +16,114 @@ use crate::error::Result;
 use crate::pipeline::scan::{BoilerplateItem, ScanCluster, ScanConfig, ScanResult};
 use crate::report::{round6, write_error};
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
-use serde_json::{json, Value};
+use serde_json::json;
 use std::io::Write;
 
-/// One cluster as a JSON object.
-pub fn cluster_json(result: &ScanResult, id: usize, cluster: &ScanCluster) -> Value {
-    let members: Vec<Value> = cluster
-        .passage
-        .members
-        .iter()
-        .map(|m| {
-            let doc = &result.documents[m.doc as usize];
-            json!({
-                "doc": doc.id,
-                "start": m.span.start,
-                "end": m.span.end,
-                "text": &doc.text[m.span.start..m.span.end],
-            })
-        })
-        .collect();
-    let links: Vec<Value> = cluster
-        .passage
-        .links
-        .iter()
-        .map(|l| json!({"a": l.a, "b": l.b, "similarity": round6(l.similarity)}))
-        .collect();
-    json!({
-        "id": id,
-        "size": cluster.passage.members.len(),
-        "documents": cluster.passage.document_count(),
-        "earliest": cluster.earliest.map(|i| &result.documents[cluster.passage.members[i].doc as usize].id),
-        "members": members,
-        "links": links,
-    })
+/// One cluster as a JSON object, written member by member and link by link (a
+/// cluster of a dense collection can hold tens of thousands of members).
+pub fn cluster_json<'a>(
+    result: &'a ScanResult,
+    id: usize,
+    cluster: &'a ScanCluster,
+) -> impl Serialize + 'a {
+    ClusterJson {
+        result,
+        id,
+        cluster,
+    }
 }
 
-/// One boilerplate item as a JSON object.
-pub fn boilerplate_json(result: &ScanResult, item: &BoilerplateItem) -> Value {
-    let first = item.places[0];
-    let text = &result.documents[first.doc as usize].text[first.span.start..first.span.end];
-    let members: Vec<Value> = item
-        .places
-        .iter()
-        .map(|p| json!({"doc": result.documents[p.doc as usize].id, "start": p.span.start, "end": p.span.end}))
-        .collect();
-    json!({"kind": item.kind, "text": text, "members": members})
+struct ClusterJson<'a> {
+    result: &'a ScanResult,
+    id: usize,
+    cluster: &'a ScanCluster,
+}
+
+impl Serialize for ClusterJson<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        let (result, passage) = (self.result, &self.cluster.passage);
+        let earliest = self
+            .cluster
+            .earliest
+            .map(|i| &result.documents[passage.members[i].doc as usize].id);
+        let mut map = serializer.serialize_map(Some(6))?;
+        map.serialize_entry("id", &self.id)?;
+        map.serialize_entry("size", &passage.members.len())?;
+        map.serialize_entry("documents", &passage.document_count())?;
+        map.serialize_entry("earliest", &earliest)?;
+        map.serialize_entry(
+            "members",
+            &LazyArray {
+                len: passage.members.len(),
+                element: |k| {
+                    let m = &passage.members[k];
+                    let doc = &result.documents[m.doc as usize];
+                    json!({
+                        "doc": doc.id,
+                        "start": m.span.start,
+                        "end": m.span.end,
+                        "text": &doc.text[m.span.start..m.span.end],
+                    })
+                },
+            },
+        )?;
+        map.serialize_entry(
+            "links",
+            &LazyArray {
+                len: passage.links.len(),
+                element: |k| {
+                    let l = &passage.links[k];
+                    json!({"a": l.a, "b": l.b, "similarity": round6(l.similarity)})
+                },
+            },
+        )?;
+        map.end()
+    }
+}
+
+/// One boilerplate item as a JSON object, written place by place.
+pub fn boilerplate_json<'a>(
+    result: &'a ScanResult,
+    item: &'a BoilerplateItem,
+) -> impl Serialize + 'a {
+    BoilerplateJson { result, item }
+}
+
+struct BoilerplateJson<'a> {
+    result: &'a ScanResult,
+    item: &'a BoilerplateItem,
+}
+
+impl Serialize for BoilerplateJson<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        let (result, item) = (self.result, self.item);
+        let first = item.places[0];
+        let text = &result.documents[first.doc as usize].text[first.span.start..first.span.end];
+        let mut map = serializer.serialize_map(Some(3))?;
+        map.serialize_entry("kind", &item.kind)?;
+        map.serialize_entry("text", text)?;
+        map.serialize_entry(
+            "members",
+            &LazyArray {
+                len: item.places.len(),
+                element: |k| {
+                    let p = &item.places[k];
+                    json!({"doc": result.documents[p.doc as usize].id, "start": p.span.start, "end": p.span.end})
+                },
+            },
+        )?;
+        map.end()
+    }
 }
 
 /// A JSON array whose elements are built one at a time while it is written, so
 /// a large report never exists as one tree in memory.
-struct LazyArray<F: Fn(usize) -> Value> {
+struct LazyArray<T: Serialize, F: Fn(usize) -> T> {
     len: usize,
     element: F,
 }
 
-impl<F: Fn(usize) -> Value> Serialize for LazyArray<F> {
+impl<T: Serialize, F: Fn(usize) -> T> Serialize for LazyArray<T, F> {
     fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
         let mut seq = serializer.serialize_seq(Some(self.len))?;
         for i in 0..self.len {
@@ -80,9 +133,9 @@ impl<F: Fn(usize) -> Value> Serialize for LazyArray<F> {
     }
 }
 
-/// The whole report, serialised field by field (same output as building one
-/// `Value` of it, without holding that value: on a dense collection it takes
-/// several times the size of the JSON text).
+/// The whole report, serialised field by field (the same output as building one
+/// `serde_json::Value` of it, without holding that value: on a dense collection it
+/// takes several times the size of the JSON text).
 struct Report<'a> {
     result: &'a ScanResult,
     config: &'a ScanConfig,
