@@ -191,10 +191,10 @@ fn is_summary(
     if short as f64 >= cfg.summary_length_ratio * long as f64 {
         return false;
     }
-    let inside = seeds
+    let inside: Vec<&Seed> = seeds
         .iter()
-        .filter(|x| overlaps((x.a, x.a), s.a) && overlaps((x.b, x.b), s.b));
-    let inside: Vec<&Seed> = inside.collect();
+        .filter(|x| overlaps((x.a, x.a), s.a) && overlaps((x.b, x.b), s.b))
+        .collect();
     let seeded = |on_a: bool| {
         let mut seeded: Vec<u32> = inside
             .iter()
@@ -224,15 +224,12 @@ fn grow_edges(
     let th = cfg.edge_min_similarity;
     let (na, nb) = (a.sentences().len() as u32, b.sentences().len() as u32);
     let near = |r: (u32, u32), n: u32| (r.0.saturating_sub(1), (r.1 + 1).min(n - 1));
-    let similar = |x: &super::prepare::Sentence, y: &super::prepare::Sentence| {
-        let (c, d) = terms.sentence_pair(x, y);
-        c >= th && d >= th
-    };
     // Finds a partner of sentence `k` of `doc` among `range` of `other`.
     let partner = |doc: &PreparedDoc, k: u32, other: &PreparedDoc, range: (u32, u32)| {
-        (range.0..=range.1)
-            .find(|&j| similar(&doc.sentences()[k as usize], &other.sentences()[j as usize]))
+        let x = &doc.sentences()[k as usize];
+        (range.0..=range.1).find(|&j| terms.alike(x, &other.sentences()[j as usize], th))
     };
+    let start = *f;
     for _ in 0..8 {
         let before = *f;
         let mut candidates: Vec<(u32, bool)> = Vec::new(); // (sentence, on a)
@@ -263,9 +260,11 @@ fn grow_edges(
             break;
         }
     }
-    let (ta0, ta1) = token_range(a, f.a);
-    let (tb0, tb1) = token_range(b, f.b);
-    f.cosine = terms.range_cosine(&a.stems()[ta0..ta1], &b.stems()[tb0..tb1]);
+    if *f != start {
+        let (ta0, ta1) = token_range(a, f.a);
+        let (tb0, tb1) = token_range(b, f.b);
+        f.cosine = terms.range_cosine(&a.stems()[ta0..ta1], &b.stems()[tb0..tb1]);
+    }
 }
 
 /// Grows the long side of a summary fragment by sentences up to `max_gap_sentences`
@@ -286,10 +285,7 @@ fn grow_summary(
     let n = long_doc.sentences().len() as u32;
     let resembles = |k: u32| {
         let x = &long_doc.sentences()[k as usize];
-        (short.0..=short.1).any(|j| {
-            let (c, d) = terms.sentence_pair(x, &short_doc.sentences()[j as usize]);
-            c >= th && d >= th
-        })
+        (short.0..=short.1).any(|j| terms.alike(x, &short_doc.sentences()[j as usize], th))
     };
     let reach = cfg.max_gap_sentences + 1;
     loop {

@@ -245,12 +245,15 @@ pub(crate) fn passages(
             continue;
         }
         let shorter = (tight_a.1 - tight_a.0).min(tight_b.1 - tight_b.0);
-        if shorter < cfg.short_passage_words
-            && dice(a, tight_a, b, tight_b) < cfg.short_passage_similarity
-        {
+        let tight_sim = (shorter < cfg.short_passage_words).then(|| dice(a, tight_a, b, tight_b));
+        if tight_sim.is_some_and(|d| d < cfg.short_passage_similarity) {
             continue;
         }
-        let sim = dice(a, ta, b, tb);
+        // The reported ranges are the tight ones unless an end snapped back.
+        let sim = match tight_sim {
+            Some(d) if (ta, tb) == (tight_a, tight_b) => d,
+            _ => dice(a, ta, b, tb),
+        };
         scored.push((sim, ta, tb));
     }
     // Overlap resolution on the first document: best first.

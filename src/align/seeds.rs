@@ -115,6 +115,12 @@ impl PairTerms {
         (dot / (nx * ny), dice)
     }
 
+    /// True when two sentences' tf-idf cosine and term-set Dice both reach `threshold`.
+    pub fn alike(&self, x: &Sentence, y: &Sentence, threshold: f64) -> bool {
+        let (cosine, dice) = self.sentence_pair(x, y);
+        cosine >= threshold && dice >= threshold
+    }
+
     /// Cosine of the tf-idf vectors of two token ranges (each given by its stems).
     pub fn range_cosine(&self, a: &[u64], b: &[u64]) -> f64 {
         // Sorted (term, weight) vectors: no hashing beyond the idf lookups.

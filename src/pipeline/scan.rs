@@ -5,14 +5,11 @@
 //! order, so the result is deterministic.
 
 use crate::align::{align, AlignConfig, PreparedDoc};
+use crate::cluster::UnionFind;
 use crate::document::{Document, Span};
 use crate::error::{Error, InputIssue, Result};
 use crate::input::{InputConfig, Sources};
 use crate::pipeline::{Observer, Skipped, Stage};
-
-/// Records parsed together in one parallel batch.
-const READ_BATCH: usize = 4096;
-use crate::cluster::UnionFind;
 use crate::scan::boilerplate::{
     blank_masks, find_boilerplate_lines, lines, BoilerplateConfig, BoilerplateKind,
 };
@@ -25,6 +22,9 @@ use bitvec::vec::BitVec;
 use rayon::prelude::*;
 use std::borrow::Cow;
 use std::time::Instant;
+
+/// Records parsed together in one parallel batch.
+const READ_BATCH: usize = 4096;
 
 /// Everything a scan needs to know.
 #[derive(Debug, Clone, serde::Serialize)]
