@@ -5,9 +5,7 @@ use clap::Args;
 use reprint::input::InputConfig;
 use reprint::shingle::ShingleConfig;
 use reprint::text::NormalizeConfig;
-use std::fs::File;
-use std::io::{BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// Where documents come from and how records map onto them.
 #[derive(Debug, Args)]
@@ -80,17 +78,9 @@ impl ShingleArgs {
     }
 }
 
-/// Opens an output destination: `-` is stdout, anything else a file created anew.
-pub fn create_output(path: &Path) -> anyhow::Result<Box<dyn Write>> {
-    use anyhow::Context;
-    if path.as_os_str() == "-" {
-        return Ok(Box::new(BufWriter::with_capacity(
-            1 << 16,
-            std::io::stdout().lock(),
-        )));
-    }
-    let file = File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
-    Ok(Box::new(BufWriter::with_capacity(1 << 16, file)))
+/// The files a command reads, for the check that no output overwrites one.
+pub fn input_files(sources: &reprint::input::Sources) -> Vec<PathBuf> {
+    sources.list().iter().map(|s| s.path.clone()).collect()
 }
 
 /// Parses an `--align-config` JSON object into alignment settings (missing fields keep
@@ -102,4 +92,19 @@ pub fn align_config(json: Option<&str>) -> Result<reprint::align::AlignConfig, U
         }
         None => Ok(reprint::align::AlignConfig::default()),
     }
+}
+
+/// Opens an output destination: `-` is stdout, anything else a file created anew.
+pub fn create_output(path: &std::path::Path) -> anyhow::Result<Box<dyn std::io::Write>> {
+    use anyhow::Context;
+    use std::io::BufWriter;
+    if path.as_os_str() == "-" {
+        return Ok(Box::new(BufWriter::with_capacity(
+            1 << 16,
+            std::io::stdout().lock(),
+        )));
+    }
+    let file =
+        std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+    Ok(Box::new(BufWriter::with_capacity(1 << 16, file)))
 }

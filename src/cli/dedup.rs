@@ -1,14 +1,15 @@
 //! `reprint dedup`: near-duplicate documents and a deduplicated dump.
 
-use super::common::{create_output, InputArgs, ShingleArgs};
+use super::common::{input_files, InputArgs, ShingleArgs};
+use super::output::{self, OutputRequest};
 use super::progress::TerminalObserver;
 use super::UsageError;
-use anyhow::Context;
 use clap::{Args, ValueEnum};
 use reprint::input::Sources;
 use reprint::lsh::{LshParams, DEFAULT_FN_WEIGHT, DEFAULT_FP_WEIGHT};
 use reprint::pipeline::dedup::{self, DedupConfig, DedupResult, KeepPolicy};
 use reprint::report;
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -117,18 +118,6 @@ impl DedupArgs {
             (None, Keep::First) => KeepPolicy::First,
             (None, Keep::Longest) => KeepPolicy::Longest,
         };
-        let stdout_uses = [
-            &self.output,
-            &self.clusters,
-            &self.pairs,
-            &self.summary_json,
-        ]
-        .iter()
-        .filter(|p| p.as_ref().is_some_and(|p| p.as_os_str() == "-"))
-        .count();
-        if stdout_uses > 1 {
-            return Err(UsageError("only one output can go to stdout (-)".into()));
-        }
         Ok(DedupConfig {
             input,
             shingle,
@@ -148,31 +137,37 @@ impl DedupArgs {
 pub fn run(args: DedupArgs) -> anyhow::Result<ExitCode> {
     let config = args.config()?;
     let sources = Sources::discover(&args.input.inputs)?;
+    // Every destination is checked (and its temporary file created) before any work.
+    let requests: Vec<OutputRequest> = [
+        ("--clusters", &args.clusters),
+        ("--pairs", &args.pairs),
+        ("--output", &args.output),
+        ("--summary-json", &args.summary_json),
+    ]
+    .into_iter()
+    .filter_map(|(flag, p)| p.as_ref().map(|p| OutputRequest::new(flag, p)))
+    .collect();
+    let mut outputs = output::prepare(&requests, &input_files(&sources))?;
     let observer = TerminalObserver::new(args.quiet);
     let result = dedup::run(&sources, &config, &observer)?;
 
-    if let Some(path) = &args.clusters {
-        let mut out = create_output(path)?;
-        report::dedup_clusters::write(&result, &mut out)
-            .with_context(|| format!("writing {}", path.display()))?;
-    }
-    if let Some(path) = &args.pairs {
-        let mut out = create_output(path)?;
-        report::dedup_pairs::write(&result, &mut out)
-            .with_context(|| format!("writing {}", path.display()))?;
-    }
     let mut written = None;
-    if let Some(path) = &args.output {
-        let mut out = create_output(path)?;
-        written = Some(
-            dedup::write_deduplicated(&sources, &result, &mut out, &observer)
-                .with_context(|| format!("writing {}", path.display()))?,
-        );
+    for (request, out) in requests.iter().zip(outputs.iter_mut()) {
+        let mut w = out.writer();
+        match request.flag {
+            "--clusters" => report::dedup_clusters::write(&result, &mut w)?,
+            "--pairs" => report::dedup_pairs::write(&result, &mut w)?,
+            "--output" => {
+                written = Some(dedup::write_deduplicated(
+                    &sources, &result, &mut w, &observer,
+                )?)
+            }
+            _ => report::dedup_summary::write(&result, &config, &mut w)?,
+        }
+        w.flush()?;
     }
-    if let Some(path) = &args.summary_json {
-        let mut out = create_output(path)?;
-        report::dedup_summary::write(&result, &config, &mut out)
-            .with_context(|| format!("writing {}", path.display()))?;
+    for out in outputs {
+        out.commit()?;
     }
     if !args.quiet {
         print_summary(&result, &config, written);

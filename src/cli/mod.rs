@@ -10,8 +10,10 @@ mod common;
 mod dedup;
 mod eval;
 pub mod index;
+mod output;
 mod progress;
 mod scan;
+mod signals;
 mod synth;
 
 use clap::{Parser, Subcommand};
@@ -56,6 +58,7 @@ pub struct UsageError(pub String);
 /// Parses the command line, runs the command and maps the outcome to an exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    signals::install();
     let result: anyhow::Result<ExitCode> = match cli.command {
         Command::Dedup(args) => dedup::run(args),
         Command::Scan(args) => scan::run(args),
@@ -91,5 +94,8 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
             || cause
                 .downcast_ref::<reprint::Error>()
                 .is_some_and(|e| e.is_broken_pipe())
+            || cause
+                .downcast_ref::<serde_json::Error>()
+                .is_some_and(|e| e.io_error_kind() == Some(std::io::ErrorKind::BrokenPipe))
     })
 }

@@ -1,9 +1,9 @@
 //! `reprint scan`: reused passages across a collection, in overlap clusters.
 
-use super::common::{create_output, InputArgs};
+use super::common::{input_files, InputArgs};
+use super::output::{self, OutputRequest};
 use super::progress::TerminalObserver;
 use super::UsageError;
-use anyhow::Context;
 use clap::{Args, ValueEnum};
 use reprint::input::Sources;
 use reprint::pipeline::scan::{self, ScanConfig};
@@ -11,6 +11,7 @@ use reprint::report;
 use reprint::scan::boilerplate::BoilerplateConfig;
 use reprint::scan::candidates::CandidateConfig;
 use reprint::text::NormalizeConfig;
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -119,17 +120,30 @@ impl ScanArgs {
 pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
     let config = args.config()?;
     let sources = Sources::discover(&args.input.inputs)?;
+    let mut requests = vec![OutputRequest::new(
+        "--output",
+        args.output.clone().unwrap_or_else(|| PathBuf::from("-")),
+    )];
+    if let Some(p) = &args.html {
+        requests.push(OutputRequest::new("--html", p));
+    }
+    let mut outputs = output::prepare(&requests, &input_files(&sources))?.into_iter();
+    let mut report_out = outputs
+        .next()
+        .ok_or_else(|| anyhow::anyhow!("no report output"))?;
+    let html_out = outputs.next();
     let observer = TerminalObserver::new(args.quiet);
     let result = scan::run(&sources, &config, &observer)?;
-    let path = args.output.clone().unwrap_or_else(|| PathBuf::from("-"));
-    let mut out = create_output(&path)?;
-    match args.format {
-        Format::Text => report::scan_text::write(&result, &mut out),
-        Format::Json => report::scan_json::write(&result, &config, &mut out),
-        Format::Jsonl => report::scan_jsonl::write(&result, &mut out),
+    {
+        let mut w = report_out.writer();
+        match args.format {
+            Format::Text => report::scan_text::write(&result, &mut w),
+            Format::Json => report::scan_json::write(&result, &config, &mut w),
+            Format::Jsonl => report::scan_jsonl::write(&result, &mut w),
+        }?;
+        w.flush()?;
     }
-    .with_context(|| format!("writing {}", path.display()))?;
-    if let Some(html_path) = &args.html {
+    if let Some(mut html_out) = html_out {
         let docs: Vec<(&str, &str)> = result
             .documents
             .iter()
@@ -146,10 +160,13 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
                     .collect()
             })
             .collect();
-        let mut out = create_output(html_path)?;
-        report::html::write_scan(&mut out, "reprint scan", &docs, &clusters)
-            .with_context(|| format!("writing {}", html_path.display()))?;
+        let mut w = html_out.writer();
+        report::html::write_scan(&mut w, "reprint scan", &docs, &clusters)?;
+        w.flush()?;
+        drop(w);
+        html_out.commit()?;
     }
+    report_out.commit()?;
     if !args.quiet {
         let s = &result.stats;
         eprintln!(

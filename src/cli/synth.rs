@@ -1,11 +1,11 @@
 //! `reprint synth`: write a synthetic news dump with planted near-duplicates and its truth.
 
-use anyhow::Context;
+use super::common::input_files;
+use super::output::{self, OutputRequest};
 use clap::Args;
 use reprint::input::{read_all, InputConfig, Sources};
 use reprint::synth::{generate, BasePool, PoolConfig, SynthConfig};
-use std::fs::File;
-use std::io::BufWriter;
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -82,11 +82,6 @@ fn parse_count(s: &str) -> Result<usize, String> {
         .ok_or_else(|| format!("'{s}' is not a positive count"))
 }
 
-fn create(path: &PathBuf) -> anyhow::Result<BufWriter<File>> {
-    let file = File::create(path).with_context(|| format!("creating {}", path.display()))?;
-    Ok(BufWriter::with_capacity(1 << 20, file))
-}
-
 /// Runs `reprint synth`.
 pub fn run(args: SynthArgs) -> anyhow::Result<ExitCode> {
     let config = SynthConfig {
@@ -104,6 +99,14 @@ pub fn run(args: SynthArgs) -> anyhow::Result<ExitCode> {
     }
     let started = std::time::Instant::now();
     let sources = Sources::discover(&args.base)?;
+    let mut requests = vec![
+        OutputRequest::new("--output", &args.output),
+        OutputRequest::new("--truth", &args.truth),
+    ];
+    if let Some(p) = &args.summary_json {
+        requests.push(OutputRequest::new("--summary-json", p));
+    }
+    let mut outputs = output::prepare(&requests, &input_files(&sources))?;
     let input = InputConfig {
         id_field: args.id_field,
         text_field: args.text_field,
@@ -126,15 +129,15 @@ pub fn run(args: SynthArgs) -> anyhow::Result<ExitCode> {
         },
     );
     drop(docs);
-    let mut out = create(&args.output)?;
-    let mut truth = create(&args.truth)?;
-    let stats = generate(&pool, &config, &mut out, &mut truth).with_context(|| {
-        format!(
-            "writing {} and {}",
-            args.output.display(),
-            args.truth.display()
-        )
-    })?;
+    let (dump_out, rest) = outputs.split_at_mut(1);
+    let stats = {
+        let mut out = dump_out[0].writer();
+        let mut truth = rest[0].writer();
+        let stats = generate(&pool, &config, &mut out, &mut truth)?;
+        out.flush()?;
+        truth.flush()?;
+        stats
+    };
     eprintln!(
         "reprint synth: {} documents ({} originals, {} copies in {} families), {:.1} MB of text, \
          {} planted pairs ({} at Jaccard >= {}); pool {} articles of {} ({} too short, {} natural \
@@ -153,10 +156,13 @@ pub fn run(args: SynthArgs) -> anyhow::Result<ExitCode> {
         stats.pool.natural_duplicates,
         started.elapsed().as_secs_f64()
     );
-    if let Some(path) = &args.summary_json {
-        let file = create(path)?;
-        serde_json::to_writer_pretty(file, &stats)
-            .with_context(|| format!("writing {}", path.display()))?;
+    if let Some(summary) = outputs.get_mut(2) {
+        let mut w = summary.writer();
+        serde_json::to_writer_pretty(&mut w, &stats)?;
+        w.flush()?;
+    }
+    for out in outputs {
+        out.commit()?;
     }
     Ok(ExitCode::SUCCESS)
 }

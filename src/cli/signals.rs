@@ -1,0 +1,55 @@
+//! Ctrl-C, SIGTERM and SIGHUP: remove the temporary files of unfinished outputs,
+//! then exit with the conventional code (128 + signal number).
+//!
+//! Outputs register their temporary file while it exists ([`register`]) and leave
+//! the list when they are committed or dropped ([`unregister`]). The library's own
+//! spool and spill files need no registration: they are unlinked as soon as they are
+//! created, so the kernel frees them however the process ends.
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+static PENDING: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+/// Adds a temporary file to remove if the process is interrupted.
+pub fn register(path: &Path) {
+    if let Ok(mut v) = PENDING.lock() {
+        v.push(path.to_path_buf());
+    }
+}
+
+/// Removes a temporary file from the list (it was renamed into place or deleted).
+pub fn unregister(path: &Path) {
+    if let Ok(mut v) = PENDING.lock() {
+        v.retain(|p| p != path);
+    }
+}
+
+/// Removes every registered temporary file.
+fn remove_pending() {
+    if let Ok(v) = PENDING.lock() {
+        for p in v.iter() {
+            let _ = std::fs::remove_file(p);
+        }
+    }
+}
+
+/// Starts the thread that waits for termination signals. Called once by `main`.
+#[cfg(unix)]
+pub fn install() {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    use signal_hook::iterator::Signals;
+    let Ok(mut signals) = Signals::new([SIGINT, SIGTERM, SIGHUP]) else {
+        return;
+    };
+    std::thread::spawn(move || {
+        if let Some(signal) = signals.forever().next() {
+            remove_pending();
+            std::process::exit(128 + signal);
+        }
+    });
+}
+
+/// Without Unix signals there is nothing to install.
+#[cfg(not(unix))]
+pub fn install() {}
