@@ -117,7 +117,10 @@ fn background(tag: &str) -> &str {
 #[test]
 fn report_renders_highlights_sources_and_keeps_scripts_inert() {
     if !Path::new(CHROMIUM).exists() {
-        eprintln!("note: {CHROMIUM} not found; browser test skipped");
+        crate::skip_or_fail(
+            "report_renders_highlights_sources_and_keeps_scripts_inert",
+            &format!("{CHROMIUM} not found"),
+        );
         return;
     }
     let dir = tempfile::tempdir().unwrap();

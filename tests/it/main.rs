@@ -10,3 +10,18 @@ mod outputs;
 mod pan13;
 mod properties;
 mod scan;
+
+/// Environment variable that turns every skip into a failure (set by `.ci/run`), so
+/// that CI cannot pass with the browser or corpus tests not run.
+pub const REQUIRE_ALL: &str = "REPRINT_TEST_REQUIRE_ALL";
+
+/// Skips a test whose prerequisite (`what`) is missing, with a line on the terminal
+/// that the test harness does not swallow; fails instead when [`REQUIRE_ALL`] is set.
+pub fn skip_or_fail(test: &str, what: &str) {
+    use std::io::Write;
+    if std::env::var_os(REQUIRE_ALL).is_some_and(|v| v != "0") {
+        panic!("{test}: {what}, and {REQUIRE_ALL} is set: this test may not be skipped");
+    }
+    // Written to the stream itself, not through eprintln!, which the harness captures.
+    let _ = writeln!(std::io::stderr(), "SKIPPED {test}: {what}");
+}

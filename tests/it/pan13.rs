@@ -12,7 +12,10 @@ const PAN13: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/pan13-train"
 fn plagdet_on_sample_of_every_subcorpus() {
     let root = Path::new(PAN13);
     if !root.join("pairs").is_file() {
-        eprintln!("note: {PAN13} not found, skipping the PAN 2013 check");
+        crate::skip_or_fail(
+            "plagdet_on_sample_of_every_subcorpus",
+            &format!("{PAN13} not found"),
+        );
         return;
     }
     let corpus = Corpus::load(root).expect("corpus loads").sample(40);
