@@ -23,7 +23,8 @@ def load_pairs(path):
         for line in f:
             if line.strip():
                 r = json.loads(line)
-                a, b = str(r["a"]), str(r["b"])
+                # reprint writes doc_a/doc_b; the other tools' adapters write a/b.
+                a, b = str(r.get("doc_a", r.get("a"))), str(r.get("doc_b", r.get("b")))
                 if a != b:
                     pairs.add((a, b) if a < b else (b, a))
     return pairs
@@ -70,7 +71,8 @@ def main():
     with open(args.truth) as f:
         for line in f:
             r = json.loads(line)
-            key = (r["a"], r["b"]) if r["a"] < r["b"] else (r["b"], r["a"])
+            a, b = r["doc_a"], r["doc_b"]
+            key = (a, b) if a < b else (b, a)
             (truth_pos if r["jaccard"] >= args.threshold else truth_neg).add(key)
     pred = load_pairs(args.pairs)
     tp = len(pred & truth_pos)
@@ -115,7 +117,7 @@ def main():
             for line in f:
                 if not line.strip():
                     continue
-                members = sorted(str(m["id"]) for m in json.loads(line)["members"])
+                members = sorted(str(m["doc"]) for m in json.loads(line)["members"])
                 for i, a in enumerate(members):
                     for b in members[i + 1 :]:
                         expanded.add((a, b))

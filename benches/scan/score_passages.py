@@ -30,7 +30,7 @@ def main():
     by_doc = defaultdict(list)  # doc -> [(cluster, start, end)]
     for c in report["clusters"]:
         for m in c["members"]:
-            by_doc[m["doc"]].append((c["id"], m["start"], m["end"]))
+            by_doc[m["doc"]].append((c["cluster"], m["start"], m["end"]))
     gold_by_doc = defaultdict(list)
     for f in truth["families"]:
         for m in f["members"]:

@@ -1,11 +1,13 @@
 //! `reprint align A B`: the passages two text files share.
 
-use anyhow::Context;
+use super::UsageError;
 use clap::{Args, ValueEnum};
 use reprint::align::{align, PreparedDoc};
+use reprint::input::{read_all, InputConfig, Sources};
+use reprint::report::{round6, SCHEMA_VERSION};
 use reprint::text::NormalizeConfig;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// Output format of `reprint align`.
@@ -20,9 +22,9 @@ pub enum AlignFormat {
 /// Find the passages two text files share, even when reworded.
 #[derive(Debug, Args)]
 pub struct AlignArgs {
-    /// The first text file.
+    /// The first text file (`-` for stdin; gzip and zstd are read transparently).
     pub a: PathBuf,
-    /// The second text file.
+    /// The second text file (`-` for stdin).
     pub b: PathBuf,
     /// Output format.
     #[arg(long, value_enum, default_value_t = AlignFormat::Text)]
@@ -36,9 +38,34 @@ pub struct AlignArgs {
     pub align_config: Option<String>,
 }
 
-fn read(path: &PathBuf) -> anyhow::Result<String> {
-    let bytes = std::fs::read(path).with_context(|| format!("{}: cannot read", path.display()))?;
-    String::from_utf8(bytes).with_context(|| format!("{}: invalid UTF-8", path.display()))
+/// Reads the two documents through the one ingest path (decompression, encodings,
+/// `-` for stdin). Each input must hold exactly one document; a problem with either
+/// is an error, since there is nothing to align without it.
+fn read_pair(a: &Path, b: &Path) -> anyhow::Result<(String, String)> {
+    let sources = Sources::discover(&[a.to_path_buf(), b.to_path_buf()])?;
+    if sources.list().len() != 2 {
+        return Err(UsageError(
+            "align takes two documents: two files (or one of them -), not folders".into(),
+        )
+        .into());
+    }
+    let (docs, issues) = read_all(&sources, &InputConfig::default());
+    if let Some(issue) = issues.first() {
+        return Err(anyhow::anyhow!("{issue}"));
+    }
+    let mut texts: [Vec<String>; 2] = [Vec::new(), Vec::new()];
+    for d in docs {
+        texts[(d.origin.source as usize).min(1)].push(d.text);
+    }
+    let [ta, tb] = texts;
+    let one = |mut t: Vec<String>, p: &Path| match t.len() {
+        1 => Ok(t.remove(0)),
+        n => Err(anyhow::anyhow!(
+            "{}: holds {n} documents; align takes one document per input",
+            p.display()
+        )),
+    };
+    Ok((one(ta, a)?, one(tb, b)?))
 }
 
 /// Runs `reprint align`.
@@ -50,7 +77,7 @@ pub fn run(args: AlignArgs) -> anyhow::Result<ExitCode> {
         }
         cfg.min_words = n;
     }
-    let (ta, tb) = (read(&args.a)?, read(&args.b)?);
+    let (ta, tb) = read_pair(&args.a, &args.b)?;
     let norm = NormalizeConfig::default();
     let (pa, pb) = (PreparedDoc::new(&ta, &norm), PreparedDoc::new(&tb, &norm));
     let passages = align(&pa, &pb, &cfg);
@@ -64,13 +91,14 @@ pub fn run(args: AlignArgs) -> anyhow::Result<ExitCode> {
                     serde_json::json!({
                         "a": {"start": p.a.start, "end": p.a.end, "text": &ta[p.a.start..p.a.end]},
                         "b": {"start": p.b.start, "end": p.b.end, "text": &tb[p.b.start..p.b.end]},
-                        "similarity": p.similarity,
+                        "similarity": round6(p.similarity),
                     })
                 })
                 .collect();
             let doc = serde_json::json!({
-                "a": args.a.display().to_string(),
-                "b": args.b.display().to_string(),
+                "schema_version": SCHEMA_VERSION,
+                "doc_a": args.a.display().to_string(),
+                "doc_b": args.b.display().to_string(),
                 "passages": items,
             });
             serde_json::to_writer_pretty(&mut out, &doc)?;

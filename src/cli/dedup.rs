@@ -1,6 +1,6 @@
 //! `reprint dedup`: near-duplicate documents and a deduplicated dump.
 
-use super::common::{input_files, InputArgs, ShingleArgs};
+use super::common::{input_files, time_line, InputArgs, ShingleArgs};
 use super::output::{self, OutputRequest};
 use super::progress::TerminalObserver;
 use super::UsageError;
@@ -9,6 +9,7 @@ use reprint::input::Sources;
 use reprint::lsh::{LshParams, DEFAULT_FN_WEIGHT, DEFAULT_FP_WEIGHT};
 use reprint::pipeline::dedup::{self, DedupConfig, DedupResult, KeepPolicy};
 use reprint::report;
+use reprint::report::prose::count;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -118,6 +119,18 @@ impl DedupArgs {
             (None, Keep::First) => KeepPolicy::First,
             (None, Keep::Longest) => KeepPolicy::Longest,
         };
+        let stdout_uses = [
+            &self.output,
+            &self.clusters,
+            &self.pairs,
+            &self.summary_json,
+        ]
+        .iter()
+        .filter(|p| p.as_ref().is_some_and(|p| p.as_os_str() == "-"))
+        .count();
+        if stdout_uses > 1 {
+            return Err(UsageError("only one output can go to stdout (-)".into()));
+        }
         Ok(DedupConfig {
             input,
             shingle,
@@ -162,7 +175,7 @@ pub fn run(args: DedupArgs) -> anyhow::Result<ExitCode> {
                     &sources, &result, &mut w, &observer,
                 )?)
             }
-            _ => report::dedup_summary::write(&result, &config, &mut w)?,
+            _ => report::summary::write("dedup", &result.stats, &config, &mut w)?,
         }
         w.flush()?;
     }
@@ -178,8 +191,8 @@ pub fn run(args: DedupArgs) -> anyhow::Result<ExitCode> {
 fn print_summary(result: &DedupResult, config: &DedupConfig, written: Option<u64>) {
     let s = &result.stats;
     eprintln!(
-        "reprint dedup: {} documents ({} empty), {} skipped, {:.1} MB",
-        s.documents,
+        "reprint dedup: {} ({} empty), {} skipped, {:.1} MB",
+        count(s.documents, "document", "documents"),
         s.empty_documents,
         s.skipped.total,
         s.input_bytes as f64 / 1e6
@@ -188,22 +201,22 @@ fn print_summary(result: &DedupResult, config: &DedupConfig, written: Option<u64
         eprintln!("  skipped {n} × {reason}");
     }
     eprintln!(
-        "  {} candidate pairs ({} bands × {} rows), {} verified at Jaccard ≥ {}",
-        s.candidate_pairs, config.lsh.bands, config.lsh.rows, s.verified_pairs, config.threshold
+        "  {} ({} bands × {} rows), {} verified at Jaccard ≥ {}",
+        count(s.candidate_pairs, "candidate pair", "candidate pairs"),
+        config.lsh.bands,
+        config.lsh.rows,
+        s.verified_pairs,
+        config.threshold
     );
     eprintln!(
-        "  {} clusters holding {} documents; {} removed ({:.2}% duplicates)",
-        s.clusters,
-        s.documents_in_clusters,
+        "  {} holding {}; {} removed ({:.2}% duplicates)",
+        count(s.clusters, "cluster", "clusters"),
+        count(s.documents_in_clusters, "document", "documents"),
         s.documents_removed,
         s.duplicate_fraction * 100.0
     );
     if let Some(n) = written {
-        eprintln!("  {n} documents written");
+        eprintln!("  {} written", count(n, "document", "documents"));
     }
-    let t = &s.stage_seconds;
-    eprintln!(
-        "  time: read+sign {:.2}s, candidates {:.2}s, verify {:.2}s, cluster {:.2}s; total {:.2}s ({:.0} docs/s, {:.1} MB/s)",
-        t.read_and_sign, t.candidates, t.verify, t.cluster, s.total_seconds, s.documents_per_second, s.megabytes_per_second
-    );
+    eprintln!("  {}", time_line(s));
 }

@@ -59,7 +59,7 @@ impl Observer for TerminalObserver {
         };
         let template = match (stage, total) {
             (Stage::Sign, Some(_)) => {
-                "{prefix:>11} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}"
+                "{prefix:>11} [{bar:30}] {decimal_bytes}/{decimal_total_bytes} {decimal_bytes_per_sec} eta {eta}"
             }
             (_, Some(_)) => "{prefix:>11} [{bar:30}] {pos}/{len} eta {eta}",
             (_, None) => "{prefix:>11} {spinner} {elapsed}",

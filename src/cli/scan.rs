@@ -1,6 +1,6 @@
 //! `reprint scan`: reused passages across a collection, in overlap clusters.
 
-use super::common::{input_files, InputArgs};
+use super::common::{input_files, time_line, InputArgs};
 use super::output::{self, OutputRequest};
 use super::progress::TerminalObserver;
 use super::UsageError;
@@ -8,6 +8,7 @@ use clap::{Args, ValueEnum};
 use reprint::input::Sources;
 use reprint::pipeline::scan::{self, ScanConfig};
 use reprint::report;
+use reprint::report::prose::count;
 use reprint::scan::boilerplate::BoilerplateConfig;
 use reprint::scan::candidates::CandidateConfig;
 use reprint::text::NormalizeConfig;
@@ -28,6 +29,11 @@ pub struct ScanArgs {
     /// Write the report here instead of stdout.
     #[arg(short, long, value_name = "FILE")]
     output: Option<PathBuf>,
+
+    /// Write the run summary (counts, time per stage, throughput, configuration) as
+    /// JSON; timings are only here, so the report itself is the same from run to run.
+    #[arg(long, value_name = "FILE")]
+    summary_json: Option<PathBuf>,
 
     /// Also write a self-contained HTML report of the clusters (opens in any browser).
     #[arg(long, value_name = "FILE")]
@@ -127,11 +133,19 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
     if let Some(p) = &args.html {
         requests.push(OutputRequest::new("--html", p));
     }
+    if let Some(p) = &args.summary_json {
+        requests.push(OutputRequest::new("--summary-json", p));
+    }
     let mut outputs = output::prepare(&requests, &input_files(&sources))?.into_iter();
     let mut report_out = outputs
         .next()
         .ok_or_else(|| anyhow::anyhow!("no report output"))?;
-    let html_out = outputs.next();
+    let html_out = if args.html.is_some() {
+        outputs.next()
+    } else {
+        None
+    };
+    let summary_out = outputs.next();
     let observer = TerminalObserver::new(args.quiet);
     let result = scan::run(&sources, &config, &observer)?;
     {
@@ -166,14 +180,26 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
         drop(w);
         html_out.commit()?;
     }
+    if let Some(mut summary_out) = summary_out {
+        let mut w = summary_out.writer();
+        report::summary::write("scan", &result.stats, &config, &mut w)?;
+        w.flush()?;
+        drop(w);
+        summary_out.commit()?;
+    }
     report_out.commit()?;
     if !args.quiet {
         let s = &result.stats;
         eprintln!(
-            "reprint scan: {} documents, {} skipped; {} candidate pairs, {} with passages; {} clusters, {} boilerplate items; {:.2}s (read {:.2}s, index {:.2}s, align {:.2}s, cluster {:.2}s)",
-            s.documents, s.skipped.total, s.candidate_pairs, s.pairs_with_passages, s.clusters, s.boilerplate,
-            s.total_seconds, s.read_seconds, s.candidate_seconds, s.align_seconds, s.cluster_seconds
+            "reprint scan: {}, {} skipped; {}, {} with passages; {}, {}",
+            count(s.documents, "document", "documents"),
+            s.skipped.total,
+            count(s.candidate_pairs, "candidate pair", "candidate pairs"),
+            s.pairs_with_passages,
+            count(s.clusters, "cluster", "clusters"),
+            count(s.boilerplate, "boilerplate item", "boilerplate items"),
         );
+        eprintln!("  {}", time_line(s));
     }
     Ok(ExitCode::SUCCESS)
 }

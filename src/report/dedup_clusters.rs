@@ -1,8 +1,8 @@
 //! `--clusters`: one JSON line per duplicate cluster.
 //!
 //! ```json
-//! {"cluster": 0, "size": 3, "kept": "a",
-//!  "members": [{"id": "a", "kept": true, "jaccard": 1.0,
+//! {"schema_version": 1, "cluster": 0, "size": 3, "kept": "a",
+//!  "members": [{"doc": "a", "kept": true, "jaccard": 1.0,
 //!               "containment_in_kept": 1.0, "kept_containment": 1.0}, ...]}
 //! ```
 //! Every member is listed, the kept one included, in input order, with its exact
@@ -12,7 +12,7 @@
 
 use crate::error::Result;
 use crate::pipeline::dedup::DedupResult;
-use crate::report::{round6, write_error};
+use crate::report::{round6, write_error, SCHEMA_VERSION};
 use serde_json::json;
 use std::io::Write;
 
@@ -25,7 +25,7 @@ pub fn write(result: &DedupResult, out: &mut dyn Write) -> Result<()> {
             .iter()
             .map(|m| {
                 json!({
-                    "id": result.docs[m.doc as usize].id,
+                    "doc": result.docs[m.doc as usize].id,
                     "kept": m.doc == cluster.kept,
                     "jaccard": round6(m.score.jaccard),
                     "containment_in_kept": round6(m.score.containment_a_in_b),
@@ -34,6 +34,7 @@ pub fn write(result: &DedupResult, out: &mut dyn Write) -> Result<()> {
             })
             .collect();
         let line = json!({
+            "schema_version": SCHEMA_VERSION,
             "cluster": n,
             "size": cluster.members.len(),
             "kept": result.docs[cluster.kept as usize].id,

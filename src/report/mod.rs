@@ -5,20 +5,28 @@
 
 pub mod dedup_clusters;
 pub mod dedup_pairs;
-pub mod dedup_summary;
 pub mod html;
+pub mod prose;
 pub mod scan_json;
 pub mod scan_jsonl;
 pub mod scan_text;
+pub mod summary;
 
 use crate::error::Error;
+
+/// Version of the JSON schemas of every report reprint writes (the `schema_version`
+/// field of each JSON document or JSON Lines record). Raised whenever a field is
+/// renamed or removed or changes meaning; adding a field does not raise it. The
+/// schemas are documented in `docs/SCHEMAS.md`.
+pub const SCHEMA_VERSION: u32 = 1;
 
 /// Maps an I/O error while writing a report to a library error.
 pub(crate) fn write_error(what: &str) -> impl Fn(std::io::Error) -> Error + '_ {
     move |e| Error::stream(format!("writing {what}"), e)
 }
 
-/// Rounds a score to 6 decimals so reports stay readable and byte-stable.
-pub(crate) fn round6(x: f64) -> f64 {
+/// Rounds a score to 6 decimals so reports stay readable and byte-stable: every
+/// similarity, Jaccard, containment and share in every JSON report has this precision.
+pub fn round6(x: f64) -> f64 {
     (x * 1e6).round() / 1e6
 }

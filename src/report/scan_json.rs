@@ -1,35 +1,40 @@
 //! `reprint scan --format json`: the whole result as one JSON document.
 //!
 //! ```json
-//! {"documents": [{"id": "a.txt", "bytes": 2426, "date": null}],
-//!  "clusters": [{"id": 0, "size": 3, "documents": 2, "earliest": "a.txt",
+//! {"schema_version": 1, "reprint_version": "0.1.0",
+//!  "documents": [{"doc": "a.txt", "bytes": 2426, "date": null}],
+//!  "clusters": [{"cluster": 0, "size": 3, "documents": 2, "earliest": "a.txt",
 //!                "members": [{"doc": "a.txt", "start": 851, "end": 942, "text": "..."}],
-//!                "links": [{"a": 0, "b": 2, "similarity": 0.93}]}],
+//!                "links": [{"member_a": 0, "member_b": 2, "similarity": 0.93}]}],
 //!  "boilerplate": [{"kind": "repeated_line", "text": "...",
 //!                   "members": [{"doc": "b.txt", "start": 2658, "end": 2682}]}],
 //!  "stats": {...}, "config": {...}}
 //! ```
-//! `start`/`end` are byte offsets into the original document text; `links` index
-//! into `members`.
+//! `start`/`end` are byte offsets into the document's text; `links` index into
+//! `members`. `stats` holds counts only, so the report is byte-identical from run to
+//! run; timings are in `--summary-json`.
 
 use crate::error::Result;
 use crate::pipeline::scan::{BoilerplateItem, ScanCluster, ScanConfig, ScanResult};
-use crate::report::{round6, write_error};
+use crate::report::{round6, summary, write_error, SCHEMA_VERSION};
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 use serde_json::json;
 use std::io::Write;
 
 /// One cluster as a JSON object, written member by member and link by link (a
-/// cluster of a dense collection can hold tens of thousands of members).
+/// cluster of a dense collection can hold tens of thousands of members). A
+/// `standalone` cluster (a JSON Lines record) starts with `schema_version`.
 pub fn cluster_json<'a>(
     result: &'a ScanResult,
     id: usize,
     cluster: &'a ScanCluster,
+    standalone: bool,
 ) -> impl Serialize + 'a {
     ClusterJson {
         result,
         id,
         cluster,
+        standalone,
     }
 }
 
@@ -37,6 +42,7 @@ struct ClusterJson<'a> {
     result: &'a ScanResult,
     id: usize,
     cluster: &'a ScanCluster,
+    standalone: bool,
 }
 
 impl Serialize for ClusterJson<'_> {
@@ -46,8 +52,11 @@ impl Serialize for ClusterJson<'_> {
             .cluster
             .earliest
             .map(|i| &result.documents[passage.members[i].doc as usize].id);
-        let mut map = serializer.serialize_map(Some(6))?;
-        map.serialize_entry("id", &self.id)?;
+        let mut map = serializer.serialize_map(Some(6 + usize::from(self.standalone)))?;
+        if self.standalone {
+            map.serialize_entry("schema_version", &SCHEMA_VERSION)?;
+        }
+        map.serialize_entry("cluster", &self.id)?;
         map.serialize_entry("size", &passage.members.len())?;
         map.serialize_entry("documents", &passage.document_count())?;
         map.serialize_entry("earliest", &earliest)?;
@@ -73,7 +82,7 @@ impl Serialize for ClusterJson<'_> {
                 len: passage.links.len(),
                 element: |k| {
                     let l = &passage.links[k];
-                    json!({"a": l.a, "b": l.b, "similarity": round6(l.similarity)})
+                    json!({"member_a": l.a, "member_b": l.b, "similarity": round6(l.similarity)})
                 },
             },
         )?;
@@ -144,15 +153,16 @@ struct Report<'a> {
 impl Serialize for Report<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
         let result = self.result;
-        let mut map = serializer.serialize_map(Some(6))?;
-        map.serialize_entry("version", env!("CARGO_PKG_VERSION"))?;
+        let mut map = serializer.serialize_map(Some(7))?;
+        map.serialize_entry("schema_version", &SCHEMA_VERSION)?;
+        map.serialize_entry("reprint_version", env!("CARGO_PKG_VERSION"))?;
         map.serialize_entry(
             "documents",
             &LazyArray {
                 len: result.documents.len(),
                 element: |i| {
                     let d = &result.documents[i];
-                    json!({"id": d.id, "bytes": d.text.len(), "date": d.date})
+                    json!({"doc": d.id, "bytes": d.text.len(), "date": d.date})
                 },
             },
         )?;
@@ -160,7 +170,7 @@ impl Serialize for Report<'_> {
             "clusters",
             &LazyArray {
                 len: result.clusters.len(),
-                element: |i| cluster_json(result, i, &result.clusters[i]),
+                element: |i| cluster_json(result, i, &result.clusters[i], false),
             },
         )?;
         map.serialize_entry(
@@ -170,7 +180,7 @@ impl Serialize for Report<'_> {
                 element: |i| boilerplate_json(result, &result.boilerplate[i]),
             },
         )?;
-        map.serialize_entry("stats", &result.stats)?;
+        map.serialize_entry("stats", &summary::counts_only(&result.stats))?;
         map.serialize_entry("config", self.config)?;
         map.end()
     }

@@ -2,20 +2,16 @@
 
 use crate::error::Result;
 use crate::pipeline::scan::ScanResult;
+use crate::report::prose::{self, count};
 use crate::report::write_error;
 use std::io::Write;
 
 /// Longest excerpt quoted per member, in characters.
 const EXCERPT_CHARS: usize = 240;
 
-/// White space collapsed, cut to `EXCERPT_CHARS` characters.
+/// White space collapsed, cut at a word boundary within `EXCERPT_CHARS` characters.
 pub fn excerpt(text: &str) -> String {
-    let collapsed: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if collapsed.chars().count() <= EXCERPT_CHARS {
-        return collapsed;
-    }
-    let cut: String = collapsed.chars().take(EXCERPT_CHARS - 1).collect();
-    format!("{cut}…")
+    prose::excerpt(text, EXCERPT_CHARS)
 }
 
 /// Writes clusters (members with offsets and excerpts, similarities) and boilerplate.
@@ -24,24 +20,23 @@ pub fn write(result: &ScanResult, out: &mut dyn Write) -> Result<()> {
     let s = &result.stats;
     writeln!(
         out,
-        "{} reused passages across {} documents ({} candidate pairs aligned)\n",
-        result.clusters.len(),
-        s.documents,
-        s.candidate_pairs
+        "{} across {} ({} aligned)\n",
+        count(
+            result.clusters.len() as u64,
+            "reused passage",
+            "reused passages"
+        ),
+        count(s.documents, "document", "documents"),
+        count(s.candidate_pairs, "candidate pair", "candidate pairs"),
     )
     .map_err(&err)?;
     for (i, c) in result.clusters.iter().enumerate() {
-        let sims: Vec<f64> = c.passage.links.iter().map(|l| l.similarity).collect();
-        let (lo, hi) = sims.iter().fold((f64::INFINITY, 0.0f64), |(lo, hi), &x| {
-            (lo.min(x), hi.max(x))
-        });
+        let similarity = prose::similarity(c.passage.links.iter().map(|l| l.similarity));
         writeln!(
             out,
-            "Cluster {i}: {} passages in {} documents, similarity {:.2}–{:.2}",
-            c.passage.members.len(),
-            c.passage.document_count(),
-            if lo.is_finite() { lo } else { 0.0 },
-            hi
+            "Cluster {i}: {} in {}, {similarity}",
+            count(c.passage.members.len() as u64, "passage", "passages"),
+            count(c.passage.document_count() as u64, "document", "documents"),
         )
         .map_err(&err)?;
         for (m_i, m) in c.passage.members.iter().enumerate() {
@@ -69,8 +64,8 @@ pub fn write(result: &ScanResult, out: &mut dyn Write) -> Result<()> {
     if !result.boilerplate.is_empty() {
         writeln!(
             out,
-            "Boilerplate (not counted as reuse): {} items",
-            result.boilerplate.len()
+            "Boilerplate (not counted as reuse): {}",
+            count(result.boilerplate.len() as u64, "item", "items")
         )
         .map_err(&err)?;
         for b in &result.boilerplate {
@@ -101,5 +96,7 @@ mod tests {
         assert_eq!(excerpt("a\n\n b  c"), "a b c");
         let long = "x".repeat(500);
         assert_eq!(excerpt(&long).chars().count(), EXCERPT_CHARS);
+        let words = "word ".repeat(100);
+        assert!(excerpt(&words).ends_with("word…"), "{}", excerpt(&words));
     }
 }

@@ -373,9 +373,14 @@ struct DocRecord<'a> {
 /// One line of the truth file.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TruthPair {
+    /// Version of this record's schema ([`crate::report::SCHEMA_VERSION`]).
+    #[serde(default = "schema_version")]
+    pub schema_version: u32,
     /// Id of one document (the original, or the lower-numbered copy).
+    #[serde(rename = "doc_a")]
     pub a: String,
     /// Id of the other.
+    #[serde(rename = "doc_b")]
     pub b: String,
     /// Index of the family.
     pub family: u32,
@@ -385,6 +390,10 @@ pub struct TruthPair {
     pub jaccard: f64,
     /// Whether `jaccard` reaches the configured threshold.
     pub duplicate: bool,
+}
+
+fn schema_version() -> u32 {
+    crate::report::SCHEMA_VERSION
 }
 
 fn kind_name(kinds: &[EditKind]) -> String {
@@ -466,6 +475,7 @@ pub fn generate(
                     for j in i + 1..members.len() {
                         let jaccard = join::jaccard(&sets[i], &sets[j]);
                         out.push(TruthPair {
+                            schema_version: schema_version(),
                             a: synth.id(plan.slot_of(family, i as u8)),
                             b: synth.id(plan.slot_of(family, j as u8)),
                             family,

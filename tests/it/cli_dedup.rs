@@ -99,7 +99,7 @@ fn clusters_pairs_output_and_summary() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|m| m["id"].as_str().unwrap())
+        .map(|m| m["doc"].as_str().unwrap())
         .collect();
     assert_eq!(ids, ["orig", "copy-upper", "edit", "exact"]);
     assert_eq!(c["members"][0]["kept"], true);
@@ -178,7 +178,7 @@ fn malformed_lines_are_reported_counted_and_skipped() {
             "bad.jsonl:4: missing or non-string text field \"text\"",
         ))
         .stderr(predicate::str::contains("2 documents (0 empty), 3 skipped"))
-        .stderr(predicate::str::contains("1 clusters"));
+        .stderr(predicate::str::contains("1 cluster holding 2 documents"));
     reprint()
         .args(["dedup", "--strict"])
         .arg(&input)
@@ -198,7 +198,7 @@ fn invalid_utf8_text_file_is_skipped() {
         .assert()
         .success()
         .stderr(predicate::str::contains("bad.txt: invalid UTF-8"))
-        .stderr(predicate::str::contains("1 documents (0 empty), 1 skipped"));
+        .stderr(predicate::str::contains("1 document (0 empty), 1 skipped"));
 }
 
 #[test]

@@ -55,8 +55,9 @@ fn dump_and_truth_from_text_files() {
         pairs.len()
     );
     for p in &pairs {
-        assert!(ids.contains(p["a"].as_str().expect("a")));
-        assert!(ids.contains(p["b"].as_str().expect("b")));
+        assert_eq!(p["schema_version"], 1);
+        assert!(ids.contains(p["doc_a"].as_str().expect("doc_a")));
+        assert!(ids.contains(p["doc_b"].as_str().expect("doc_b")));
         let j = p["jaccard"].as_f64().expect("jaccard");
         assert!((0.0..=1.0).contains(&j));
         assert_eq!(p["duplicate"].as_bool(), Some(j >= 0.8));
