@@ -4,6 +4,7 @@ use super::UsageError;
 use clap::{Args, ValueEnum};
 use reprint::align::{align, PreparedDoc};
 use reprint::input::{read_all, InputConfig, Sources};
+use reprint::report::prose::count;
 use reprint::report::{round6, SCHEMA_VERSION};
 use reprint::text::NormalizeConfig;
 use std::io::Write;
@@ -107,8 +108,8 @@ pub fn run(args: AlignArgs) -> anyhow::Result<ExitCode> {
         AlignFormat::Text => {
             writeln!(
                 out,
-                "{} passage(s) shared by {} and {}",
-                passages.len(),
+                "{} shared by {} and {}",
+                count(passages.len() as u64, "passage", "passages"),
                 args.a.display(),
                 args.b.display()
             )?;
@@ -116,7 +117,7 @@ pub fn run(args: AlignArgs) -> anyhow::Result<ExitCode> {
                 writeln!(out)?;
                 writeln!(
                     out,
-                    "#{} similarity {:.3}  a {}  b {}",
+                    "#{} similarity {:.2}  a {}  b {}",
                     k + 1,
                     p.similarity,
                     p.a,

@@ -8,6 +8,7 @@ use clap::{Args, ValueEnum};
 use reprint::input::Sources;
 use reprint::pipeline::scan::{self, ScanConfig};
 use reprint::report;
+use reprint::report::html::{ClusterView, LinkView, MemberView, ScanHtmlLimits};
 use reprint::report::prose::count;
 use reprint::scan::boilerplate::BoilerplateConfig;
 use reprint::scan::candidates::CandidateConfig;
@@ -38,6 +39,11 @@ pub struct ScanArgs {
     /// Also write a self-contained HTML report of the clusters (opens in any browser).
     #[arg(long, value_name = "FILE")]
     html: Option<PathBuf>,
+
+    /// Clusters shown in full in the HTML report, those in the most documents first;
+    /// the others are listed one line each.
+    #[arg(long, value_name = "N", default_value_t = ScanHtmlLimits::default().max_clusters)]
+    html_max_clusters: usize,
 
     /// Shortest passage reported, in words.
     #[arg(long, value_name = "N")]
@@ -163,19 +169,48 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
             .iter()
             .map(|d| (d.id.as_str(), d.text.as_str()))
             .collect();
-        let clusters: Vec<Vec<(usize, usize, usize)>> = result
+        let clusters: Vec<ClusterView> = result
             .clusters
             .iter()
-            .map(|c| {
-                c.passage
+            .enumerate()
+            .map(|(number, c)| ClusterView {
+                number,
+                members: c
+                    .passage
                     .members
                     .iter()
-                    .map(|m| (m.doc as usize, m.span.start, m.span.end))
-                    .collect()
+                    .map(|m| MemberView {
+                        doc: m.doc as usize,
+                        start: m.span.start,
+                        end: m.span.end,
+                    })
+                    .collect(),
+                links: c
+                    .passage
+                    .links
+                    .iter()
+                    .map(|l| LinkView {
+                        a: l.a,
+                        b: l.b,
+                        similarity: l.similarity,
+                    })
+                    .collect(),
+                earliest: c.earliest,
             })
             .collect();
+        let limits = ScanHtmlLimits {
+            max_clusters: args.html_max_clusters,
+            ..ScanHtmlLimits::default()
+        };
         let mut w = html_out.writer();
-        report::html::write_scan(&mut w, "reprint scan", &docs, &clusters)?;
+        report::html::write_scan(
+            &mut w,
+            "reprint scan",
+            &docs,
+            &clusters,
+            result.boilerplate.len(),
+            &limits,
+        )?;
         w.flush()?;
         drop(w);
         html_out.commit()?;

@@ -6,8 +6,11 @@
 //! - [`write_check`]: per article a summary (reused share, one bar per source), then
 //!   the article and each source side by side, every matching passage highlighted in
 //!   the same colour on both sides, each highlight a link to its counterpart.
-//! - [`write_scan`]: overlap clusters with their members, and every document with
-//!   its clustered passages highlighted and linked to their cluster.
+//! - [`write_scan`]: a summary and a table of contents (clusters in the most
+//!   documents first), then the largest clusters in full (each member with its
+//!   context, offsets and its best link similarity), the rest one line each, and the
+//!   first documents whole with their clustered passages highlighted. Bounded by
+//!   [`ScanHtmlLimits`], so a report of a whole news dump stays a few megabytes.
 //!
 //! All document text and ids are HTML-escaped: an article containing `<script>`
 //! shows the tag as text. Spans are clamped to their text and moved to character
@@ -74,9 +77,9 @@ pub fn write_check(
     head(&mut html, title);
     let _ = write!(
         html,
-        "<h1>{}</h1>\n<p class=\"meta\">{} article(s) checked.</p>\n",
+        "<h1>{}</h1>\n<p class=\"meta\">{} checked.</p>\n",
         escape(title),
-        articles.len()
+        super::prose::count(articles.len() as u64, "article", "articles")
     );
     for (a, article) in articles.iter().enumerate() {
         let Some(&(article_id, article_text)) = docs.get(article.doc) else {
@@ -86,10 +89,10 @@ pub fn write_check(
             html,
             "<section class=\"article\" id=\"art{a}\">\n<h2>{}</h2>\n\
              <p class=\"summary\"><span class=\"reused\">{}</span> of the article found in \
-             {} source(s).</p>\n",
+             {}.</p>\n",
             escape(article_id),
             percent(article.reused_fraction),
-            article.sources.len()
+            super::prose::count(article.sources.len() as u64, "source", "sources")
         );
         if article.sources.is_empty() {
             html.push_str("<p class=\"none\">No reused passages found.</p>\n</section>\n");
@@ -186,74 +189,386 @@ pub fn write_check(
         .map_err(write_error("the HTML report"))
 }
 
-/// Writes the report of a scan: `docs` as `(id, text)`, `clusters` as lists of
-/// `(document index, start byte, end byte)` members.
+/// One member of a scan cluster: a byte span of a document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MemberView {
+    /// Index of the document in the document list.
+    pub doc: usize,
+    /// First byte of the passage.
+    pub start: usize,
+    /// One past its last byte.
+    pub end: usize,
+}
+
+/// One link of a scan cluster: two members (indices into its member list) and the
+/// similarity of their alignment.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LinkView {
+    /// One member.
+    pub a: usize,
+    /// The other.
+    pub b: usize,
+    /// Similarity of the two passages, 0..=1.
+    pub similarity: f64,
+}
+
+/// One overlap cluster of a scan, numbered as in the text and JSON reports.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClusterView {
+    /// The cluster's number in the scan's other reports.
+    pub number: usize,
+    /// Its members.
+    pub members: Vec<MemberView>,
+    /// Its links.
+    pub links: Vec<LinkView>,
+    /// The member from the earliest-dated document, when dates are known.
+    pub earliest: Option<usize>,
+}
+
+impl ClusterView {
+    fn document_count(&self) -> usize {
+        let mut docs: Vec<usize> = self.members.iter().map(|m| m.doc).collect();
+        docs.sort_unstable();
+        docs.dedup();
+        docs.len()
+    }
+
+    /// (lowest, median, highest) link similarity.
+    fn similarity_range(&self) -> Option<(f64, f64, f64)> {
+        let mut sims: Vec<f64> = self.links.iter().map(|l| l.similarity).collect();
+        if sims.is_empty() {
+            return None;
+        }
+        sims.sort_by(f64::total_cmp);
+        Some((sims[0], sims[sims.len() / 2], sims[sims.len() - 1]))
+    }
+}
+
+/// How much of a large scan the HTML report shows in full. A report of a whole news
+/// dump must open in a browser in seconds: the largest clusters come first, in full;
+/// the rest are listed one line each; document texts are shown for the first few.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ScanHtmlLimits {
+    /// Clusters shown in full, largest first (`scan --html-max-clusters`).
+    pub max_clusters: usize,
+    /// Members listed per cluster shown in full.
+    pub max_members: usize,
+    /// Further clusters listed one line each after those shown in full.
+    pub max_summary_rows: usize,
+    /// Documents shown whole with their passages highlighted.
+    pub max_documents: usize,
+}
+
+impl Default for ScanHtmlLimits {
+    fn default() -> Self {
+        ScanHtmlLimits {
+            max_clusters: 200,
+            max_members: 25,
+            max_summary_rows: 2000,
+            max_documents: 50,
+        }
+    }
+}
+
+/// Characters of context quoted before and after a member's passage.
+const CONTEXT_CHARS: usize = 160;
+/// Longest passage quoted in a member entry, in characters.
+const PASSAGE_CHARS: usize = 1200;
+
+/// The order of the contents: most documents first, then most members, then number.
+fn contents_order(clusters: &[ClusterView]) -> Vec<usize> {
+    let mut order: Vec<(usize, usize, usize)> = clusters
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (i, c.document_count(), c.members.len()))
+        .collect();
+    order.sort_by(|x, y| {
+        y.1.cmp(&x.1)
+            .then(y.2.cmp(&x.2))
+            .then(clusters[x.0].number.cmp(&clusters[y.0].number))
+    });
+    order.into_iter().map(|(i, _, _)| i).collect()
+}
+
+fn similarity_cell(range: Option<(f64, f64, f64)>) -> String {
+    match range {
+        None => String::new(),
+        Some((lo, _, hi)) if format!("{lo:.2}") == format!("{hi:.2}") => format!("{lo:.2}"),
+        Some((lo, med, hi)) => format!("{lo:.2}–{hi:.2} (median {med:.2})"),
+    }
+}
+
+/// The `max_chars` characters of `text` before byte `at`, starting at a word.
+fn context_before(text: &str, at: usize, max_chars: usize) -> &str {
+    let head = &text[..at];
+    let start = head
+        .char_indices()
+        .rev()
+        .nth(max_chars)
+        .map_or(0, |(i, _)| i);
+    let piece = &head[start..];
+    match (start > 0, piece.find(char::is_whitespace)) {
+        (true, Some(ws)) => &piece[ws..],
+        _ => piece,
+    }
+}
+
+/// The `max_chars` characters of `text` from byte `at`, ending at a word.
+fn context_after(text: &str, at: usize, max_chars: usize) -> &str {
+    let tail = &text[at..];
+    let end = tail
+        .char_indices()
+        .nth(max_chars)
+        .map_or(tail.len(), |(i, _)| i);
+    let piece = &tail[..end];
+    match (end < tail.len(), piece.rfind(char::is_whitespace)) {
+        (true, Some(ws)) => &piece[..ws],
+        _ => piece,
+    }
+}
+
+/// Writes the report of a scan: `docs` as `(id, text)`; `clusters` in their report
+/// order; `boilerplate` the number of boilerplate items (listed in the other
+/// formats). A summary and a table of contents (largest clusters first) come first;
+/// `limits` bound how much is shown in full.
 pub fn write_scan(
     out: &mut dyn Write,
     title: &str,
     docs: &[(&str, &str)],
-    clusters: &[Vec<(usize, usize, usize)>],
+    clusters: &[ClusterView],
+    boilerplate: usize,
+    limits: &ScanHtmlLimits,
 ) -> Result<()> {
+    use super::prose::count;
+    let order = contents_order(clusters);
+    let shown = order.len().min(limits.max_clusters);
+    let passages: usize = clusters.iter().map(|c| c.members.len()).sum();
     let mut html = String::new();
     head(&mut html, title);
     let _ = write!(
         html,
-        "<h1>{}</h1>\n<p class=\"meta\">{} document(s), {} cluster(s) of reused passages.</p>\n",
+        "<h1>{}</h1>\n<p class=\"meta\">{}, {} of reused passages ({}), {} listed apart.</p>\n",
         escape(title),
-        docs.len(),
-        clusters.len()
+        count(docs.len() as u64, "document", "documents"),
+        count(clusters.len() as u64, "cluster", "clusters"),
+        count(passages as u64, "passage", "passages"),
+        count(boilerplate as u64, "boilerplate item", "boilerplate items"),
     );
-    // Marks per document, numbered per cluster member so both directions link.
-    let mut marks: Vec<Vec<Mark>> = vec![Vec::new(); docs.len()];
-    for (c, cluster) in clusters.iter().enumerate() {
+    if shown < clusters.len() {
+        let _ = writeln!(
+            html,
+            "<p class=\"meta\">The {shown} clusters in the most documents are shown in full; \
+             the other {} are listed at the end{}.</p>",
+            clusters.len() - shown,
+            if clusters.len() - shown > limits.max_summary_rows {
+                " (the first of them; the JSON report has all)"
+            } else {
+                ""
+            }
+        );
+    }
+    if !clusters.is_empty() {
+        html.push_str(
+            "<h2 id=\"contents\">Contents</h2>\n<table class=\"contents\">\n<thead><tr><th>Cluster</th>\
+             <th>Documents</th><th>Passages</th><th>Similarity</th><th>Passage</th></tr></thead>\n<tbody>\n",
+        );
+        for &i in &order[..shown] {
+            contents_row(&mut html, docs, &clusters[i], true);
+        }
+        html.push_str("</tbody>\n</table>\n");
+    }
+    // Marks per document, only for documents shown whole.
+    let mut doc_shown: Vec<Option<usize>> = vec![None; docs.len()];
+    let mut shown_docs: Vec<usize> = Vec::new();
+    let mut marks: Vec<Vec<Mark>> = Vec::new();
+    for &i in &order[..shown] {
+        let c = &clusters[i];
+        let n = c.number;
+        let colour = colour(n);
+        let range = c.similarity_range();
         let _ = write!(
             html,
-            "<section class=\"cluster\" id=\"cl{c}\">\n<h2><span class=\"swatch\" style=\"background:{}\"></span> Cluster {} <span class=\"share\">{} member(s)</span></h2>\n<ol class=\"members\">\n",
-            colour(c),
-            c,
-            cluster.len()
+            "<section class=\"cluster\" id=\"cl{n}\">\n<h2><span class=\"swatch\" style=\"background:{colour}\"></span> \
+             Cluster {n} <span class=\"share\">{} in {}{}</span></h2>\n",
+            count(c.members.len() as u64, "passage", "passages"),
+            count(c.document_count() as u64, "document", "documents"),
+            match range {
+                Some(_) => format!(", similarity {}", similarity_cell(range)),
+                None => String::new(),
+            }
         );
-        for (m, &(doc, start, end)) in cluster.iter().enumerate() {
-            let Some(&(id, text)) = docs.get(doc) else {
-                continue;
-            };
-            let (start, end) = clamp_span(text, start, end);
+        if let Some(e) = c.earliest.and_then(|e| c.members.get(e)) {
+            let id = docs.get(e.doc).map_or("", |d| d.0);
             let _ = writeln!(
                 html,
-                "<li><a href=\"#d{doc}-c{c}-m{m}\">{}</a> <span class=\"offsets\">{start}..{end}</span>\
-                 <blockquote style=\"border-color:{}\">{}</blockquote></li>",
-                escape(id),
-                colour(c),
-                escape(&text[start..end])
+                "<p class=\"meta\">Likely source (earliest): {}</p>",
+                escape(id)
             );
-            marks[doc].push(Mark {
-                start,
-                end,
-                colour: colour(c),
-                id: format!("d{doc}-c{c}-m{m}"),
-                href: format!("cl{c}"),
-                title: format!("cluster {c}"),
-            });
         }
-        html.push_str("</ol>\n</section>\n");
+        // Best similarity of each member to another, and to which.
+        let mut best: Vec<Option<(f64, usize)>> = vec![None; c.members.len()];
+        for l in &c.links {
+            for (x, y) in [(l.a, l.b), (l.b, l.a)] {
+                if let Some(slot) = best.get_mut(x) {
+                    if slot.map_or(true, |(s, _)| l.similarity > s) {
+                        *slot = Some((l.similarity, y));
+                    }
+                }
+            }
+        }
+        html.push_str("<ol class=\"members\" start=\"0\">\n");
+        for (m, member) in c.members.iter().enumerate().take(limits.max_members) {
+            let Some(&(id, text)) = docs.get(member.doc) else {
+                continue;
+            };
+            let (start, end) = clamp_span(text, member.start, member.end);
+            let slot = match doc_shown[member.doc] {
+                Some(slot) => Some(slot),
+                None if shown_docs.len() < limits.max_documents => {
+                    doc_shown[member.doc] = Some(shown_docs.len());
+                    shown_docs.push(member.doc);
+                    marks.push(Vec::new());
+                    Some(shown_docs.len() - 1)
+                }
+                None => None,
+            };
+            let anchor = format!("d{}-c{n}-m{m}", member.doc);
+            let id_html = match slot {
+                Some(slot) => {
+                    marks[slot].push(Mark {
+                        start,
+                        end,
+                        colour,
+                        id: anchor.clone(),
+                        href: format!("cl{n}"),
+                        title: format!("cluster {n}"),
+                    });
+                    format!("<a href=\"#{anchor}\">{}</a>", escape(id))
+                }
+                None => escape(id),
+            };
+            let sim = match best[m] {
+                Some((s, other)) => format!(" · similarity {s:.2} to [{other}]"),
+                None => String::new(),
+            };
+            let passage = &text[start..end];
+            let passage_html = if passage.chars().count() > PASSAGE_CHARS {
+                escape(&super::prose::excerpt_ends(passage, PASSAGE_CHARS))
+            } else {
+                escape(passage)
+            };
+            let _ = writeln!(
+                html,
+                "<li>{id_html} <span class=\"offsets\">{start}..{end}{sim}</span>\
+                 <blockquote style=\"border-color:{colour}\"><span class=\"ctx\">{}</span>\
+                 <mark style=\"background:{colour}\">{passage_html}</mark><span class=\"ctx\">{}</span></blockquote></li>",
+                escape(context_before(text, start, CONTEXT_CHARS)),
+                escape(context_after(text, end, CONTEXT_CHARS)),
+            );
+        }
+        html.push_str("</ol>\n");
+        if c.members.len() > limits.max_members {
+            let _ = writeln!(
+                html,
+                "<p class=\"meta\">… and {} (see the JSON report).</p>",
+                count(
+                    (c.members.len() - limits.max_members) as u64,
+                    "more passage",
+                    "more passages"
+                )
+            );
+        }
+        html.push_str("</section>\n");
     }
-    html.push_str("<h2>Documents</h2>\n");
-    for (d, &(id, text)) in docs.iter().enumerate() {
-        if marks[d].is_empty() {
-            continue;
-        }
+    if shown < clusters.len() {
         let _ = write!(
             html,
-            "<section class=\"document\" id=\"d{d}\">\n<h3>{}</h3>\n<div class=\"text\">",
-            escape(id)
+            "<h2 id=\"more\">More clusters</h2>\n<table class=\"contents more\">\n<thead><tr><th>Cluster</th>\
+             <th>Documents</th><th>Passages</th><th>Similarity</th><th>Passage</th></tr></thead>\n<tbody>\n"
         );
-        highlight(&mut html, text, &marks[d]);
-        html.push_str("</div>\n</section>\n");
+        for &i in order[shown..].iter().take(limits.max_summary_rows) {
+            contents_row(&mut html, docs, &clusters[i], false);
+        }
+        html.push_str("</tbody>\n</table>\n");
+        let rest = clusters.len() - shown;
+        if rest > limits.max_summary_rows {
+            let _ = writeln!(
+                html,
+                "<p class=\"meta\">… and {} (see the JSON report).</p>",
+                count(
+                    (rest - limits.max_summary_rows) as u64,
+                    "more cluster",
+                    "more clusters"
+                )
+            );
+        }
+    }
+    if !shown_docs.is_empty() {
+        html.push_str("<h2>Documents</h2>\n");
+        for (slot, &d) in shown_docs.iter().enumerate() {
+            let (id, text) = docs[d];
+            let _ = write!(
+                html,
+                "<section class=\"document\" id=\"d{d}\">\n<h3>{}</h3>\n<div class=\"text\">",
+                escape(id)
+            );
+            highlight(&mut html, text, &marks[slot]);
+            html.push_str("</div>\n</section>\n");
+        }
+        let with_members = {
+            let mut v: Vec<usize> = clusters
+                .iter()
+                .flat_map(|c| c.members.iter().map(|m| m.doc))
+                .collect();
+            v.sort_unstable();
+            v.dedup();
+            v.len()
+        };
+        if with_members > shown_docs.len() {
+            let _ = writeln!(
+                html,
+                "<p class=\"meta\">{} with reused passages not shown whole.</p>",
+                count(
+                    (with_members - shown_docs.len()) as u64,
+                    "other document",
+                    "other documents"
+                )
+            );
+        }
     }
     tail(&mut html);
     out.write_all(html.as_bytes())
         .and_then(|_| out.flush())
         .map_err(write_error("the HTML report"))
+}
+
+/// One row of the contents: number (a link when the cluster is shown in full),
+/// documents, passages, similarity and the first member's passage.
+fn contents_row(html: &mut String, docs: &[(&str, &str)], c: &ClusterView, linked: bool) {
+    let n = c.number;
+    let first = c
+        .members
+        .first()
+        .and_then(|m| docs.get(m.doc).map(|d| (d.1, m)))
+        .map(|(text, m)| {
+            let (s, e) = clamp_span(text, m.start, m.end);
+            super::prose::excerpt(&text[s..e], 140)
+        })
+        .unwrap_or_default();
+    let label = if linked {
+        format!("<a href=\"#cl{n}\">{n}</a>")
+    } else {
+        n.to_string()
+    };
+    let _ = writeln!(
+        html,
+        "<tr><td><span class=\"swatch\" style=\"background:{}\"></span> {label}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+        colour(n),
+        c.document_count(),
+        c.members.len(),
+        similarity_cell(c.similarity_range()),
+        escape(&first)
+    );
 }
 
 /// A highlighted span: its colour, its own anchor and the anchor it links to.
@@ -368,7 +683,9 @@ h1{font-size:1.5em;margin:.2em 0}h2{border-bottom:2px solid #ccc;padding-bottom:
 h3{margin:1.2em 0 .4em}h4{margin:.2em 0 .4em;font-size:.95em;color:#555;overflow-wrap:anywhere}
 .meta,.share,.offsets{color:#666;font-size:.9em;font-weight:normal}
 .summary .reused{font-size:1.4em;font-weight:bold}
-table.sources{border-collapse:collapse;margin:.5em 0 1em}table.sources td,table.sources th{padding:.25em .8em;text-align:left;border-bottom:1px solid #ddd}
+table.sources,table.contents{border-collapse:collapse;margin:.5em 0 1em}table.sources td,table.sources th,table.contents td,table.contents th{padding:.25em .8em;text-align:left;border-bottom:1px solid #ddd;vertical-align:top}
+table.contents td:nth-child(2),table.contents td:nth-child(3){text-align:right}table.contents td:nth-child(4){white-space:nowrap}
+.ctx{color:#777}mark{color:inherit;border-radius:2px}
 .bar{display:inline-block;width:220px;height:.8em;background:#e4e4e4;vertical-align:middle;border-radius:2px}
 .bar div{height:100%;background:#d1495b;border-radius:2px}
 .cols{display:grid;grid-template-columns:1fr 1fr;gap:1em}
@@ -507,7 +824,36 @@ mod tests {
             ("two", "Zeta: alpha beta gamma delta!"),
         ];
         let mut out = Vec::new();
-        write_scan(&mut out, "Scan", &docs, &[vec![(0, 0, 22), (1, 6, 28)]]).unwrap();
+        let cluster = ClusterView {
+            number: 0,
+            members: vec![
+                MemberView {
+                    doc: 0,
+                    start: 0,
+                    end: 22,
+                },
+                MemberView {
+                    doc: 1,
+                    start: 6,
+                    end: 28,
+                },
+            ],
+            links: vec![LinkView {
+                a: 0,
+                b: 1,
+                similarity: 1.0,
+            }],
+            earliest: None,
+        };
+        write_scan(
+            &mut out,
+            "Scan",
+            &docs,
+            &[cluster],
+            0,
+            &ScanHtmlLimits::default(),
+        )
+        .unwrap();
         insta::assert_snapshot!(String::from_utf8(out).unwrap());
     }
 }

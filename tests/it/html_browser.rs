@@ -83,6 +83,13 @@ fn chromium(profile: &Path, args: &[String]) -> String {
         .stderr(Stdio::null())
         .spawn()
         .expect("chromium starts");
+    // Read stdout while Chromium runs: a DOM larger than the pipe buffer would
+    // otherwise block it forever.
+    let mut stdout = child.stdout.take().expect("stdout is piped");
+    let reader = std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut stdout, &mut bytes).map(|_| bytes)
+    });
     let started = Instant::now();
     loop {
         if child.try_wait().unwrap().is_some() {
@@ -94,8 +101,8 @@ fn chromium(profile: &Path, args: &[String]) -> String {
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-    let output = child.wait_with_output().unwrap();
-    String::from_utf8_lossy(&output.stdout).into_owned()
+    let bytes = reader.join().expect("reader thread").expect("stdout read");
+    String::from_utf8_lossy(&bytes).into_owned()
 }
 
 /// The opening tag of the element with this id in serialised HTML.
@@ -179,4 +186,108 @@ fn report_renders_highlights_sources_and_keeps_scripts_inert() {
         png.starts_with(b"\x89PNG") && png.len() > 10_000,
         "blank screenshot"
     );
+}
+
+/// A scan of many documents: 300 clusters, the largest in 40 documents, one with
+/// 5,000 members, and a document whose text holds a script.
+fn write_scan_report(path: &Path) {
+    use reprint::report::html::{write_scan, ClusterView, LinkView, MemberView, ScanHtmlLimits};
+    let passage = "the same wire paragraph about fuel prices, copied from one outlet to another";
+    let mut texts: Vec<String> = Vec::new();
+    for d in 0..6000 {
+        let lead = if d == 3 {
+            "<script>document.body.appendChild(document.createElement('aside')).id='pwned'</script> "
+        } else {
+            "Local news. "
+        };
+        texts.push(format!("{lead}{passage}. More text of document {d}."));
+    }
+    let ids: Vec<String> = (0..texts.len())
+        .map(|d| format!("outlet/<i>{d}</i>"))
+        .collect();
+    let docs: Vec<(&str, &str)> = ids
+        .iter()
+        .zip(&texts)
+        .map(|(i, t)| (i.as_str(), t.as_str()))
+        .collect();
+    let member = |doc: usize| {
+        let start = texts[doc].find(passage).unwrap();
+        MemberView {
+            doc,
+            start,
+            end: start + passage.len(),
+        }
+    };
+    let clusters: Vec<ClusterView> = (0..300)
+        .map(|n| {
+            let size = match n {
+                7 => 5000,
+                42 => 40,
+                _ => 2 + n % 5,
+            };
+            let members: Vec<MemberView> = (0..size).map(|k| member((n * 3 + k) % 6000)).collect();
+            let links = (1..size)
+                .map(|k| LinkView {
+                    a: 0,
+                    b: k,
+                    similarity: 0.5 + (k % 5) as f64 / 10.0,
+                })
+                .collect();
+            ClusterView {
+                number: n,
+                members,
+                links,
+                earliest: Some(0),
+            }
+        })
+        .collect();
+    let mut file = std::fs::File::create(path).unwrap();
+    write_scan(
+        &mut file,
+        "Scan <report>",
+        &docs,
+        &clusters,
+        3,
+        &ScanHtmlLimits::default(),
+    )
+    .unwrap();
+}
+
+#[test]
+fn scan_report_at_news_scale_renders_contents_first_and_stays_escaped() {
+    if !Path::new(CHROMIUM).exists() {
+        crate::skip_or_fail(
+            "scan_report_at_news_scale_renders_contents_first_and_stays_escaped",
+            &format!("{CHROMIUM} not found"),
+        );
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("scan.html");
+    write_scan_report(&report);
+    let size = std::fs::metadata(&report).unwrap().len();
+    assert!(size < 2_000_000, "report is {size} bytes");
+    let dom = chromium(
+        &dir.path().join("profile-scan"),
+        &["--dump-dom".into(), format!("file://{}", report.display())],
+    );
+    assert!(dom.contains("</body>"), "no DOM dumped");
+    assert!(!dom.contains("id=\"pwned\""), "injected script ran");
+    assert!(dom.contains("&lt;script&gt;document.body.appendChild"));
+    assert!(dom.contains("outlet/&lt;i&gt;"), "ids not escaped");
+    // Contents: the cluster in the most documents first, then the next.
+    let contents = &dom[dom.find("id=\"contents\"").expect("contents")..];
+    let first_row = contents.find("href=\"#cl7\"").expect("cluster 7 listed");
+    let second_row = contents.find("href=\"#cl42\"").expect("cluster 42 listed");
+    assert!(first_row < second_row);
+    // 200 clusters in full, 100 summarised one line each.
+    assert_eq!(dom.matches("<section class=\"cluster\"").count(), 200);
+    let more = &dom[dom.find("id=\"more\"").expect("more clusters")..];
+    assert_eq!(more.matches("<tr>").count(), 1 + 100);
+    // The 5,000-member cluster lists its first members and counts the rest.
+    let big = &dom[dom.find("id=\"cl7\"").unwrap()..];
+    let big = &big[..big.find("</section>").unwrap()];
+    assert_eq!(big.matches("<li>").count(), 25);
+    assert!(big.contains("4975 more"), "rest not counted");
+    assert!(big.contains("similarity 0.90 to [0]"), "no link similarity");
 }

@@ -9,6 +9,7 @@ mod index;
 mod outputs;
 mod pan13;
 mod properties;
+mod reports;
 mod scan;
 
 /// Environment variable that turns every skip into a failure (set by `.ci/run`), so
