@@ -31,7 +31,7 @@ pub struct AlignArgs {
     #[arg(long, value_enum, default_value_t = AlignFormat::Text)]
     pub format: AlignFormat,
     /// Drop passages with fewer words than this on either side.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = super::common::positive)]
     pub min_words: Option<usize>,
     /// Alignment settings as a JSON object (fields of the library's `AlignConfig`;
     /// missing fields keep their defaults), for tuning experiments.

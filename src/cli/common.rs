@@ -45,12 +45,12 @@ impl InputArgs {
 #[derive(Debug, Args)]
 pub struct ShingleArgs {
     /// Words per shingle (word n-grams).
-    #[arg(long = "shingle", value_name = "N", default_value_t = 5)]
+    #[arg(long = "shingle", value_name = "N", default_value_t = 5, value_parser = super::common::positive)]
     pub shingle_words: usize,
 
     /// Use character n-grams of N characters instead of word shingles (for text
     /// written without spaces between words).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = super::common::positive)]
     pub char_ngrams: Option<usize>,
 
     /// Also fold diacritics (`café` = `cafe`) when comparing words.
@@ -137,4 +137,33 @@ pub fn time_line(stats: &impl serde::Serialize) -> String {
         }
     }
     line
+}
+
+/// Parses a whole number of at least `min` for a flag; a negative or smaller number
+/// is reported as out of range (not as an unknown flag, which is what a leading `-`
+/// would otherwise be taken for).
+fn number_at_least(s: &str, min: u64) -> Result<u64, String> {
+    let t = s.trim();
+    match t.parse::<i128>() {
+        Ok(n) if n < i128::from(min) => Err(format!(
+            "{t} is out of range: the smallest value allowed is {min}"
+        )),
+        Ok(n) => u64::try_from(n).map_err(|_| format!("{t} is out of range: too large")),
+        Err(_) => Err(format!("{t:?} is not a whole number")),
+    }
+}
+
+/// A count that must be at least 1 (`--num-perm`, `--shingle`, `--min-words`, ...).
+pub fn positive(s: &str) -> Result<usize, String> {
+    number_at_least(s, 1).and_then(|n| usize::try_from(n).map_err(|_| format!("{s} is too large")))
+}
+
+/// A count that may be 0.
+pub fn count(s: &str) -> Result<usize, String> {
+    number_at_least(s, 0).and_then(|n| usize::try_from(n).map_err(|_| format!("{s} is too large")))
+}
+
+/// A seed: any whole number from 0 to 2^64 − 1.
+pub fn seed(s: &str) -> Result<u64, String> {
+    number_at_least(s, 0)
 }

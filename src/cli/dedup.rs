@@ -45,19 +45,19 @@ pub struct DedupArgs {
     threshold: f64,
 
     /// MinHash signature length.
-    #[arg(long, default_value_t = 128, value_name = "N")]
+    #[arg(long, default_value_t = 128, value_name = "N", value_parser = super::common::positive)]
     num_perm: usize,
 
     /// LSH bands (with --rows; by default chosen from --threshold, weighted toward recall).
-    #[arg(long, value_name = "N", requires = "rows")]
+    #[arg(long, value_name = "N", requires = "rows", value_parser = super::common::positive)]
     bands: Option<usize>,
 
     /// LSH rows per band (with --bands).
-    #[arg(long, value_name = "N", requires = "bands")]
+    #[arg(long, value_name = "N", requires = "bands", value_parser = super::common::positive)]
     rows: Option<usize>,
 
     /// Seed of the MinHash hash family (results are deterministic for a seed).
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, value_parser = super::common::seed)]
     seed: u64,
 
     /// Which document of a cluster to keep.

@@ -55,14 +55,17 @@ pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn run_pan13(args: Pan13Args) -> anyhow::Result<ExitCode> {
+    let cfg = super::common::align_config(args.align_config.as_deref())?;
+    // A missing or wrong path is a runtime error (exit 1), as for every command.
+    if !args.corpus.exists() {
+        anyhow::bail!("{}: No such file or directory", args.corpus.display());
+    }
     if !args.corpus.join("pairs").is_file() {
-        return Err(super::UsageError(format!(
+        anyhow::bail!(
             "{}: not a PAN 2013 corpus directory (no `pairs` file)",
             args.corpus.display()
-        ))
-        .into());
+        );
     }
-    let cfg = super::common::align_config(args.align_config.as_deref())?;
     let started = std::time::Instant::now();
     let corpus = Corpus::load(&args.corpus)?;
     let detections = reprint::pipeline::pan13::detect(&corpus, &cfg, &NormalizeConfig::default())?;

@@ -8,6 +8,7 @@ mod align;
 mod check;
 mod common;
 mod dedup;
+mod docs;
 mod eval;
 pub mod index;
 mod output;
@@ -35,20 +36,75 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Find near-duplicate documents and write a deduplicated dump.
+    #[command(allow_negative_numbers = true, after_help = DEDUP_EXAMPLES)]
     Dedup(dedup::DedupArgs),
     /// Find passages reused across a collection, grouped into overlap clusters.
+    #[command(allow_negative_numbers = true, after_help = SCAN_EXAMPLES)]
     Scan(scan::ScanArgs),
     /// Find the passages two text files share, even when reworded.
+    #[command(allow_negative_numbers = true, after_help = ALIGN_EXAMPLES)]
     Align(align::AlignArgs),
     /// Build or inspect an archive index (`index add`, `index stats`).
+    #[command(after_help = INDEX_EXAMPLES)]
     Index(index::IndexArgs),
     /// Evaluate passage alignment on a benchmark corpus (PAN 2013).
+    #[command(after_help = EVAL_EXAMPLES)]
     Eval(eval::EvalArgs),
     /// Write a synthetic news dump with planted near-duplicates and its truth.
+    #[command(allow_negative_numbers = true, after_help = SYNTH_EXAMPLES)]
     Synth(synth::SynthArgs),
     /// Check articles against an archive index: reused share, sources and passages.
+    #[command(allow_negative_numbers = true, after_help = CHECK_EXAMPLES)]
     Check(check::CheckArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    #[command(after_help = COMPLETIONS_EXAMPLES)]
+    Completions(docs::CompletionsArgs),
+    /// Print the manual page (roff), or write one page per command into a folder.
+    #[command(after_help = MAN_EXAMPLES)]
+    Man(docs::ManArgs),
 }
+
+const DEDUP_EXAMPLES: &str = "Examples:
+  reprint dedup dump.jsonl.gz -o deduped.jsonl --clusters clusters.jsonl
+  reprint dedup articles/ --threshold 0.7 --keep longest --summary-json run.json
+  cat dump.jsonl | reprint dedup - -o - > deduped.jsonl";
+
+const SCAN_EXAMPLES: &str = "Examples:
+  reprint scan corpus/seeds
+  reprint scan dump.jsonl.gz --format json -o reuse.json --html reuse.html
+  reprint scan dump.jsonl --date-field date --summary-json run.json";
+
+const ALIGN_EXAMPLES: &str = "Examples:
+  reprint align draft.txt wire.txt
+  reprint align --format json a.txt b.txt.gz
+  gzip -dc a.txt.gz | reprint align - b.txt";
+
+const INDEX_EXAMPLES: &str = "Examples:
+  reprint index add archive.idx archive-2024.jsonl.gz
+  reprint index add archive.idx today/
+  reprint index stats archive.idx";
+
+const EVAL_EXAMPLES: &str = "Examples:
+  reprint eval pan13 pan13-text-alignment-training-corpus-2013-01-21
+  reprint eval pan13 CORPUS --format json --detections detections/";
+
+const SYNTH_EXAMPLES: &str = "Examples:
+  reprint synth reuters.jsonl.gz --docs 100k -o dump.jsonl --truth truth.jsonl
+  reprint synth base/ --docs 10k --dup-rate 0.4 -o dump.jsonl --truth truth.jsonl --seed 7";
+
+const CHECK_EXAMPLES: &str = "Examples:
+  reprint check archive.idx draft.txt
+  reprint check archive.idx drafts.jsonl --format json > reuse.jsonl
+  reprint check archive.idx draft.txt --html report.html";
+
+const COMPLETIONS_EXAMPLES: &str = "Examples:
+  reprint completions bash > /etc/bash_completion.d/reprint
+  reprint completions zsh > \"${fpath[1]}/_reprint\"
+  reprint completions fish > ~/.config/fish/completions/reprint.fish";
+
+const MAN_EXAMPLES: &str = "Examples:
+  reprint man > reprint.1 && man ./reprint.1
+  reprint man --dir /usr/local/share/man/man1";
 
 /// A usage problem found after parsing (an invalid combination of values).
 #[derive(Debug, thiserror::Error)]
@@ -67,6 +123,8 @@ pub fn main() -> ExitCode {
         Command::Eval(args) => eval::run(args),
         Command::Synth(args) => synth::run(args),
         Command::Check(args) => check::run(args),
+        Command::Completions(args) => docs::completions(args),
+        Command::Man(args) => docs::man(args),
     };
     match result {
         Ok(code) => code,

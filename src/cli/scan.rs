@@ -42,23 +42,23 @@ pub struct ScanArgs {
 
     /// Clusters shown in full in the HTML report, those in the most documents first;
     /// the others are listed one line each.
-    #[arg(long, value_name = "N", default_value_t = ScanHtmlLimits::default().max_clusters)]
+    #[arg(long, value_name = "N", default_value_t = ScanHtmlLimits::default().max_clusters, value_parser = super::common::count)]
     html_max_clusters: usize,
 
     /// Shortest passage reported, in words.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = super::common::positive)]
     min_words: Option<usize>,
 
     /// Words per n-gram in the candidate index.
-    #[arg(long, value_name = "N", default_value_t = CandidateConfig::default().ngram_words)]
+    #[arg(long, value_name = "N", default_value_t = CandidateConfig::default().ngram_words, value_parser = super::common::positive)]
     ngram: usize,
 
     /// Distinct shared n-grams a document pair needs before it is aligned.
-    #[arg(long, value_name = "N", default_value_t = CandidateConfig::default().min_shared)]
+    #[arg(long, value_name = "N", default_value_t = CandidateConfig::default().min_shared, value_parser = super::common::positive)]
     min_shared: usize,
 
     /// Ignore n-grams found in more than N documents (stock phrases).
-    #[arg(long, value_name = "N", default_value_t = CandidateConfig::default().max_df)]
+    #[arg(long, value_name = "N", default_value_t = CandidateConfig::default().max_df, value_parser = super::common::positive)]
     max_df: usize,
 
     /// JSON field holding a publication date (ISO 8601 sorts correctly); the earliest
@@ -67,7 +67,7 @@ pub struct ScanArgs {
     date_field: Option<String>,
 
     /// A short line found in at least N documents is boilerplate.
-    #[arg(long, value_name = "N", default_value_t = BoilerplateConfig::default().min_documents)]
+    #[arg(long, value_name = "N", default_value_t = BoilerplateConfig::default().min_documents, value_parser = super::common::positive)]
     boilerplate_min_docs: usize,
 
     /// Also fold diacritics (`café` = `cafe`) when comparing words.

@@ -36,19 +36,19 @@ pub struct SynthArgs {
     #[arg(long, value_name = "FILE")]
     summary_json: Option<PathBuf>,
     /// Seed of every random choice.
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, value_parser = super::common::seed)]
     seed: u64,
     /// Share of the documents that are planted copies.
     #[arg(long, default_value_t = 0.25)]
     dup_rate: f64,
     /// Largest number of copies of one original.
-    #[arg(long, default_value_t = 5)]
+    #[arg(long, default_value_t = 5, value_parser = super::common::positive)]
     max_copies: usize,
     /// Average length of an original in bytes.
-    #[arg(long, default_value_t = 2300)]
+    #[arg(long, default_value_t = 2300, value_parser = super::common::positive)]
     mean_bytes: usize,
     /// Words per shingle for the truth's Jaccard values.
-    #[arg(long, default_value_t = 5)]
+    #[arg(long, default_value_t = 5, value_parser = super::common::positive)]
     shingle: usize,
     /// Pairs at or above this exact Jaccard similarity are marked as duplicates.
     #[arg(long, default_value_t = 0.8)]

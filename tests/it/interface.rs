@@ -1,0 +1,132 @@
+//! The command-line interface as a whole: exit codes shared by every command,
+//! numbers out of range, help with examples, completions and manual pages.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+fn reprint() -> Command {
+    Command::cargo_bin("reprint").expect("binary builds")
+}
+
+#[test]
+fn missing_path_exits_1_for_every_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("no-such-path");
+    let m = missing.to_str().unwrap();
+    let new_index = dir.path().join("new.idx");
+    let runs: Vec<Vec<String>> = vec![
+        vec!["dedup".into(), m.into()],
+        vec!["scan".into(), m.into()],
+        vec!["align".into(), m.into(), m.into()],
+        vec!["check".into(), m.into(), m.into()],
+        vec!["index".into(), "stats".into(), m.into()],
+        vec![
+            "index".into(),
+            "add".into(),
+            new_index.to_str().unwrap().into(),
+            m.into(),
+        ],
+        vec!["eval".into(), "pan13".into(), m.into()],
+        vec![
+            "synth".into(),
+            m.into(),
+            "-o".into(),
+            dir.path().join("o.jsonl").to_str().unwrap().into(),
+            "--truth".into(),
+            dir.path().join("t.jsonl").to_str().unwrap().into(),
+        ],
+    ];
+    for args in runs {
+        reprint()
+            .args(&args)
+            .assert()
+            .code(1)
+            .stderr(predicate::str::contains("no-such-path"));
+    }
+}
+
+#[test]
+fn negative_numbers_are_out_of_range_not_unknown_flags() {
+    for args in [
+        &["dedup", "--num-perm", "-5", "x"][..],
+        &["scan", "--ngram", "-1", "x"],
+        &["scan", "--max-df", "-100", "x"],
+        &["align", "--min-words", "-3", "a", "b"],
+        &["dedup", "--seed", "-1", "x"],
+    ] {
+        reprint()
+            .args(args)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("out of range"));
+    }
+    reprint()
+        .args(["dedup", "--threshold", "-0.5", "x"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("must be in (0, 1], got -0.5"));
+}
+
+#[test]
+fn every_help_ends_with_examples() {
+    for cmd in [
+        "dedup",
+        "scan",
+        "align",
+        "index",
+        "eval",
+        "synth",
+        "check",
+        "completions",
+        "man",
+    ] {
+        let out = reprint().args([cmd, "--help"]).output().unwrap();
+        assert!(out.status.success());
+        let help = String::from_utf8(out.stdout).unwrap();
+        let tail = &help[help
+            .rfind("Examples:")
+            .unwrap_or_else(|| panic!("{cmd}: no examples"))..];
+        assert!(
+            tail.lines()
+                .skip(1)
+                .any(|l| l.trim_start().starts_with("reprint ")),
+            "{cmd}: {tail}"
+        );
+    }
+}
+
+#[test]
+fn completions_for_every_shell() {
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        reprint()
+            .args(["completions", shell])
+            .assert()
+            .success()
+            .stdout(predicate::str::contains("dedup").and(predicate::str::contains("--threshold")));
+    }
+    reprint().args(["completions", "tcsh"]).assert().code(2);
+}
+
+#[test]
+fn man_page_and_one_page_per_command() {
+    reprint()
+        .arg("man")
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with(".ie").and(predicate::str::contains(".SH NAME")));
+    let dir = tempfile::tempdir().unwrap();
+    reprint()
+        .args(["man", "--dir"])
+        .arg(dir.path())
+        .assert()
+        .success();
+    for page in [
+        "reprint.1",
+        "reprint-dedup.1",
+        "reprint-scan.1",
+        "reprint-check.1",
+    ] {
+        let text = std::fs::read_to_string(dir.path().join(page)).unwrap();
+        assert!(text.contains(".TH"), "{page}");
+    }
+}
