@@ -57,10 +57,24 @@ pub fn counts_only(stats: &impl Serialize) -> Value {
     split_stats(stats).0
 }
 
+/// Every non-integer number of a JSON value rounded to 6 decimals, the precision
+/// of every float in every report.
+fn rounded(value: Value) -> Value {
+    match value {
+        Value::Number(n) if n.is_f64() => n
+            .as_f64()
+            .and_then(|x| serde_json::Number::from_f64(crate::report::round6(x)))
+            .map_or(Value::Number(n), Value::Number),
+        Value::Array(v) => Value::Array(v.into_iter().map(rounded).collect()),
+        Value::Object(m) => Value::Object(m.into_iter().map(|(k, v)| (k, rounded(v))).collect()),
+        other => other,
+    }
+}
+
 /// The summary document of one run of `command`.
 pub fn to_json(command: &str, stats: &impl Serialize, config: &impl Serialize) -> Value {
     let (counts, seconds, throughput) = split_stats(stats);
-    serde_json::json!({
+    rounded(serde_json::json!({
         "schema_version": SCHEMA_VERSION,
         "reprint_version": env!("CARGO_PKG_VERSION"),
         "command": command,
@@ -68,7 +82,7 @@ pub fn to_json(command: &str, stats: &impl Serialize, config: &impl Serialize) -
         "seconds": seconds,
         "throughput": throughput,
         "config": config,
-    })
+    }))
 }
 
 /// Writes the summary document as pretty-printed JSON.
