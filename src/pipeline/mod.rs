@@ -14,6 +14,15 @@ pub mod scan;
 use crate::error::{Error, InputIssue, Result};
 use std::collections::BTreeMap;
 
+/// Sets how many worker threads every pipeline of this process uses (0 = one per
+/// core, the default). Call it once, before the first run; a second call fails.
+pub fn set_threads(threads: usize) -> Result<()> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build_global()
+        .map_err(|e| Error::Config(format!("cannot set up {threads} worker threads: {e}")))
+}
+
 /// The stages a long run reports progress for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Stage {

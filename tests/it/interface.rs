@@ -130,3 +130,50 @@ fn man_page_and_one_page_per_command() {
         assert!(text.contains(".TH"), "{page}");
     }
 }
+
+#[test]
+fn check_json_into_a_closed_pipe_exits_0() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    let seeds = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/seeds");
+    let index = dir.path().join("archive.idx");
+    reprint()
+        .args(["index", "add", "-q"])
+        .arg(&index)
+        .arg(&seeds)
+        .assert()
+        .success();
+    // Enough articles that the report outgrows any pipe buffer.
+    let mut lines = String::new();
+    let mut texts = Vec::new();
+    for e in std::fs::read_dir(&seeds).unwrap() {
+        texts.push(std::fs::read_to_string(e.unwrap().path()).unwrap());
+    }
+    for i in 0..100 {
+        let text = &texts[i % texts.len()];
+        lines.push_str(&serde_json::json!({"id": format!("draft-{i}"), "text": text}).to_string());
+        lines.push('\n');
+    }
+    let drafts = dir.path().join("drafts.jsonl");
+    std::fs::write(&drafts, lines).unwrap();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("reprint"))
+        .args(["check", "-q", "--format", "json"])
+        .arg(&index)
+        .arg(&drafts)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert!(first.starts_with('{'));
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
