@@ -5,7 +5,6 @@ use super::progress::TerminalObserver;
 use super::UsageError;
 use anyhow::Context;
 use clap::{Args, ValueEnum};
-use reprint::input::Sources;
 use reprint::lsh::{LshParams, DEFAULT_FN_WEIGHT, DEFAULT_FP_WEIGHT};
 use reprint::pipeline::dedup::{self, DedupConfig, DedupResult, KeepPolicy};
 use reprint::report;
@@ -147,7 +146,7 @@ impl DedupArgs {
 /// Runs `reprint dedup`.
 pub fn run(args: DedupArgs) -> anyhow::Result<ExitCode> {
     let config = args.config()?;
-    let sources = Sources::discover(&args.input.inputs)?;
+    let sources = args.input.sources()?;
     let observer = TerminalObserver::new(args.quiet);
     let result = dedup::run(&sources, &config, &observer)?;
 
@@ -165,7 +164,7 @@ pub fn run(args: DedupArgs) -> anyhow::Result<ExitCode> {
     if let Some(path) = &args.output {
         let mut out = create_output(path)?;
         written = Some(
-            dedup::write_deduplicated(&sources, &result, &mut out, &observer)
+            dedup::write_deduplicated(&sources, &config.input, &result, &mut out, &observer)
                 .with_context(|| format!("writing {}", path.display()))?,
         );
     }
@@ -191,6 +190,9 @@ fn print_summary(result: &DedupResult, config: &DedupConfig, written: Option<u64
     );
     for (reason, n) in &s.skipped.by_reason {
         eprintln!("  skipped {n} × {reason}");
+    }
+    for line in super::common::input_tally_lines(&s.input) {
+        eprintln!("  {line}");
     }
     eprintln!(
         "  {} candidate pairs ({} bands × {} rows), {} verified at Jaccard ≥ {}",

@@ -5,7 +5,6 @@ use super::progress::TerminalObserver;
 use super::UsageError;
 use anyhow::Context;
 use clap::{Args, ValueEnum};
-use reprint::input::Sources;
 use reprint::pipeline::scan::{self, ScanConfig};
 use reprint::report;
 use reprint::scan::boilerplate::BoilerplateConfig;
@@ -118,7 +117,7 @@ impl ScanArgs {
 /// Runs `reprint scan`.
 pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
     let config = args.config()?;
-    let sources = Sources::discover(&args.input.inputs)?;
+    let sources = args.input.sources()?;
     let observer = TerminalObserver::new(args.quiet);
     let result = scan::run(&sources, &config, &observer)?;
     let path = args.output.clone().unwrap_or_else(|| PathBuf::from("-"));
@@ -157,6 +156,12 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
             s.documents, s.skipped.total, s.candidate_pairs, s.pairs_with_passages, s.clusters, s.boilerplate,
             s.total_seconds, s.read_seconds, s.candidate_seconds, s.align_seconds, s.cluster_seconds
         );
+        for (reason, n) in &s.skipped.by_reason {
+            eprintln!("  skipped {n} × {reason}");
+        }
+        for line in super::common::input_tally_lines(&s.input) {
+            eprintln!("  {line}");
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -152,7 +152,15 @@ impl Serialize for Report<'_> {
                 len: result.documents.len(),
                 element: |i| {
                     let d = &result.documents[i];
-                    json!({"id": d.id, "bytes": d.text.len(), "date": d.date})
+                    let mut entry = json!({
+                        "id": d.id,
+                        "bytes": d.text.len(),
+                        "date": d.date.as_ref().map(|date| &date.text),
+                    });
+                    if let Some(encoding) = d.encoding {
+                        entry["encoding"] = json!(encoding);
+                    }
+                    entry
                 },
             },
         )?;
