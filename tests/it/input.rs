@@ -520,3 +520,35 @@ fn id_field_chosen_but_in_no_record_is_an_error() {
     fs::write(&p, serde_json::json!({"text": BASE}).to_string()).unwrap();
     reprint().args(["dedup", "-q"]).arg(&p).assert().success();
 }
+
+#[cfg(unix)]
+#[test]
+fn path_over_4096_bytes_is_an_issue_not_an_abort() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("a.txt"), BASE).unwrap();
+    // Built one relative step at a time (mkdirat/openat): no single call sees the
+    // whole path, which is over PATH_MAX.
+    use std::os::unix::ffi::OsStrExt;
+    let level = std::ffi::CString::new("d".repeat(200)).unwrap();
+    let root = std::ffi::CString::new(dir.path().as_os_str().as_bytes()).unwrap();
+    // SAFETY: valid NUL-terminated names; every descriptor opened here is closed here.
+    unsafe {
+        let mut fd = libc::open(root.as_ptr(), libc::O_RDONLY | libc::O_DIRECTORY);
+        assert!(fd >= 0);
+        for _ in 0..25 {
+            assert_eq!(libc::mkdirat(fd, level.as_ptr(), 0o700), 0);
+            let next = libc::openat(fd, level.as_ptr(), libc::O_RDONLY | libc::O_DIRECTORY);
+            assert!(next >= 0);
+            libc::close(fd);
+            fd = next;
+        }
+        let name = std::ffi::CString::new("z.txt").unwrap();
+        let file = libc::openat(fd, name.as_ptr(), libc::O_WRONLY | libc::O_CREAT, 0o600);
+        assert!(file >= 0);
+        libc::close(file);
+        libc::close(fd);
+    }
+    let s = summary_json(&[os(dir.path())]);
+    assert_eq!(s["stats"]["documents"], 1, "{s}");
+    assert_eq!(s["stats"]["skipped_by_reason"]["bad_entry"], 1, "{s}");
+}
