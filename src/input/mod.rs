@@ -306,11 +306,7 @@ fn is_jsonl_name(name: &str) -> bool {
 }
 
 fn is_hidden(entry: &walkdir::DirEntry) -> bool {
-    entry.depth() > 0
-        && entry
-            .file_name()
-            .to_str()
-            .is_some_and(|s| s.starts_with('.'))
+    entry.depth() > 0 && entry.file_name().as_encoded_bytes().starts_with(b".")
 }
 
 /// Why a directory entry that is not a regular file is passed over.

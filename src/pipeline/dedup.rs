@@ -238,7 +238,7 @@ pub struct DedupResult {
     /// The xxh3 checksum of every record's bytes, by ordinal (checks the second read).
     pub record_hashes: Vec<u64>,
     /// Records read from each source, by source index (names a source that changed).
-    pub records_by_source: BTreeMap<u32, u64>,
+    pub records_by_source: Vec<u64>,
 }
 
 impl DedupResult {
@@ -368,7 +368,7 @@ struct Pass1 {
     store: SetStore,
     records: u64,
     record_hashes: Vec<u64>,
-    records_by_source: BTreeMap<u32, u64>,
+    records_by_source: Vec<u64>,
 }
 
 fn pass1(
@@ -383,7 +383,7 @@ fn pass1(
     let mut store = SetStoreWriter::new()?;
     let mut records = 0u64;
     let mut record_hashes = Vec::new();
-    let mut records_by_source: BTreeMap<u32, u64> = BTreeMap::new();
+    let mut records_by_source = vec![0u64; sources.list().len()];
     observer.stage_started(Stage::Sign, Some(sources.total_bytes()));
     std::thread::scope(|scope| -> Result<()> {
         let (tx, rx) = std::sync::mpsc::sync_channel(2);
@@ -395,7 +395,7 @@ fn pass1(
                 .sum();
             records += batch.iter().filter(|r| r.is_ok()).count() as u64;
             for raw in batch.iter().flatten() {
-                *records_by_source.entry(raw.origin.source).or_default() += 1;
+                records_by_source[raw.origin.source as usize] += 1;
             }
             let analysed: Vec<(Option<u64>, Analysed)> = batch
                 .into_par_iter()
@@ -630,11 +630,14 @@ pub fn write_deduplicated(
     observer.stage_started(Stage::Write, Some(result.records));
     let write_err = |e| Error::stream("writing the deduplicated output", e);
     let mut written = 0u64;
-    let mut by_source: BTreeMap<u32, u64> = BTreeMap::new();
+    let mut by_source = vec![0u64; result.records_by_source.len()];
     for record in sources.records() {
         let Ok(record) = record else { continue };
         observer.advance(1);
-        *by_source.entry(record.origin.source).or_default() += 1;
+        match by_source.get_mut(record.origin.source as usize) {
+            Some(n) => *n += 1,
+            None => return Err(changed(record.origin.source)),
+        }
         let ordinal = record.ordinal as usize;
         if result.record_hashes.get(ordinal) != Some(&record_hash(&record.bytes)) {
             return Err(changed(record.origin.source));
@@ -659,15 +662,10 @@ pub fn write_deduplicated(
         out.write_all(b"\n").map_err(write_err)?;
         written += 1;
     }
-    if by_source != result.records_by_source {
-        let differing = result
-            .records_by_source
-            .keys()
-            .chain(by_source.keys())
-            .copied()
-            .find(|s| by_source.get(s) != result.records_by_source.get(s))
-            .unwrap_or(0);
-        return Err(changed(differing));
+    if let Some(differing) =
+        (0..by_source.len()).find(|&s| by_source[s] != result.records_by_source[s])
+    {
+        return Err(changed(differing as u32));
     }
     out.flush().map_err(write_err)?;
     observer.stage_finished(Stage::Write);
