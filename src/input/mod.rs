@@ -807,7 +807,10 @@ impl Iterator for RecordReader<'_> {
                     continue;
                 }
                 Ok(true) => {
-                    let bytes = &self.line_buf[..];
+                    // A byte-order mark cannot start JSON: one left by concatenating
+                    // files is dropped wherever a line starts with it.
+                    let bytes = self.line_buf.strip_prefix(encoding::UTF8_BOM);
+                    let bytes = bytes.unwrap_or(&self.line_buf[..]);
                     if bytes.iter().all(|b| b.is_ascii_whitespace()) {
                         continue;
                     }
@@ -934,6 +937,18 @@ mod tests {
             raw[0], br#"{"id":"a","text":"x"}"#,
             "the BOM is not part of the record"
         );
+    }
+
+    #[test]
+    fn bom_inside_concatenated_jsonl_keeps_the_record() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("d.jsonl");
+        fs::write(
+            &p,
+            b"{\"id\":\"a\",\"text\":\"x\"}\n\xEF\xBB\xBF{\"id\":\"b\",\"text\":\"y\"}\n",
+        )
+        .unwrap();
+        assert_eq!(ids(&Sources::discover(&[p]).unwrap()), ["a", "b"]);
     }
 
     #[test]
