@@ -1008,6 +1008,24 @@ mod tests {
         assert_eq!(issues[0].kind, IssueKind::TrailingGarbage);
     }
 
+    #[test]
+    fn gzip_text_file_followed_by_garbage_keeps_the_text_then_reports() {
+        use std::io::Write;
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.txt.gz");
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        enc.write_all(b"whole text").unwrap();
+        let mut gz = enc.finish().unwrap();
+        gz.extend_from_slice(b"junk");
+        fs::write(&p, gz).unwrap();
+        let (docs, issues) = read_all(&Sources::discover(&[p]).unwrap(), &InputConfig::default());
+        assert_eq!(docs.len(), 1);
+        assert_eq!(docs[0].text, "whole text");
+        assert_eq!(issues.len(), 1);
+        assert_eq!(issues[0].kind, IssueKind::TrailingGarbage);
+        assert_eq!(issues[0].line, None);
+    }
+
     #[cfg(unix)]
     #[test]
     fn non_utf8_file_names_keep_distinct_ids() {

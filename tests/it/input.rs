@@ -552,3 +552,32 @@ fn path_over_4096_bytes_is_an_issue_not_an_abort() {
     assert_eq!(s["stats"]["documents"], 1, "{s}");
     assert_eq!(s["stats"]["skipped_by_reason"]["bad_entry"], 1, "{s}");
 }
+
+#[test]
+fn index_add_and_check_decode_windows_1252_with_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let article = dir.path().join("a.txt");
+    let mut text = CP1252.to_vec();
+    text.extend_from_slice(BASE.as_bytes());
+    fs::write(&article, &text).unwrap();
+    let index = dir.path().join("archive.idx");
+    reprint()
+        .args(["index", "add"])
+        .arg(&index)
+        .arg(&article)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "a.txt: not UTF-8: decoded as windows-1252",
+        ))
+        .stderr(predicate::str::contains("added 1 documents"));
+    reprint()
+        .args(["check", "--format", "json"])
+        .arg(&index)
+        .arg(&article)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "a.txt: not UTF-8: decoded as windows-1252",
+        ));
+}
