@@ -427,10 +427,12 @@ impl Sources {
                 // A FIFO, `<(cmd)`, a device: read once, like stdin.
                 let file = File::open(arg).map_err(|e| Error::io(arg, e))?;
                 let spooled = spool(file, &display)?;
-                let kind = if is_jsonl_name(&name) {
-                    SourceKind::JsonLines
-                } else {
-                    SourceKind::Sniff
+                // Its name decides when it has a document type (`dump.jsonl`), its
+                // content otherwise (`/dev/fd/63`).
+                let kind = match FileType::of_name(&name) {
+                    Some(FileType::Jsonl) => SourceKind::JsonLines,
+                    Some(FileType::Txt | FileType::Md) => SourceKind::Text,
+                    None => SourceKind::Sniff,
                 };
                 sources.push(Source {
                     spool: Some(spooled),
@@ -1200,6 +1202,24 @@ mod tests {
         writer.join().unwrap();
         assert_eq!(ids(&sources), ["x"]);
         assert_eq!(ids(&sources), ["x"], "a spooled input reads the same twice");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn named_fifo_with_a_text_name_is_one_text_document() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("p.txt");
+        mkfifo(&fifo);
+        let writer = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || fs::write(fifo, "{\"looks\": \"like json\"}\n").unwrap())
+        };
+        let sources = Sources::discover(std::slice::from_ref(&fifo)).unwrap();
+        writer.join().unwrap();
+        let (docs, issues) = read_all(&sources, &InputConfig::default());
+        assert!(issues.is_empty());
+        assert_eq!(docs.len(), 1);
+        assert_eq!(docs[0].text, "{\"looks\": \"like json\"}\n");
     }
 
     #[test]
