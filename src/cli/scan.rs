@@ -47,8 +47,10 @@ pub struct ScanArgs {
     #[arg(long, value_name = "N", default_value_t = CandidateConfig::default().max_df)]
     max_df: usize,
 
-    /// JSON field holding a publication date (ISO 8601 sorts correctly); the earliest
-    /// member of each cluster is reported as its likely source.
+    /// JSON field holding a publication date (ISO 8601/RFC 3339, RFC 2822,
+    /// DD-MON-YYYY HH:MM:SS, YYYY-MM-DD or Unix seconds; no zone = UTC), compared as
+    /// instants; the earliest member of each cluster is reported as its likely source.
+    /// An unparseable date is reported and counted (an error under --strict).
     #[arg(long, value_name = "FIELD")]
     date_field: Option<String>,
 
