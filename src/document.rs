@@ -92,17 +92,51 @@ impl SortKey {
     }
 }
 
+/// A publication date: the value as it was in the record (reports show it) and the
+/// UTC instant it was parsed into (comparisons use only the instant).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocDate {
+    /// The field's value as written (a number is written in decimal).
+    pub text: String,
+    /// The instant, in UTC (a value without a time zone is taken as UTC).
+    pub instant: chrono::DateTime<chrono::Utc>,
+}
+
 /// One document: its id, its text, where it came from, and optional metadata.
 #[derive(Debug, Clone)]
 pub struct Document {
     /// The document's id (from the id field, the line number, or the file path).
     pub id: String,
-    /// The full text.
+    /// The full text (decoded to UTF-8; byte offsets refer to it).
     pub text: String,
     /// Where it came from.
     pub origin: Origin,
     /// The value of the `--keep-by` field, when one was asked for and present.
     pub keep_key: Option<SortKey>,
-    /// The value of the `--date-field`, when one was asked for and present.
-    pub date: Option<String>,
+    /// The parsed `--date-field`, when one was asked for, present and parseable.
+    pub date: Option<DocDate>,
+    /// The date field's value when it was present but not a date in an accepted format
+    /// (the pipeline reports and counts it; the document is used without a date).
+    pub bad_date: Option<String>,
+    /// The encoding the bytes were decoded from, when they were not UTF-8.
+    pub encoding: Option<&'static str>,
+    /// True when the id came from the record's id field (not the line number or path),
+    /// so that a run can tell an id field no record has.
+    pub id_from_field: bool,
+}
+
+impl Document {
+    /// A UTF-8 document without metadata.
+    pub fn new(id: impl Into<String>, text: impl Into<String>, origin: Origin) -> Document {
+        Document {
+            id: id.into(),
+            text: text.into(),
+            origin,
+            keep_key: None,
+            date: None,
+            bad_date: None,
+            encoding: None,
+            id_from_field: false,
+        }
+    }
 }

@@ -34,6 +34,24 @@ pub enum Error {
     /// A strict run met bad input.
     #[error("{0} (strict mode)")]
     Strict(InputIssue),
+    /// An input gave different bytes when it was read again (it changed during the run),
+    /// so nothing computed from the first read can be trusted for it.
+    #[error("{path}: changed while it was being read (the second read differs from the first)")]
+    InputChanged {
+        /// The input as the user named it.
+        path: String,
+    },
+    /// The text or id field asked for is in none of the records; `present` lists the
+    /// fields the first records do have, to point at the right name.
+    #[error("{which} field {field:?} is in no record (the first records have: {present})")]
+    FieldNotFound {
+        /// `text` or `id`.
+        which: &'static str,
+        /// The field asked for.
+        field: String,
+        /// The fields seen in the first records, comma-separated.
+        present: String,
+    },
     /// An on-disk index or file is malformed, of another version, or built with other parameters.
     #[error("{}: {message}", path.display())]
     Format {
@@ -91,6 +109,16 @@ pub enum IssueKind {
     MissingText(String),
     /// The id field has a type that cannot be an id (object, array, boolean).
     BadId(String),
+    /// A compressed stream is followed by bytes that are not another compressed member;
+    /// every complete record before them has been read.
+    TrailingGarbage,
+    /// A directory entry could not be followed (symlink loop, dangling link, name too long).
+    BadEntry(String),
+    /// The date field holds a value that is not a date in an accepted format; the document
+    /// is still used, without a date.
+    BadDate(String),
+    /// Not a problem: the bytes were not UTF-8 and were decoded from this encoding.
+    Decoded(&'static str),
 }
 
 impl IssueKind {
@@ -103,6 +131,10 @@ impl IssueKind {
             IssueKind::NotAnObject => "not_an_object",
             IssueKind::MissingText(_) => "missing_text",
             IssueKind::BadId(_) => "bad_id",
+            IssueKind::TrailingGarbage => "trailing_garbage",
+            IssueKind::BadEntry(_) => "bad_entry",
+            IssueKind::BadDate(_) => "bad_date",
+            IssueKind::Decoded(_) => "decoded",
         }
     }
 }
@@ -120,6 +152,12 @@ impl fmt::Display for IssueKind {
             IssueKind::BadId(field) => {
                 write!(f, "id field {field:?} is neither a string nor a number")
             }
+            IssueKind::TrailingGarbage => {
+                write!(f, "trailing garbage after the compressed stream")
+            }
+            IssueKind::BadEntry(e) => write!(f, "cannot follow directory entry: {e}"),
+            IssueKind::BadDate(value) => write!(f, "unparseable date {value:?}"),
+            IssueKind::Decoded(encoding) => write!(f, "not UTF-8: decoded as {encoding}"),
         }
     }
 }

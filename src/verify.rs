@@ -50,15 +50,16 @@ pub fn score_sets<T: Ord>(a: &[T], b: &[T]) -> PairScore {
 /// Writes shingle sets one document after another to a temporary file, so that
 /// memory does not grow with the size of the dump.
 pub struct SetStoreWriter {
-    file: BufWriter<tempfile::NamedTempFile>,
+    file: BufWriter<std::fs::File>,
     offsets: Vec<u64>,
     written: u64,
 }
 
 impl SetStoreWriter {
-    /// Creates an empty store in the system's temporary directory.
+    /// Creates an empty store in the system's temporary directory, as an unlinked file
+    /// (it has no name, so it is gone when the process ends, even on Ctrl-C or a crash).
     pub fn new() -> Result<Self> {
-        let file = tempfile::NamedTempFile::new()
+        let file = tempfile::tempfile()
             .map_err(|e| Error::stream("creating the shingle spill file", e))?;
         Ok(SetStoreWriter {
             file: BufWriter::with_capacity(1 << 20, file),
@@ -101,7 +102,7 @@ impl SetStoreWriter {
             // SAFETY: the file is a private temporary file that nothing else writes
             // while the map is alive.
             Some(unsafe {
-                memmap2::Mmap::map(file.as_file())
+                memmap2::Mmap::map(&file)
                     .map_err(|e| Error::stream("mapping the shingle spill file", e))?
             })
         };
@@ -115,7 +116,7 @@ impl SetStoreWriter {
 
 /// Read access to the shingle sets written by a [`SetStoreWriter`].
 pub struct SetStore {
-    _file: tempfile::NamedTempFile,
+    _file: std::fs::File,
     map: Option<memmap2::Mmap>,
     offsets: Vec<u64>,
 }

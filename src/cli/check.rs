@@ -8,7 +8,6 @@ use anyhow::Context;
 use clap::{Args, ValueEnum};
 use reprint::check::{ArticleCheck, CheckConfig};
 use reprint::index::Index;
-use reprint::input::Sources;
 use reprint::pipeline::check::{check_sources, CheckRun};
 use reprint::report::html::{self, ArticleView, PassageView, SourceView};
 use std::io::{IsTerminal, Write};
@@ -83,7 +82,7 @@ impl CheckArgs {
 pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     let config = args.config()?;
     let index = Index::open(&args.index)?;
-    let sources = Sources::discover(&args.input.inputs)?;
+    let sources = args.input.sources()?;
     let observer = TerminalObserver::new(args.quiet);
     let run = check_sources(
         &index,

@@ -2,7 +2,7 @@
 
 use super::UsageError;
 use clap::Args;
-use reprint::input::InputConfig;
+use reprint::input::{EncodingChoice, FileType, InputConfig, Selection, Sources};
 use reprint::shingle::ShingleConfig;
 use reprint::text::NormalizeConfig;
 use std::path::PathBuf;
@@ -12,21 +12,47 @@ use std::path::PathBuf;
 pub struct InputArgs {
     /// Files or directories to read (walked recursively), or `-` for stdin. `.jsonl` and
     /// `.ndjson` files hold one document per line; any other file is one document.
-    /// gzip and zstd are recognised by their magic bytes.
+    /// In directories only `.txt`, `.text`, `.md`, `.jsonl` and `.ndjson` files are read
+    /// (optionally `.gz`/`.zst`/`.zstd`); a file named here is always read. gzip and
+    /// zstd are recognised by their magic bytes.
     #[arg(value_name = "INPUT", required = true)]
     pub inputs: Vec<PathBuf>,
 
-    /// JSON field holding the document id (string or number; the line number when absent).
-    #[arg(long, value_name = "FIELD", default_value = "id")]
-    pub id_field: String,
+    /// JSON field holding the document id (string or number; the line number when absent)
+    /// [default: id]. A field chosen here that no record has is an error.
+    #[arg(long, value_name = "FIELD")]
+    pub id_field: Option<String>,
 
     /// JSON field holding the document text.
     #[arg(long, value_name = "FIELD", default_value = "text")]
     pub text_field: String,
 
+    /// Encoding of the input: `auto` (UTF-8 when valid, otherwise detected), `utf-8`
+    /// (invalid UTF-8 is a bad record), `windows-1252`, `latin-1`, or any WHATWG label.
+    #[arg(long, value_name = "ENCODING", default_value = "auto", value_parser = parse_encoding)]
+    pub encoding: EncodingChoice,
+
+    /// Read only the files of directories matching GLOB (relative to the directory
+    /// argument, as ripgrep's -g; `!GLOB` excludes). Repeatable.
+    #[arg(long = "glob", short = 'g', value_name = "GLOB")]
+    pub globs: Vec<String>,
+
+    /// Read only these document types from directories: txt (.txt, .text), md, jsonl
+    /// (.jsonl, .ndjson). Repeatable.
+    #[arg(long = "type", value_name = "TYPE", value_parser = parse_file_type)]
+    pub types: Vec<FileType>,
+
     /// Fail (exit 1) at the first bad record instead of reporting, counting and skipping it.
     #[arg(long)]
     pub strict: bool,
+}
+
+fn parse_encoding(s: &str) -> Result<EncodingChoice, String> {
+    s.parse()
+}
+
+fn parse_file_type(s: &str) -> Result<FileType, String> {
+    s.parse()
 }
 
 impl InputArgs {
@@ -37,8 +63,60 @@ impl InputArgs {
             text_field: self.text_field.clone(),
             keep_by_field: None,
             date_field: None,
+            encoding: self.encoding,
         }
     }
+
+    /// The sources the inputs name, with the folder selection of `--glob` and `--type`.
+    pub fn sources(&self) -> anyhow::Result<Sources> {
+        let selection = Selection {
+            globs: self.globs.clone(),
+            types: self.types.clone(),
+        };
+        Ok(Sources::discover_with(&self.inputs, &selection)?)
+    }
+}
+
+/// Summary lines for what a run noticed about its input: files decoded from other
+/// encodings, unparseable dates, files passed over in folders (none when all is plain).
+pub fn input_tally_lines(tally: &reprint::pipeline::InputTally) -> Vec<String> {
+    let files = |n: u64| if n == 1 { "file" } else { "files" };
+    let listed = |map: &std::collections::BTreeMap<String, u64>| {
+        map.iter()
+            .map(|(k, n)| {
+                if map.len() == 1 {
+                    k.clone()
+                } else {
+                    format!("{n} {k}")
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut lines = Vec::new();
+    if !tally.decoded.is_empty() {
+        let n: u64 = tally.decoded.values().sum();
+        lines.push(format!(
+            "decoded {n} {} ({})",
+            files(n),
+            listed(&tally.decoded)
+        ));
+    }
+    if tally.bad_date > 0 {
+        lines.push(format!(
+            "{} unparseable date(s), used undated",
+            tally.bad_date
+        ));
+    }
+    if !tally.passed_over.is_empty() {
+        let n: u64 = tally.passed_over.values().sum();
+        lines.push(format!(
+            "passed over {n} {} ({})",
+            files(n),
+            listed(&tally.passed_over)
+        ));
+    }
+    lines
 }
 
 /// How text is cut into shingles.

@@ -5,7 +5,6 @@ use super::output::{self, OutputRequest};
 use super::progress::TerminalObserver;
 use super::UsageError;
 use clap::{Args, ValueEnum};
-use reprint::input::Sources;
 use reprint::lsh::{LshParams, DEFAULT_FN_WEIGHT, DEFAULT_FP_WEIGHT};
 use reprint::pipeline::dedup::{self, DedupConfig, DedupResult, KeepPolicy};
 use reprint::report;
@@ -149,7 +148,7 @@ impl DedupArgs {
 /// Runs `reprint dedup`.
 pub fn run(args: DedupArgs) -> anyhow::Result<ExitCode> {
     let config = args.config()?;
-    let sources = Sources::discover(&args.input.inputs)?;
+    let sources = args.input.sources()?;
     // Every destination is checked (and its temporary file created) before any work.
     let requests: Vec<OutputRequest> = [
         ("--clusters", &args.clusters),
@@ -172,7 +171,11 @@ pub fn run(args: DedupArgs) -> anyhow::Result<ExitCode> {
             "--pairs" => report::dedup_pairs::write(&result, &mut w)?,
             "--output" => {
                 written = Some(dedup::write_deduplicated(
-                    &sources, &result, &mut w, &observer,
+                    &sources,
+                    &config.input,
+                    &result,
+                    &mut w,
+                    &observer,
                 )?)
             }
             _ => report::summary::write("dedup", &result.stats, &config, &mut w)?,
@@ -199,6 +202,9 @@ fn print_summary(result: &DedupResult, config: &DedupConfig, written: Option<u64
     );
     for (reason, n) in &s.skipped.by_reason {
         eprintln!("  skipped {n} × {reason}");
+    }
+    for line in super::common::input_tally_lines(&s.input) {
+        eprintln!("  {line}");
     }
     eprintln!(
         "  {} ({} bands × {} rows), {} verified at Jaccard ≥ {}",

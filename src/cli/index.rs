@@ -6,7 +6,6 @@ use super::UsageError;
 use anyhow::Context;
 use clap::{Args, Subcommand};
 use reprint::index::{Index, IndexParams};
-use reprint::input::Sources;
 use reprint::pipeline::index_add::{add_sources, AddOptions};
 use reprint::text::NormalizeConfig;
 use std::io::Write;
@@ -95,7 +94,7 @@ const MAX_DUPLICATE_MESSAGES: usize = 20;
 
 fn add(args: AddArgs) -> anyhow::Result<ExitCode> {
     let params = params_for(&args.index, &args)?;
-    let sources = Sources::discover(&args.input.inputs)?;
+    let sources = args.input.sources()?;
     let options = AddOptions {
         input: args.input.config(),
         params,

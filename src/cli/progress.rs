@@ -96,6 +96,10 @@ impl Observer for TerminalObserver {
         }
     }
 
+    fn warning(&self, warning: &InputIssue) {
+        self.issue_message(format!("reprint: warning: {warning}"));
+    }
+
     fn issue(&self, issue: &InputIssue) {
         let n = self.issues.fetch_add(1, Ordering::Relaxed) + 1;
         if self.quiet {
@@ -108,6 +112,25 @@ impl Observer for TerminalObserver {
         } else {
             return;
         };
+        self.print(message);
+    }
+}
+
+impl TerminalObserver {
+    /// A warning about a record that was used: limited like issues, sharing their count.
+    fn issue_message(&self, message: String) {
+        let n = self.issues.fetch_add(1, Ordering::Relaxed) + 1;
+        if self.quiet {
+            return;
+        }
+        if n <= MAX_ISSUE_MESSAGES {
+            self.print(message);
+        } else if n == MAX_ISSUE_MESSAGES + 1 {
+            self.print("reprint: warning: more warnings; further ones are only counted".into());
+        }
+    }
+
+    fn print(&self, message: String) {
         let mut printed = false;
         self.with_bar(|slot| {
             if let Some(bar) = slot {

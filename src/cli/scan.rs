@@ -5,7 +5,6 @@ use super::output::{self, OutputRequest};
 use super::progress::TerminalObserver;
 use super::UsageError;
 use clap::{Args, ValueEnum};
-use reprint::input::Sources;
 use reprint::pipeline::scan::{self, ScanConfig};
 use reprint::report;
 use reprint::report::html::{ClusterView, LinkView, MemberView, ScanHtmlLimits};
@@ -61,8 +60,10 @@ pub struct ScanArgs {
     #[arg(long, value_name = "N", default_value_t = CandidateConfig::default().max_df, value_parser = super::common::positive)]
     max_df: usize,
 
-    /// JSON field holding a publication date (ISO 8601 sorts correctly); the earliest
-    /// member of each cluster is reported as its likely source.
+    /// JSON field holding a publication date (ISO 8601/RFC 3339, RFC 2822,
+    /// DD-MON-YYYY HH:MM:SS, YYYY-MM-DD or Unix seconds; no zone = UTC), compared as
+    /// instants; the earliest member of each cluster is reported as its likely source.
+    /// An unparseable date is reported and counted (an error under --strict).
     #[arg(long, value_name = "FIELD")]
     date_field: Option<String>,
 
@@ -131,7 +132,7 @@ impl ScanArgs {
 /// Runs `reprint scan`.
 pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
     let config = args.config()?;
-    let sources = Sources::discover(&args.input.inputs)?;
+    let sources = args.input.sources()?;
     let mut requests = vec![OutputRequest::new(
         "--output",
         args.output.clone().unwrap_or_else(|| PathBuf::from("-")),
@@ -234,6 +235,12 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
             count(s.clusters, "cluster", "clusters"),
             count(s.boilerplate, "boilerplate item", "boilerplate items"),
         );
+        for (reason, n) in &s.skipped.by_reason {
+            eprintln!("  skipped {n} × {reason}");
+        }
+        for line in super::common::input_tally_lines(&s.input) {
+            eprintln!("  {line}");
+        }
         eprintln!("  {}", time_line(s));
     }
     Ok(ExitCode::SUCCESS)

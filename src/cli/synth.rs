@@ -108,10 +108,10 @@ pub fn run(args: SynthArgs) -> anyhow::Result<ExitCode> {
     }
     let mut outputs = output::prepare(&requests, &input_files(&sources))?;
     let input = InputConfig {
-        id_field: args.id_field,
+        id_field: Some(args.id_field),
         text_field: args.text_field,
-        keep_by_field: None,
         date_field: Some(args.date_field),
+        ..InputConfig::default()
     };
     let (docs, issues) = read_all(&sources, &input);
     for issue in issues.iter().take(5) {

@@ -39,13 +39,69 @@ pub fn decode(reader: impl Read + Send + 'static) -> io::Result<Box<dyn BufRead 
         Compression::None => Box::new(buffered),
         Compression::Gzip => Box::new(BufReader::with_capacity(
             BUF_BYTES,
-            flate2::bufread::MultiGzDecoder::new(buffered),
+            GzMembers {
+                decoder: Some(flate2::bufread::GzDecoder::new(buffered)),
+            },
         )),
         Compression::Zstd => Box::new(BufReader::with_capacity(
             BUF_BYTES,
             zstd::stream::read::Decoder::with_buffer(buffered)?,
         )),
     })
+}
+
+/// The error a gzip stream gives when its last member is followed by bytes that are
+/// not another member. Every byte of the complete members has been returned before it,
+/// so a reader can keep what it read and report this.
+#[derive(Debug)]
+pub struct TrailingGarbage;
+
+impl std::fmt::Display for TrailingGarbage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("trailing garbage after the compressed stream")
+    }
+}
+
+impl std::error::Error for TrailingGarbage {}
+
+/// True when `e` is the [`TrailingGarbage`] error.
+pub fn is_trailing_garbage(e: &io::Error) -> bool {
+    e.get_ref()
+        .is_some_and(|inner| inner.is::<TrailingGarbage>())
+}
+
+/// Multi-member gzip (as `gzip -dc` reads it): members one after another; bytes after
+/// the last member that do not start a new one end the stream with [`TrailingGarbage`]
+/// once everything before them has been returned.
+struct GzMembers<R: BufRead> {
+    decoder: Option<flate2::bufread::GzDecoder<R>>,
+}
+
+impl<R: BufRead> Read for GzMembers<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            let Some(decoder) = self.decoder.as_mut() else {
+                return Ok(0);
+            };
+            let n = decoder.read(buf)?;
+            if n > 0 || buf.is_empty() {
+                return Ok(n);
+            }
+            // The member is finished: another one, the end, or garbage.
+            let Some(decoder) = self.decoder.take() else {
+                return Ok(0);
+            };
+            let mut inner = decoder.into_inner();
+            let head = inner.fill_buf()?;
+            if head.is_empty() {
+                return Ok(0);
+            }
+            if !head.starts_with(&GZIP_MAGIC) {
+                return Err(io::Error::new(io::ErrorKind::InvalidData, TrailingGarbage));
+            }
+            self.decoder = Some(flate2::bufread::GzDecoder::new(inner));
+        }
+    }
 }
 
 /// Opens a file, decompressing it if needed.
@@ -82,6 +138,31 @@ mod tests {
             read_all(decode(io::Cursor::new(gz)).unwrap()),
             b"{\"text\":\"a\"}\n"
         );
+    }
+
+    #[test]
+    fn gzip_members_are_concatenated() {
+        let member = |text: &[u8]| {
+            let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+            enc.write_all(text).unwrap();
+            enc.finish().unwrap()
+        };
+        let mut gz = member(b"a\n");
+        gz.extend(member(b"b\n"));
+        assert_eq!(read_all(decode(io::Cursor::new(gz)).unwrap()), b"a\nb\n");
+    }
+
+    #[test]
+    fn gzip_followed_by_garbage_returns_every_byte_then_the_error() {
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        enc.write_all(b"one\ntwo").unwrap();
+        let mut gz = enc.finish().unwrap();
+        gz.extend_from_slice(b"garbage!");
+        let mut r = decode(io::Cursor::new(gz)).unwrap();
+        let mut out = Vec::new();
+        let e = r.read_to_end(&mut out).unwrap_err();
+        assert!(is_trailing_garbage(&e), "{e}");
+        assert_eq!(out, b"one\ntwo");
     }
 
     #[test]

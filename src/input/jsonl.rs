@@ -1,6 +1,6 @@
 //! Turning one JSON Lines record into a [`Document`].
 
-use crate::document::{Document, Origin, SortKey};
+use crate::document::{DocDate, Document, Origin, SortKey};
 use crate::error::IssueKind;
 use crate::input::InputConfig;
 use serde_json::Value;
@@ -35,32 +35,31 @@ pub fn parse_record(
         Some(Value::String(s)) => s,
         _ => return Err(IssueKind::MissingText(config.text_field.clone())),
     };
-    let id = match object.get(&config.id_field) {
-        None | Some(Value::Null) => fallback_id(),
-        Some(Value::String(s)) => s.clone(),
-        Some(Value::Number(n)) => n.to_string(),
-        Some(_) => return Err(IssueKind::BadId(config.id_field.clone())),
+    let id_field = config.id_field();
+    let (id, id_from_field) = match object.get(id_field) {
+        None | Some(Value::Null) => (fallback_id(), false),
+        Some(Value::String(s)) => (s.clone(), true),
+        Some(Value::Number(n)) => (n.to_string(), true),
+        Some(_) => return Err(IssueKind::BadId(id_field.to_string())),
     };
     let keep_key = config
         .keep_by_field
         .as_ref()
         .and_then(|f| object.get(f))
         .and_then(SortKey::from_json);
-    let date = config
-        .date_field
-        .as_ref()
-        .and_then(|f| object.get(f))
-        .and_then(|v| match v {
-            Value::String(s) => Some(s.clone()),
-            Value::Number(n) => Some(n.to_string()),
-            _ => None,
-        });
+    let (mut date, mut bad_date) = (None, None);
+    if let Some(value) = config.date_field.as_ref().and_then(|f| object.get(f)) {
+        match crate::input::date::parse_value(value) {
+            Ok(parsed) => date = parsed.map(|(text, instant)| DocDate { text, instant }),
+            Err(text) => bad_date = Some(text),
+        }
+    }
     Ok(Document {
-        id,
-        text,
-        origin,
         keep_key,
         date,
+        bad_date,
+        id_from_field,
+        ..Document::new(id, text, origin)
     })
 }
 
@@ -98,6 +97,20 @@ mod tests {
     fn missing_id_falls_back() {
         let d = parse_record(br#"{"text":"x"}"#, origin(), || "7".into(), &cfg()).unwrap();
         assert_eq!(d.id, "7");
+        assert!(!d.id_from_field);
+    }
+
+    #[test]
+    fn unparseable_date_is_kept_aside_never_compared_as_text() {
+        let d = parse_record(
+            br#"{"text":"x","date":"the day after"}"#,
+            origin(),
+            || "7".into(),
+            &cfg(),
+        )
+        .unwrap();
+        assert!(d.date.is_none());
+        assert_eq!(d.bad_date.as_deref(), Some("the day after"));
     }
 
     #[test]
@@ -134,7 +147,11 @@ mod tests {
             &cfg(),
         )
         .unwrap();
-        assert_eq!(d.date.as_deref(), Some("2022-01-05"));
+        assert_eq!(d.date.as_ref().unwrap().text, "2022-01-05");
+        assert_eq!(
+            d.date.unwrap().instant.to_rfc3339(),
+            "2022-01-05T00:00:00+00:00"
+        );
         assert_eq!(d.keep_key, Some(SortKey::Str("2022-01-05".into())));
     }
 }

@@ -1,7 +1,7 @@
 //! `reprint check` as a pipeline: articles are read in order, checked against the
 //! index in parallel, and returned in input order.
 
-use super::{Observer, Stage};
+use super::{DocNotes, InputTally, Observer, Stage};
 use crate::check::{ArticleCheck, CheckConfig, Checker};
 use crate::error::{Error, Result};
 use crate::index::Index;
@@ -53,16 +53,22 @@ pub fn check_sources(
     let checker = Checker::new(index, config.clone())?;
     let mut run = CheckRun::default();
     let mut docs = Vec::new();
+    let mut tally = InputTally::new(sources);
     for record in sources.records() {
         match record.and_then(|r| sources.parse(&r, input)) {
-            Ok(doc) => docs.push(doc),
+            Ok(mut doc) => {
+                tally.document(DocNotes::of(&mut doc), sources, strict, observer)?;
+                docs.push(doc);
+            }
             Err(issue) if strict => return Err(Error::Strict(issue)),
             Err(issue) => {
+                tally.issue(&issue);
                 run.issues += 1;
                 observer.issue(&issue);
             }
         }
     }
+    tally.check_fields(sources, input)?;
     observer.stage_started(Stage::Align, Some(docs.len() as u64));
     let results: Vec<Result<CheckedArticle>> = docs
         .into_par_iter()

@@ -7,7 +7,9 @@
 //! not grow with the raw text. Then LSH candidates are verified exactly on the shingle
 //! sets, verified pairs are linked with union-find, and each cluster keeps one
 //! document by the keep policy. [`write_deduplicated`] makes a second pass over the
-//! sources to copy the kept records byte for byte.
+//! sources to copy the kept records byte for byte; pass 1 keeps an xxh3 checksum of
+//! every record, and a second read that differs (an input changed during the run)
+//! is an error naming the file, before anything of the differing record is written.
 
 use crate::cluster::UnionFind;
 use crate::document::{Document, SortKey};
@@ -15,7 +17,7 @@ use crate::error::{Error, InputIssue, Result};
 use crate::input::{InputConfig, RawRecord, Sources};
 use crate::lsh::{band_keys, candidate_pairs, LshParams};
 use crate::minhash::MinHasher;
-use crate::pipeline::{Observer, Skipped, Stage};
+use crate::pipeline::{DocNotes, InputTally, Observer, Skipped, Stage};
 use crate::shingle::{char_shingles, key_shingles, shingle_set, ShingleConfig};
 use crate::text::{word_keys, NormalizeConfig};
 use crate::verify::{score_sets, PairScore, SetStore, SetStoreWriter};
@@ -193,6 +195,9 @@ pub struct DedupStats {
     /// Records or files that could not be used.
     #[serde(flatten)]
     pub skipped: Skipped,
+    /// Decoded files, unparseable dates, files passed over.
+    #[serde(flatten)]
+    pub input: InputTally,
     /// Bytes of raw records read (after decompression).
     pub input_bytes: u64,
     /// Candidate pairs from LSH.
@@ -230,6 +235,10 @@ pub struct DedupResult {
     pub stats: DedupStats,
     /// Records read (documents and skipped records with an ordinal).
     pub records: u64,
+    /// The xxh3 checksum of every record's bytes, by ordinal (checks the second read).
+    pub record_hashes: Vec<u64>,
+    /// Records read from each source, by source index (names a source that changed).
+    pub records_by_source: Vec<u64>,
 }
 
 impl DedupResult {
@@ -251,10 +260,16 @@ impl DedupResult {
 enum Analysed {
     Doc {
         meta: DocMeta,
+        notes: DocNotes,
         set: Vec<u32>,
         keys: Vec<u64>,
     },
     Issue(InputIssue),
+}
+
+/// The checksum of a record's bytes that the second read is checked against.
+fn record_hash(bytes: &[u8]) -> u64 {
+    xxhash_rust::xxh3::xxh3_64(bytes)
 }
 
 /// Shingle hashes of a document under a config, appended to `out`; `keys` is scratch.
@@ -284,7 +299,7 @@ struct Scratch {
 }
 
 fn analyse(
-    doc: Document,
+    mut doc: Document,
     ordinal: u64,
     config: &DedupConfig,
     hasher: &MinHasher,
@@ -298,6 +313,7 @@ fn analyse(
         &mut scratch.keys,
         &mut scratch.hashes,
     );
+    let notes = DocNotes::of(&mut doc);
     let hashes = &scratch.hashes;
     let set = shingle_set(hashes);
     let mut keys = Vec::with_capacity(config.lsh.bands);
@@ -316,6 +332,7 @@ fn analyse(
             shingles: set.len() as u32,
             keep_key: doc.keep_key,
         },
+        notes,
         set,
         keys,
     }
@@ -350,6 +367,8 @@ struct Pass1 {
     keys: Vec<u64>,
     store: SetStore,
     records: u64,
+    record_hashes: Vec<u64>,
+    records_by_source: Vec<u64>,
 }
 
 fn pass1(
@@ -363,6 +382,8 @@ fn pass1(
     let mut keys = Vec::new();
     let mut store = SetStoreWriter::new()?;
     let mut records = 0u64;
+    let mut record_hashes = Vec::new();
+    let mut records_by_source = vec![0u64; sources.list().len()];
     observer.stage_started(Stage::Sign, Some(sources.total_bytes()));
     std::thread::scope(|scope| -> Result<()> {
         let (tx, rx) = std::sync::mpsc::sync_channel(2);
@@ -373,22 +394,35 @@ fn pass1(
                 .map(|r| r.as_ref().map_or(0, |r| r.bytes.len()))
                 .sum();
             records += batch.iter().filter(|r| r.is_ok()).count() as u64;
-            let analysed: Vec<Analysed> = batch
+            for raw in batch.iter().flatten() {
+                records_by_source[raw.origin.source as usize] += 1;
+            }
+            let analysed: Vec<(Option<u64>, Analysed)> = batch
                 .into_par_iter()
-                .map_init(Scratch::default, |scratch, record| {
-                    let record = record.map_err(Analysed::Issue);
-                    match record {
-                        Ok(raw) => match sources.parse(&raw, &config.input) {
+                .map_init(Scratch::default, |scratch, record| match record {
+                    Ok(raw) => {
+                        let hash = record_hash(&raw.bytes);
+                        let item = match sources.parse(&raw, &config.input) {
                             Ok(doc) => analyse(doc, raw.ordinal, config, &hasher, scratch),
                             Err(issue) => Analysed::Issue(issue),
-                        },
-                        Err(issue) => issue,
+                        };
+                        (Some(hash), item)
                     }
+                    Err(issue) => (None, Analysed::Issue(issue)),
                 })
                 .collect();
-            for item in analysed {
+            for (hash, item) in analysed {
+                record_hashes.extend(hash);
                 match item {
-                    Analysed::Doc { meta, set, keys: k } => {
+                    Analysed::Doc {
+                        meta,
+                        notes,
+                        set,
+                        keys: k,
+                    } => {
+                        stats
+                            .input
+                            .document(notes, sources, config.strict, observer)?;
                         if meta.shingles == 0 {
                             stats.empty_documents += 1;
                         }
@@ -397,6 +431,7 @@ fn pass1(
                         docs.push(meta);
                     }
                     Analysed::Issue(issue) => {
+                        stats.input.issue(&issue);
                         stats.skipped.record(issue, config.strict, observer)?
                     }
                 }
@@ -407,11 +442,14 @@ fn pass1(
         Ok(())
     })?;
     observer.stage_finished(Stage::Sign);
+    stats.input.check_fields(sources, &config.input)?;
     Ok(Pass1 {
         docs,
         keys,
         store: store.finish()?,
         records,
+        record_hashes,
+        records_by_source,
     })
 }
 
@@ -454,7 +492,10 @@ pub fn run(
 ) -> Result<DedupResult> {
     config.validate()?;
     let started = Instant::now();
-    let mut stats = DedupStats::default();
+    let mut stats = DedupStats {
+        input: InputTally::new(sources),
+        ..DedupStats::default()
+    };
 
     let t = Instant::now();
     let Pass1 {
@@ -462,6 +503,8 @@ pub fn run(
         keys,
         store,
         records,
+        record_hashes,
+        records_by_source,
     } = pass1(sources, config, observer, &mut stats)?;
     stats.stage_seconds.read_and_sign = t.elapsed().as_secs_f64();
     stats.documents = docs.len() as u64;
@@ -528,6 +571,8 @@ pub fn run(
         clusters,
         stats,
         records,
+        record_hashes,
+        records_by_source,
     })
 }
 
@@ -555,14 +600,24 @@ fn build_clusters(
 }
 
 /// Writes the deduplicated dump: the records of kept documents in input order, JSON
-/// Lines records byte for byte, whole-file documents as `{"id": ..., "text": ...}` lines.
-/// Reads the sources a second time. Returns the number of records written.
+/// Lines records byte for byte, whole-file documents as `{"id": ..., "text": ...}` lines
+/// (with the text decoded to UTF-8). Reads the sources a second time, checking every
+/// record against its pass-1 checksum: a record that differs, or a source that yields
+/// more or fewer records, is [`Error::InputChanged`], raised before that record is
+/// written. Returns the number of records written.
 pub fn write_deduplicated(
     sources: &Sources,
+    config: &InputConfig,
     result: &DedupResult,
     out: &mut dyn Write,
     observer: &dyn Observer,
 ) -> Result<u64> {
+    let changed = |source: u32| Error::InputChanged {
+        path: sources
+            .list()
+            .get(source as usize)
+            .map_or_else(String::new, |s| s.display.clone()),
+    };
     let removed = result.removed();
     let mut kept_ordinals: BitVec = BitVec::repeat(false, result.records as usize);
     let mut doc_of_ordinal: BTreeMap<u64, u32> = BTreeMap::new();
@@ -575,10 +630,18 @@ pub fn write_deduplicated(
     observer.stage_started(Stage::Write, Some(result.records));
     let write_err = |e| Error::stream("writing the deduplicated output", e);
     let mut written = 0u64;
+    let mut by_source = vec![0u64; result.records_by_source.len()];
     for record in sources.records() {
         let Ok(record) = record else { continue };
         observer.advance(1);
+        match by_source.get_mut(record.origin.source as usize) {
+            Some(n) => *n += 1,
+            None => return Err(changed(record.origin.source)),
+        }
         let ordinal = record.ordinal as usize;
+        if result.record_hashes.get(ordinal) != Some(&record_hash(&record.bytes)) {
+            return Err(changed(record.origin.source));
+        }
         if ordinal >= kept_ordinals.len() || !kept_ordinals[ordinal] {
             continue;
         }
@@ -588,13 +651,21 @@ pub fn write_deduplicated(
             let Some(&doc) = doc_of_ordinal.get(&record.ordinal) else {
                 continue;
             };
-            let text = String::from_utf8_lossy(&record.bytes);
+            let text = match sources.parse(&record, config) {
+                Ok(doc) => doc.text,
+                Err(_) => return Err(changed(record.origin.source)),
+            };
             let line = serde_json::json!({"id": result.docs[doc as usize].id, "text": text});
             serde_json::to_writer(&mut *out, &line)
                 .map_err(|e| Error::stream("writing the deduplicated output", e.into()))?;
         }
         out.write_all(b"\n").map_err(write_err)?;
         written += 1;
+    }
+    if let Some(differing) =
+        (0..by_source.len()).find(|&s| by_source[s] != result.records_by_source[s])
+    {
+        return Err(changed(differing as u32));
     }
     out.flush().map_err(write_err)?;
     observer.stage_finished(Stage::Write);
@@ -657,7 +728,14 @@ mod tests {
         );
         assert_eq!(result.stats.documents_removed, 2);
         let mut out = Vec::new();
-        write_deduplicated(&sources, &result, &mut out, &Silent).unwrap();
+        write_deduplicated(
+            &sources,
+            &InputConfig::default(),
+            &result,
+            &mut out,
+            &Silent,
+        )
+        .unwrap();
         let out = String::from_utf8(out).unwrap();
         let ids: Vec<String> = out
             .lines()
@@ -706,6 +784,53 @@ mod tests {
             run(&sources, &strict, &Silent),
             Err(Error::Strict(_))
         ));
+    }
+
+    #[test]
+    fn second_read_that_differs_is_an_error_naming_the_file_and_writes_nothing_of_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("d.jsonl");
+        fs::write(
+            &path,
+            format!("{}\n{}\n", line("a", BASE), line("b", "other")),
+        )
+        .unwrap();
+        let sources = Sources::discover(std::slice::from_ref(&path)).unwrap();
+        let result = run(&sources, &DedupConfig::default(), &Silent).unwrap();
+        let input = InputConfig::default();
+        fs::write(&path, format!("{}\n{}\n", line("a", BASE), line("b", ""))).unwrap();
+        let mut out = Vec::new();
+        let err = write_deduplicated(&sources, &input, &result, &mut out, &Silent).unwrap_err();
+        assert!(matches!(err, Error::InputChanged { .. }), "{err}");
+        assert!(err
+            .to_string()
+            .contains("d.jsonl: changed while it was being read"));
+        assert!(!String::from_utf8_lossy(&out).contains("\"b\""));
+        // One record fewer is a change too.
+        fs::write(&path, format!("{}\n", line("a", BASE))).unwrap();
+        let err = write_deduplicated(&sources, &input, &result, &mut Vec::new(), &Silent);
+        assert!(matches!(err, Err(Error::InputChanged { .. })));
+    }
+
+    #[test]
+    fn whole_file_documents_are_written_with_decoded_text() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("w.txt");
+        fs::write(&path, b"\x93Quoted\x94 text").unwrap();
+        let sources = Sources::discover(std::slice::from_ref(&path)).unwrap();
+        let result = run(&sources, &DedupConfig::default(), &Silent).unwrap();
+        assert_eq!(result.stats.input.decoded["windows-1252"], 1);
+        let mut out = Vec::new();
+        write_deduplicated(
+            &sources,
+            &InputConfig::default(),
+            &result,
+            &mut out,
+            &Silent,
+        )
+        .unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(v["text"], "\u{201c}Quoted\u{201d} text");
     }
 
     #[test]

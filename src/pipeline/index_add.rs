@@ -2,7 +2,7 @@
 //! parallel batches, and handed to the [`IndexWriter`] in input order, so the index
 //! is the same whatever the number of threads.
 
-use super::{Observer, Stage};
+use super::{DocNotes, InputTally, Observer, Stage};
 use crate::document::Document;
 use crate::error::{Error, InputIssue, Result};
 use crate::index::{shingle_text, AddOutcome, IndexParams, IndexWriter};
@@ -57,6 +57,7 @@ pub fn add_sources(
     let mut writer = IndexWriter::open(dir, options.params)?;
     let params = *writer.params();
     let mut summary = AddSummary::default();
+    let mut tally = InputTally::new(sources);
     let mut records = sources.records();
     observer.stage_started(Stage::Sign, Some(sources.total_bytes()));
     loop {
@@ -86,9 +87,10 @@ pub fn add_sources(
             })
             .collect();
         for item in prepared {
-            let (doc, shingles, words) = match item {
+            let (mut doc, shingles, words) = match item {
                 Ok(x) => x,
                 Err(issue) => {
+                    tally.issue(&issue);
                     if options.strict {
                         return Err(Error::Strict(issue));
                     }
@@ -97,6 +99,7 @@ pub fn add_sources(
                     continue;
                 }
             };
+            tally.document(DocNotes::of(&mut doc), sources, options.strict, observer)?;
             match writer.add(&doc.id, &doc.text, shingles, words, options.replace)? {
                 AddOutcome::Added => {
                     summary.added += 1;
@@ -116,6 +119,7 @@ pub fn add_sources(
         observer.advance(bytes as u64);
     }
     observer.stage_finished(Stage::Sign);
+    tally.check_fields(sources, &options.input)?;
     observer.stage_started(Stage::Write, None);
     summary.documents = writer.commit()?;
     observer.stage_finished(Stage::Write);

@@ -11,8 +11,10 @@ pub mod index_add;
 pub mod pan13;
 pub mod scan;
 
-use crate::error::{Error, InputIssue, Result};
-use std::collections::BTreeMap;
+use crate::document::Document;
+use crate::error::{Error, InputIssue, IssueKind, Result};
+use crate::input::{InputConfig, Sources};
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Sets how many worker threads every pipeline of this process uses (0 = one per
 /// core, the default). Call it once, before the first run; a second call fails.
@@ -67,6 +69,10 @@ pub trait Observer: Sync {
     fn stage_finished(&self, _stage: Stage) {}
     /// A record could not be used (it has been counted and skipped).
     fn issue(&self, _issue: &InputIssue) {}
+    /// A record was used but deserves a word: it was decoded from another encoding
+    /// than UTF-8 ([`IssueKind::Decoded`], once per file), or its date could not be
+    /// parsed ([`IssueKind::BadDate`]; it has been counted).
+    fn warning(&self, _warning: &InputIssue) {}
 }
 
 /// An observer that ignores everything.
@@ -107,6 +113,142 @@ impl Skipped {
             .by_reason
             .entry(issue.kind.name().to_string())
             .or_default() += 1;
+        Ok(())
+    }
+}
+
+/// What [`InputTally::document`] needs of a document (taken from it where it is
+/// parsed, so that the document itself can go on to other stages).
+#[derive(Debug, Clone)]
+pub struct DocNotes {
+    origin: crate::document::Origin,
+    encoding: Option<&'static str>,
+    bad_date: Option<String>,
+    id_from_field: bool,
+}
+
+impl DocNotes {
+    /// Takes the notes of a document (its unparseable date moves out of it).
+    pub fn of(doc: &mut Document) -> DocNotes {
+        DocNotes {
+            origin: doc.origin,
+            encoding: doc.encoding,
+            bad_date: doc.bad_date.take(),
+            id_from_field: doc.id_from_field,
+        }
+    }
+}
+
+/// What a run noticed about its input besides skipped records, flattened into each
+/// pipeline's stats: files decoded from other encodings, unparseable dates, files
+/// passed over in folders. It also watches for a text or id field that no record has.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct InputTally {
+    /// Files (or JSON Lines files with at least one such line) that were not UTF-8 and
+    /// were decoded, by encoding.
+    pub decoded: BTreeMap<String, u64>,
+    /// Documents whose date field held no date in an accepted format (used undated).
+    pub bad_date: u64,
+    /// Files found in folders and not read, by extension or kind.
+    pub passed_over: BTreeMap<String, u64>,
+    #[serde(skip)]
+    decoded_sources: BTreeSet<u32>,
+    #[serde(skip)]
+    line_documents: u64,
+    #[serde(skip)]
+    ids_from_field: u64,
+    #[serde(skip)]
+    missing_text: u64,
+}
+
+impl InputTally {
+    /// A tally starting with the files `sources` passed over.
+    pub fn new(sources: &Sources) -> InputTally {
+        InputTally {
+            passed_over: sources.passed_over().clone(),
+            ..InputTally::default()
+        }
+    }
+
+    /// Takes note of a document about to be used: its encoding (a warning per file)
+    /// and an unparseable date (a warning and a count, or an error when `strict`).
+    pub fn document(
+        &mut self,
+        doc: DocNotes,
+        sources: &Sources,
+        strict: bool,
+        observer: &dyn Observer,
+    ) -> Result<()> {
+        let path = || {
+            sources
+                .list()
+                .get(doc.origin.source as usize)
+                .map_or_else(String::new, |s| s.display.clone())
+        };
+        if let Some(encoding) = doc.encoding {
+            if self.decoded_sources.insert(doc.origin.source) {
+                *self.decoded.entry(encoding.to_string()).or_default() += 1;
+                observer.warning(&InputIssue {
+                    path: path(),
+                    line: None,
+                    kind: IssueKind::Decoded(encoding),
+                });
+            }
+        }
+        if let Some(value) = doc.bad_date {
+            let issue = InputIssue {
+                path: path(),
+                line: (doc.origin.line > 0).then_some(doc.origin.line),
+                kind: IssueKind::BadDate(value),
+            };
+            if strict {
+                return Err(Error::Strict(issue));
+            }
+            observer.warning(&issue);
+            self.bad_date += 1;
+        }
+        if doc.origin.line > 0 {
+            self.line_documents += 1;
+            self.ids_from_field += u64::from(doc.id_from_field);
+        }
+        Ok(())
+    }
+
+    /// Takes note of a record that could not be used.
+    pub fn issue(&mut self, issue: &InputIssue) {
+        if matches!(issue.kind, IssueKind::MissingText(_)) {
+            self.missing_text += 1;
+        }
+    }
+
+    /// After reading: a text field that no JSON Lines record has (every record lacked
+    /// it), or an id field the user chose that no record has (every id fell back to the
+    /// line number), is an error listing the fields the first records do have.
+    pub fn check_fields(&self, sources: &Sources, config: &InputConfig) -> Result<()> {
+        let present = || {
+            let fields = sources.first_fields(3);
+            if fields.is_empty() {
+                "no fields".to_string()
+            } else {
+                fields.join(", ")
+            }
+        };
+        if self.line_documents == 0 && self.missing_text > 0 {
+            return Err(Error::FieldNotFound {
+                which: "text",
+                field: config.text_field.clone(),
+                present: present(),
+            });
+        }
+        if let Some(field) = &config.id_field {
+            if self.line_documents > 0 && self.ids_from_field == 0 {
+                return Err(Error::FieldNotFound {
+                    which: "id",
+                    field: field.clone(),
+                    present: present(),
+                });
+            }
+        }
         Ok(())
     }
 }

@@ -9,7 +9,7 @@ use crate::cluster::UnionFind;
 use crate::document::{Document, Span};
 use crate::error::{Error, InputIssue, Result};
 use crate::input::{InputConfig, Sources};
-use crate::pipeline::{Observer, Skipped, Stage};
+use crate::pipeline::{DocNotes, InputTally, Observer, Skipped, Stage};
 use crate::scan::boilerplate::{
     blank_masks, find_boilerplate_lines, lines, BoilerplateConfig, BoilerplateKind,
 };
@@ -113,6 +113,9 @@ pub struct ScanStats {
     /// Records or files that could not be used.
     #[serde(flatten)]
     pub skipped: Skipped,
+    /// Decoded files, unparseable dates, files passed over.
+    #[serde(flatten)]
+    pub input: InputTally,
     /// Candidate document pairs aligned.
     pub candidate_pairs: u64,
     /// Pairs in which alignment found at least one passage.
@@ -174,13 +177,25 @@ fn read_documents(
             .collect();
         for item in parsed {
             match item {
-                Ok(doc) => docs.push(doc),
-                Err(issue) => stats.skipped.record(issue, config.strict, observer)?,
+                Ok(mut doc) => {
+                    stats.input.document(
+                        DocNotes::of(&mut doc),
+                        sources,
+                        config.strict,
+                        observer,
+                    )?;
+                    docs.push(doc);
+                }
+                Err(issue) => {
+                    stats.input.issue(&issue);
+                    stats.skipped.record(issue, config.strict, observer)?;
+                }
             }
         }
         observer.advance(batch_bytes as u64);
     }
     observer.stage_finished(Stage::Sign);
+    stats.input.check_fields(sources, &config.input)?;
     Ok(docs)
 }
 
@@ -232,7 +247,10 @@ fn index_document(text: &str, masks: &[Span], config: &ScanConfig) -> DocIndex {
 pub fn run(sources: &Sources, config: &ScanConfig, observer: &dyn Observer) -> Result<ScanResult> {
     config.validate()?;
     let started = Instant::now();
-    let mut stats = ScanStats::default();
+    let mut stats = ScanStats {
+        input: InputTally::new(sources),
+        ..ScanStats::default()
+    };
     let documents = read_documents(sources, config, observer, &mut stats)?;
     stats.documents = documents.len() as u64;
     stats.read_seconds = started.elapsed().as_secs_f64();
@@ -460,12 +478,19 @@ fn align_pair(
         .collect()
 }
 
+/// The member in the document with the earliest parsed date; ties go to the first
+/// member in input order (members are sorted by document). Undated documents never win.
 fn earliest_member(cluster: &PassageCluster, documents: &[Document]) -> Option<usize> {
     cluster
         .members
         .iter()
         .enumerate()
-        .filter_map(|(i, m)| documents[m.doc as usize].date.as_ref().map(|d| (d, i)))
+        .filter_map(|(i, m)| {
+            documents[m.doc as usize]
+                .date
+                .as_ref()
+                .map(|d| (d.instant, i))
+        })
         .min()
         .map(|(_, i)| i)
 }
@@ -490,15 +515,15 @@ mod tests {
         let documents: Vec<Document> = texts
             .iter()
             .enumerate()
-            .map(|(i, t)| Document {
-                id: format!("d{i}"),
-                text: t.to_string(),
-                origin: crate::document::Origin {
-                    source: 0,
-                    line: i as u64 + 1,
-                },
-                keep_key: None,
-                date: None,
+            .map(|(i, t)| {
+                Document::new(
+                    format!("d{i}"),
+                    *t,
+                    crate::document::Origin {
+                        source: 0,
+                        line: i as u64 + 1,
+                    },
+                )
             })
             .collect();
         let summary = |block: usize| {
@@ -530,6 +555,36 @@ mod tests {
         assert_eq!(whole.1.len(), 2, "{whole:?}");
         assert_eq!(summary(1), whole);
         assert_eq!(summary(2), whole);
+    }
+
+    #[test]
+    fn earliest_member_compares_parsed_dates_not_text() {
+        let dated = |text: &str| crate::document::DocDate {
+            text: text.to_string(),
+            instant: crate::input::date::parse_text(text).unwrap(),
+        };
+        let origin = crate::document::Origin { source: 0, line: 1 };
+        let mut docs: Vec<Document> = (0..4)
+            .map(|i| Document::new(format!("d{i}"), "x", origin))
+            .collect();
+        // As text "03-MAR" < "26-FEB"; as dates February comes first.
+        docs[0].date = Some(dated("3-MAR-1987 09:00:00.00"));
+        docs[1].date = Some(dated("26-FEB-1987 15:01:01.79"));
+        docs[3].date = Some(dated("1987-02-26T15:01:01.79Z"));
+        let cluster = PassageCluster {
+            members: (0..4)
+                .map(|doc| Occurrence {
+                    doc,
+                    span: Span::new(0, 1),
+                })
+                .collect(),
+            links: Vec::new(),
+        };
+        assert_eq!(
+            earliest_member(&cluster, &docs),
+            Some(1),
+            "ties go to input order"
+        );
     }
 
     #[test]

@@ -162,7 +162,15 @@ impl Serialize for Report<'_> {
                 len: result.documents.len(),
                 element: |i| {
                     let d = &result.documents[i];
-                    json!({"doc": d.id, "bytes": d.text.len(), "date": d.date})
+                    let mut entry = json!({
+                        "doc": d.id,
+                        "bytes": d.text.len(),
+                        "date": d.date.as_ref().map(|date| &date.text),
+                    });
+                    if let Some(encoding) = d.encoding {
+                        entry["encoding"] = json!(encoding);
+                    }
+                    entry
                 },
             },
         )?;

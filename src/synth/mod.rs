@@ -550,12 +550,22 @@ mod tests {
                             .join(" ")
                     })
                     .collect();
+                let date = format!("1987-03-{:02}", i + 1);
                 Document {
-                    id: format!("base{i}"),
-                    text: paragraphs.join("\n\n"),
-                    origin: Origin { source: 0, line: i as u64 + 1 },
-                    keep_key: None,
-                    date: Some(format!("1987-03-{:02}", i + 1)),
+                    date: crate::input::date::parse_text(&date).map(|instant| {
+                        crate::document::DocDate {
+                            text: date.clone(),
+                            instant,
+                        }
+                    }),
+                    ..Document::new(
+                        format!("base{i}"),
+                        paragraphs.join("\n\n"),
+                        Origin {
+                            source: 0,
+                            line: i as u64 + 1,
+                        },
+                    )
                 }
             })
             .collect();

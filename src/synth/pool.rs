@@ -137,7 +137,7 @@ impl BasePool {
             }
             candidates.push(Article {
                 id: doc.id.clone(),
-                date: doc.date.clone(),
+                date: doc.date.as_ref().map(|d| d.text.clone()),
                 paragraphs,
             });
         }
@@ -204,13 +204,7 @@ mod tests {
     use crate::document::Origin;
 
     fn doc(id: &str, text: &str) -> Document {
-        Document {
-            id: id.into(),
-            text: text.into(),
-            origin: Origin { source: 0, line: 1 },
-            keep_key: None,
-            date: None,
-        }
+        Document::new(id, text, Origin { source: 0, line: 1 })
     }
 
     #[test]

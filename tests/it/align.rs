@@ -159,5 +159,6 @@ fn cli_eval_rejects_a_directory_without_pairs() {
         .unwrap()
         .args(["eval", "pan13", CORPUS])
         .assert()
-        .code(2);
+        .code(1)
+        .stderr(predicates::str::contains("not a PAN 2013 corpus directory"));
 }

@@ -168,7 +168,7 @@ fn malformed_lines_are_reported_counted_and_skipped() {
     bytes.push(b'\n');
     fs::write(&input, bytes).unwrap();
     reprint()
-        .arg("dedup")
+        .args(["dedup", "--encoding", "utf-8"])
         .arg(&input)
         .assert()
         .success()
@@ -188,12 +188,12 @@ fn malformed_lines_are_reported_counted_and_skipped() {
 }
 
 #[test]
-fn invalid_utf8_text_file_is_skipped() {
+fn invalid_utf8_text_file_is_skipped_under_encoding_utf8() {
     let dir = tempfile::tempdir().unwrap();
     fs::write(dir.path().join("good.txt"), BASE).unwrap();
     fs::write(dir.path().join("bad.txt"), b"\xff\xfe broken").unwrap();
     reprint()
-        .arg("dedup")
+        .args(["dedup", "--encoding", "utf-8"])
         .arg(dir.path())
         .assert()
         .success()
@@ -245,7 +245,7 @@ fn empty_files_are_counted_and_kept() {
         .stderr(predicate::str::contains("2 documents (1 empty), 0 skipped"));
     let kept = read_jsonl(&out);
     assert_eq!(kept.len(), 2);
-    assert_eq!(kept[0]["id"], "empty.txt");
+    assert_eq!(kept[0]["id"], format!("{}/empty.txt", dir.path().display()));
     assert_eq!(kept[1]["text"], "A single short article.");
 }
 

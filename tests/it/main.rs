@@ -6,6 +6,7 @@ mod cli_dedup;
 mod cli_synth;
 mod html_browser;
 mod index;
+mod input;
 mod interface;
 mod outputs;
 mod pan13;
