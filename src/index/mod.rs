@@ -20,12 +20,12 @@
 //! ```
 //! An index is created only at a path that does not exist or in an empty folder
 //! (one holding only `LOCK` and `*.tmp` leftovers counts as empty); a folder holding
-//! anything else is refused ([`Error::NotAnIndex`](crate::Error::NotAnIndex)), and
+//! anything else is refused ([`Error::NotAnIndex`]), and
 //! so are inputs inside the index folder ([`ensure_outside`]). A writer deletes only
 //! what is provably garbage of this index's own writers: `*.tmp` files, and segment
 //! files the manifest does not name whose generation (in the name) the manifest has
 //! superseded. Without a manifest but with segment files, or with a damaged
-//! manifest, writers refuse to start; [`repair`] rebuilds the manifest from the
+//! manifest, writers refuse to start; [`repair()`] rebuilds the manifest from the
 //! intact segments (newest generation wins for an id stored more than once) and
 //! moves damaged files into `damaged/`. A writer that fails removes this run's
 //! files (and the folder, when it created it).
@@ -76,15 +76,15 @@
 //! ```
 //! A check must hash its article exactly as the archive was hashed, so an index is
 //! only ever queried or extended with its own parameters; anything else is an
-//! [`Error::Incompatible`](crate::Error::Incompatible).
+//! [`Error::Incompatible`].
 //!
 //! # Damaged versus incompatible
 //! Checksums are verified before any field they cover is trusted: the manifest's
 //! checksum before its version, the segment footer's checksum before the footer's
 //! version (and the header's version must equal the footer's). A flipped byte is
-//! therefore an [`Error::Corrupt`](crate::Error::Corrupt) (bad checksum, magic,
+//! therefore an [`Error::Corrupt`] (bad checksum, magic,
 //! length or structure), and only an intact file of a newer version, or one built
-//! with other parameters, an [`Error::Incompatible`](crate::Error::Incompatible).
+//! with other parameters, an [`Error::Incompatible`].
 //!
 //! # Segment file (`*.rps`), format version 1
 //! ```text
