@@ -323,9 +323,11 @@ fn move_aside(dir: &Path, name: &str) -> Result<String> {
 /// killed at any moment can simply be run again.
 pub fn repair(dir: &Path) -> Result<RepairReport> {
     let report = verify(dir)?;
+    refuse_incompatible(dir, &report)?;
     let _lock = WriterLock::acquire(dir)?;
     // Verified again under the lock: a writer may have committed meanwhile.
-    let report = if report.sound { verify(dir)? } else { report };
+    let report = verify(dir)?;
+    refuse_incompatible(dir, &report)?;
     if report.sound {
         return Ok(RepairReport {
             repaired: false,
@@ -395,6 +397,26 @@ pub fn repair(dir: &Path) -> Result<RepairReport> {
         lost_documents,
         superseded_duplicates,
     })
+}
+
+/// An intact file of a newer format (or other parameters) is not damage: repairing
+/// would move a newer reprint's files aside. Refused; upgrading is the answer.
+fn refuse_incompatible(dir: &Path, report: &VerifyReport) -> Result<()> {
+    let manifest = (report.manifest.status == FileStatus::Incompatible)
+        .then(|| report.manifest.message.clone())
+        .flatten();
+    let segment = report
+        .segments
+        .iter()
+        .find(|s| s.status == FileStatus::Incompatible)
+        .and_then(|s| s.message.clone());
+    match manifest.or(segment) {
+        Some(message) => Err(Error::Incompatible {
+            path: dir.to_path_buf(),
+            message: format!("not repaired, nothing changed: {message}"),
+        }),
+        None => Ok(()),
+    }
 }
 
 /// A manifest naming every intact segment of `report`, newest copy of each id live.

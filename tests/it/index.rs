@@ -903,3 +903,31 @@ fn readers_see_one_snapshot_while_replace_commits() {
     writer.join().unwrap();
     assert!(reads > 10, "only {reads} reads overlapped the commits");
 }
+
+#[test]
+fn repair_refuses_an_index_of_a_newer_format_and_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let idx = dir.path().join("idx");
+    build_seed_index(&idx);
+    let manifest = idx.join("MANIFEST");
+    let mut newer = fs::read(&manifest).unwrap();
+    newer[8..12].copy_from_slice(&2u32.to_le_bytes());
+    reseal_manifest(&mut newer);
+    fs::write(&manifest, &newer).unwrap();
+    let segments = segment_files(&idx);
+    reprint()
+        .args(["index", "repair"])
+        .arg(&idx)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("format version 2 is newer"));
+    assert_eq!(fs::read(&manifest).unwrap(), newer);
+    assert_eq!(segment_files(&idx), segments);
+    assert!(!idx.join("damaged").exists());
+    reprint()
+        .args(["index", "verify", "--format", "json"])
+        .arg(&idx)
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("\"incompatible\""));
+}
