@@ -931,3 +931,68 @@ fn repair_refuses_an_index_of_a_newer_format_and_changes_nothing() {
         .code(1)
         .stdout(predicate::str::contains("\"incompatible\""));
 }
+
+#[test]
+fn repair_interrupted_after_moving_files_aside_can_simply_run_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let idx = dir.path().join("idx");
+    add_docs(&idx, &[("a", "the text of a")], false);
+    add_docs(&idx, &[("b", "the text of b")], false);
+    let segments = segment_files(&idx);
+    // As a repair killed after its first step leaves it: the damaged segment moved
+    // aside, the old manifest still naming it.
+    fs::create_dir(idx.join("damaged")).unwrap();
+    let name = segments[1].file_name().unwrap();
+    fs::rename(&segments[1], idx.join("damaged").join(name)).unwrap();
+    let err = Index::open(&idx).unwrap_err();
+    assert!(matches!(err, Error::Corrupt { .. }), "{err:?}");
+    assert!(err.to_string().contains("reprint index repair"), "{err}");
+    reprint()
+        .args(["index", "repair"])
+        .arg(&idx)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("1 documents lost"));
+    assert_eq!(
+        contents(&idx),
+        [("a".to_owned(), "the text of a".to_owned())]
+    );
+    assert!(idx.join("damaged").join(name).exists());
+    reprint()
+        .args(["index", "verify"])
+        .arg(&idx)
+        .assert()
+        .success();
+}
+
+#[test]
+fn many_conflicts_name_the_first_20_then_count_the_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    let idx = dir.path().join("idx");
+    let input = dir.path().join("in.jsonl");
+    let dump = |version: &str| -> String {
+        (0..25)
+            .map(|i| format!("{{\"id\":\"d{i}\",\"text\":\"{version} text of d{i}\"}}\n"))
+            .collect()
+    };
+    fs::write(&input, dump("old")).unwrap();
+    reprint()
+        .args(["index", "add", "-q"])
+        .arg(&idx)
+        .arg(&input)
+        .assert()
+        .success();
+    fs::write(&input, dump("new")).unwrap();
+    let out = reprint()
+        .args(["index", "add", "-q"])
+        .arg(&idx)
+        .arg(&input)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(stderr.matches("conflict: id").count(), 20, "{stderr}");
+    assert!(stderr.contains("... and 5 more"), "{stderr}");
+    assert!(stderr.contains("25 conflicts"), "{stderr}");
+    assert!(contents(&idx).iter().all(|(_, t)| t.starts_with("old")));
+}
