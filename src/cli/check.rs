@@ -318,6 +318,8 @@ fn write_html(path: &std::path::Path, index: &Index, run: &CheckRun) -> anyhow::
         views.push(ArticleView {
             doc: article_doc,
             reused_fraction: a.result.reused_fraction,
+            widely_copied_fraction: a.result.widely_copied_fraction,
+            widely_copied_cap: index.params().max_df,
             sources,
         });
     }

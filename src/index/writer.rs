@@ -78,7 +78,9 @@ pub enum DirState {
         /// Segment files found.
         segments: usize,
     },
-    /// A folder with other files (or a file): never made into an index.
+    /// A file, not a folder.
+    NotAFolder,
+    /// A folder with other files: never made into an index.
     Foreign {
         /// A few of the names found there, for the message.
         examples: Vec<String>,
@@ -93,9 +95,7 @@ pub fn inspect_dir(dir: &Path) -> Result<DirState> {
         Err(e) => return Err(Error::io(dir, e)),
     };
     if !meta.is_dir() {
-        return Ok(DirState::Foreign {
-            examples: vec!["(a file, not a folder)".into()],
-        });
+        return Ok(DirState::NotAFolder);
     }
     let mut names: Vec<String> = Vec::new();
     for entry in fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
@@ -141,6 +141,10 @@ fn refusal(dir: &Path, state: DirState) -> Error {
                  new or empty folder",
                 examples.join(", ")
             ),
+        },
+        DirState::NotAFolder => Error::NotAnIndex {
+            path: dir.to_path_buf(),
+            message: "is a file, not an index folder".into(),
         },
         DirState::Absent | DirState::Empty | DirState::Index => {
             corrupt(dir, "index folder changed while being opened")

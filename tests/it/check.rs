@@ -503,8 +503,10 @@ fn text_in_more_archived_documents_than_the_cap_is_reported_as_widely_copied() {
             "{:.0}% of its words are in text found in more than 4 archived documents (widely copied)",
             share * 100.0
         )));
+    let html = dir.path().join("report.html");
     let out = reprint()
-        .args(["check", "--format", "json"])
+        .args(["check", "--format", "json", "--html"])
+        .arg(&html)
         .arg(&idx)
         .arg("-")
         .write_stdin(jsonl("draft", &article))
@@ -512,6 +514,11 @@ fn text_in_more_archived_documents_than_the_cap_is_reported_as_widely_copied() {
         .unwrap();
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["widely_copied_words"], check.widely_copied_words);
+    let report = fs::read_to_string(&html).unwrap();
+    assert!(
+        report.contains("of its words are in text found in more than 4 archived documents"),
+        "{report}"
+    );
     // An original article has none.
     let fresh = checker.check("fresh", &words(4242, 80)).unwrap();
     assert_eq!((fresh.widely_copied_words, fresh.reused_words), (0, 0));
