@@ -316,7 +316,7 @@ fn stats_takes_format_text_or_json_and_hides_the_old_json_flag() {
 }
 
 #[test]
-fn other_parameters_are_a_format_error() {
+fn other_parameters_are_an_incompatible_index_error() {
     let dir = tempfile::tempdir().unwrap();
     build_seed_index(dir.path());
     let index = Index::open(dir.path()).unwrap();
