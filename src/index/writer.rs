@@ -201,8 +201,15 @@ impl IndexWriter {
         let mut created_dir = false;
         match inspect_dir(dir)? {
             DirState::Absent => {
-                fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-                created_dir = true;
+                if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+                    fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+                }
+                // Only the run that actually created the folder may remove it again.
+                match fs::create_dir(dir) {
+                    Ok(()) => created_dir = true,
+                    Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+                    Err(e) => return Err(Error::io(dir, e)),
+                }
             }
             DirState::Empty | DirState::Index => {}
             // Refused before the lock file is created: nothing is written there.
@@ -211,7 +218,9 @@ impl IndexWriter {
         let lock = match WriterLock::acquire(dir) {
             Ok(lock) => lock,
             Err(e) => {
-                if created_dir {
+                // Another writer holding the lock (a `Config` error) owns the folder
+                // now; otherwise nobody can be using what this run created.
+                if created_dir && !matches!(e, Error::Config(_)) {
                     let _ = fs::remove_file(dir.join(LOCK_NAME));
                     let _ = fs::remove_dir(dir);
                 }
