@@ -523,3 +523,45 @@ fn text_in_more_archived_documents_than_the_cap_is_reported_as_widely_copied() {
     let fresh = checker.check("fresh", &words(4242, 80)).unwrap();
     assert_eq!((fresh.widely_copied_words, fresh.reused_words), (0, 0));
 }
+
+#[test]
+fn check_while_replace_commits_never_misses_a_segment() {
+    let dir = tempfile::tempdir().unwrap();
+    let params = IndexParams::default();
+    let story = words(31, 80);
+    build(dir.path(), &[("a".into(), story.clone())], params);
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writer = {
+        let (dir, done, story) = (dir.path().to_path_buf(), done.clone(), story.clone());
+        std::thread::spawn(move || {
+            for i in 0..400 {
+                let text = format!("{story} update {i}");
+                let mut w = crate::index::open_writer(&dir, params);
+                let (tokens, shingles) = reprint::index::shingle_text(&text, &params);
+                w.add("a", &text, shingles, tokens.len(), true).unwrap();
+                w.commit().unwrap();
+                if done.load(std::sync::atomic::Ordering::SeqCst) {
+                    break;
+                }
+            }
+        })
+    };
+    for run in 0..40 {
+        let out = reprint()
+            .args(["check", "--format", "json"])
+            .arg(dir.path())
+            .arg("-")
+            .write_stdin(jsonl("draft", &format!("{story} {}", words(32, 20))))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "run {run}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(v["sources"][0]["id"], "a", "run {run}");
+    }
+    done.store(true, std::sync::atomic::Ordering::SeqCst);
+    writer.join().unwrap();
+}

@@ -53,6 +53,25 @@ fn contents(dir: &Path) -> Vec<(String, String)> {
     out
 }
 
+/// Opens a writer, waiting out a lock that a process spawned by a concurrent test
+/// still holds: a child inherits the lock's file descriptor from fork until it
+/// execs, so a writer dropped just before such a spawn can look alive for a moment.
+pub(crate) fn open_writer(dir: &Path, params: IndexParams) -> reprint::index::IndexWriter {
+    let started = std::time::Instant::now();
+    loop {
+        match reprint::index::IndexWriter::open(dir, params) {
+            Ok(w) => return w,
+            Err(Error::Config(m))
+                if m.contains("another `reprint index add`")
+                    && started.elapsed() < Duration::from_secs(10) =>
+            {
+                std::thread::sleep(Duration::from_millis(2));
+            }
+            Err(e) => panic!("opening {}: {e}", dir.display()),
+        }
+    }
+}
+
 fn segment_files(dir: &Path) -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = fs::read_dir(dir)
         .unwrap()
@@ -622,7 +641,7 @@ fn a_second_writer_is_refused_until_the_first_ends() {
         "{err}"
     );
     drop(first);
-    let second = reprint::index::IndexWriter::open(dir.path(), IndexParams::default()).unwrap();
+    let second = open_writer(dir.path(), IndexParams::default());
     assert_eq!(second.commit().unwrap(), 0);
 }
 
@@ -729,10 +748,31 @@ fn missing_manifest_is_refused_and_no_segment_is_deleted() {
     assert_eq!(segment_files(&idx), segments, "segments deleted");
 }
 
-/// Adds `docs` (id, text) through the library in one commit.
+/// Adds `docs` (id, text) with `reprint index add` in one commit. (Through the
+/// command rather than the library, so that no lock of this test process can leak
+/// into processes that concurrent tests spawn.)
 fn add_docs(dir: &Path, docs: &[(&str, &str)], replace: bool) {
+    let input = tempfile::Builder::new()
+        .suffix(".jsonl")
+        .tempfile()
+        .unwrap();
+    let lines: String = docs
+        .iter()
+        .map(|(id, text)| format!("{}\n", serde_json::json!({"id": id, "text": text})))
+        .collect();
+    fs::write(input.path(), lines).unwrap();
+    let mut cmd = reprint();
+    cmd.args(["index", "add", "-q"]);
+    if replace {
+        cmd.arg("--replace");
+    }
+    cmd.arg(dir).arg(input.path()).assert().success();
+}
+
+/// Adds `docs` (id, text) through the library in one commit.
+fn add_docs_lib(dir: &Path, docs: &[(&str, &str)], replace: bool) {
     let params = IndexParams::default();
-    let mut writer = reprint::index::IndexWriter::open(dir, params).unwrap();
+    let mut writer = open_writer(dir, params);
     for (id, text) in docs {
         let (tokens, shingles) = shingle_text(text, &params);
         writer
@@ -881,21 +921,31 @@ fn repair_moves_damaged_files_aside_instead_of_deleting_them() {
 fn readers_see_one_snapshot_while_replace_commits() {
     let dir = tempfile::tempdir().unwrap();
     let idx = dir.path().join("idx");
-    add_docs(&idx, &[("a", "version zero of the text")], false);
+    add_docs_lib(&idx, &[("a", "version zero of the text")], false);
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let writer = {
         let idx = idx.clone();
         let stop = stop.clone();
         std::thread::spawn(move || {
+            /// Ends the reading loop however this thread ends.
+            struct Stop(std::sync::Arc<std::sync::atomic::AtomicBool>);
+            impl Drop for Stop {
+                fn drop(&mut self) {
+                    self.0.store(true, std::sync::atomic::Ordering::SeqCst);
+                }
+            }
+            let _stop = Stop(stop);
             for i in 0..150 {
                 let text = format!("version {i} of the text, replaced again");
-                add_docs(&idx, &[("a", text.as_str())], true);
+                add_docs_lib(&idx, &[("a", text.as_str())], true);
             }
-            stop.store(true, std::sync::atomic::Ordering::SeqCst);
         })
     };
     let mut reads = 0;
-    while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+    let started = std::time::Instant::now();
+    while !stop.load(std::sync::atomic::Ordering::SeqCst)
+        && started.elapsed() < Duration::from_secs(60)
+    {
         let docs = read_everything(&idx).unwrap_or_else(|e| panic!("read {reads}: {e}"));
         assert_eq!(docs.len(), 1);
         reads += 1;
