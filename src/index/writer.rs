@@ -723,6 +723,42 @@ mod tests {
     use super::*;
 
     #[test]
+    fn only_temporary_files_and_superseded_unlisted_segments_are_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let name = |g: u64| format!("seg-{g:016x}-00000001-0000.rps");
+        let manifest = Manifest {
+            generation: 2,
+            params: IndexParams::default(),
+            segments: vec![SegmentEntry {
+                name: name(2),
+                file_len: 0,
+                footer_checksum: 0,
+                doc_count: 1,
+                deleted: Vec::new(),
+            }],
+        };
+        let files = [
+            name(1),
+            name(2),
+            name(3),
+            format!("{}.tmp", name(3)),
+            "MANIFEST.tmp".to_owned(),
+            "notes.txt".to_owned(),
+        ];
+        for f in &files {
+            fs::write(dir.path().join(f), b"x").unwrap();
+        }
+        remove_leftovers(dir.path(), &manifest).unwrap();
+        let mut left: Vec<String> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        left.sort();
+        // Listed, newer than the manifest (nothing proves it garbage), not ours.
+        assert_eq!(left, ["notes.txt".to_owned(), name(2), name(3)]);
+    }
+
+    #[test]
     fn buckets_point_at_first_key_of_each_prefix() {
         let keys = [0u64, 1 << 62, (1 << 63) + 5, u64::MAX];
         let table = bucket_table(&keys, 2);
