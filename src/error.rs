@@ -52,13 +52,44 @@ pub enum Error {
         /// The fields seen in the first records, comma-separated.
         present: String,
     },
-    /// An on-disk index or file is malformed, of another version, or built with other parameters.
+    /// An on-disk index or file is damaged: a checksum or magic number does not
+    /// match, it is truncated, or its structure is impossible. Distinct from
+    /// [`Error::Incompatible`] so that callers can offer a repair rather than an upgrade.
     #[error("{}: {message}", path.display())]
-    Format {
+    Corrupt {
         /// The file involved.
         path: PathBuf,
         /// What is wrong with it.
         message: String,
+    },
+    /// An intact on-disk file that this build cannot use: a newer format version, or
+    /// an index built with other engine parameters.
+    #[error("{}: {message}", path.display())]
+    Incompatible {
+        /// The file involved.
+        path: PathBuf,
+        /// Why it cannot be used.
+        message: String,
+    },
+    /// A path that should be an index is not one: absent, or a folder holding other
+    /// files (an index is only ever created in a new or empty folder).
+    #[error("{}: {message}", path.display())]
+    NotAnIndex {
+        /// The path involved.
+        path: PathBuf,
+        /// What was found there.
+        message: String,
+    },
+    /// A strict `index add` met an id already archived with a different text.
+    #[error(
+        "{origin}: id {id:?} is already in the index with a different text \
+         (strict mode; --replace replaces it)"
+    )]
+    IdConflict {
+        /// The id.
+        id: String,
+        /// Where the new document came from (file, and line for JSON Lines).
+        origin: String,
     },
 }
 

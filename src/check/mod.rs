@@ -17,6 +17,13 @@
 //! 4. **Coverage.** The reused fraction is measured on words: the share of the
 //!    article's word tokens that lie inside at least one kept passage. Words rather
 //!    than bytes, so that white space, markup and punctuation do not count.
+//! 5. **Widely copied text.** Words under over-cap shingles find no source (the
+//!    index does not post them), so text copied verbatim into more archived
+//!    documents than the cap would look original; it is counted apart as
+//!    [`ArticleCheck::widely_copied_words`].
+//! 6. **Self.** An article already archived (same id, or another id with exactly its
+//!    text) is not its own source: such documents are left out before step 2 and
+//!    listed in [`ArticleCheck::excluded_self`], unless [`CheckConfig::include_self`].
 //!
 //! Sources are ordered by the number of article words their passages cover (most
 //! first), then by id; passages by their position in the article.
@@ -28,6 +35,7 @@ use crate::index::{shingle_text, DocRef, Index, Lookup};
 use crate::scan::boilerplate::{blank_masks, repeated_line_spans, BoilerplateConfig};
 use crate::text::Token;
 use std::borrow::Cow;
+use xxhash_rust::xxh3::xxh3_64;
 
 /// How an article is checked.
 #[derive(Debug, Clone)]
@@ -46,6 +54,10 @@ pub struct CheckConfig {
     /// both texts before alignment, so passages neither match them nor start or end
     /// on them; 0 turns this off.
     pub max_layout_line_words: usize,
+    /// Keep archived documents that are the article itself (same id or identical
+    /// text) as sources. Off by default: an article already archived would otherwise
+    /// be reported as its own 100% source.
+    pub include_self: bool,
 }
 
 impl Default for CheckConfig {
@@ -56,6 +68,7 @@ impl Default for CheckConfig {
             min_shared_shingles: 2,
             max_boilerplate_share: 0.5,
             max_layout_line_words: BoilerplateConfig::default().max_line_words,
+            include_self: false,
         }
     }
 }
@@ -116,6 +129,36 @@ pub struct SourceMatch {
     pub passages: Vec<PassageMatch>,
 }
 
+/// Why an archived document was left out as the article itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum SelfReason {
+    /// It has the article's id.
+    #[serde(rename = "same id")]
+    SameId,
+    /// It has another id but exactly the article's text (same xxh3-64).
+    #[serde(rename = "identical text")]
+    IdenticalText,
+}
+
+impl std::fmt::Display for SelfReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            SelfReason::SameId => "same id",
+            SelfReason::IdenticalText => "identical text",
+        })
+    }
+}
+
+/// An archived document left out of the sources because it is the article itself
+/// (see [`CheckConfig::include_self`]).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ExcludedSelf {
+    /// Its id in the archive.
+    pub id: String,
+    /// Why it counts as the article.
+    pub reason: SelfReason,
+}
+
 /// The result of checking one article.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ArticleCheck {
@@ -127,8 +170,18 @@ pub struct ArticleCheck {
     pub reused_words: usize,
     /// `reused_words / words` (0 for an empty article).
     pub reused_fraction: f64,
+    /// Words under shingles found in more archived documents than the index's
+    /// document-frequency cap. Such shingles are not posted, so text copied verbatim
+    /// into very many documents finds no source and is not in `reused_words`; this
+    /// says how much of the article is such widely copied text (or boilerplate)
+    /// rather than original.
+    pub widely_copied_words: usize,
+    /// `widely_copied_words / words` (0 for an empty article).
+    pub widely_copied_fraction: f64,
     /// Candidate documents aligned.
     pub candidates: usize,
+    /// Archived documents left out because they are the article itself.
+    pub excluded_self: Vec<ExcludedSelf>,
     /// Sources, most covering first.
     pub sources: Vec<SourceMatch>,
 }
@@ -143,6 +196,8 @@ pub struct Candidates {
     pub tokens: Vec<Token>,
     /// Per token: true where it lies under a shingle over the document-frequency cap.
     pub boilerplate: Vec<bool>,
+    /// Documents left out as the article itself.
+    pub excluded_self: Vec<ExcludedSelf>,
 }
 
 /// Checks articles against one open index.
@@ -164,8 +219,21 @@ impl<'i> Checker<'i> {
         self.index
     }
 
-    /// The candidate sources of an article and its boilerplate mask.
+    /// The candidate sources of an article and its boilerplate mask; unless
+    /// [`CheckConfig::include_self`], archived documents with the id `article_id` or
+    /// exactly the article's text are left out (and listed) before the
+    /// [`CheckConfig::max_candidates`] sharing most are kept.
+    pub fn candidates_for(&self, article_id: &str, text: &str) -> Result<Candidates> {
+        self.find_candidates((!self.config.include_self).then_some(article_id), text)
+    }
+
+    /// The candidate sources of a text and its boilerplate mask (no document is
+    /// left out as the text itself).
     pub fn candidates(&self, text: &str) -> Result<Candidates> {
+        self.find_candidates(None, text)
+    }
+
+    fn find_candidates(&self, exclude_self: Option<&str>, text: &str) -> Result<Candidates> {
         let params = self.index.params();
         let (tokens, mut hashes) = shingle_text(text, params);
         let n = params.shingle_words as usize;
@@ -204,11 +272,38 @@ impl<'i> Checker<'i> {
             }
         }
         candidates.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        let mut excluded_self = Vec::new();
+        if let Some(article_id) = exclude_self {
+            let text_hash = xxh3_64(text.as_bytes());
+            let mut kept = Vec::with_capacity(candidates.len().min(self.config.max_candidates));
+            for (doc, shared) in candidates {
+                if kept.len() == self.config.max_candidates {
+                    break;
+                }
+                let (id, hash) = self.index.doc_meta(doc)?;
+                let reason = if id == article_id {
+                    Some(SelfReason::SameId)
+                } else if hash == text_hash {
+                    Some(SelfReason::IdenticalText)
+                } else {
+                    None
+                };
+                match reason {
+                    Some(reason) => excluded_self.push(ExcludedSelf {
+                        id: id.to_owned(),
+                        reason,
+                    }),
+                    None => kept.push((doc, shared)),
+                }
+            }
+            candidates = kept;
+        }
         candidates.truncate(self.config.max_candidates);
         Ok(Candidates {
             docs: candidates,
             tokens,
             boilerplate: common,
+            excluded_self,
         })
     }
 
@@ -235,7 +330,7 @@ impl<'i> Checker<'i> {
         text: &'t str,
         masked: &'t str,
     ) -> Result<PreparedArticle<'t>> {
-        let candidates = self.candidates(text)?;
+        let candidates = self.candidates_for(article_id, text)?;
         let prepared = PreparedDoc::new(masked, &self.index.params().normalize);
         Ok(PreparedArticle {
             id: article_id.to_owned(),
@@ -327,12 +422,21 @@ impl<'i> Checker<'i> {
             })
             .collect();
         let reused_words = covered(tokens, &all);
+        let widely_copied_words = article
+            .candidates
+            .boilerplate
+            .iter()
+            .filter(|&&b| b)
+            .count();
         ArticleCheck {
             article: article.id.clone(),
             words: tokens.len(),
             reused_words,
             reused_fraction: ratio(reused_words, tokens.len()),
+            widely_copied_words,
+            widely_copied_fraction: ratio(widely_copied_words, tokens.len()),
             candidates: article.candidates.docs.len(),
+            excluded_self: article.candidates.excluded_self.clone(),
             sources,
         }
     }

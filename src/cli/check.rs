@@ -44,9 +44,29 @@ pub struct CheckArgs {
     #[arg(long, value_enum, default_value_t = Colour::Auto)]
     color: Colour,
 
+    /// Keep archived documents that are the article itself (same id or identical text) as sources.
+    #[arg(long)]
+    include_self: bool,
+
+    /// Exit with code 3 when any article's reused fraction exceeds FRACTION (0..=1).
+    #[arg(long, value_name = "FRACTION", value_parser = parse_fraction, allow_negative_numbers = true)]
+    fail_above: Option<f64>,
+
     /// Print no warnings or progress on stderr.
     #[arg(short, long)]
     quiet: bool,
+}
+
+/// Parses a fraction within 0..=1 (a usage error otherwise).
+fn parse_fraction(s: &str) -> Result<f64, String> {
+    let v: f64 = s.parse().map_err(|_| format!("{s:?} is not a number"))?;
+    if (0.0..=1.0).contains(&v) {
+        Ok(v)
+    } else {
+        Err(format!(
+            "{s} is not within 0..=1 (a fraction: 0.3 means 30%)"
+        ))
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -68,6 +88,7 @@ impl CheckArgs {
     fn config(&self) -> Result<CheckConfig, UsageError> {
         let mut config = CheckConfig {
             max_candidates: self.max_candidates,
+            include_self: self.include_self,
             ..CheckConfig::default()
         };
         if let Some(n) = self.min_words {
@@ -111,8 +132,9 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
                     std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
                 }
             };
+            let max_df = index.params().max_df;
             for a in &run.articles {
-                write_text(&mut out, &a.result, colour)?;
+                write_text(&mut out, &a.result, max_df, colour)?;
             }
         }
     }
@@ -120,7 +142,33 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     if run.issues > 0 && !args.quiet {
         eprintln!("reprint: {} input record(s) skipped", run.issues);
     }
+    if let Some(limit) = args.fail_above {
+        let above = run
+            .articles
+            .iter()
+            .filter(|a| a.result.reused_fraction > limit)
+            .count();
+        if above > 0 {
+            if !args.quiet {
+                eprintln!(
+                    "reprint: {above} article(s) reuse more than {:.1}% (--fail-above {limit})",
+                    limit * 100.0
+                );
+            }
+            return Ok(ExitCode::from(super::EXIT_REUSE_ABOVE));
+        }
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A share as a whole percentage; a small non-zero share is "<1%", never "0%".
+fn whole_percent(share: f64) -> String {
+    let p = (share * 100.0).round();
+    if p == 0.0 && share > 0.0 {
+        "<1%".into()
+    } else {
+        format!("{p:.0}%")
+    }
 }
 
 fn paint(on: bool, style: Style, text: &str) -> String {
@@ -148,7 +196,12 @@ fn excerpt(text: &str, max_chars: usize) -> String {
     format!("{head} … {tail}")
 }
 
-fn write_text(out: &mut dyn Write, a: &ArticleCheck, colour: bool) -> anyhow::Result<()> {
+fn write_text(
+    out: &mut dyn Write,
+    a: &ArticleCheck,
+    max_df: u32,
+    colour: bool,
+) -> anyhow::Result<()> {
     let bold = Style::new().bold();
     let level = if a.reused_fraction >= 0.3 {
         AnsiColor::Red
@@ -170,6 +223,21 @@ fn write_text(out: &mut dyn Write, a: &ArticleCheck, colour: bool) -> anyhow::Re
         a.reused_words,
         a.words
     )?;
+    if a.widely_copied_words > 0 {
+        writeln!(
+            out,
+            "  {} of its words are in text found in more than {max_df} archived documents \
+             (widely copied)",
+            whole_percent(a.widely_copied_fraction)
+        )?;
+    }
+    for e in &a.excluded_self {
+        writeln!(
+            out,
+            "  left out {} (the article itself: {}; --include-self keeps it)",
+            e.id, e.reason
+        )?;
+    }
     for s in &a.sources {
         writeln!(
             out,
@@ -249,6 +317,8 @@ fn write_html(path: &std::path::Path, index: &Index, run: &CheckRun) -> anyhow::
         views.push(ArticleView {
             doc: article_doc,
             reused_fraction: a.result.reused_fraction,
+            widely_copied_fraction: a.result.widely_copied_fraction,
+            widely_copied_cap: index.params().max_df,
             sources,
         });
     }

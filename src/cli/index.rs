@@ -1,12 +1,15 @@
-//! `reprint index add|stats`: build and inspect an archive index.
+//! `reprint index add|stats|verify|repair`: build, inspect, check and repair an
+//! archive index.
 
 use super::common::InputArgs;
 use super::progress::TerminalObserver;
 use super::UsageError;
 use anyhow::Context;
-use clap::{Args, Subcommand};
-use reprint::index::{Index, IndexParams};
+use clap::{Args, Subcommand, ValueEnum};
+use reprint::index::repair::FileStatus;
+use reprint::index::{ensure_outside, is_index, Index, IndexParams};
 use reprint::pipeline::index_add::{add_sources, AddOptions};
+use reprint::report::prose::count;
 use reprint::text::NormalizeConfig;
 use std::io::Write;
 use std::path::PathBuf;
@@ -25,16 +28,30 @@ enum IndexCommand {
     Add(AddArgs),
     /// Show documents, size on disk, engine parameters and format version.
     Stats(StatsArgs),
+    /// Read every file of an index and check every checksum (exit 0 sound, 1 damaged).
+    Verify(VerifyArgs),
+    /// Rebuild a lost or damaged MANIFEST from the intact segment files; move damaged files aside.
+    Repair(RepairArgs),
+}
+
+/// Output format of `index stats` and `index verify`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum OutputFormat {
+    /// A readable report.
+    Text,
+    /// One JSON object.
+    Json,
 }
 
 /// Arguments of `reprint index add`.
 #[derive(Debug, Args)]
 pub struct AddArgs {
-    /// Index directory (created when absent).
+    /// Index directory (created when absent or an empty folder; never in a folder holding other files).
     index: PathBuf,
     #[command(flatten)]
     input: InputArgs,
-    /// Replace documents whose id is already in the index (default: report and skip).
+    /// Replace documents whose id is already in the index with a different text
+    /// (default: report them as conflicts and keep the archived text).
     #[arg(long)]
     replace: bool,
     /// Shingle length in words for candidate lookup (new index only; must match an existing one).
@@ -46,7 +63,7 @@ pub struct AddArgs {
     /// Fold diacritics (é = e) when hashing words (new index only).
     #[arg(long)]
     strip_diacritics: bool,
-    /// Do not print progress, skipped duplicates and input issues.
+    /// Do not print progress, replaced ids and input issues (conflicts are still named).
     #[arg(long, short)]
     quiet: bool,
 }
@@ -56,9 +73,29 @@ pub struct AddArgs {
 pub struct StatsArgs {
     /// Index directory.
     index: PathBuf,
-    /// Print JSON instead of text.
-    #[arg(long)]
+    /// Output format on stdout.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    format: OutputFormat,
+    /// Deprecated spelling of `--format json`.
+    #[arg(long, hide = true)]
     json: bool,
+}
+
+/// Arguments of `reprint index verify`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// Index directory.
+    index: PathBuf,
+    /// Output format on stdout.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    format: OutputFormat,
+}
+
+/// Arguments of `reprint index repair`.
+#[derive(Debug, Args)]
+pub struct RepairArgs {
+    /// Index directory.
+    index: PathBuf,
 }
 
 /// Runs `reprint index ...`.
@@ -66,6 +103,8 @@ pub fn run(args: IndexArgs) -> anyhow::Result<ExitCode> {
     match args.command {
         IndexCommand::Add(a) => add(a),
         IndexCommand::Stats(a) => stats(a),
+        IndexCommand::Verify(a) => verify(a),
+        IndexCommand::Repair(a) => repair(a),
     }
 }
 
@@ -89,10 +128,24 @@ fn params_for(index: &std::path::Path, args: &AddArgs) -> anyhow::Result<IndexPa
     Ok(params)
 }
 
-/// How many skipped or replaced ids are named before the rest are only counted.
+/// How many conflicting or replaced ids are named before the rest are only counted.
 const MAX_DUPLICATE_MESSAGES: usize = 20;
 
+/// Names the first [`MAX_DUPLICATE_MESSAGES`] lines on stderr, then counts the rest.
+fn print_capped(lines: &[String]) {
+    for line in lines.iter().take(MAX_DUPLICATE_MESSAGES) {
+        eprintln!("reprint: {line}");
+    }
+    if lines.len() > MAX_DUPLICATE_MESSAGES {
+        eprintln!(
+            "reprint: ... and {} more",
+            lines.len() - MAX_DUPLICATE_MESSAGES
+        );
+    }
+}
+
 fn add(args: AddArgs) -> anyhow::Result<ExitCode> {
+    ensure_outside(&args.index, &args.input.inputs)?;
     let params = params_for(&args.index, &args)?;
     let sources = args.input.sources()?;
     let options = AddOptions {
@@ -103,33 +156,54 @@ fn add(args: AddArgs) -> anyhow::Result<ExitCode> {
     };
     let started = std::time::Instant::now();
     let observer = TerminalObserver::new(args.quiet);
-    let summary = add_sources(&args.index, &sources, &options, &observer)
-        .with_context(|| format!("adding to index {}", args.index.display()))?;
+    let summary = match add_sources(&args.index, &sources, &options, &observer) {
+        Ok(summary) => summary,
+        Err(err) => {
+            let swapped = matches!(err, reprint::Error::NotAnIndex { .. })
+                .then(|| args.input.inputs.first().filter(|first| is_index(first)))
+                .flatten();
+            let err = anyhow::Error::new(err)
+                .context(format!("adding to index {}", args.index.display()));
+            return Err(match swapped {
+                Some(first) => err.context(format!(
+                    "{} is an index: the arguments may be swapped \
+                     (`reprint index add INDEX INPUT...`)",
+                    first.display()
+                )),
+                None => err,
+            });
+        }
+    };
+    // Conflicts are named even with --quiet: different text was not archived.
+    let conflicts: Vec<String> = summary
+        .conflict_ids
+        .iter()
+        .map(|(id, origin)| {
+            format!(
+                "{origin}: conflict: id {id:?} is already archived with a different text; \
+                 not stored (--replace replaces it)"
+            )
+        })
+        .collect();
+    print_capped(&conflicts);
     if !args.quiet {
-        let verb = if args.replace {
-            "replaced"
-        } else {
-            "skipped (id already in the index; --replace replaces)"
-        };
-        for id in summary.duplicate_ids.iter().take(MAX_DUPLICATE_MESSAGES) {
-            eprintln!("reprint: {verb}: {id}");
-        }
-        if summary.duplicate_ids.len() > MAX_DUPLICATE_MESSAGES {
-            eprintln!(
-                "reprint: ... and {} more",
-                summary.duplicate_ids.len() - MAX_DUPLICATE_MESSAGES
-            );
-        }
+        let replaced: Vec<String> = summary
+            .replaced_ids
+            .iter()
+            .map(|id| format!("replaced: {id}"))
+            .collect();
+        print_capped(&replaced);
     }
     let seconds = started.elapsed().as_secs_f64();
     eprintln!(
-        "reprint: added {} documents ({} replaced, {} duplicates skipped, {} input issues); \
-         index holds {} documents; {:.1} MB of text in {:.2} s ({:.1} MB/s)",
-        summary.added + summary.replaced,
+        "reprint: added {} ({} replaced, {} already archived identical, {}, {}); \
+         index holds {}; {:.1} MB of text in {:.2} s ({:.1} MB/s)",
+        count(summary.added + summary.replaced, "document", "documents"),
         summary.replaced,
-        summary.skipped_duplicates,
-        summary.issues,
-        summary.documents,
+        summary.identical,
+        count(summary.conflicts, "conflict", "conflicts"),
+        count(summary.issues, "input issue", "input issues"),
+        count(summary.documents, "document", "documents"),
         summary.text_bytes as f64 / 1e6,
         seconds,
         summary.text_bytes as f64 / 1e6 / seconds.max(1e-9),
@@ -137,11 +211,115 @@ fn add(args: AddArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+fn verify(args: VerifyArgs) -> anyhow::Result<ExitCode> {
+    let report = reprint::index::verify(&args.index)?;
+    let mut out = std::io::stdout().lock();
+    match args.format {
+        OutputFormat::Json => {
+            serde_json::to_writer_pretty(&mut out, &report)?;
+            writeln!(out)?;
+        }
+        OutputFormat::Text => {
+            let status = |s: FileStatus| match s {
+                FileStatus::Ok => "ok",
+                FileStatus::Missing => "MISSING",
+                FileStatus::Damaged => "DAMAGED",
+                FileStatus::Incompatible => "INCOMPATIBLE",
+            };
+            writeln!(out, "index:    {}", args.index.display())?;
+            let m = &report.manifest;
+            match (&m.message, m.generation) {
+                (Some(msg), _) => writeln!(out, "MANIFEST  {}: {msg}", status(m.status))?,
+                (None, Some(g)) => writeln!(out, "MANIFEST  ok (generation {g})")?,
+                (None, None) => writeln!(out, "MANIFEST  {}", status(m.status))?,
+            }
+            for s in &report.segments {
+                let listed = if s.listed {
+                    ""
+                } else {
+                    " (not in the manifest)"
+                };
+                let docs = s
+                    .documents
+                    .map(|d| format!(", {d} documents"))
+                    .unwrap_or_default();
+                match &s.message {
+                    Some(msg) => writeln!(out, "{}  {}{listed}: {msg}", s.name, status(s.status))?,
+                    None => writeln!(out, "{}  {}{listed}{docs}", s.name, status(s.status))?,
+                }
+            }
+            for t in &report.temporary_files {
+                writeln!(
+                    out,
+                    "{t}  temporary file of an interrupted writer (removed by the next add)"
+                )?;
+            }
+            if report.sound {
+                writeln!(out, "sound: {} live documents", report.documents)?;
+            } else {
+                writeln!(
+                    out,
+                    "DAMAGED: `reprint index repair {}` rebuilds the manifest from the intact \
+                     segment files and moves damaged files aside",
+                    args.index.display()
+                )?;
+            }
+        }
+    }
+    out.flush()?;
+    Ok(if report.sound {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(super::EXIT_ERROR)
+    })
+}
+
+fn repair(args: RepairArgs) -> anyhow::Result<ExitCode> {
+    let report = reprint::index::repair(&args.index)
+        .with_context(|| format!("repairing index {}", args.index.display()))?;
+    let mut out = std::io::stdout().lock();
+    if !report.repaired {
+        writeln!(
+            out,
+            "{}: sound, nothing to repair ({} segments, {} documents)",
+            args.index.display(),
+            report.segments,
+            report.documents
+        )?;
+    } else {
+        if report.manifest_rebuilt {
+            writeln!(
+                out,
+                "rebuilt the manifest from {} intact segment file(s); {} older cop(ies) of \
+                 re-added ids left out (newest generation kept)",
+                report.segments, report.superseded_duplicates
+            )?;
+        } else {
+            writeln!(
+                out,
+                "dropped damaged or missing segments from the manifest; {} documents lost",
+                report.lost_documents
+            )?;
+        }
+        for m in &report.moved_aside {
+            writeln!(out, "moved aside: {m}")?;
+        }
+        writeln!(
+            out,
+            "{}: repaired; index holds {} documents",
+            args.index.display(),
+            report.documents
+        )?;
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
 fn stats(args: StatsArgs) -> anyhow::Result<ExitCode> {
     let index = Index::open(&args.index)?;
     let stats = index.stats();
     let mut out = std::io::stdout().lock();
-    if args.json {
+    if args.json || args.format == OutputFormat::Json {
         serde_json::to_writer_pretty(&mut out, &stats)?;
         writeln!(out)?;
     } else {

@@ -2,7 +2,8 @@
 //! the work, and this module alone decides exit codes.
 //!
 //! Exit codes: 0 success (a broken pipe on output counts as success), 1 runtime
-//! error (including bad input under `--strict`), 2 usage error.
+//! error (including bad input under `--strict`), 2 usage error, 3 `check
+//! --fail-above` threshold exceeded.
 
 mod align;
 mod check;
@@ -24,6 +25,9 @@ use std::process::ExitCode;
 pub const EXIT_ERROR: u8 = 1;
 /// Exit code for usage errors (also what clap uses).
 pub const EXIT_USAGE: u8 = 2;
+/// Exit code of `reprint check --fail-above F` when some article's reused fraction
+/// exceeds `F` (the check itself succeeded), so that scripts can gate on it.
+pub const EXIT_REUSE_ABOVE: u8 = 3;
 
 /// Find near-duplicate documents and reused passages in text collections.
 #[derive(Debug, Parser)]

@@ -37,7 +37,7 @@ pub struct Corpus {
 }
 
 fn format_err(path: &Path, message: impl Into<String>) -> Error {
-    Error::Format {
+    Error::Corrupt {
         path: path.to_path_buf(),
         message: message.into(),
     }

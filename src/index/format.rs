@@ -105,7 +105,7 @@ impl IndexParams {
         let max_df = r.u32()?;
         let strip = r.take(1)?[0];
         if strip > 1 {
-            return Err(format_error(path, "invalid engine parameters"));
+            return Err(corrupt(path, "invalid engine parameters"));
         }
         Ok(IndexParams {
             shingle_words,
@@ -148,21 +148,32 @@ impl IndexParams {
     }
 }
 
-/// Builds an [`Error::Format`] for `path`.
-pub fn format_error(path: &Path, message: impl Into<String>) -> Error {
-    Error::Format {
+/// Builds an [`Error::Corrupt`] for `path`: the file is damaged.
+pub fn corrupt(path: &Path, message: impl Into<String>) -> Error {
+    Error::Corrupt {
+        path: path.to_path_buf(),
+        message: message.into(),
+    }
+}
+
+/// Builds an [`Error::Incompatible`] for `path`: the file is intact but of a newer
+/// version or built with other parameters.
+pub fn incompatible(path: &Path, message: impl Into<String>) -> Error {
+    Error::Incompatible {
         path: path.to_path_buf(),
         message: message.into(),
     }
 }
 
 /// Checks a format version: newer than this build is refused with a clear message.
+/// Callers check the checksum covering the version first, so that a damaged
+/// version field is reported as damage, not as a newer format.
 pub fn check_version(version: u32, path: &Path) -> Result<()> {
     if version == 0 {
-        return Err(format_error(path, "invalid format version 0"));
+        return Err(corrupt(path, "invalid format version 0"));
     }
     if version > FORMAT_VERSION {
-        return Err(format_error(
+        return Err(incompatible(
             path,
             format!(
                 "format version {version} is newer than this reprint reads ({FORMAT_VERSION}); \
@@ -230,22 +241,25 @@ impl Footer {
     /// footer and its checksum. Does not look at the sections' contents.
     pub fn decode_file(file: &[u8], path: &Path) -> Result<(Footer, u64)> {
         if file.len() < SEGMENT_HEADER_BYTES + FOOTER_BYTES {
-            return Err(format_error(
+            return Err(corrupt(
                 path,
                 format!("truncated segment ({} bytes)", file.len()),
             ));
         }
         if file[0..8] != SEGMENT_MAGIC {
-            return Err(format_error(path, "not a reprint segment (bad magic)"));
+            return Err(corrupt(path, "not a reprint segment (bad magic)"));
         }
         let header_version = u32::from_le_bytes(file[8..12].try_into().unwrap_or_default());
-        check_version(header_version, path)?;
         let raw = &file[file.len() - FOOTER_BYTES..];
         if raw[248..256] != SEGMENT_MAGIC {
-            return Err(format_error(
+            return Err(corrupt(
                 path,
                 "truncated or damaged segment (footer magic missing)",
             ));
+        }
+        let checksum = xxh3_64(&raw[..240]);
+        if u64_at(raw, 30) != Some(checksum) {
+            return Err(corrupt(path, "segment footer checksum mismatch"));
         }
         let mut r = Bytes::new(raw, path);
         let doc_count = r.u64()?;
@@ -263,17 +277,17 @@ impl Footer {
         let version = r.u32()?;
         r.u32()?;
         let file_len = r.u64()?;
-        let stored = r.u64()?;
-        let checksum = xxh3_64(&raw[..240]);
-        if stored != checksum {
-            return Err(format_error(path, "segment footer checksum mismatch"));
-        }
+        r.u64()?; // the checksum, checked above
+                  // The footer checksum covers the footer's version: only now is it trusted.
         check_version(version, path)?;
         if version != header_version {
-            return Err(format_error(path, "header and footer versions differ"));
+            return Err(corrupt(
+                path,
+                format!("damaged header: version {header_version}, footer says {version}"),
+            ));
         }
         if file_len != file.len() as u64 {
-            return Err(format_error(
+            return Err(corrupt(
                 path,
                 format!(
                     "segment is {} bytes, its footer says {file_len}",
@@ -286,18 +300,15 @@ impl Footer {
             let end = s.offset.checked_add(s.len);
             let in_bounds = matches!(end, Some(e) if e <= body_end);
             if s.offset < SEGMENT_HEADER_BYTES as u64 || !in_bounds {
-                return Err(format_error(path, format!("section {i} out of bounds")));
+                return Err(corrupt(path, format!("section {i} out of bounds")));
             }
         }
         if bucket_bits > 28 {
-            return Err(format_error(path, "invalid bucket bits"));
+            return Err(corrupt(path, "invalid bucket bits"));
         }
         let expect = |i: usize, len: u64| -> Result<()> {
             if sections[i].len != len {
-                return Err(format_error(
-                    path,
-                    format!("section {i} has a wrong length"),
-                ));
+                return Err(corrupt(path, format!("section {i} has a wrong length")));
             }
             Ok(())
         };
@@ -328,7 +339,7 @@ impl Footer {
 }
 
 /// A bounds-checked little-endian cursor over bytes; running off the end is a
-/// format error naming the file, never a panic.
+/// [`Error::Corrupt`] naming the file, never a panic.
 pub struct Bytes<'a> {
     data: &'a [u8],
     pos: usize,
@@ -347,7 +358,7 @@ impl<'a> Bytes<'a> {
             .pos
             .checked_add(n)
             .filter(|&e| e <= self.data.len())
-            .ok_or_else(|| format_error(self.path, "truncated file"))?;
+            .ok_or_else(|| corrupt(self.path, "truncated file"))?;
         let out = &self.data[self.pos..end];
         self.pos = end;
         Ok(out)
@@ -424,7 +435,7 @@ mod tests {
     fn cursor_reports_truncation() {
         let mut r = Bytes::new(&[1, 0, 0], Path::new("m"));
         assert_eq!(r.u16().unwrap(), 1);
-        assert!(matches!(r.u32(), Err(Error::Format { .. })));
+        assert!(matches!(r.u32(), Err(Error::Corrupt { .. })));
         assert_eq!(u32_at(&[1, 0, 0, 0, 2], 1), None);
         assert_eq!(u64_at(&[7, 0, 0, 0, 0, 0, 0, 0], 0), Some(7));
     }

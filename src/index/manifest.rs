@@ -3,7 +3,7 @@
 //! commit (layout in [`super`]).
 
 use super::format::{
-    check_version, format_error, Bytes, IndexParams, FORMAT_VERSION, MANIFEST_MAGIC, PARAMS_BYTES,
+    check_version, corrupt, Bytes, IndexParams, FORMAT_VERSION, MANIFEST_MAGIC, PARAMS_BYTES,
 };
 use crate::error::{Error, Result};
 use std::fs::{self, File};
@@ -80,27 +80,21 @@ impl Manifest {
     /// Decodes and checks a manifest read from `path`.
     pub fn decode(bytes: &[u8], path: &Path) -> Result<Self> {
         if bytes.len() < 8 || bytes[..8] != MANIFEST_MAGIC {
-            return Err(format_error(
-                path,
-                "not a reprint index manifest (bad magic)",
-            ));
+            return Err(corrupt(path, "not a reprint index manifest (bad magic)"));
         }
-        let version = u32::from_le_bytes(
-            bytes
-                .get(8..12)
-                .and_then(|b| b.try_into().ok())
-                .ok_or_else(|| format_error(path, "truncated manifest"))?,
-        );
-        check_version(version, path)?;
         if bytes.len() < 72 || bytes[bytes.len() - 8..] != MANIFEST_MAGIC {
-            return Err(format_error(path, "truncated manifest (end magic missing)"));
+            return Err(corrupt(path, "truncated manifest (end magic missing)"));
         }
         let body = &bytes[..bytes.len() - 16];
         let mut stored = [0u8; 8];
         stored.copy_from_slice(&bytes[bytes.len() - 16..bytes.len() - 8]);
         if u64::from_le_bytes(stored) != xxh3_64(body) {
-            return Err(format_error(path, "manifest checksum mismatch"));
+            return Err(corrupt(path, "manifest checksum mismatch"));
         }
+        // The checksum covers the version: only now is it trusted.
+        let mut version = [0u8; 4];
+        version.copy_from_slice(&bytes[8..12]);
+        check_version(u32::from_le_bytes(version), path)?;
         let mut r = Bytes::new(body, path);
         r.take(16)?;
         let generation = r.u64()?;
@@ -117,7 +111,7 @@ impl Manifest {
             let name = std::str::from_utf8(r.take(name_len as usize)?)
                 .ok()
                 .filter(|n| is_segment_name(n))
-                .ok_or_else(|| format_error(path, "invalid segment name in manifest"))?
+                .ok_or_else(|| corrupt(path, "invalid segment name in manifest"))?
                 .to_owned();
             let mut deleted = Vec::with_capacity(deleted_count.min(1 << 20) as usize);
             for _ in 0..deleted_count {
@@ -126,7 +120,7 @@ impl Manifest {
             if deleted.windows(2).any(|w| w[0] >= w[1])
                 || deleted.last().is_some_and(|&d| d >= doc_count)
             {
-                return Err(format_error(path, "invalid deleted-document list"));
+                return Err(corrupt(path, "invalid deleted-document list"));
             }
             segments.push(SegmentEntry {
                 name,
@@ -137,7 +131,7 @@ impl Manifest {
             });
         }
         if r.position() != body.len() {
-            return Err(format_error(path, "trailing bytes in manifest"));
+            return Err(corrupt(path, "trailing bytes in manifest"));
         }
         Ok(Manifest {
             generation,
@@ -146,11 +140,20 @@ impl Manifest {
         })
     }
 
-    /// Reads the manifest of the index at `dir`; `Ok(None)` when there is none yet.
+    /// Reads the manifest of the index at `dir`; `Ok(None)` when there is none. A
+    /// damaged manifest is an [`Error::Corrupt`] that says how to recover.
     pub fn load(dir: &Path) -> Result<Option<Self>> {
         let path = dir.join(MANIFEST_NAME);
         match fs::read(&path) {
-            Ok(bytes) => Manifest::decode(&bytes, &path).map(Some),
+            Ok(bytes) => Manifest::decode(&bytes, &path)
+                .map(Some)
+                .map_err(|e| match e {
+                    Error::Corrupt { path, message } => Error::Corrupt {
+                        path,
+                        message: format!("{message}; {}", repair_hint(dir)),
+                    },
+                    other => other,
+                }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(Error::io(path, e)),
         }
@@ -177,6 +180,21 @@ pub fn is_segment_name(name: &str) -> bool {
         && name.ends_with(".rps")
         && !name.contains(['/', '\\'])
         && name != "seg-.rps"
+}
+
+/// How to recover a damaged index, for error messages.
+pub fn repair_hint(dir: &Path) -> String {
+    format!(
+        "`reprint index verify {0}` lists the damage, `reprint index repair {0}` rebuilds \
+         the manifest from the intact segment files",
+        dir.display()
+    )
+}
+
+/// The commit generation a segment file name carries (`seg-<gen>-...`), if any.
+pub fn segment_generation(name: &str) -> Option<u64> {
+    let hex = name.strip_prefix("seg-")?.get(..16)?;
+    u64::from_str_radix(hex, 16).ok()
 }
 
 /// Fsyncs a directory so that renames inside it are durable.
@@ -235,11 +253,39 @@ mod tests {
         }
     }
 
+    /// Re-seals a manifest body whose bytes were edited on purpose.
+    fn reseal(bytes: &mut [u8]) {
+        let end = bytes.len() - 16;
+        let sum = xxh3_64(&bytes[..end]);
+        bytes[end..end + 8].copy_from_slice(&sum.to_le_bytes());
+    }
+
     #[test]
     fn newer_version_is_named() {
         let mut bytes = sample().encode();
         bytes[8] = 9;
+        reseal(&mut bytes);
         let err = Manifest::decode(&bytes, Path::new("M")).unwrap_err();
+        assert!(matches!(err, Error::Incompatible { .. }), "{err:?}");
         assert!(err.to_string().contains("version 9 is newer"), "{err}");
+    }
+
+    #[test]
+    fn flipped_version_byte_in_manifest_is_damage_not_a_newer_version() {
+        let mut bytes = sample().encode();
+        bytes[11] ^= 0x07; // 1 -> 117440513
+        let err = Manifest::decode(&bytes, Path::new("M")).unwrap_err();
+        assert!(matches!(err, Error::Corrupt { .. }), "{err:?}");
+        assert!(err.to_string().contains("checksum mismatch"), "{err}");
+        assert!(!err.to_string().contains("newer"), "{err}");
+    }
+
+    #[test]
+    fn segment_generation_is_read_from_the_name() {
+        assert_eq!(
+            segment_generation("seg-000000000000002a-00001234-0000.rps"),
+            Some(42)
+        );
+        assert_eq!(segment_generation("seg-zz.rps"), None);
     }
 }

@@ -15,8 +15,25 @@
 //! <INDEX>/MANIFEST                  the list of live segments; replaced atomically
 //! <INDEX>/seg-<gen>-<tag>-<n>.rps   immutable segment files (commit, writer, number)
 //! <INDEX>/*.tmp                     files being written (ignored, removed by the next add)
-//! <INDEX>/LOCK                      empty; `flock`ed by the one writer
+//! <INDEX>/LOCK                      empty; `flock`ed by the one writer (and by `repair`)
+//! <INDEX>/damaged/                  files `reprint index repair` moved aside (never read)
 //! ```
+//! An index is created only at a path that does not exist or in an empty folder
+//! (one holding only `LOCK` and `*.tmp` leftovers counts as empty); a folder holding
+//! anything else is refused ([`Error::NotAnIndex`]), and
+//! so are inputs inside the index folder ([`ensure_outside`]). A writer deletes only
+//! what is provably garbage of this index's own writers: `*.tmp` files, and segment
+//! files the manifest does not name whose generation (in the name) the manifest has
+//! superseded. Without a manifest but with segment files, or with a damaged
+//! manifest, writers refuse to start; [`repair()`] rebuilds the manifest from the
+//! intact segments (newest generation wins for an id stored more than once) and
+//! moves damaged files into `damaged/`. A writer that fails removes this run's
+//! files (and the folder, when it created it).
+//!
+//! Readers see one snapshot: [`Index::open`] reads the manifest and maps every
+//! segment it names; when a concurrent commit has meanwhile deleted one of them, it
+//! reads the new manifest and tries again (bounded). A mapped segment stays readable
+//! after it is deleted.
 //! A commit (`reprint index add`) writes its new segments under temporary names,
 //! fsyncs them, renames them to their final names, then writes `MANIFEST.tmp`,
 //! fsyncs it, renames it over `MANIFEST` and fsyncs the directory. Readers only
@@ -59,7 +76,15 @@
 //! ```
 //! A check must hash its article exactly as the archive was hashed, so an index is
 //! only ever queried or extended with its own parameters; anything else is an
-//! [`Error::Format`](crate::Error::Format).
+//! [`Error::Incompatible`].
+//!
+//! # Damaged versus incompatible
+//! Checksums are verified before any field they cover is trusted: the manifest's
+//! checksum before its version, the segment footer's checksum before the footer's
+//! version (and the header's version must equal the footer's). A flipped byte is
+//! therefore an [`Error::Corrupt`] (bad checksum, magic,
+//! length or structure), and only an intact file of a newer version, or one built
+//! with other parameters, an [`Error::Incompatible`].
 //!
 //! # Segment file (`*.rps`), format version 1
 //! ```text
@@ -93,7 +118,7 @@
 //!   240 8   xxh3-64 of footer bytes 0..240
 //!   248 8   magic  b"REPRSEG\0"
 //! ```
-//! Opening a segment checks both magics, the version, the footer checksum, the file
+//! Opening a segment checks both magics, the footer checksum, the version, the file
 //! length, the parameters against the manifest and the checksums of S1..S6. Texts
 //! (S0, the bulk of the file) are checked one document at a time when read, against
 //! the checksum in S2, so opening stays fast however large the archive.
@@ -101,11 +126,49 @@
 pub mod format;
 pub mod manifest;
 pub mod reader;
+pub mod repair;
 pub mod writer;
 
 pub use format::IndexParams;
 pub use reader::{DocRef, Index, IndexStats, Lookup, StoredDoc};
-pub use writer::{AddOutcome, IndexWriter};
+pub use repair::{repair, verify, RepairReport, VerifyReport};
+pub use writer::{inspect_dir, AddOutcome, DirState, IndexWriter};
+
+use crate::error::{Error, Result};
+use std::path::{Path, PathBuf};
+
+/// True when `path` is a folder holding an index manifest.
+pub fn is_index(path: &Path) -> bool {
+    path.join(manifest::MANIFEST_NAME).is_file()
+}
+
+/// Refuses input paths that are the index folder or lie inside it: reading an
+/// index's own files as articles (a mistake such as swapped arguments) would
+/// archive garbage. Paths that do not exist (or `-`) are left to the input reader.
+pub fn ensure_outside(index: &Path, inputs: &[PathBuf]) -> Result<()> {
+    let Ok(root) = index.canonicalize() else {
+        // No index folder yet: nothing can be inside it.
+        return Ok(());
+    };
+    for input in inputs {
+        let Ok(path) = input.canonicalize() else {
+            continue;
+        };
+        if path.starts_with(&root) {
+            let what = if path == root {
+                "is the index folder itself"
+            } else {
+                "is inside the index folder"
+            };
+            return Err(Error::Config(format!(
+                "input {} {what} ({}); the index's own files are not articles",
+                input.display(),
+                index.display()
+            )));
+        }
+    }
+    Ok(())
+}
 
 use crate::shingle::word_shingles;
 use crate::text::{tokenize, Token};

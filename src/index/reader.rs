@@ -2,9 +2,12 @@
 //! once when opened, and then answers shingle lookups and document reads.
 
 use super::format::{
-    format_error, section, u32_at, u64_at, Footer, IndexParams, DOC_ENTRY_BYTES, FORMAT_VERSION,
+    corrupt, incompatible, section, u32_at, u64_at, Footer, IndexParams, DOC_ENTRY_BYTES,
+    FORMAT_VERSION,
 };
-use super::manifest::{segment_path, Manifest, SegmentEntry, MANIFEST_NAME};
+use super::manifest::{
+    is_segment_name, repair_hint, segment_path, Manifest, SegmentEntry, MANIFEST_NAME,
+};
 use super::writer::bucket_of;
 use crate::error::{Error, Result};
 use bitvec::vec::BitVec;
@@ -32,6 +35,8 @@ pub struct StoredDoc<'a> {
     pub text: &'a str,
     /// Its number of word tokens.
     pub word_count: u32,
+    /// xxh3-64 of its text, as stored (tells identical texts apart cheaply).
+    pub text_hash: u64,
 }
 
 /// What the index knows about one shingle.
@@ -71,7 +76,7 @@ pub struct IndexStats {
 }
 
 /// One open segment.
-struct Segment {
+pub(super) struct Segment {
     path: PathBuf,
     map: Mmap,
     footer: Footer,
@@ -88,21 +93,41 @@ impl Segment {
         let map = unsafe { Mmap::map(&file) }.map_err(|e| Error::io(&path, e))?;
         let (footer, checksum) = Footer::decode_file(&map, &path)?;
         if checksum != entry.footer_checksum || footer.file_len != entry.file_len {
-            return Err(format_error(&path, "segment does not match the manifest"));
+            return Err(corrupt(&path, "segment does not match the manifest"));
         }
         if footer.doc_count != u64::from(entry.doc_count) {
-            return Err(format_error(
-                &path,
-                "document count differs from the manifest",
-            ));
+            return Err(corrupt(&path, "document count differs from the manifest"));
         }
         let diff = footer.params.differences(params);
         if !diff.is_empty() {
-            return Err(format_error(
+            return Err(incompatible(
                 &path,
                 format!("segment built with {}", diff.join(", ")),
             ));
         }
+        let mut segment = Segment::check_sections(path, map, footer)?;
+        let mut deleted = BitVec::repeat(false, entry.doc_count as usize);
+        for &d in &entry.deleted {
+            deleted.set(d as usize, true);
+        }
+        segment.deleted = deleted;
+        Ok(segment)
+    }
+
+    /// Maps and checks a segment file on its own, without a manifest: header, footer
+    /// and the checksums of S1..S6 (`verify` and `repair` use it).
+    /// Returns the segment and its footer checksum.
+    pub(super) fn open_file(path: &Path) -> Result<(Segment, u64)> {
+        let file = File::open(path).map_err(|e| Error::io(path, e))?;
+        // SAFETY: as in `open`; a segment file is never modified in place.
+        let map = unsafe { Mmap::map(&file) }.map_err(|e| Error::io(path, e))?;
+        let (footer, checksum) = Footer::decode_file(&map, path)?;
+        let mut segment = Segment::check_sections(path.to_path_buf(), map, footer)?;
+        segment.deleted = BitVec::repeat(false, segment.footer.doc_count as usize);
+        Ok((segment, checksum))
+    }
+
+    fn check_sections(path: PathBuf, map: Mmap, footer: Footer) -> Result<Segment> {
         let segment = Segment {
             path,
             map,
@@ -112,17 +137,35 @@ impl Segment {
         for number in 1..footer_sections() {
             let s = segment.footer.sections[number];
             if xxh3_64(segment.section(number)) != s.checksum {
-                return Err(format_error(
+                return Err(corrupt(
                     &segment.path,
                     format!("checksum mismatch in section {number}"),
                 ));
             }
         }
-        let mut deleted = BitVec::repeat(false, entry.doc_count as usize);
-        for &d in &entry.deleted {
-            deleted.set(d as usize, true);
+        Ok(segment)
+    }
+
+    /// The footer checksum and parameters of the segment.
+    pub(super) fn footer(&self) -> &Footer {
+        &self.footer
+    }
+
+    /// Checks the whole text section against its checksum (opening checks only S1..S6).
+    pub(super) fn check_texts(&self) -> Result<()> {
+        let s = self.footer.sections[section::TEXTS];
+        if xxh3_64(self.section(section::TEXTS)) != s.checksum {
+            return Err(corrupt(
+                &self.path,
+                "checksum mismatch in section 0 (texts)",
+            ));
         }
-        Ok(Segment { deleted, ..segment })
+        Ok(())
+    }
+
+    /// Number of documents, deleted ones included.
+    pub(super) fn doc_count(&self) -> u32 {
+        self.footer.doc_count as u32
     }
 
     fn section(&self, number: usize) -> &[u8] {
@@ -132,7 +175,7 @@ impl Segment {
     }
 
     fn damaged(&self, what: &str) -> Error {
-        format_error(&self.path, format!("damaged segment: {what}"))
+        corrupt(&self.path, format!("damaged segment: {what}"))
     }
 
     /// The range of postings of `key`, if the segment has the key.
@@ -170,20 +213,36 @@ impl Segment {
         Ok(None)
     }
 
-    fn doc(&self, local: u32) -> Result<StoredDoc<'_>> {
+    /// The document-table entry of `local`.
+    fn entry(&self, local: u32) -> Result<&[u8]> {
         let docs = self.section(section::DOCS);
         let at = local as usize * DOC_ENTRY_BYTES;
-        let entry = docs
-            .get(at..at + DOC_ENTRY_BYTES)
-            .ok_or_else(|| self.damaged("document number out of range"))?;
-        let text_off = u64_at(entry, 0).unwrap_or(u64::MAX);
-        let text_len = u32_at(entry, 2).unwrap_or(u32::MAX);
+        docs.get(at..at + DOC_ENTRY_BYTES)
+            .ok_or_else(|| self.damaged("document number out of range"))
+    }
+
+    /// The id and stored text checksum of `local`, without reading its text (the
+    /// document table and ids were checked when the segment was opened).
+    pub(super) fn doc_meta(&self, local: u32) -> Result<(&str, u64)> {
+        let entry = self.entry(local)?;
         let id_off = u32_at(entry, 3).unwrap_or(u32::MAX);
         let id_len = u32_at(entry, 4).unwrap_or(u32::MAX);
-        let word_count = u32_at(entry, 5).unwrap_or(0);
         let text_sum = u64_at(entry, 3).unwrap_or(0);
+        let id = self
+            .section(section::IDS)
+            .get(id_off as usize..(id_off as usize).saturating_add(id_len as usize))
+            .ok_or_else(|| self.damaged("id out of range"))?;
+        let id = std::str::from_utf8(id).map_err(|_| self.damaged("id is not UTF-8"))?;
+        Ok((id, text_sum))
+    }
+
+    pub(super) fn doc(&self, local: u32) -> Result<StoredDoc<'_>> {
+        let entry = self.entry(local)?;
+        let text_off = u64_at(entry, 0).unwrap_or(u64::MAX);
+        let text_len = u32_at(entry, 2).unwrap_or(u32::MAX);
+        let word_count = u32_at(entry, 5).unwrap_or(0);
+        let (id, text_sum) = self.doc_meta(local)?;
         let texts = self.section(section::TEXTS);
-        let ids = self.section(section::IDS);
         let text = usize::try_from(text_off)
             .ok()
             .and_then(|o| texts.get(o..o.checked_add(text_len as usize)?))
@@ -191,15 +250,12 @@ impl Segment {
         if xxh3_64(text) != text_sum {
             return Err(self.damaged(&format!("checksum mismatch in text of document {local}")));
         }
-        let id = ids
-            .get(id_off as usize..(id_off as usize).saturating_add(id_len as usize))
-            .ok_or_else(|| self.damaged("id out of range"))?;
         let text = std::str::from_utf8(text).map_err(|_| self.damaged("text is not UTF-8"))?;
-        let id = std::str::from_utf8(id).map_err(|_| self.damaged("id is not UTF-8"))?;
         Ok(StoredDoc {
             id,
             text,
             word_count,
+            text_hash: text_sum,
         })
     }
 }
@@ -227,27 +283,54 @@ impl std::fmt::Debug for Index {
 
 impl Index {
     /// Opens the index at `dir`: reads the manifest and maps and checks every segment
-    /// it names. A missing index, a damaged or truncated file, or a newer format is an
-    /// [`Error::Format`] (or [`Error::Io`]) naming the file.
+    /// it names. A damaged or truncated file is an [`Error::Corrupt`], a newer format
+    /// or other parameters an [`Error::Incompatible`], a path holding no index an
+    /// [`Error::NotAnIndex`], each naming the file.
+    ///
+    /// The result is one consistent snapshot even while a writer commits: a commit
+    /// replaces the manifest and then deletes the segments it no longer names, so a
+    /// segment named by the manifest read here may vanish before it is mapped. Then
+    /// the manifest is read again and the open retried (a bounded number of times);
+    /// once mapped, a segment stays readable even if it is deleted.
     pub fn open(dir: &Path) -> Result<Index> {
-        let manifest = Manifest::load(dir)?.ok_or_else(|| {
-            format_error(
-                dir,
-                format!(
-                    "not a reprint index (no {MANIFEST_NAME}); create one with `reprint index add`"
-                ),
-            )
-        })?;
-        let segments = manifest
-            .segments
-            .iter()
-            .map(|entry| Segment::open(dir, entry, &manifest.params))
-            .collect::<Result<Vec<_>>>()?;
-        Ok(Index {
-            dir: dir.to_path_buf(),
-            manifest,
-            segments,
-        })
+        let mut attempt = 0;
+        loop {
+            let manifest = match Manifest::load(dir)? {
+                Some(m) => m,
+                None => return Err(missing_manifest(dir)),
+            };
+            let opened = manifest
+                .segments
+                .iter()
+                .map(|entry| Segment::open(dir, entry, &manifest.params))
+                .collect::<Result<Vec<_>>>();
+            match opened {
+                Ok(segments) => {
+                    return Ok(Index {
+                        dir: dir.to_path_buf(),
+                        manifest,
+                        segments,
+                    })
+                }
+                Err(Error::Io { cause, .. })
+                    if cause.kind() == std::io::ErrorKind::NotFound
+                        && attempt < OPEN_RETRIES
+                        && manifest_changed(dir, &manifest) =>
+                {
+                    attempt += 1;
+                }
+                Err(Error::Io { path, cause }) if cause.kind() == std::io::ErrorKind::NotFound => {
+                    return Err(corrupt(
+                        &path,
+                        format!(
+                            "segment named by the manifest is missing; {}",
+                            repair_hint(dir)
+                        ),
+                    ))
+                }
+                Err(e) => return Err(e),
+            }
+        }
     }
 
     /// The directory of the index.
@@ -267,7 +350,7 @@ impl Index {
         if diff.is_empty() {
             Ok(())
         } else {
-            Err(format_error(
+            Err(incompatible(
                 &self.dir,
                 format!(
                     "index was built with {}; check with the index's parameters",
@@ -329,28 +412,53 @@ impl Index {
         let segment = self
             .segments
             .get(r.segment as usize)
-            .ok_or_else(|| format_error(&self.dir, "document reference out of range"))?;
+            .ok_or_else(|| corrupt(&self.dir, "document reference out of range"))?;
         segment.doc(r.local)
     }
 
-    /// Every live document in storage order.
-    pub fn live_docs(&self) -> impl Iterator<Item = (DocRef, Result<StoredDoc<'_>>)> + '_ {
+    /// The id and stored text checksum (xxh3-64) of a document, without reading its
+    /// text: enough to tell whether it is a given article or holds the same text.
+    pub fn doc_meta(&self, r: DocRef) -> Result<(&str, u64)> {
+        let segment = self
+            .segments
+            .get(r.segment as usize)
+            .ok_or_else(|| corrupt(&self.dir, "document reference out of range"))?;
+        segment.doc_meta(r.local)
+    }
+
+    /// Every live document's address, id and stored text checksum, in storage
+    /// order, without reading texts (fast even for a large archive).
+    pub fn live_doc_ids(&self) -> impl Iterator<Item = Result<(DocRef, &str, u64)>> + '_ {
+        self.live_refs().map(|r| {
+            self.segments[r.segment as usize]
+                .doc_meta(r.local)
+                .map(|(id, hash)| (r, id, hash))
+        })
+    }
+
+    fn live_refs(&self) -> impl Iterator<Item = DocRef> + '_ {
         self.segments
             .iter()
             .enumerate()
             .flat_map(|(number, segment)| {
                 (0..segment.footer.doc_count as u32)
                     .filter(|&local| !segment.deleted[local as usize])
-                    .map(move |local| {
-                        (
-                            DocRef {
-                                segment: number as u32,
-                                local,
-                            },
-                            segment.doc(local),
-                        )
+                    .map(move |local| DocRef {
+                        segment: number as u32,
+                        local,
                     })
             })
+    }
+
+    /// The generation (commit count) of the snapshot this reader sees.
+    pub fn generation(&self) -> u64 {
+        self.manifest.generation
+    }
+
+    /// Every live document in storage order.
+    pub fn live_docs(&self) -> impl Iterator<Item = (DocRef, Result<StoredDoc<'_>>)> + '_ {
+        self.live_refs()
+            .map(|r| (r, self.segments[r.segment as usize].doc(r.local)))
     }
 
     /// Figures about the index.
@@ -378,6 +486,43 @@ impl Index {
             size_bytes: manifest_bytes
                 + self.segments.iter().map(|s| s.footer.file_len).sum::<u64>(),
             params: self.manifest.params,
+        }
+    }
+}
+
+/// How often [`Index::open`] re-reads a manifest replaced while it was opening.
+const OPEN_RETRIES: u32 = 20;
+
+/// True when the manifest on disk is no longer `seen` (a commit replaced it).
+fn manifest_changed(dir: &Path, seen: &Manifest) -> bool {
+    !matches!(Manifest::load(dir), Ok(Some(now)) if now == *seen)
+}
+
+/// The error for a folder without a manifest: damage when segment files are there
+/// (the manifest was lost), otherwise simply no index.
+fn missing_manifest(dir: &Path) -> Error {
+    let segments = std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok())
+                .filter(|e| e.file_name().to_str().is_some_and(is_segment_name))
+                .count()
+        })
+        .unwrap_or(0);
+    if segments > 0 {
+        corrupt(
+            dir,
+            format!(
+                "no {MANIFEST_NAME}, but {segments} segment file(s): the manifest is lost; {}",
+                repair_hint(dir)
+            ),
+        )
+    } else {
+        Error::NotAnIndex {
+            path: dir.to_path_buf(),
+            message: format!(
+                "not a reprint index (no {MANIFEST_NAME}); create one with `reprint index add`"
+            ),
         }
     }
 }

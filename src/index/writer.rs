@@ -1,11 +1,15 @@
 //! Writing: new documents go into new immutable segment files; a commit publishes
 //! them (and any deletions) by replacing the manifest atomically.
 
+use super::format::{corrupt, incompatible};
 use super::format::{
     section, Footer, IndexParams, SectionEntry, DOC_ENTRY_BYTES, FOOTER_BYTES, FORMAT_VERSION,
     SECTION_COUNT, SEGMENT_HEADER_BYTES, SEGMENT_MAGIC,
 };
-use super::manifest::{is_segment_name, segment_path, sync_dir, Manifest, SegmentEntry};
+use super::manifest::{
+    is_segment_name, repair_hint, segment_generation, segment_path, sync_dir, Manifest,
+    SegmentEntry, MANIFEST_NAME,
+};
 use super::reader::Index;
 use crate::error::{Error, Result};
 use std::collections::HashMap;
@@ -39,22 +43,125 @@ impl Default for SegmentLimits {
 pub enum AddOutcome {
     /// A new id: stored.
     Added,
-    /// The id was already there and was kept; the new document was not stored.
-    SkippedDuplicate,
-    /// The id was already there; the old document was deleted and the new one stored.
+    /// The id was already there with the very same text (same xxh3-64): nothing to
+    /// store, the archive already holds it.
+    Identical,
+    /// The id was already there with a different text and replacing was not asked
+    /// for: the new document was not stored. Callers must report it.
+    Conflict,
+    /// The id was already there with a different text; the old document was deleted
+    /// and the new one stored.
     Replaced,
 }
 
-/// Where a live document is: segment (position in the writer's list) and local number.
+/// Where a live document is: segment (position in the writer's list) and local
+/// number, and the checksum of its text.
 #[derive(Debug, Clone, Copy)]
 struct DocLoc {
     segment: usize,
     local: u32,
+    text_hash: u64,
+}
+
+/// What a folder holds, as far as creating or opening an index there goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DirState {
+    /// Nothing at that path: an index may be created.
+    Absent,
+    /// An empty folder, or one holding only leftovers of an index writer that never
+    /// committed (`LOCK`, `*.tmp`): an index may be created.
+    Empty,
+    /// A folder with a manifest.
+    Index,
+    /// Segment files but no manifest: an index whose manifest was lost.
+    LostManifest {
+        /// Segment files found.
+        segments: usize,
+    },
+    /// A file, not a folder.
+    NotAFolder,
+    /// A folder with other files: never made into an index.
+    Foreign {
+        /// A few of the names found there, for the message.
+        examples: Vec<String>,
+    },
+}
+
+/// Looks at `dir` to decide whether an index may be created or opened there.
+pub fn inspect_dir(dir: &Path) -> Result<DirState> {
+    let meta = match fs::metadata(dir) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(DirState::Absent),
+        Err(e) => return Err(Error::io(dir, e)),
+    };
+    if !meta.is_dir() {
+        return Ok(DirState::NotAFolder);
+    }
+    let mut names: Vec<String> = Vec::new();
+    for entry in fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
+        let entry = entry.map_err(|e| Error::io(dir, e))?;
+        names.push(entry.file_name().to_string_lossy().into_owned());
+    }
+    names.sort();
+    if names.iter().any(|n| n == MANIFEST_NAME) {
+        return Ok(DirState::Index);
+    }
+    let segments = names.iter().filter(|n| is_segment_name(n)).count();
+    if segments > 0 {
+        return Ok(DirState::LostManifest { segments });
+    }
+    let foreign: Vec<String> = names
+        .into_iter()
+        .filter(|n| n != LOCK_NAME && !is_temporary_name(n))
+        .collect();
+    if foreign.is_empty() {
+        Ok(DirState::Empty)
+    } else {
+        Ok(DirState::Foreign {
+            examples: foreign.into_iter().take(3).collect(),
+        })
+    }
+}
+
+/// The error for a folder an index may not be created or opened in.
+fn refusal(dir: &Path, state: DirState) -> Error {
+    match state {
+        DirState::LostManifest { segments } => corrupt(
+            dir,
+            format!(
+                "no {MANIFEST_NAME}, but {segments} segment file(s): the manifest is lost; \
+                 refusing to start a new index over them; {}",
+                repair_hint(dir)
+            ),
+        ),
+        DirState::Foreign { examples } => Error::NotAnIndex {
+            path: dir.to_path_buf(),
+            message: format!(
+                "not a reprint index and not empty (holds {}); an index is created only in a \
+                 new or empty folder",
+                examples.join(", ")
+            ),
+        },
+        DirState::NotAFolder => Error::NotAnIndex {
+            path: dir.to_path_buf(),
+            message: "is a file, not an index folder".into(),
+        },
+        DirState::Absent | DirState::Empty | DirState::Index => {
+            corrupt(dir, "index folder changed while being opened")
+        }
+    }
+}
+
+/// True for the temporary names this format's writers use (`seg-*.tmp`, `MANIFEST.tmp`).
+fn is_temporary_name(name: &str) -> bool {
+    name.ends_with(".tmp") && (name.starts_with("seg-") || name.starts_with(MANIFEST_NAME))
 }
 
 /// Adds documents to an index. Nothing is visible to readers (and nothing of the
-/// index changes) until [`IndexWriter::commit`]; dropping the writer, or the
-/// process dying, leaves the index as it was.
+/// index changes) until [`IndexWriter::commit`]; dropping the writer without
+/// committing removes the files it wrote (and, for an index it was creating, its
+/// `LOCK` and the folder it created), and the process dying leaves the index as it
+/// was.
 pub struct IndexWriter {
     dir: PathBuf,
     manifest: Manifest,
@@ -69,54 +176,109 @@ pub struct IndexWriter {
     /// writer started by mistake at the same time never share a name with ours.
     writer_tag: u32,
     limits: SegmentLimits,
+    /// Segment files this writer renamed into place (removed unless committed).
+    written: Vec<String>,
+    /// No manifest existed: this writer is creating the index.
+    creating: bool,
+    /// This writer created the index folder itself.
+    created_dir: bool,
+    /// The commit published the manifest.
+    committed: bool,
 }
 
 impl IndexWriter {
-    /// Opens the index at `dir` for writing, creating it (with `params`) when there
-    /// is none. An existing index must have been built with `params`, otherwise its
-    /// postings could not be compared with the new ones: that is a format error.
-    /// Leftovers of an interrupted earlier writer are removed.
+    /// Opens the index at `dir` for writing. An index is created (with `params`)
+    /// only at a path that does not exist or is an empty folder; a folder holding
+    /// other files is an [`Error::NotAnIndex`], and one holding segment files but
+    /// no manifest (or a damaged manifest) an [`Error::Corrupt`] that says how to
+    /// recover: nothing there is ever deleted or overwritten. An existing index must
+    /// have been built with `params`, otherwise its postings could not be compared
+    /// with the new ones: that is an [`Error::Incompatible`]. Leftovers of an
+    /// interrupted earlier writer that are provably garbage (temporary files,
+    /// segment files of a generation the manifest has superseded) are removed.
     pub fn open(dir: &Path, params: IndexParams) -> Result<IndexWriter> {
         params.validate()?;
-        fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-        let lock = WriterLock::acquire(dir)?;
-        let (manifest, ids) = match Manifest::load(dir)? {
-            Some(manifest) => {
-                let diff = manifest.params.differences(&params);
-                if !diff.is_empty() {
-                    return Err(Error::Format {
-                        path: dir.to_path_buf(),
-                        message: format!("index was built with {}", diff.join(", ")),
-                    });
+        let mut created_dir = false;
+        match inspect_dir(dir)? {
+            DirState::Absent => {
+                if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+                    fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
                 }
-                let index = Index::open(dir)?;
-                let mut ids = HashMap::with_capacity(index.doc_count() as usize);
-                for (r, doc) in index.live_docs() {
-                    let doc = doc?;
-                    ids.insert(
-                        doc.id.to_owned(),
-                        DocLoc {
-                            segment: r.segment as usize,
-                            local: r.local,
-                        },
-                    );
+                // Only the run that actually created the folder may remove it again.
+                match fs::create_dir(dir) {
+                    Ok(()) => created_dir = true,
+                    Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+                    Err(e) => return Err(Error::io(dir, e)),
                 }
-                (manifest, ids)
             }
-            None => (Manifest::new(params), HashMap::new()),
+            DirState::Empty | DirState::Index => {}
+            // Refused before the lock file is created: nothing is written there.
+            refused => return Err(refusal(dir, refused)),
+        }
+        let lock = match WriterLock::acquire(dir) {
+            Ok(lock) => lock,
+            Err(e) => {
+                // Another writer holding the lock (a `Config` error) owns the folder
+                // now; otherwise nobody can be using what this run created.
+                if created_dir && !matches!(e, Error::Config(_)) {
+                    let _ = fs::remove_file(dir.join(LOCK_NAME));
+                    let _ = fs::remove_dir(dir);
+                }
+                return Err(e);
+            }
         };
-        remove_leftovers(dir, &manifest)?;
-        Ok(IndexWriter {
+        // From here on, dropping `writer` undoes what this run created.
+        let mut writer = IndexWriter {
             dir: dir.to_path_buf(),
-            segments: manifest.segments.clone(),
-            manifest,
-            ids,
+            segments: Vec::new(),
+            manifest: Manifest::new(params),
+            ids: HashMap::new(),
             building: None,
             _lock: lock,
             next_segment: 0,
             writer_tag: std::process::id(),
             limits: SegmentLimits::default(),
-        })
+            written: Vec::new(),
+            creating: false,
+            created_dir,
+            committed: false,
+        };
+        // Inspected again under the lock: another writer may have just committed.
+        match inspect_dir(dir)? {
+            DirState::Absent | DirState::Empty => writer.creating = true,
+            DirState::Index => {}
+            refused => return Err(refusal(dir, refused)),
+        }
+        if !writer.creating {
+            let Some(manifest) = Manifest::load(dir)? else {
+                return Err(corrupt(dir, format!("{MANIFEST_NAME} vanished")));
+            };
+            let diff = manifest.params.differences(&params);
+            if !diff.is_empty() {
+                return Err(incompatible(
+                    dir,
+                    format!("index was built with {}", diff.join(", ")),
+                ));
+            }
+            let index = Index::open(dir)?;
+            let mut ids = HashMap::with_capacity(index.doc_count() as usize);
+            for item in index.live_doc_ids() {
+                let (r, id, text_hash) = item?;
+                ids.insert(
+                    id.to_owned(),
+                    DocLoc {
+                        segment: r.segment as usize,
+                        local: r.local,
+                        text_hash,
+                    },
+                );
+            }
+            writer.segments = manifest.segments.clone();
+            writer.manifest = manifest;
+            writer.ids = ids;
+        }
+        remove_leftovers(dir, &writer.manifest)?;
+        Ok(writer)
     }
 
     /// Changes when segments are closed (tests use tiny segments).
@@ -136,8 +298,10 @@ impl IndexWriter {
 
     /// Adds one document. `shingles` are its shingle hashes from
     /// [`super::shingle_text`] with this index's parameters, in any order and with
-    /// repeats; `word_count` its number of word tokens. With `replace`, a document
-    /// with the same id is deleted; without, the new one is skipped.
+    /// repeats; `word_count` its number of word tokens. A document whose id is
+    /// already live with the same text is [`AddOutcome::Identical`] and not stored;
+    /// with a different text it is a [`AddOutcome::Conflict`] (not stored), or with
+    /// `replace` the old document is deleted and the new one stored.
     pub fn add(
         &mut self,
         id: &str,
@@ -147,9 +311,13 @@ impl IndexWriter {
         replace: bool,
     ) -> Result<AddOutcome> {
         let mut outcome = AddOutcome::Added;
+        let text_hash = xxh3_64(text.as_bytes());
         if let Some(&old) = self.ids.get(id) {
+            if old.text_hash == text_hash {
+                return Ok(AddOutcome::Identical);
+            }
             if !replace {
-                return Ok(AddOutcome::SkippedDuplicate);
+                return Ok(AddOutcome::Conflict);
             }
             if old.segment == self.segments.len() {
                 if let Some(b) = self.building.as_mut() {
@@ -189,12 +357,13 @@ impl IndexWriter {
         };
         shingles.sort_unstable();
         shingles.dedup();
-        let local = builder.push(id, text, &shingles, word_count)?;
+        let local = builder.push(id, text, text_hash, &shingles, word_count)?;
         self.ids.insert(
             id.to_owned(),
             DocLoc {
                 segment: self.segments.len(),
                 local,
+                text_hash,
             },
         );
         Ok(outcome)
@@ -203,6 +372,7 @@ impl IndexWriter {
     fn close_segment(&mut self) -> Result<()> {
         if let Some(builder) = self.building.take() {
             let entry = builder.finish(&self.manifest.params)?;
+            self.written.push(entry.name.clone());
             self.segments.push(entry);
         }
         Ok(())
@@ -228,6 +398,7 @@ impl IndexWriter {
         // durable before the manifest that names them.
         sync_dir(&self.dir)?;
         manifest.store(&self.dir)?;
+        self.committed = true;
         // Files of segments no longer named are garbage now.
         remove_leftovers(&self.dir, &manifest)?;
         Ok(manifest
@@ -238,6 +409,42 @@ impl IndexWriter {
     }
 }
 
+impl Drop for IndexWriter {
+    /// An uncommitted writer removes what it wrote: the segment under construction,
+    /// the segments it finished (unless a manifest on disk names them: a commit that
+    /// failed after publishing), and, when it was creating the index, its `LOCK` and
+    /// the folder it created, which then hold nothing of value.
+    fn drop(&mut self) {
+        if self.committed {
+            return;
+        }
+        if let Some(builder) = self.building.take() {
+            let tmp = builder.tmp_path.clone();
+            drop(builder);
+            let _ = fs::remove_file(tmp);
+        }
+        let published = Manifest::load(&self.dir).ok().flatten();
+        let named = |name: &str| {
+            published
+                .as_ref()
+                .is_some_and(|m| m.segments.iter().any(|s| s.name == name))
+        };
+        for name in &self.written {
+            if !named(name) {
+                let _ = fs::remove_file(segment_path(&self.dir, name));
+            }
+        }
+        let _ = fs::remove_file(self.dir.join(format!("{MANIFEST_NAME}.tmp")));
+        if self.creating && published.is_none() {
+            let _ = fs::remove_file(self.dir.join(LOCK_NAME));
+            if self.created_dir {
+                // Only succeeds when empty: nothing but this run's files was there.
+                let _ = fs::remove_dir(&self.dir);
+            }
+        }
+    }
+}
+
 /// File name of the writer lock inside the index directory.
 pub const LOCK_NAME: &str = "LOCK";
 
@@ -245,12 +452,12 @@ pub const LOCK_NAME: &str = "LOCK";
 /// writer fails at once instead of racing the first. The kernel drops the lock when
 /// the process ends, however it ends, so a killed writer never leaves the index
 /// locked.
-struct WriterLock {
+pub(super) struct WriterLock {
     _file: File,
 }
 
 impl WriterLock {
-    fn acquire(dir: &Path) -> Result<WriterLock> {
+    pub(super) fn acquire(dir: &Path) -> Result<WriterLock> {
         let path = dir.join(LOCK_NAME);
         let file = fs::OpenOptions::new()
             .create(true)
@@ -278,17 +485,21 @@ impl WriterLock {
     }
 }
 
-/// Removes temporary files and segment files the manifest does not name.
+/// Removes what is provably garbage of this index's own writers: temporary files
+/// (`seg-*.tmp`, `MANIFEST.tmp`) and segment files the manifest does not name whose
+/// generation it has superseded (replaced segments, or segments of a commit that was
+/// interrupted before a later one succeeded). Segment files of a newer generation
+/// than the manifest's are left alone: nothing proves them garbage.
 fn remove_leftovers(dir: &Path, manifest: &Manifest) -> Result<()> {
     let entries = fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
     for entry in entries {
         let entry = entry.map_err(|e| Error::io(dir, e))?;
         let name = entry.file_name();
         let Some(name) = name.to_str() else { continue };
-        let orphan = is_segment_name(name) && !manifest.segments.iter().any(|s| s.name == name);
-        let temp =
-            name.ends_with(".tmp") && (name.starts_with("seg-") || name.starts_with("MANIFEST"));
-        if orphan || temp {
+        let superseded = is_segment_name(name)
+            && segment_generation(name).is_some_and(|g| g <= manifest.generation)
+            && !manifest.segments.iter().any(|s| s.name == name);
+        if superseded || is_temporary_name(name) {
             let path = entry.path();
             fs::remove_file(&path).map_err(|e| Error::io(&path, e))?;
         }
@@ -344,7 +555,14 @@ impl SegmentBuilder {
         })
     }
 
-    fn push(&mut self, id: &str, text: &str, shingles: &[u64], word_count: usize) -> Result<u32> {
+    fn push(
+        &mut self,
+        id: &str,
+        text: &str,
+        text_hash: u64,
+        shingles: &[u64],
+        word_count: usize,
+    ) -> Result<u32> {
         let local = self.doc_count;
         self.file
             .write_all(text.as_bytes())
@@ -356,7 +574,7 @@ impl SegmentBuilder {
         entry[12..16].copy_from_slice(&(self.ids.len() as u32).to_le_bytes());
         entry[16..20].copy_from_slice(&(id.len() as u32).to_le_bytes());
         entry[20..24].copy_from_slice(&(word_count.min(u32::MAX as usize) as u32).to_le_bytes());
-        entry[24..32].copy_from_slice(&xxh3_64(text.as_bytes()).to_le_bytes());
+        entry[24..32].copy_from_slice(&text_hash.to_le_bytes());
         self.docs.extend_from_slice(&entry);
         self.ids.extend_from_slice(id.as_bytes());
         self.text_bytes += text.len() as u64;
@@ -503,6 +721,42 @@ pub fn bucket_of(key: u64, bits: u32) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_temporary_files_and_superseded_unlisted_segments_are_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let name = |g: u64| format!("seg-{g:016x}-00000001-0000.rps");
+        let manifest = Manifest {
+            generation: 2,
+            params: IndexParams::default(),
+            segments: vec![SegmentEntry {
+                name: name(2),
+                file_len: 0,
+                footer_checksum: 0,
+                doc_count: 1,
+                deleted: Vec::new(),
+            }],
+        };
+        let files = [
+            name(1),
+            name(2),
+            name(3),
+            format!("{}.tmp", name(3)),
+            "MANIFEST.tmp".to_owned(),
+            "notes.txt".to_owned(),
+        ];
+        for f in &files {
+            fs::write(dir.path().join(f), b"x").unwrap();
+        }
+        remove_leftovers(dir.path(), &manifest).unwrap();
+        let mut left: Vec<String> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        left.sort();
+        // Listed, newer than the manifest (nothing proves it garbage), not ours.
+        assert_eq!(left, ["notes.txt".to_owned(), name(2), name(3)]);
+    }
 
     #[test]
     fn buckets_point_at_first_key_of_each_prefix() {

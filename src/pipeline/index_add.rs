@@ -5,7 +5,7 @@
 use super::{DocNotes, InputTally, Observer, Stage};
 use crate::document::Document;
 use crate::error::{Error, InputIssue, Result};
-use crate::index::{shingle_text, AddOutcome, IndexParams, IndexWriter};
+use crate::index::{ensure_outside, shingle_text, AddOutcome, IndexParams, IndexWriter};
 use crate::input::{InputConfig, RawRecord, Sources};
 use rayon::prelude::*;
 use std::path::Path;
@@ -17,9 +17,10 @@ pub struct AddOptions {
     pub input: InputConfig,
     /// Parameters for a new index; an existing index must match them.
     pub params: IndexParams,
-    /// Replace documents whose id is already in the index (otherwise skip them).
+    /// Replace documents whose id is already in the index with a different text
+    /// (otherwise they are conflicts: reported and not stored).
     pub replace: bool,
-    /// Stop at the first input issue, leaving the index untouched.
+    /// Stop at the first input issue or id conflict, leaving the index untouched.
     pub strict: bool,
 }
 
@@ -28,12 +29,18 @@ pub struct AddOptions {
 pub struct AddSummary {
     /// Documents stored under a new id.
     pub added: u64,
-    /// Documents that replaced one with the same id.
+    /// Documents that replaced one with the same id and a different text.
     pub replaced: u64,
-    /// Documents skipped because their id was present.
-    pub skipped_duplicates: u64,
-    /// Ids of the documents skipped or replaced, in input order.
-    pub duplicate_ids: Vec<String>,
+    /// Documents whose id was already archived with the very same text: not stored
+    /// again ("already archived, identical").
+    pub identical: u64,
+    /// Documents whose id was already archived with a different text, not stored
+    /// because replacing was not asked for.
+    pub conflicts: u64,
+    /// Ids of the conflicting documents with where they came from, in input order.
+    pub conflict_ids: Vec<(String, String)>,
+    /// Ids of the replaced documents, in input order.
+    pub replaced_ids: Vec<String>,
     /// Input records skipped because of an issue.
     pub issues: u64,
     /// Bytes of text stored.
@@ -45,15 +52,32 @@ pub struct AddSummary {
 const BATCH_RECORDS: usize = 2048;
 const BATCH_BYTES: usize = 16 << 20;
 
+/// Where a document came from, as the user named it: `file` or `file:line`.
+fn origin_of(sources: &Sources, doc: &Document) -> String {
+    let file = sources
+        .list()
+        .get(doc.origin.source as usize)
+        .map_or("<input>", |s| s.display.as_str());
+    if doc.origin.line > 0 {
+        format!("{file}:{}", doc.origin.line)
+    } else {
+        file.to_owned()
+    }
+}
+
 /// Reads `sources` and adds their documents to the index at `dir` (created when
-/// absent), committing once at the end. On error (including a strict run meeting
-/// an issue) nothing is committed and the index is as before.
+/// absent, see [`IndexWriter::open`]), committing once at the end. Inputs inside
+/// the index folder are refused before anything is read. On error (including a
+/// strict run meeting an input issue or an id conflict) nothing is committed, this
+/// run's files are removed and the index is as before.
 pub fn add_sources(
     dir: &Path,
     sources: &Sources,
     options: &AddOptions,
     observer: &dyn Observer,
 ) -> Result<AddSummary> {
+    let paths: Vec<std::path::PathBuf> = sources.list().iter().map(|s| s.path.clone()).collect();
+    ensure_outside(dir, &paths)?;
     let mut writer = IndexWriter::open(dir, options.params)?;
     let params = *writer.params();
     let mut summary = AddSummary::default();
@@ -108,11 +132,16 @@ pub fn add_sources(
                 AddOutcome::Replaced => {
                     summary.replaced += 1;
                     summary.text_bytes += doc.text.len() as u64;
-                    summary.duplicate_ids.push(doc.id);
+                    summary.replaced_ids.push(doc.id);
                 }
-                AddOutcome::SkippedDuplicate => {
-                    summary.skipped_duplicates += 1;
-                    summary.duplicate_ids.push(doc.id);
+                AddOutcome::Identical => summary.identical += 1,
+                AddOutcome::Conflict => {
+                    let origin = origin_of(sources, &doc);
+                    if options.strict {
+                        return Err(Error::IdConflict { id: doc.id, origin });
+                    }
+                    summary.conflicts += 1;
+                    summary.conflict_ids.push((doc.id, origin));
                 }
             }
         }

@@ -35,7 +35,7 @@ pub fn detect(
                 corpus.src_path(name)
             };
             let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
-            String::from_utf8(bytes).map_err(|_| Error::Format {
+            String::from_utf8(bytes).map_err(|_| Error::Corrupt {
                 path: path.clone(),
                 message: "invalid UTF-8".into(),
             })

@@ -61,6 +61,11 @@ pub struct ArticleView {
     pub doc: usize,
     /// Share of the article found in the archive, 0..=1.
     pub reused_fraction: f64,
+    /// Share of the article's words in text found in more archived documents than
+    /// `widely_copied_cap` (widely copied, so no source is named), 0..=1.
+    pub widely_copied_fraction: f64,
+    /// The index's document-frequency cap, for the widely-copied sentence.
+    pub widely_copied_cap: u32,
     /// Sources, most covering first.
     pub sources: Vec<SourceView>,
 }
@@ -94,6 +99,15 @@ pub fn write_check(
             percent(article.reused_fraction),
             super::prose::count(article.sources.len() as u64, "source", "sources")
         );
+        if article.widely_copied_fraction > 0.0 {
+            let _ = writeln!(
+                html,
+                "<p class=\"widely\">{} of its words are in text found in more than {} archived \
+                 documents (widely copied).</p>",
+                percent(article.widely_copied_fraction),
+                article.widely_copied_cap
+            );
+        }
         if article.sources.is_empty() {
             html.push_str("<p class=\"none\">No reused passages found.</p>\n</section>\n");
             continue;
@@ -737,6 +751,8 @@ mod tests {
             &[ArticleView {
                 doc: 0,
                 reused_fraction: 0.5,
+                widely_copied_fraction: 0.25,
+                widely_copied_cap: 100,
                 sources: vec![SourceView {
                     doc: 1,
                     share: 0.5,
@@ -796,6 +812,8 @@ mod tests {
             &[ArticleView {
                 doc: 0,
                 reused_fraction: 0.9,
+                widely_copied_fraction: 0.0,
+                widely_copied_cap: 100,
                 sources: vec![SourceView {
                     doc: 1,
                     share: 0.9,

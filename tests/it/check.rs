@@ -333,3 +333,235 @@ fn cli_reports_text_json_and_html() {
         .code(1)
         .stderr(predicate::str::contains("not a reprint index"));
 }
+
+/// Builds an index with the CLI from `docs` (id, text) written as JSON Lines.
+fn cli_index(dir: &Path, docs: &[(String, String)], extra: &[&str]) -> PathBuf {
+    let input = dir.join("archive.jsonl");
+    let lines: String = docs
+        .iter()
+        .map(|(id, text)| format!("{}\n", serde_json::json!({"id": id, "text": text})))
+        .collect();
+    fs::write(&input, lines).unwrap();
+    let idx = dir.join("idx");
+    reprint()
+        .args(["index", "add", "-q"])
+        .args(extra)
+        .arg(&idx)
+        .arg(&input)
+        .assert()
+        .success();
+    idx
+}
+
+fn jsonl(id: &str, text: &str) -> String {
+    format!("{}\n", serde_json::json!({"id": id, "text": text}))
+}
+
+#[test]
+fn archived_article_is_not_reported_as_its_own_source() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut docs = seeds_except(SEEDS[3]);
+    let article = seed(SEEDS[3]);
+    docs.push(("draft-3".into(), article.clone()));
+    docs.push(("copy-of-3".into(), article.clone()));
+    let idx = cli_index(dir.path(), &docs, &[]);
+
+    // Library: both the same id and the identical text under another id are left out.
+    let index = Index::open(&idx).unwrap();
+    let checker = Checker::new(&index, CheckConfig::default()).unwrap();
+    let check = checker.check("draft-3", &article).unwrap();
+    let mut excluded: Vec<(String, String)> = check
+        .excluded_self
+        .iter()
+        .map(|e| (e.id.clone(), e.reason.to_string()))
+        .collect();
+    excluded.sort();
+    assert_eq!(
+        excluded,
+        [
+            ("copy-of-3".to_owned(), "identical text".to_owned()),
+            ("draft-3".to_owned(), "same id".to_owned())
+        ]
+    );
+    assert!(
+        check
+            .sources
+            .iter()
+            .all(|s| s.id != "draft-3" && s.id != "copy-of-3"),
+        "{check:#?}"
+    );
+    assert!(check.reused_fraction > 0.2 && check.reused_fraction < 0.6);
+
+    // CLI: JSON names them with their reason; text says so; --include-self keeps them.
+    let out = reprint()
+        .args(["check", "--format", "json"])
+        .arg(&idx)
+        .arg("-")
+        .write_stdin(jsonl("draft-3", &article))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let reasons: Vec<&str> = v["excluded_self"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["reason"].as_str().unwrap())
+        .collect();
+    assert!(
+        reasons.contains(&"same id") && reasons.contains(&"identical text"),
+        "{v}"
+    );
+    reprint()
+        .args(["check"])
+        .arg(&idx)
+        .arg("-")
+        .write_stdin(jsonl("draft-3", &article))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "left out draft-3 (the article itself: same id; --include-self keeps it)",
+        ));
+    let out = reprint()
+        .args(["check", "--format", "json", "--include-self"])
+        .arg(&idx)
+        .arg("-")
+        .write_stdin(jsonl("draft-3", &article))
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["excluded_self"], serde_json::json!([]));
+    assert_eq!(v["sources"][0]["share"].as_f64().unwrap(), 1.0, "{v}");
+}
+
+#[test]
+fn fail_above_exits_3_when_an_article_reuses_more() {
+    let dir = tempfile::tempdir().unwrap();
+    let idx = cli_index(dir.path(), &seeds_except(SEEDS[3]), &[]);
+    let article = seed_path(SEEDS[3]); // reuses 20..60%
+    reprint()
+        .args(["check", "--fail-above", "0.1"])
+        .arg(&idx)
+        .arg(&article)
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains(
+            "1 article(s) reuse more than 10.0%",
+        ));
+    reprint()
+        .args(["check", "--fail-above", "0.9"])
+        .arg(&idx)
+        .arg(&article)
+        .assert()
+        .success();
+    for bad in ["-0.1", "1.5", "lots"] {
+        reprint()
+            .args(["check", "--fail-above", bad])
+            .arg(&idx)
+            .arg(&article)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("--fail-above"));
+    }
+}
+
+#[test]
+fn text_in_more_archived_documents_than_the_cap_is_reported_as_widely_copied() {
+    let dir = tempfile::tempdir().unwrap();
+    // One agency story copied verbatim into 6 archived documents, over a cap of 4.
+    let story = words(77, 120);
+    let mut docs: Vec<(String, String)> = (0..6)
+        .map(|i| {
+            (
+                format!("paper-{i}"),
+                format!("{}\n\n{story}", words(100 + i, 40)),
+            )
+        })
+        .collect();
+    docs.push(("other".into(), words(5, 100)));
+    let idx = cli_index(dir.path(), &docs, &["--max-df", "4"]);
+    let article = format!("{story}\n\n{}", words(999, 40));
+    let index = Index::open(&idx).unwrap();
+    let checker = Checker::new(&index, CheckConfig::default()).unwrap();
+    let check = checker.check("draft", &article).unwrap();
+    assert_eq!(check.reused_words, 0, "{check:#?}");
+    assert!(
+        check.widely_copied_words >= 115 && check.widely_copied_words <= 120,
+        "{}",
+        check.widely_copied_words
+    );
+    let share = check.widely_copied_fraction;
+    assert!((share - check.widely_copied_words as f64 / check.words as f64).abs() < 1e-12);
+    reprint()
+        .args(["check"])
+        .arg(&idx)
+        .arg("-")
+        .write_stdin(jsonl("draft", &article))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(format!(
+            "{:.0}% of its words are in text found in more than 4 archived documents (widely copied)",
+            share * 100.0
+        )));
+    let html = dir.path().join("report.html");
+    let out = reprint()
+        .args(["check", "--format", "json", "--html"])
+        .arg(&html)
+        .arg(&idx)
+        .arg("-")
+        .write_stdin(jsonl("draft", &article))
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["widely_copied_words"], check.widely_copied_words);
+    let report = fs::read_to_string(&html).unwrap();
+    assert!(
+        report.contains("of its words are in text found in more than 4 archived documents"),
+        "{report}"
+    );
+    // An original article has none.
+    let fresh = checker.check("fresh", &words(4242, 80)).unwrap();
+    assert_eq!((fresh.widely_copied_words, fresh.reused_words), (0, 0));
+}
+
+#[test]
+fn check_while_replace_commits_never_misses_a_segment() {
+    let dir = tempfile::tempdir().unwrap();
+    let params = IndexParams::default();
+    let story = words(31, 80);
+    build(dir.path(), &[("a".into(), story.clone())], params);
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writer = {
+        let (dir, done, story) = (dir.path().to_path_buf(), done.clone(), story.clone());
+        std::thread::spawn(move || {
+            for i in 0..400 {
+                let text = format!("{story} update {i}");
+                let mut w = crate::index::open_writer(&dir, params);
+                let (tokens, shingles) = reprint::index::shingle_text(&text, &params);
+                w.add("a", &text, shingles, tokens.len(), true).unwrap();
+                w.commit().unwrap();
+                if done.load(std::sync::atomic::Ordering::SeqCst) {
+                    break;
+                }
+            }
+        })
+    };
+    for run in 0..40 {
+        let out = reprint()
+            .args(["check", "--format", "json"])
+            .arg(dir.path())
+            .arg("-")
+            .write_stdin(jsonl("draft", &format!("{story} {}", words(32, 20))))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "run {run}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(v["sources"][0]["id"], "a", "run {run}");
+    }
+    done.store(true, std::sync::atomic::Ordering::SeqCst);
+    writer.join().unwrap();
+}

@@ -39,6 +39,8 @@ fn write_report(path: &Path) {
     let articles = [ArticleView {
         doc: 0,
         reused_fraction: 0.45,
+        widely_copied_fraction: 0.0,
+        widely_copied_cap: 100,
         sources: vec![
             SourceView {
                 doc: 1,

@@ -53,6 +53,25 @@ fn contents(dir: &Path) -> Vec<(String, String)> {
     out
 }
 
+/// Opens a writer, waiting out a lock that a process spawned by a concurrent test
+/// still holds: a child inherits the lock's file descriptor from fork until it
+/// execs, so a writer dropped just before such a spawn can look alive for a moment.
+pub(crate) fn open_writer(dir: &Path, params: IndexParams) -> reprint::index::IndexWriter {
+    let started = std::time::Instant::now();
+    loop {
+        match reprint::index::IndexWriter::open(dir, params) {
+            Ok(w) => return w,
+            Err(Error::Config(m))
+                if m.contains("another `reprint index add`")
+                    && started.elapsed() < Duration::from_secs(10) =>
+            {
+                std::thread::sleep(Duration::from_millis(2));
+            }
+            Err(e) => panic!("opening {}: {e}", dir.display()),
+        }
+    }
+}
+
 fn segment_files(dir: &Path) -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = fs::read_dir(dir)
         .unwrap()
@@ -98,7 +117,7 @@ fn round_trip_stores_texts_and_finds_every_shingle() {
 }
 
 #[test]
-fn duplicates_are_skipped_or_replaced() {
+fn same_id_with_different_text_is_a_reported_conflict_unless_replaced() {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("in.jsonl");
     fs::write(
@@ -115,14 +134,29 @@ fn duplicates_are_skipped_or_replaced() {
         .success()
         .stderr(predicate::str::contains("in.jsonl:3"));
     fs::write(&input, "{\"id\":\"a\",\"text\":\"second version of a\"}\n").unwrap();
+    // Even with -q the conflict is named, with its file and line, and counted.
     reprint()
-        .args(["index", "add"])
+        .args(["index", "add", "-q"])
         .arg(&idx)
         .arg(&input)
         .assert()
         .success()
-        .stderr(predicate::str::contains("skipped").and(predicate::str::contains("a")));
+        .stderr(
+            predicate::str::contains("in.jsonl:1: conflict: id \"a\"")
+                .and(predicate::str::contains("1 conflict,")),
+        );
     assert_eq!(contents(&idx)[0].1, "first version of a");
+    // Under --strict a conflict fails and changes nothing.
+    let before = fs::read(idx.join("MANIFEST")).unwrap();
+    reprint()
+        .args(["index", "add", "--strict"])
+        .arg(&idx)
+        .arg(&input)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("id \"a\" is already in the index"));
+    assert_eq!(fs::read(idx.join("MANIFEST")).unwrap(), before);
+    assert!(!has_temp_file(&idx));
     reprint()
         .args(["index", "add", "--replace"])
         .arg(&idx)
@@ -148,6 +182,40 @@ fn duplicates_are_skipped_or_replaced() {
 }
 
 #[test]
+fn same_id_with_identical_text_is_skipped_quietly_and_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.jsonl");
+    fs::write(
+        &input,
+        "{\"id\":\"a\",\"text\":\"the same text twice\"}\n{\"id\":\"a\",\"text\":\"the same text twice\"}\n",
+    )
+    .unwrap();
+    let idx = dir.path().join("idx");
+    reprint()
+        .args(["index", "add"])
+        .arg(&idx)
+        .arg(&input)
+        .assert()
+        .success()
+        .stderr(
+            predicate::str::contains("1 already archived identical, 0 conflicts")
+                .and(predicate::str::contains("conflict:").not()),
+        );
+    // Again, also under --strict and --replace: nothing changes, nothing is replaced.
+    reprint()
+        .args(["index", "add", "--strict", "--replace"])
+        .arg(&idx)
+        .arg(&input)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "(0 replaced, 2 already archived identical",
+        ));
+    let stats = Index::open(&idx).unwrap().stats();
+    assert_eq!((stats.documents, stats.deleted_documents), (1, 0));
+}
+
+#[test]
 fn strict_add_fails_and_leaves_the_index_alone() {
     let dir = tempfile::tempdir().unwrap();
     let idx = dir.path().join("idx");
@@ -164,6 +232,55 @@ fn strict_add_fails_and_leaves_the_index_alone() {
         .stderr(predicate::str::contains("bad.jsonl:2"));
     assert_eq!(fs::read(idx.join("MANIFEST")).unwrap(), before);
     assert_eq!(segment_files(&idx).len(), 1);
+    assert!(!has_temp_file(&idx));
+}
+
+#[test]
+fn strict_add_failing_on_a_new_index_leaves_nothing_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("bad.jsonl");
+    fs::write(&input, "{\"id\":\"x\",\"text\":\"fine\"}\n{\"id\":\"y\"}\n").unwrap();
+    // A folder this run creates is removed again.
+    let idx = dir.path().join("idx");
+    reprint()
+        .args(["index", "add", "--strict"])
+        .arg(&idx)
+        .arg(&input)
+        .assert()
+        .code(1);
+    assert!(!idx.exists(), "index folder left behind");
+    // An empty folder given by the user stays, empty.
+    let empty = dir.path().join("empty");
+    fs::create_dir(&empty).unwrap();
+    reprint()
+        .args(["index", "add", "--strict"])
+        .arg(&empty)
+        .arg(&input)
+        .assert()
+        .code(1);
+    assert_eq!(
+        fs::read_dir(&empty).unwrap().count(),
+        0,
+        "files left behind"
+    );
+    // Through the library: a writer dropped after closing segments removes them.
+    let lib = dir.path().join("lib");
+    let params = IndexParams::default();
+    let mut writer = reprint::index::IndexWriter::open(&lib, params).unwrap();
+    writer.set_limits(reprint::index::writer::SegmentLimits {
+        max_pairs: 4,
+        max_text_bytes: 1 << 20,
+    });
+    for i in 0..5 {
+        let text = format!("document number {i} has a few words in it");
+        let (tokens, shingles) = shingle_text(&text, &params);
+        writer
+            .add(&format!("d{i}"), &text, shingles, tokens.len(), false)
+            .unwrap();
+    }
+    assert!(segment_files(&lib).len() > 1, "segments were closed");
+    drop(writer);
+    assert!(!lib.exists(), "uncommitted segments left behind");
 }
 
 #[test]
@@ -181,18 +298,44 @@ fn stats_show_documents_size_parameters_and_version() {
                 .and(predicate::str::contains("shingle 5 words"))
                 .and(predicate::str::contains("size on disk")),
         );
-    let out = reprint()
-        .args(["index", "stats", "--json"])
-        .arg(dir.path())
-        .output()
-        .unwrap();
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(v["documents"], 5);
-    assert_eq!(v["params"]["shingle_words"], 5);
+    for flags in [&["--format", "json"][..], &["--json"][..]] {
+        let out = reprint()
+            .args(["index", "stats"])
+            .args(flags)
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{flags:?}");
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(v["documents"], 5);
+        assert_eq!(v["params"]["shingle_words"], 5);
+    }
 }
 
 #[test]
-fn other_parameters_are_a_format_error() {
+fn stats_takes_format_text_or_json_and_hides_the_old_json_flag() {
+    let dir = tempfile::tempdir().unwrap();
+    build_seed_index(dir.path());
+    reprint()
+        .args(["index", "stats", "--format", "text"])
+        .arg(dir.path())
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("documents:          5"));
+    reprint()
+        .args(["index", "stats", "--help"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("--format").and(predicate::str::contains("--json").not()));
+    reprint()
+        .args(["index", "stats", "--format", "yaml"])
+        .arg(dir.path())
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn other_parameters_are_an_incompatible_index_error() {
     let dir = tempfile::tempdir().unwrap();
     build_seed_index(dir.path());
     let index = Index::open(dir.path()).unwrap();
@@ -201,7 +344,7 @@ fn other_parameters_are_a_format_error() {
         ..*index.params()
     };
     let err = index.ensure_params(&other).unwrap_err();
-    assert!(matches!(err, Error::Format { .. }));
+    assert!(matches!(err, Error::Incompatible { .. }));
     assert!(
         err.to_string().contains("shingle length 5 words, not 4"),
         "{err}"
@@ -249,7 +392,7 @@ fn every_flipped_byte_of_a_segment_is_detected() {
         bad[i] ^= 0x01;
         fs::write(&seg, &bad).unwrap();
         match read_everything(dir.path()) {
-            Err(Error::Format { .. }) => {}
+            Err(Error::Corrupt { .. }) => {}
             Err(other) => panic!("byte {i}: unexpected error {other}"),
             Ok(docs) => {
                 // Only padding bytes may change without effect; the answer must be right.
@@ -270,7 +413,7 @@ fn truncated_files_and_newer_versions_are_named() {
     for len in [0, 10, 100, original.len() / 2, original.len() - 1] {
         fs::write(&seg, &original[..len]).unwrap();
         let err = Index::open(dir.path()).unwrap_err();
-        assert!(matches!(err, Error::Format { .. }), "{len}: {err}");
+        assert!(matches!(err, Error::Corrupt { .. }), "{len}: {err}");
         assert!(err.to_string().contains(".rps"), "{err}");
     }
     fs::write(&seg, &original).unwrap();
@@ -283,6 +426,7 @@ fn truncated_files_and_newer_versions_are_named() {
 
     let mut newer = m.clone();
     newer[8..12].copy_from_slice(&2u32.to_le_bytes());
+    reseal_manifest(&mut newer);
     fs::write(&manifest, &newer).unwrap();
     reprint()
         .args(["index", "stats"])
@@ -293,19 +437,73 @@ fn truncated_files_and_newer_versions_are_named() {
             "format version 2 is newer than this reprint reads (1)",
         ));
 
+    // A newer segment: header and footer both say so, footer checksum intact.
     let mut newer_segment = original.clone();
     newer_segment[8..12].copy_from_slice(&7u32.to_le_bytes());
+    let footer = newer_segment.len() - 256;
+    newer_segment[footer + 224..footer + 228].copy_from_slice(&7u32.to_le_bytes());
+    let sum = xxhash_rust::xxh3::xxh3_64(&newer_segment[footer..footer + 240]);
+    newer_segment[footer + 240..footer + 248].copy_from_slice(&sum.to_le_bytes());
     fs::write(&manifest, &m).unwrap();
     fs::write(&seg, &newer_segment).unwrap();
     let err = Index::open(dir.path()).unwrap_err();
+    assert!(matches!(err, Error::Incompatible { .. }), "{err:?}");
     assert!(
         err.to_string().contains("format version 7 is newer"),
         "{err}"
     );
+    fs::write(&seg, &original).unwrap();
 
     fs::remove_file(&manifest).unwrap();
     let err = Index::open(dir.path()).unwrap_err();
+    assert!(matches!(err, Error::Corrupt { .. }), "{err:?}");
+    assert!(err.to_string().contains("manifest is lost"), "{err}");
+    assert!(err.to_string().contains("reprint index repair"), "{err}");
+    fs::remove_file(&seg).unwrap();
+    let err = Index::open(dir.path()).unwrap_err();
+    assert!(matches!(err, Error::NotAnIndex { .. }), "{err:?}");
     assert!(err.to_string().contains("not a reprint index"), "{err}");
+}
+
+/// Recomputes the checksum of a manifest edited on purpose.
+fn reseal_manifest(bytes: &mut [u8]) {
+    let end = bytes.len() - 16;
+    let sum = xxhash_rust::xxh3::xxh3_64(&bytes[..end]);
+    bytes[end..end + 8].copy_from_slice(&sum.to_le_bytes());
+}
+
+#[test]
+fn flipped_version_byte_is_reported_as_damage_not_as_a_newer_format() {
+    let dir = tempfile::tempdir().unwrap();
+    build_seed_index(dir.path());
+    let manifest = dir.path().join("MANIFEST");
+    let m = fs::read(&manifest).unwrap();
+    let mut bad = m.clone();
+    bad[11] ^= 0x07; // version 1 reads as 117440513
+    fs::write(&manifest, &bad).unwrap();
+    let err = Index::open(dir.path()).unwrap_err();
+    assert!(matches!(err, Error::Corrupt { .. }), "{err:?}");
+    reprint()
+        .args(["index", "stats"])
+        .arg(dir.path())
+        .assert()
+        .code(1)
+        .stderr(
+            predicate::str::contains("manifest checksum mismatch")
+                .and(predicate::str::contains("newer").not()),
+        );
+    fs::write(&manifest, &m).unwrap();
+    // The same in a segment: header version and footer version.
+    let seg = segment_files(dir.path()).remove(0);
+    let original = fs::read(&seg).unwrap();
+    for at in [11, original.len() - 256 + 227] {
+        let mut bad = original.clone();
+        bad[at] ^= 0x07;
+        fs::write(&seg, &bad).unwrap();
+        let err = Index::open(dir.path()).unwrap_err();
+        assert!(matches!(err, Error::Corrupt { .. }), "byte {at}: {err:?}");
+        assert!(!err.to_string().contains("newer"), "byte {at}: {err}");
+    }
 }
 
 /// Writes a JSON Lines dump of `n` synthetic articles.
@@ -443,6 +641,408 @@ fn a_second_writer_is_refused_until_the_first_ends() {
         "{err}"
     );
     drop(first);
-    let second = reprint::index::IndexWriter::open(dir.path(), IndexParams::default()).unwrap();
+    let second = open_writer(dir.path(), IndexParams::default());
     assert_eq!(second.commit().unwrap(), 0);
+}
+
+#[test]
+fn swapped_arguments_never_write_into_the_article_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let idx = dir.path().join("idx");
+    build_seed_index(&idx);
+    let articles = dir.path().join("articles");
+    fs::create_dir(&articles).unwrap();
+    fs::write(
+        articles.join("a.txt"),
+        "An article about the fuel price protest.",
+    )
+    .unwrap();
+    let manifest_before = fs::read(idx.join("MANIFEST")).unwrap();
+    reprint()
+        .args(["index", "add"])
+        .arg(&articles)
+        .arg(&idx)
+        .assert()
+        .code(1)
+        .stderr(
+            predicate::str::contains("not a reprint index and not empty")
+                .and(predicate::str::contains("arguments may be swapped")),
+        );
+    let names: Vec<_> = fs::read_dir(&articles)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names, ["a.txt"], "files written into the article folder");
+    assert_eq!(fs::read(idx.join("MANIFEST")).unwrap(), manifest_before);
+    // A plain non-empty folder is refused too (no hint: the input is no index).
+    reprint()
+        .args(["index", "add"])
+        .arg(&articles)
+        .arg(seeds().join("000_cff694c5b6003a2d.txt"))
+        .assert()
+        .code(1)
+        .stderr(
+            predicate::str::contains("not a reprint index and not empty")
+                .and(predicate::str::contains("swapped").not()),
+        );
+}
+
+#[test]
+fn an_input_inside_the_index_folder_is_refused_before_any_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let idx = dir.path().join("idx");
+    build_seed_index(&idx);
+    let before = fs::read(idx.join("MANIFEST")).unwrap();
+    for input in [idx.clone(), idx.join("MANIFEST"), idx.join(".")] {
+        reprint()
+            .args(["index", "add"])
+            .arg(&idx)
+            .arg(&input)
+            .assert()
+            .code(1)
+            .stderr(predicate::str::contains("index folder"));
+    }
+    // Also when the index folder is still empty.
+    let empty = dir.path().join("empty");
+    fs::create_dir(&empty).unwrap();
+    reprint()
+        .args(["index", "add"])
+        .arg(&empty)
+        .arg(&empty)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("is the index folder itself"));
+    assert_eq!(fs::read_dir(&empty).unwrap().count(), 0);
+    assert_eq!(fs::read(idx.join("MANIFEST")).unwrap(), before);
+}
+
+#[test]
+fn missing_manifest_is_refused_and_no_segment_is_deleted() {
+    let dir = tempfile::tempdir().unwrap();
+    let idx = dir.path().join("idx");
+    build_seed_index(&idx);
+    let segments = segment_files(&idx);
+    fs::remove_file(idx.join("MANIFEST")).unwrap();
+    reprint()
+        .args(["index", "add"])
+        .arg(&idx)
+        .arg(seeds().join("000_cff694c5b6003a2d.txt"))
+        .assert()
+        .code(1)
+        .stderr(
+            predicate::str::contains("manifest is lost")
+                .and(predicate::str::contains("reprint index repair")),
+        );
+    assert_eq!(segment_files(&idx), segments, "segments deleted");
+    assert!(!idx.join("MANIFEST").exists());
+    // A damaged manifest likewise.
+    build_seed_index(&dir.path().join("other"));
+    fs::write(idx.join("MANIFEST"), b"REPRIDX\0garbage").unwrap();
+    reprint()
+        .args(["index", "add"])
+        .arg(&idx)
+        .arg(seeds().join("000_cff694c5b6003a2d.txt"))
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("reprint index repair"));
+    assert_eq!(segment_files(&idx), segments, "segments deleted");
+}
+
+/// Adds `docs` (id, text) with `reprint index add` in one commit. (Through the
+/// command rather than the library, so that no lock of this test process can leak
+/// into processes that concurrent tests spawn.)
+fn add_docs(dir: &Path, docs: &[(&str, &str)], replace: bool) {
+    let input = tempfile::Builder::new()
+        .suffix(".jsonl")
+        .tempfile()
+        .unwrap();
+    let lines: String = docs
+        .iter()
+        .map(|(id, text)| format!("{}\n", serde_json::json!({"id": id, "text": text})))
+        .collect();
+    fs::write(input.path(), lines).unwrap();
+    let mut cmd = reprint();
+    cmd.args(["index", "add", "-q"]);
+    if replace {
+        cmd.arg("--replace");
+    }
+    cmd.arg(dir).arg(input.path()).assert().success();
+}
+
+/// Adds `docs` (id, text) through the library in one commit.
+fn add_docs_lib(dir: &Path, docs: &[(&str, &str)], replace: bool) {
+    let params = IndexParams::default();
+    let mut writer = open_writer(dir, params);
+    for (id, text) in docs {
+        let (tokens, shingles) = shingle_text(text, &params);
+        writer
+            .add(id, text, shingles, tokens.len(), replace)
+            .unwrap();
+    }
+    writer.commit().unwrap();
+}
+
+#[test]
+fn verify_reports_sound_damaged_and_unlisted_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let idx = dir.path().join("idx");
+    build_seed_index(&idx);
+    reprint()
+        .args(["index", "verify"])
+        .arg(&idx)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("sound: 5 live documents"));
+    // One flipped byte in a stored text: only a full read finds it.
+    let seg = segment_files(&idx).remove(0);
+    let mut bytes = fs::read(&seg).unwrap();
+    bytes[100] ^= 0x01;
+    fs::write(&seg, &bytes).unwrap();
+    Index::open(&idx).expect("opening does not read texts");
+    let out = reprint()
+        .args(["index", "verify", "--format", "json"])
+        .arg(&idx)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["sound"], false);
+    assert_eq!(v["manifest"]["status"], "ok");
+    assert_eq!(v["segments"][0]["status"], "damaged");
+    assert_eq!(v["segments"][0]["listed"], true);
+    bytes[100] ^= 0x01;
+    fs::write(&seg, &bytes).unwrap();
+    // An unlisted segment file is listed but does not make the index unsound.
+    fs::copy(&seg, idx.join("seg-00000000000000ff-00000001-0000.rps")).unwrap();
+    reprint()
+        .args(["index", "verify"])
+        .arg(&idx)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("(not in the manifest)"));
+    fs::remove_file(idx.join("MANIFEST")).unwrap();
+    reprint()
+        .args(["index", "verify"])
+        .arg(&idx)
+        .assert()
+        .code(1)
+        .stdout(
+            predicate::str::contains("MANIFEST  MISSING")
+                .and(predicate::str::contains("reprint index repair")),
+        );
+}
+
+#[test]
+fn repair_rebuilds_a_lost_manifest_keeping_the_newest_copy_of_each_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let idx = dir.path().join("idx");
+    add_docs(
+        &idx,
+        &[("a", "the first text of a"), ("b", "the text of b")],
+        false,
+    );
+    add_docs(&idx, &[("a", "the second text of a")], true);
+    add_docs(&idx, &[("c", "the text of c")], false);
+    let before = contents(&idx);
+    fs::remove_file(idx.join("MANIFEST")).unwrap();
+    reprint()
+        .args(["index", "repair"])
+        .arg(&idx)
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("rebuilt the manifest from 3 intact segment file(s)")
+                .and(predicate::str::contains("1 older cop")),
+        );
+    assert_eq!(contents(&idx), before);
+    reprint()
+        .args(["index", "verify"])
+        .arg(&idx)
+        .assert()
+        .success();
+    // The index works again: a new add lands after the old generations.
+    add_docs(&idx, &[("d", "the text of d")], false);
+    assert_eq!(contents(&idx).len(), 4);
+    // A sound index is left alone.
+    reprint()
+        .args(["index", "repair"])
+        .arg(&idx)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("nothing to repair"));
+}
+
+#[test]
+fn repair_moves_damaged_files_aside_instead_of_deleting_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let idx = dir.path().join("idx");
+    add_docs(&idx, &[("a", "the text of a")], false);
+    add_docs(&idx, &[("b", "the text of b")], false);
+    let segments = segment_files(&idx);
+    assert_eq!(segments.len(), 2);
+    let mut bytes = fs::read(&segments[1]).unwrap();
+    bytes[20] ^= 0x01;
+    fs::write(&segments[1], &bytes).unwrap();
+    // With the manifest intact: the damaged segment is dropped, its documents counted.
+    reprint()
+        .args(["index", "repair"])
+        .arg(&idx)
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("1 documents lost")
+                .and(predicate::str::contains("moved aside: damaged/seg-")),
+        );
+    let name = segments[1].file_name().unwrap();
+    assert_eq!(fs::read(idx.join("damaged").join(name)).unwrap(), bytes);
+    assert_eq!(
+        contents(&idx),
+        [("a".to_owned(), "the text of a".to_owned())]
+    );
+    // With a damaged manifest: it is moved aside too, and rebuilt.
+    let m = fs::read(idx.join("MANIFEST")).unwrap();
+    let mut bad = m.clone();
+    bad[20] ^= 0x01;
+    fs::write(idx.join("MANIFEST"), &bad).unwrap();
+    reprint()
+        .args(["index", "repair"])
+        .arg(&idx)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("moved aside: damaged/MANIFEST"));
+    assert_eq!(fs::read(idx.join("damaged/MANIFEST")).unwrap(), bad);
+    assert_eq!(
+        contents(&idx),
+        [("a".to_owned(), "the text of a".to_owned())]
+    );
+}
+
+#[test]
+fn readers_see_one_snapshot_while_replace_commits() {
+    let dir = tempfile::tempdir().unwrap();
+    let idx = dir.path().join("idx");
+    add_docs_lib(&idx, &[("a", "version zero of the text")], false);
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writer = {
+        let idx = idx.clone();
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            /// Ends the reading loop however this thread ends.
+            struct Stop(std::sync::Arc<std::sync::atomic::AtomicBool>);
+            impl Drop for Stop {
+                fn drop(&mut self) {
+                    self.0.store(true, std::sync::atomic::Ordering::SeqCst);
+                }
+            }
+            let _stop = Stop(stop);
+            for i in 0..150 {
+                let text = format!("version {i} of the text, replaced again");
+                add_docs_lib(&idx, &[("a", text.as_str())], true);
+            }
+        })
+    };
+    let mut reads = 0;
+    let started = std::time::Instant::now();
+    while !stop.load(std::sync::atomic::Ordering::SeqCst)
+        && started.elapsed() < Duration::from_secs(60)
+    {
+        let docs = read_everything(&idx).unwrap_or_else(|e| panic!("read {reads}: {e}"));
+        assert_eq!(docs.len(), 1);
+        reads += 1;
+    }
+    writer.join().unwrap();
+    assert!(reads > 10, "only {reads} reads overlapped the commits");
+}
+
+#[test]
+fn repair_refuses_an_index_of_a_newer_format_and_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let idx = dir.path().join("idx");
+    build_seed_index(&idx);
+    let manifest = idx.join("MANIFEST");
+    let mut newer = fs::read(&manifest).unwrap();
+    newer[8..12].copy_from_slice(&2u32.to_le_bytes());
+    reseal_manifest(&mut newer);
+    fs::write(&manifest, &newer).unwrap();
+    let segments = segment_files(&idx);
+    reprint()
+        .args(["index", "repair"])
+        .arg(&idx)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("format version 2 is newer"));
+    assert_eq!(fs::read(&manifest).unwrap(), newer);
+    assert_eq!(segment_files(&idx), segments);
+    assert!(!idx.join("damaged").exists());
+    reprint()
+        .args(["index", "verify", "--format", "json"])
+        .arg(&idx)
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("\"incompatible\""));
+}
+
+#[test]
+fn repair_interrupted_after_moving_files_aside_can_simply_run_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let idx = dir.path().join("idx");
+    add_docs(&idx, &[("a", "the text of a")], false);
+    add_docs(&idx, &[("b", "the text of b")], false);
+    let segments = segment_files(&idx);
+    // As a repair killed after its first step leaves it: the damaged segment moved
+    // aside, the old manifest still naming it.
+    fs::create_dir(idx.join("damaged")).unwrap();
+    let name = segments[1].file_name().unwrap();
+    fs::rename(&segments[1], idx.join("damaged").join(name)).unwrap();
+    let err = Index::open(&idx).unwrap_err();
+    assert!(matches!(err, Error::Corrupt { .. }), "{err:?}");
+    assert!(err.to_string().contains("reprint index repair"), "{err}");
+    reprint()
+        .args(["index", "repair"])
+        .arg(&idx)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("1 documents lost"));
+    assert_eq!(
+        contents(&idx),
+        [("a".to_owned(), "the text of a".to_owned())]
+    );
+    assert!(idx.join("damaged").join(name).exists());
+    reprint()
+        .args(["index", "verify"])
+        .arg(&idx)
+        .assert()
+        .success();
+}
+
+#[test]
+fn many_conflicts_name_the_first_20_then_count_the_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    let idx = dir.path().join("idx");
+    let input = dir.path().join("in.jsonl");
+    let dump = |version: &str| -> String {
+        (0..25)
+            .map(|i| format!("{{\"id\":\"d{i}\",\"text\":\"{version} text of d{i}\"}}\n"))
+            .collect()
+    };
+    fs::write(&input, dump("old")).unwrap();
+    reprint()
+        .args(["index", "add", "-q"])
+        .arg(&idx)
+        .arg(&input)
+        .assert()
+        .success();
+    fs::write(&input, dump("new")).unwrap();
+    let out = reprint()
+        .args(["index", "add", "-q"])
+        .arg(&idx)
+        .arg(&input)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(stderr.matches("conflict: id").count(), 20, "{stderr}");
+    assert!(stderr.contains("... and 5 more"), "{stderr}");
+    assert!(stderr.contains("25 conflicts"), "{stderr}");
+    assert!(contents(&idx).iter().all(|(_, t)| t.starts_with("old")));
 }

@@ -458,8 +458,8 @@ fn folder_ids_are_paths_as_given_so_days_do_not_collide() {
             .args(["index", "add", "archive.idx", day])
             .assert()
             .success()
-            .stderr(predicate::str::contains("added 1 documents"))
-            .stderr(predicate::str::contains("0 duplicates skipped"));
+            .stderr(predicate::str::contains("added 1 document ("))
+            .stderr(predicate::str::contains("0 conflicts"));
     }
     assert!(index.exists());
     let out = reprint()
@@ -570,7 +570,7 @@ fn index_add_and_check_decode_windows_1252_with_a_warning() {
         .stderr(predicate::str::contains(
             "a.txt: not UTF-8: decoded as windows-1252",
         ))
-        .stderr(predicate::str::contains("added 1 documents"));
+        .stderr(predicate::str::contains("added 1 document ("));
     reprint()
         .args(["check", "--format", "json"])
         .arg(&index)
