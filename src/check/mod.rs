@@ -106,6 +106,7 @@ pub struct PassageMatch {
     /// One past the last byte in the source.
     pub source_end: usize,
     /// Similarity of the two sides (from the alignment), 0..=1.
+    #[serde(serialize_with = "crate::report::serialize_round6")]
     pub similarity: f64,
     /// The article's side of the passage.
     pub text: String,
@@ -116,7 +117,8 @@ pub struct PassageMatch {
 /// An archived document the article reuses.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SourceMatch {
-    /// Its id.
+    /// Its id (`doc` in JSON, as everywhere).
+    #[serde(rename = "doc")]
     pub id: String,
     /// Where it is in the index (for fetching its text).
     #[serde(skip)]
@@ -124,6 +126,7 @@ pub struct SourceMatch {
     /// Article words covered by its passages.
     pub covered_words: usize,
     /// `covered_words` over the article's words.
+    #[serde(serialize_with = "crate::report::serialize_round6")]
     pub share: f64,
     /// The passages, by position in the article.
     pub passages: Vec<PassageMatch>,
@@ -153,7 +156,8 @@ impl std::fmt::Display for SelfReason {
 /// (see [`CheckConfig::include_self`]).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct ExcludedSelf {
-    /// Its id in the archive.
+    /// Its id in the archive (`doc` in JSON).
+    #[serde(rename = "doc")]
     pub id: String,
     /// Why it counts as the article.
     pub reason: SelfReason,
@@ -162,13 +166,15 @@ pub struct ExcludedSelf {
 /// The result of checking one article.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ArticleCheck {
-    /// The article's id.
+    /// The article's id (`doc` in JSON, as everywhere).
+    #[serde(rename = "doc")]
     pub article: String,
     /// Word tokens in the article.
     pub words: usize,
     /// Words inside at least one passage.
     pub reused_words: usize,
     /// `reused_words / words` (0 for an empty article).
+    #[serde(serialize_with = "crate::report::serialize_round6")]
     pub reused_fraction: f64,
     /// Words under shingles found in more archived documents than the index's
     /// document-frequency cap. Such shingles are not posted, so text copied verbatim
@@ -177,6 +183,7 @@ pub struct ArticleCheck {
     /// rather than original.
     pub widely_copied_words: usize,
     /// `widely_copied_words / words` (0 for an empty article).
+    #[serde(serialize_with = "crate::report::serialize_round6")]
     pub widely_copied_fraction: f64,
     /// Candidate documents aligned.
     pub candidates: usize,

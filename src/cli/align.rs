@@ -1,5 +1,6 @@
 //! `reprint align A B`: the passages two text files share.
 
+use super::GlobalArgs;
 use super::UsageError;
 use clap::{Args, ValueEnum};
 use reprint::align::{align, PreparedDoc};
@@ -70,7 +71,7 @@ fn read_pair(a: &Path, b: &Path) -> anyhow::Result<(String, String)> {
 }
 
 /// Runs `reprint align`.
-pub fn run(args: AlignArgs) -> anyhow::Result<ExitCode> {
+pub fn run(args: AlignArgs, _global: &GlobalArgs) -> anyhow::Result<ExitCode> {
     let mut cfg = super::common::align_config(args.align_config.as_deref())?;
     if let Some(n) = args.min_words {
         if n == 0 {

@@ -1,16 +1,19 @@
 //! `reprint check`: which archived documents an article copies from, how much, where.
 
-use super::common::{create_output, InputArgs};
+use super::common::{input_files, InputArgs};
+use super::output::{self, OutputRequest};
 use super::progress::TerminalObserver;
+use super::GlobalArgs;
 use super::UsageError;
 use anstyle::{AnsiColor, Style};
-use anyhow::Context;
 use clap::{Args, ValueEnum};
 use reprint::check::{ArticleCheck, CheckConfig};
 use reprint::index::Index;
 use reprint::pipeline::check::{check_sources, CheckRun};
 use reprint::report::html::{self, ArticleView, PassageView, SourceView};
-use std::io::{IsTerminal, Write};
+use reprint::report::prose::count;
+use reprint::report::SCHEMA_VERSION;
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -40,10 +43,6 @@ pub struct CheckArgs {
     #[arg(long, default_value_t = 50, value_name = "N")]
     max_candidates: usize,
 
-    /// Colour the text report: auto (when stdout is a terminal and NO_COLOR is unset), always, never.
-    #[arg(long, value_enum, default_value_t = Colour::Auto)]
-    color: Colour,
-
     /// Keep archived documents that are the article itself (same id or identical text) as sources.
     #[arg(long)]
     include_self: bool,
@@ -51,10 +50,6 @@ pub struct CheckArgs {
     /// Exit with code 3 when any article's reused fraction exceeds FRACTION (0..=1).
     #[arg(long, value_name = "FRACTION", value_parser = parse_fraction, allow_negative_numbers = true)]
     fail_above: Option<f64>,
-
-    /// Print no warnings or progress on stderr.
-    #[arg(short, long)]
-    quiet: bool,
 }
 
 /// Parses a fraction within 0..=1 (a usage error otherwise).
@@ -77,13 +72,6 @@ enum Format {
     Json,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum Colour {
-    Auto,
-    Always,
-    Never,
-}
-
 impl CheckArgs {
     fn config(&self) -> Result<CheckConfig, UsageError> {
         let mut config = CheckConfig {
@@ -100,11 +88,20 @@ impl CheckArgs {
 }
 
 /// Runs `reprint check`.
-pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
+pub fn run(args: CheckArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
     let config = args.config()?;
     let index = Index::open(&args.index)?;
     let sources = args.input.sources()?;
-    let observer = TerminalObserver::new(args.quiet);
+    let mut requests = vec![OutputRequest::new("stdout", "-")];
+    if let Some(p) = &args.html {
+        requests.push(OutputRequest::new("--html", p));
+    }
+    let mut outputs = output::prepare(&requests, &input_files(&sources))?.into_iter();
+    let mut report_out = outputs
+        .next()
+        .ok_or_else(|| anyhow::anyhow!("no report output"))?;
+    let html_out = outputs.next();
+    let observer = TerminalObserver::new(global.quiet);
     let run = check_sources(
         &index,
         &sources,
@@ -113,25 +110,24 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
         args.input.strict,
         &observer,
     )?;
-    if let Some(path) = &args.html {
-        write_html(path, &index, &run)?;
+    if let Some(mut html_out) = html_out {
+        write_html(&mut html_out, &index, &run)?;
+        html_out.commit()?;
     }
-    let mut out = create_output(std::path::Path::new("-"))?;
+    let mut out = report_out.writer();
     match args.format {
         Format::Json => {
             for a in &run.articles {
-                serde_json::to_writer(&mut out, &a.result)?;
+                let line = JsonLine {
+                    schema_version: SCHEMA_VERSION,
+                    check: &a.result,
+                };
+                serde_json::to_writer(&mut out, &line)?;
                 writeln!(out)?;
             }
         }
         Format::Text => {
-            let colour = match args.color {
-                Colour::Always => true,
-                Colour::Never => false,
-                Colour::Auto => {
-                    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
-                }
-            };
+            let colour = global.colour_stdout();
             let max_df = index.params().max_df;
             for a in &run.articles {
                 write_text(&mut out, &a.result, max_df, colour)?;
@@ -139,8 +135,13 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
         }
     }
     out.flush()?;
-    if run.issues > 0 && !args.quiet {
-        eprintln!("reprint: {} input record(s) skipped", run.issues);
+    drop(out);
+    report_out.commit()?;
+    if run.issues > 0 && !global.quiet {
+        eprintln!(
+            "reprint: {} skipped",
+            count(run.issues, "input record", "input records")
+        );
     }
     if let Some(limit) = args.fail_above {
         let above = run
@@ -149,9 +150,10 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
             .filter(|a| a.result.reused_fraction > limit)
             .count();
         if above > 0 {
-            if !args.quiet {
+            if !global.quiet {
                 eprintln!(
-                    "reprint: {above} article(s) reuse more than {:.1}% (--fail-above {limit})",
+                    "reprint: {} more than {:.1}% (--fail-above {limit})",
+                    count(above as u64, "article reuses", "articles reuse"),
                     limit * 100.0
                 );
             }
@@ -184,16 +186,9 @@ fn bar(share: f64, width: usize) -> String {
     format!("{}{}", "█".repeat(filled), "·".repeat(width - filled))
 }
 
-/// The passage text on one line, shortened in the middle when long.
+/// The passage text on one line, shortened in the middle at word boundaries when long.
 fn excerpt(text: &str, max_chars: usize) -> String {
-    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    let count = flat.chars().count();
-    if count <= max_chars {
-        return flat;
-    }
-    let head: String = flat.chars().take(max_chars / 2).collect();
-    let tail: String = flat.chars().skip(count - max_chars / 2).collect();
-    format!("{head} … {tail}")
+    reprint::report::prose::excerpt_ends(text, max_chars)
 }
 
 fn write_text(
@@ -212,14 +207,14 @@ fn write_text(
     };
     writeln!(
         out,
-        "{}: {} reused from {} source(s) ({} of {} words)",
+        "{}: {} reused from {} ({} of {} words)",
         paint(colour, bold, &a.article),
         paint(
             colour,
             Style::new().bold().fg_color(Some(level.into())),
             &format!("{:.1}%", a.reused_fraction * 100.0)
         ),
-        a.sources.len(),
+        count(a.sources.len() as u64, "source", "sources"),
         a.reused_words,
         a.words
     )?;
@@ -241,7 +236,7 @@ fn write_text(
     for s in &a.sources {
         writeln!(
             out,
-            "  {:>6}  {}  {}  ({} passage(s))",
+            "  {:>6}  {}  {}  ({})",
             format!("{:.1}%", s.share * 100.0),
             paint(
                 colour,
@@ -249,7 +244,7 @@ fn write_text(
                 &bar(s.share, 20)
             ),
             s.id,
-            s.passages.len()
+            count(s.passages.len() as u64, "passage", "passages")
         )?;
     }
     for s in &a.sources {
@@ -281,7 +276,15 @@ fn write_text(
     Ok(())
 }
 
-fn write_html(path: &std::path::Path, index: &Index, run: &CheckRun) -> anyhow::Result<()> {
+/// One line of `check --format json`: the article's result after `schema_version`.
+#[derive(serde::Serialize)]
+struct JsonLine<'a> {
+    schema_version: u32,
+    #[serde(flatten)]
+    check: &'a ArticleCheck,
+}
+
+fn write_html(out: &mut output::Output, index: &Index, run: &CheckRun) -> anyhow::Result<()> {
     // Documents: each article, then each source (fetched from the index once).
     let mut docs: Vec<(String, String)> = Vec::new();
     let mut views = Vec::new();
@@ -323,8 +326,8 @@ fn write_html(path: &std::path::Path, index: &Index, run: &CheckRun) -> anyhow::
         });
     }
     let borrowed: Vec<(&str, &str)> = docs.iter().map(|(i, t)| (i.as_str(), t.as_str())).collect();
-    let mut out = create_output(path)?;
-    html::write_check(&mut out, "reprint check", &borrowed, &views)
-        .with_context(|| format!("writing {}", path.display()))?;
+    let mut w = out.writer();
+    html::write_check(&mut w, "reprint check", &borrowed, &views)?;
+    w.flush()?;
     Ok(())
 }

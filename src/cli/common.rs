@@ -172,21 +172,6 @@ pub fn align_config(json: Option<&str>) -> Result<reprint::align::AlignConfig, U
     }
 }
 
-/// Opens an output destination: `-` is stdout, anything else a file created anew.
-pub fn create_output(path: &std::path::Path) -> anyhow::Result<Box<dyn std::io::Write>> {
-    use anyhow::Context;
-    use std::io::BufWriter;
-    if path.as_os_str() == "-" {
-        return Ok(Box::new(BufWriter::with_capacity(
-            1 << 16,
-            std::io::stdout().lock(),
-        )));
-    }
-    let file =
-        std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
-    Ok(Box::new(BufWriter::with_capacity(1 << 16, file)))
-}
-
 /// The timings of a run's stats in the one layout every summary uses:
 /// `time: read 0.12 s, candidates 0.03 s, total 0.20 s`.
 pub fn time_line(stats: &impl serde::Serialize) -> String {

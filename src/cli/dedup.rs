@@ -3,6 +3,7 @@
 use super::common::{input_files, time_line, InputArgs, ShingleArgs};
 use super::output::{self, OutputRequest};
 use super::progress::TerminalObserver;
+use super::GlobalArgs;
 use super::UsageError;
 use clap::{Args, ValueEnum};
 use reprint::lsh::{LshParams, DEFAULT_FN_WEIGHT, DEFAULT_FP_WEIGHT};
@@ -66,10 +67,6 @@ pub struct DedupArgs {
     /// Keep the document with the smallest value of this JSON field (e.g. a date).
     #[arg(long, value_name = "FIELD")]
     keep_by: Option<String>,
-
-    /// Print no summary, warnings or progress on stderr.
-    #[arg(short, long)]
-    quiet: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -146,7 +143,7 @@ impl DedupArgs {
 }
 
 /// Runs `reprint dedup`.
-pub fn run(args: DedupArgs) -> anyhow::Result<ExitCode> {
+pub fn run(args: DedupArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
     let config = args.config()?;
     let sources = args.input.sources()?;
     // Every destination is checked (and its temporary file created) before any work.
@@ -160,7 +157,7 @@ pub fn run(args: DedupArgs) -> anyhow::Result<ExitCode> {
     .filter_map(|(flag, p)| p.as_ref().map(|p| OutputRequest::new(flag, p)))
     .collect();
     let mut outputs = output::prepare(&requests, &input_files(&sources))?;
-    let observer = TerminalObserver::new(args.quiet);
+    let observer = TerminalObserver::new(global.quiet);
     let result = dedup::run(&sources, &config, &observer)?;
 
     let mut written = None;
@@ -185,7 +182,7 @@ pub fn run(args: DedupArgs) -> anyhow::Result<ExitCode> {
     for out in outputs {
         out.commit()?;
     }
-    if !args.quiet {
+    if !global.quiet {
         print_summary(&result, &config, written);
     }
     Ok(ExitCode::SUCCESS)

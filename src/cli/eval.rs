@@ -1,5 +1,6 @@
 //! `reprint eval pan13 DIR`: alignment quality on the PAN 2013 text alignment corpus.
 
+use super::GlobalArgs;
 use clap::{Args, Subcommand, ValueEnum};
 use reprint::eval::pan13::{write_detections, Corpus, Report, ReportRow};
 use reprint::text::NormalizeConfig;
@@ -48,7 +49,7 @@ pub struct Pan13Args {
 }
 
 /// Runs `reprint eval`.
-pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
+pub fn run(args: EvalArgs, _global: &GlobalArgs) -> anyhow::Result<ExitCode> {
     match args.benchmark {
         Benchmark::Pan13(a) => run_pan13(a),
     }
@@ -77,7 +78,7 @@ fn run_pan13(args: Pan13Args) -> anyhow::Result<ExitCode> {
     let mut out = std::io::BufWriter::new(stdout.lock());
     match args.format {
         EvalFormat::Json => {
-            serde_json::to_writer_pretty(&mut out, &report)?;
+            serde_json::to_writer_pretty(&mut out, &reprint::report::Versioned::new(&report))?;
             writeln!(out)?;
         }
         EvalFormat::Text => print_table(&mut out, &report)?,

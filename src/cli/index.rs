@@ -3,6 +3,7 @@
 
 use super::common::InputArgs;
 use super::progress::TerminalObserver;
+use super::GlobalArgs;
 use super::UsageError;
 use anyhow::Context;
 use clap::{Args, Subcommand, ValueEnum};
@@ -63,9 +64,6 @@ pub struct AddArgs {
     /// Fold diacritics (é = e) when hashing words (new index only).
     #[arg(long)]
     strip_diacritics: bool,
-    /// Do not print progress, replaced ids and input issues (conflicts are still named).
-    #[arg(long, short)]
-    quiet: bool,
 }
 
 /// Arguments of `reprint index stats`.
@@ -99,9 +97,9 @@ pub struct RepairArgs {
 }
 
 /// Runs `reprint index ...`.
-pub fn run(args: IndexArgs) -> anyhow::Result<ExitCode> {
+pub fn run(args: IndexArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
     match args.command {
-        IndexCommand::Add(a) => add(a),
+        IndexCommand::Add(a) => add(a, global),
         IndexCommand::Stats(a) => stats(a),
         IndexCommand::Verify(a) => verify(a),
         IndexCommand::Repair(a) => repair(a),
@@ -144,7 +142,7 @@ fn print_capped(lines: &[String]) {
     }
 }
 
-fn add(args: AddArgs) -> anyhow::Result<ExitCode> {
+fn add(args: AddArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
     ensure_outside(&args.index, &args.input.inputs)?;
     let params = params_for(&args.index, &args)?;
     let sources = args.input.sources()?;
@@ -155,7 +153,7 @@ fn add(args: AddArgs) -> anyhow::Result<ExitCode> {
         strict: args.input.strict,
     };
     let started = std::time::Instant::now();
-    let observer = TerminalObserver::new(args.quiet);
+    let observer = TerminalObserver::new(global.quiet);
     let summary = match add_sources(&args.index, &sources, &options, &observer) {
         Ok(summary) => summary,
         Err(err) => {
@@ -186,7 +184,14 @@ fn add(args: AddArgs) -> anyhow::Result<ExitCode> {
         })
         .collect();
     print_capped(&conflicts);
-    if !args.quiet {
+    if global.quiet && summary.conflicts > 0 {
+        // The summary line is silenced; the count of what was not archived is not.
+        eprintln!(
+            "reprint: {} not archived",
+            count(summary.conflicts, "conflict", "conflicts")
+        );
+    }
+    if !global.quiet {
         let replaced: Vec<String> = summary
             .replaced_ids
             .iter()
@@ -195,19 +200,21 @@ fn add(args: AddArgs) -> anyhow::Result<ExitCode> {
         print_capped(&replaced);
     }
     let seconds = started.elapsed().as_secs_f64();
-    eprintln!(
-        "reprint: added {} ({} replaced, {} already archived identical, {}, {}); \
-         index holds {}; {:.1} MB of text in {:.2} s ({:.1} MB/s)",
-        count(summary.added + summary.replaced, "document", "documents"),
-        summary.replaced,
-        summary.identical,
-        count(summary.conflicts, "conflict", "conflicts"),
-        count(summary.issues, "input issue", "input issues"),
-        count(summary.documents, "document", "documents"),
-        summary.text_bytes as f64 / 1e6,
-        seconds,
-        summary.text_bytes as f64 / 1e6 / seconds.max(1e-9),
-    );
+    if !global.quiet {
+        eprintln!(
+            "reprint: added {} ({} replaced, {} already archived identical, {}, {}); \
+             index holds {}; {:.1} MB of text in {:.2} s ({:.1} MB/s)",
+            count(summary.added + summary.replaced, "document", "documents"),
+            summary.replaced,
+            summary.identical,
+            count(summary.conflicts, "conflict", "conflicts"),
+            count(summary.issues, "input issue", "input issues"),
+            count(summary.documents, "document", "documents"),
+            summary.text_bytes as f64 / 1e6,
+            seconds,
+            summary.text_bytes as f64 / 1e6 / seconds.max(1e-9),
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -216,7 +223,7 @@ fn verify(args: VerifyArgs) -> anyhow::Result<ExitCode> {
     let mut out = std::io::stdout().lock();
     match args.format {
         OutputFormat::Json => {
-            serde_json::to_writer_pretty(&mut out, &report)?;
+            serde_json::to_writer_pretty(&mut out, &reprint::report::Versioned::new(&report))?;
             writeln!(out)?;
         }
         OutputFormat::Text => {
@@ -320,7 +327,7 @@ fn stats(args: StatsArgs) -> anyhow::Result<ExitCode> {
     let stats = index.stats();
     let mut out = std::io::stdout().lock();
     if args.json || args.format == OutputFormat::Json {
-        serde_json::to_writer_pretty(&mut out, &stats)?;
+        serde_json::to_writer_pretty(&mut out, &reprint::report::Versioned::new(&stats))?;
         writeln!(out)?;
     } else {
         let p = &stats.params;

@@ -33,8 +33,63 @@ pub const EXIT_REUSE_ABOVE: u8 = 3;
 #[derive(Debug, Parser)]
 #[command(name = "reprint", version, about, propagate_version = true)]
 pub struct Cli {
+    #[command(flatten)]
+    global: GlobalArgs,
     #[command(subcommand)]
     command: Command,
+}
+
+/// When to colour output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorChoice {
+    /// When writing to a terminal and NO_COLOR is not set.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+/// Flags every subcommand takes (before or after its name).
+#[derive(Debug, Clone, Copy, clap::Args)]
+pub struct GlobalArgs {
+    /// Print no summary, warnings or progress on stderr (errors and id conflicts are
+    /// still printed).
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+
+    /// Colour the text reports and messages: auto (a terminal, and NO_COLOR unset),
+    /// always, never.
+    #[arg(long, value_enum, global = true, value_name = "WHEN", default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+
+    /// Worker threads for the parallel stages (0 = one per core).
+    #[arg(long, global = true, value_name = "N", default_value_t = 0, value_parser = common::count)]
+    pub threads: usize,
+}
+
+impl GlobalArgs {
+    fn colour_for(&self, terminal: bool) -> bool {
+        match self.color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                terminal && std::env::var_os("NO_COLOR").map_or(true, |v| v.is_empty())
+            }
+        }
+    }
+
+    /// Whether to colour what goes to stdout.
+    pub fn colour_stdout(&self) -> bool {
+        use std::io::IsTerminal;
+        self.colour_for(std::io::stdout().is_terminal())
+    }
+
+    /// Whether to colour messages on stderr.
+    pub fn colour_stderr(&self) -> bool {
+        use std::io::IsTerminal;
+        self.colour_for(std::io::stderr().is_terminal())
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -119,33 +174,51 @@ pub struct UsageError(pub String);
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     signals::install();
+    let global = cli.global;
+    if global.threads > 0 {
+        if let Err(e) = reprint::pipeline::set_threads(global.threads) {
+            return exit_for(e.into(), &global);
+        }
+    }
     let result: anyhow::Result<ExitCode> = match cli.command {
-        Command::Dedup(args) => dedup::run(args),
-        Command::Scan(args) => scan::run(args),
-        Command::Align(args) => align::run(args),
-        Command::Index(args) => index::run(args),
-        Command::Eval(args) => eval::run(args),
-        Command::Synth(args) => synth::run(args),
-        Command::Check(args) => check::run(args),
+        Command::Dedup(args) => dedup::run(args, &global),
+        Command::Scan(args) => scan::run(args, &global),
+        Command::Align(args) => align::run(args, &global),
+        Command::Index(args) => index::run(args, &global),
+        Command::Eval(args) => eval::run(args, &global),
+        Command::Synth(args) => synth::run(args, &global),
+        Command::Check(args) => check::run(args, &global),
         Command::Completions(args) => docs::completions(args),
         Command::Man(args) => docs::man(args),
     };
     match result {
         Ok(code) => code,
-        Err(err) => exit_for(err),
+        Err(err) => exit_for(err, &global),
     }
 }
 
-fn exit_for(err: anyhow::Error) -> ExitCode {
+fn exit_for(err: anyhow::Error, global: &GlobalArgs) -> ExitCode {
     if is_broken_pipe(&err) {
         return ExitCode::SUCCESS;
     }
-    if err.downcast_ref::<UsageError>().is_some() {
-        eprintln!("reprint: usage error: {err:#}");
-        return ExitCode::from(EXIT_USAGE);
+    let (label, code) = if err.downcast_ref::<UsageError>().is_some() {
+        ("usage error", EXIT_USAGE)
+    } else {
+        ("error", EXIT_ERROR)
+    };
+    let style = anstyle::Style::new()
+        .bold()
+        .fg_color(Some(anstyle::AnsiColor::Red.into()));
+    if global.colour_stderr() {
+        eprintln!(
+            "reprint: {}{label}:{} {err:#}",
+            style.render(),
+            style.render_reset()
+        );
+    } else {
+        eprintln!("reprint: {label}: {err:#}");
     }
-    eprintln!("reprint: error: {err:#}");
-    ExitCode::from(EXIT_ERROR)
+    ExitCode::from(code)
 }
 
 fn is_broken_pipe(err: &anyhow::Error) -> bool {

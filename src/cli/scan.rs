@@ -3,6 +3,7 @@
 use super::common::{input_files, time_line, InputArgs};
 use super::output::{self, OutputRequest};
 use super::progress::TerminalObserver;
+use super::GlobalArgs;
 use super::UsageError;
 use clap::{Args, ValueEnum};
 use reprint::pipeline::scan::{self, ScanConfig};
@@ -79,10 +80,6 @@ pub struct ScanArgs {
     /// missing fields keep their defaults), for tuning experiments.
     #[arg(long, value_name = "JSON")]
     align_config: Option<String>,
-
-    /// Print no summary, warnings or progress on stderr.
-    #[arg(short, long)]
-    quiet: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -130,7 +127,7 @@ impl ScanArgs {
 }
 
 /// Runs `reprint scan`.
-pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
+pub fn run(args: ScanArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
     let config = args.config()?;
     let sources = args.input.sources()?;
     let mut requests = vec![OutputRequest::new(
@@ -153,7 +150,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
         None
     };
     let summary_out = outputs.next();
-    let observer = TerminalObserver::new(args.quiet);
+    let observer = TerminalObserver::new(global.quiet);
     let result = scan::run(&sources, &config, &observer)?;
     {
         let mut w = report_out.writer();
@@ -224,7 +221,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
         summary_out.commit()?;
     }
     report_out.commit()?;
-    if !args.quiet {
+    if !global.quiet {
         let s = &result.stats;
         eprintln!(
             "reprint scan: {}, {} skipped; {}, {} with passages; {}, {}",

@@ -2,6 +2,7 @@
 
 use super::common::input_files;
 use super::output::{self, OutputRequest};
+use super::GlobalArgs;
 use clap::Args;
 use reprint::input::{read_all, InputConfig, Sources};
 use reprint::synth::{generate, BasePool, PoolConfig, SynthConfig};
@@ -83,7 +84,7 @@ fn parse_count(s: &str) -> Result<usize, String> {
 }
 
 /// Runs `reprint synth`.
-pub fn run(args: SynthArgs) -> anyhow::Result<ExitCode> {
+pub fn run(args: SynthArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
     let config = SynthConfig {
         docs: args.docs,
         dup_rate: args.dup_rate,
@@ -114,11 +115,13 @@ pub fn run(args: SynthArgs) -> anyhow::Result<ExitCode> {
         ..InputConfig::default()
     };
     let (docs, issues) = read_all(&sources, &input);
-    for issue in issues.iter().take(5) {
-        eprintln!("reprint: warning: {issue}");
-    }
-    if issues.len() > 5 {
-        eprintln!("reprint: warning: {} more input issues", issues.len() - 5);
+    if !global.quiet {
+        for issue in issues.iter().take(5) {
+            eprintln!("reprint: warning: {issue}");
+        }
+        if issues.len() > 5 {
+            eprintln!("reprint: warning: {} more input issues", issues.len() - 5);
+        }
     }
     let pool = BasePool::build(
         &docs,
@@ -138,7 +141,8 @@ pub fn run(args: SynthArgs) -> anyhow::Result<ExitCode> {
         truth.flush()?;
         stats
     };
-    eprintln!(
+    if !global.quiet {
+        eprintln!(
         "reprint synth: {} documents ({} originals, {} copies in {} families), {:.1} MB of text, \
          {} planted pairs ({} at Jaccard >= {}); pool {} articles of {} ({} too short, {} natural \
          near-duplicates left out); {:.1} s",
@@ -156,9 +160,10 @@ pub fn run(args: SynthArgs) -> anyhow::Result<ExitCode> {
         stats.pool.natural_duplicates,
         started.elapsed().as_secs_f64()
     );
+    }
     if let Some(summary) = outputs.get_mut(2) {
         let mut w = summary.writer();
-        serde_json::to_writer_pretty(&mut w, &stats)?;
+        serde_json::to_writer_pretty(&mut w, &reprint::report::Versioned::new(&stats))?;
         w.flush()?;
     }
     for out in outputs {

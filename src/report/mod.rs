@@ -30,3 +30,33 @@ pub(crate) fn write_error(what: &str) -> impl Fn(std::io::Error) -> Error + '_ {
 pub fn round6(x: f64) -> f64 {
     (x * 1e6).round() / 1e6
 }
+
+/// Serialises a score rounded by [`round6`] (for `#[serde(serialize_with)]`).
+pub fn serialize_round6<S: serde::Serializer>(x: &f64, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_f64(round6(*x))
+}
+
+/// A JSON document with `schema_version` (and `reprint_version`) before the fields of
+/// `body`, which must serialise as an object: the envelope of every JSON document
+/// reprint writes that has no writer of its own.
+#[derive(serde::Serialize)]
+pub struct Versioned<'a, T: serde::Serialize> {
+    /// [`SCHEMA_VERSION`].
+    pub schema_version: u32,
+    /// The version of reprint that wrote it.
+    pub reprint_version: &'static str,
+    /// The document's own fields.
+    #[serde(flatten)]
+    pub body: &'a T,
+}
+
+impl<'a, T: serde::Serialize> Versioned<'a, T> {
+    /// Wraps `body`.
+    pub fn new(body: &'a T) -> Self {
+        Versioned {
+            schema_version: SCHEMA_VERSION,
+            reprint_version: env!("CARGO_PKG_VERSION"),
+            body,
+        }
+    }
+}

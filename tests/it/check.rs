@@ -265,7 +265,7 @@ fn cli_reports_text_json_and_html() {
         .assert()
         .success()
         .stdout(
-            predicate::str::contains("reused from 2 source(s)")
+            predicate::str::contains("reused from 2 sources")
                 .and(predicate::str::contains("002_40cca94e12896faf.txt"))
                 .and(predicate::str::contains("once Russians are in your house"))
                 .and(predicate::str::contains("\u{1b}[").not()),
@@ -283,14 +283,15 @@ fn cli_reports_text_json_and_html() {
     assert!(out.status.success());
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     let text = seed(SEEDS[3]);
-    assert!(v["article"].as_str().unwrap().ends_with(SEEDS[3]));
+    assert_eq!(v["schema_version"], 1);
+    assert!(v["doc"].as_str().unwrap().ends_with(SEEDS[3]));
     assert!(v["reused_fraction"].as_f64().unwrap() > 0.2);
     let sources = v["sources"].as_array().unwrap();
     assert_eq!(sources.len(), 2);
     for s in sources {
-        assert!(s["id"].is_string());
+        assert!(s["doc"].is_string());
         let source_text = seed(
-            Path::new(s["id"].as_str().unwrap())
+            Path::new(s["doc"].as_str().unwrap())
                 .file_name()
                 .unwrap()
                 .to_str()
@@ -322,7 +323,7 @@ fn cli_reports_text_json_and_html() {
         .write_stdin("{\"id\":\"fresh\",\"text\":\"Nothing in this note was ever published before today.\"}\n")
         .assert()
         .success()
-        .stdout(predicate::str::contains("\"article\":\"fresh\"").and(predicate::str::contains("\"sources\":[]")));
+        .stdout(predicate::str::contains("\"doc\":\"fresh\"").and(predicate::str::contains("\"sources\":[]")));
 
     // A missing index is a clear error.
     reprint()
@@ -445,9 +446,7 @@ fn fail_above_exits_3_when_an_article_reuses_more() {
         .arg(&article)
         .assert()
         .code(3)
-        .stderr(predicate::str::contains(
-            "1 article(s) reuse more than 10.0%",
-        ));
+        .stderr(predicate::str::contains("1 article reuses more than 10.0%"));
     reprint()
         .args(["check", "--fail-above", "0.9"])
         .arg(&idx)
@@ -560,7 +559,7 @@ fn check_while_replace_commits_never_misses_a_segment() {
             String::from_utf8_lossy(&out.stderr)
         );
         let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-        assert_eq!(v["sources"][0]["id"], "a", "run {run}");
+        assert_eq!(v["sources"][0]["doc"], "a", "run {run}");
     }
     done.store(true, std::sync::atomic::Ordering::SeqCst);
     writer.join().unwrap();

@@ -143,7 +143,7 @@ fn same_id_with_different_text_is_a_reported_conflict_unless_replaced() {
         .success()
         .stderr(
             predicate::str::contains("in.jsonl:1: conflict: id \"a\"")
-                .and(predicate::str::contains("1 conflict,")),
+                .and(predicate::str::contains("1 conflict not archived")),
         );
     assert_eq!(contents(&idx)[0].1, "first version of a");
     // Under --strict a conflict fails and changes nothing.

@@ -177,3 +177,109 @@ fn check_json_into_a_closed_pipe_exits_0() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn quiet_color_and_threads_are_accepted_by_every_command() {
+    let seeds = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/seeds");
+    let dir = tempfile::tempdir().unwrap();
+    let index = dir.path().join("i.idx");
+    let files: Vec<std::path::PathBuf> = {
+        let mut v: Vec<_> = std::fs::read_dir(&seeds)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        v.sort();
+        v
+    };
+    let runs: Vec<Vec<std::ffi::OsString>> = vec![
+        vec!["dedup".into(), seeds.clone().into()],
+        vec!["scan".into(), seeds.clone().into()],
+        vec![
+            "align".into(),
+            files[0].clone().into(),
+            files[3].clone().into(),
+        ],
+        vec![
+            "index".into(),
+            "add".into(),
+            index.clone().into(),
+            seeds.clone().into(),
+        ],
+        vec!["index".into(), "stats".into(), index.clone().into()],
+        vec!["index".into(), "verify".into(), index.clone().into()],
+        vec![
+            "check".into(),
+            index.clone().into(),
+            files[3].clone().into(),
+        ],
+        vec!["completions".into(), "bash".into()],
+    ];
+    for args in runs {
+        // After the command name...
+        let out = reprint()
+            .args(&args)
+            .args(["-q", "--color", "never", "--threads", "1"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            out.stderr.is_empty(),
+            "{args:?} -q printed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        // ...and before it.
+        reprint()
+            .args(["--quiet", "--color=never", "--threads=2"])
+            .args(&args)
+            .assert()
+            .success();
+    }
+}
+
+#[test]
+fn color_always_colours_reports_and_errors_never_does_not() {
+    let seeds = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/seeds");
+    let dir = tempfile::tempdir().unwrap();
+    let index = dir.path().join("i.idx");
+    let mut files: Vec<_> = std::fs::read_dir(&seeds)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    reprint()
+        .args(["index", "add", "-q"])
+        .arg(&index)
+        .args(&files[..3])
+        .assert()
+        .success();
+    reprint()
+        .args(["check", "--color", "always"])
+        .arg(&index)
+        .arg(&files[3])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("\u{1b}["));
+    reprint()
+        .args(["check", "--color", "never"])
+        .arg(&index)
+        .arg(&files[3])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("\u{1b}[").not());
+    reprint()
+        .args(["--color", "always", "dedup", "/no/such/input"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("\u{1b}["));
+    // NO_COLOR is honoured by auto (and stderr here is no terminal anyway).
+    reprint()
+        .env("NO_COLOR", "1")
+        .args(["dedup", "/no/such/input"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("\u{1b}[").not());
+}
