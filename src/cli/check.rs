@@ -36,11 +36,11 @@ pub struct CheckArgs {
     html: Option<PathBuf>,
 
     /// Minimum passage length in words.
-    #[arg(long, value_name = "WORDS")]
+    #[arg(long, value_name = "WORDS", value_parser = super::common::positive)]
     min_words: Option<usize>,
 
     /// Align at most this many candidate documents per article.
-    #[arg(long, default_value_t = 50, value_name = "N")]
+    #[arg(long, default_value_t = 50, value_name = "N", value_parser = super::common::positive)]
     max_candidates: usize,
 
     /// Keep archived documents that are the article itself (same id or identical text) as sources.

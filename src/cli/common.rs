@@ -221,6 +221,12 @@ pub fn positive(s: &str) -> Result<usize, String> {
     number_at_least(s, 1).and_then(|n| usize::try_from(n).map_err(|_| format!("{s} is too large")))
 }
 
+/// A count of at least 1 that fits 32 bits (index parameters).
+pub fn positive_u32(s: &str) -> Result<u32, String> {
+    number_at_least(s, 1)
+        .and_then(|n| u32::try_from(n).map_err(|_| format!("{s} is out of range: too large")))
+}
+
 /// A count that may be 0.
 pub fn count(s: &str) -> Result<usize, String> {
     number_at_least(s, 0).and_then(|n| usize::try_from(n).map_err(|_| format!("{s} is too large")))

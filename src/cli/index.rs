@@ -26,6 +26,7 @@ pub struct IndexArgs {
 #[derive(Debug, Subcommand)]
 enum IndexCommand {
     /// Create an index or add documents to it (files, directories, JSON Lines, gz/zst, `-`).
+    #[command(allow_negative_numbers = true)]
     Add(AddArgs),
     /// Show documents, size on disk, engine parameters and format version.
     Stats(StatsArgs),
@@ -56,10 +57,10 @@ pub struct AddArgs {
     #[arg(long)]
     replace: bool,
     /// Shingle length in words for candidate lookup (new index only; must match an existing one).
-    #[arg(long, value_name = "WORDS")]
+    #[arg(long, value_name = "WORDS", value_parser = super::common::positive_u32)]
     shingle: Option<u32>,
     /// Shingles found in more documents than this are treated as boilerplate (new index only).
-    #[arg(long, value_name = "DOCS")]
+    #[arg(long, value_name = "DOCS", value_parser = super::common::positive_u32)]
     max_df: Option<u32>,
     /// Fold diacritics (é = e) when hashing words (new index only).
     #[arg(long)]
@@ -144,6 +145,9 @@ fn print_capped(lines: &[String]) {
 
 fn add(args: AddArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
     ensure_outside(&args.index, &args.input.inputs)?;
+    // Ctrl-C or SIGTERM removes the segments under construction (the index stays as
+    // it was: nothing is published before the manifest is replaced).
+    super::signals::register_temporaries(&args.index, reprint::index::writer::process_file_tag());
     let params = params_for(&args.index, &args)?;
     let sources = args.input.sources()?;
     let options = AddOptions {

@@ -103,8 +103,8 @@ enum Command {
     /// Find the passages two text files share, even when reworded.
     #[command(allow_negative_numbers = true, after_help = ALIGN_EXAMPLES)]
     Align(align::AlignArgs),
-    /// Build or inspect an archive index (`index add`, `index stats`).
-    #[command(after_help = INDEX_EXAMPLES)]
+    /// Build, inspect, verify or repair an archive index (`index add|stats|verify|repair`).
+    #[command(allow_negative_numbers = true, after_help = INDEX_EXAMPLES)]
     Index(index::IndexArgs),
     /// Evaluate passage alignment on a benchmark corpus (PAN 2013).
     #[command(after_help = EVAL_EXAMPLES)]
@@ -141,7 +141,8 @@ const ALIGN_EXAMPLES: &str = "Examples:
 const INDEX_EXAMPLES: &str = "Examples:
   reprint index add archive.idx archive-2024.jsonl.gz
   reprint index add archive.idx today/
-  reprint index stats archive.idx";
+  reprint index stats archive.idx --format json
+  reprint index verify archive.idx";
 
 const EVAL_EXAMPLES: &str = "Examples:
   reprint eval pan13 pan13-text-alignment-training-corpus-2013-01-21

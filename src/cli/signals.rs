@@ -11,6 +11,20 @@ use std::sync::Mutex;
 
 static PENDING: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
 
+/// Folders whose temporary files (`*.tmp` whose name holds a tag) this process writes:
+/// an index being added to, whose segments under construction carry the writer's
+/// process id.
+static TEMP_DIRS: Mutex<Vec<(PathBuf, String)>> = Mutex::new(Vec::new());
+
+/// Adds a folder in which every `*.tmp` file whose name contains `tag` is removed if
+/// the process is interrupted. Only temporary files are ever removed: a finished
+/// file may already be published.
+pub fn register_temporaries(dir: &Path, tag: String) {
+    if let Ok(mut v) = TEMP_DIRS.lock() {
+        v.push((dir.to_path_buf(), tag));
+    }
+}
+
 /// Adds a temporary file to remove if the process is interrupted.
 pub fn register(path: &Path) {
     if let Ok(mut v) = PENDING.lock() {
@@ -30,6 +44,20 @@ fn remove_pending() {
     if let Ok(v) = PENDING.lock() {
         for p in v.iter() {
             let _ = std::fs::remove_file(p);
+        }
+    }
+    if let Ok(dirs) = TEMP_DIRS.lock() {
+        for (dir, tag) in dirs.iter() {
+            let Ok(entries) = std::fs::read_dir(dir) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let name = entry.file_name();
+                let name = name.to_string_lossy();
+                if name.ends_with(".tmp") && name.contains(tag.as_str()) {
+                    let _ = std::fs::remove_file(entry.path());
+                }
+            }
         }
     }
 }

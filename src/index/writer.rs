@@ -186,6 +186,13 @@ pub struct IndexWriter {
     committed: bool,
 }
 
+/// The part of the file names of this process's writers that no other writer shares
+/// (`-<process id, 8 hex digits>-`): a front end that is interrupted can remove the
+/// `*.tmp` files holding it, and nothing else.
+pub fn process_file_tag() -> String {
+    format!("-{:08x}-", std::process::id())
+}
+
 impl IndexWriter {
     /// Opens the index at `dir` for writing. An index is created (with `params`)
     /// only at a path that does not exist or is an empty folder; a folder holding

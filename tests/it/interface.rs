@@ -53,6 +53,8 @@ fn negative_numbers_are_out_of_range_not_unknown_flags() {
         &["scan", "--max-df", "-100", "x"],
         &["align", "--min-words", "-3", "a", "b"],
         &["dedup", "--seed", "-1", "x"],
+        &["check", "--max-candidates", "-2", "idx", "a"],
+        &["index", "add", "--max-df", "-100", "idx", "a"],
     ] {
         reprint()
             .args(args)

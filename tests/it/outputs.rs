@@ -230,3 +230,55 @@ fn sigterm_removes_temporary_outputs_and_keeps_the_earlier_report() {
         "good earlier report\n"
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn sigterm_during_index_add_removes_its_temporary_segment_and_keeps_the_index() {
+    use std::time::{Duration, Instant};
+    let dir = tempfile::tempdir().unwrap();
+    let index = dir.path().join("archive.idx");
+    reprint()
+        .args(["index", "add", "-q"])
+        .arg(&index)
+        .arg(seeds())
+        .assert()
+        .success();
+    let manifest = fs::read(index.join("MANIFEST")).unwrap();
+    let input = dir.path().join("big.jsonl");
+    let mut text = String::new();
+    for i in 0..60_000u32 {
+        text.push_str(&format!(
+            "{{\"id\":\"n{i}\",\"text\":\"record {i} says {} and {} and then {} went home\"}}\n",
+            i.wrapping_mul(2654435761),
+            i ^ 0x5bd1e995,
+            i.rotate_left(7)
+        ));
+    }
+    fs::write(&input, text).unwrap();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("reprint"))
+        .args(["index", "add", "-q"])
+        .arg(&index)
+        .arg(&input)
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while !names(&index).iter().any(|n| n.ends_with(".tmp")) {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "no temporary segment"
+        );
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    // SAFETY: sends a signal to the child process this test started.
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(128 + libc::SIGTERM), "{status:?}");
+    let left = names(&index);
+    assert!(!left.iter().any(|n| n.ends_with(".tmp")), "{left:?}");
+    assert_eq!(fs::read(index.join("MANIFEST")).unwrap(), manifest);
+    reprint()
+        .args(["index", "verify"])
+        .arg(&index)
+        .assert()
+        .success();
+}
