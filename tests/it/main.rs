@@ -7,5 +7,6 @@ mod cli_synth;
 mod html_browser;
 mod index;
 mod pan13;
+mod pathological;
 mod properties;
 mod scan;
