@@ -132,6 +132,12 @@ impl MinHasher {
         if filled_count == k {
             return;
         }
+        if filled_count == 1 {
+            // Every probe sequence ends at the only filled bin (a one-shingle document).
+            let value = sig.iter().copied().find(|&v| v != EMPTY).unwrap_or(EMPTY);
+            sig.fill(value);
+            return;
+        }
         let is_filled = |j: usize| bits[j / 64] & (1 << (j % 64)) != 0;
         // The filled bins, listed when the rank table is the cheaper way.
         let mut filled = [0u16; RANKED_MAX_FILLED];
