@@ -4,6 +4,8 @@ mod align;
 mod check;
 mod cli_dedup;
 mod cli_synth;
+mod fuzz_harness;
+mod fuzz_regressions;
 mod html_browser;
 mod index;
 mod pan13;
