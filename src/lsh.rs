@@ -85,15 +85,26 @@ impl LshParams {
     }
 }
 
-/// Hashes each band of a signature into one key; `out` receives `bands` keys.
+/// Hashes each band of a signature into one key; `out` receives `bands` keys. The
+/// band's values are hashed as little-endian bytes, laid out in a stack buffer up to
+/// 64 rows (no allocation per document).
 pub fn band_keys(signature: &[u32], params: &LshParams, out: &mut Vec<u64>) {
-    let mut bytes = Vec::with_capacity(params.rows * 4);
+    let mut small = [0u8; 64 * 4];
+    let mut large = Vec::new();
+    let len = params.rows * 4;
+    let bytes: &mut [u8] = if len <= small.len() {
+        &mut small[..len]
+    } else {
+        large.resize(len, 0u8);
+        &mut large
+    };
+    out.reserve(params.bands);
     for band in 0..params.bands {
-        bytes.clear();
-        for v in &signature[band * params.rows..(band + 1) * params.rows] {
-            bytes.extend_from_slice(&v.to_le_bytes());
+        let values = &signature[band * params.rows..(band + 1) * params.rows];
+        for (slot, v) in bytes.chunks_exact_mut(4).zip(values) {
+            slot.copy_from_slice(&v.to_le_bytes());
         }
-        out.push(xxh3_64_with_seed(&bytes, band as u64));
+        out.push(xxh3_64_with_seed(bytes, band as u64));
     }
 }
 
@@ -159,6 +170,26 @@ pub fn candidate_pairs(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn band_keys_hash_each_band_as_little_endian_bytes() {
+        let signature: Vec<u32> = (0..200u32).map(|v| v.wrapping_mul(0x9E37_79B9)).collect();
+        for (bands, rows) in [(16, 8), (9, 13), (1, 1), (2, 70), (3, 0)] {
+            let params = LshParams { bands, rows };
+            let mut keys = Vec::new();
+            band_keys(&signature, &params, &mut keys);
+            let expected: Vec<u64> = (0..bands)
+                .map(|b| {
+                    let bytes: Vec<u8> = signature[b * rows..(b + 1) * rows]
+                        .iter()
+                        .flat_map(|v| v.to_le_bytes())
+                        .collect();
+                    xxh3_64_with_seed(&bytes, b as u64)
+                })
+                .collect();
+            assert_eq!(keys, expected, "{bands} x {rows}");
+        }
+    }
 
     #[test]
     fn recall_weighted_default_at_0_8() {

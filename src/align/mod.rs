@@ -43,7 +43,7 @@ mod prepare;
 mod seeds;
 mod verbatim;
 
-pub use prepare::PreparedDoc;
+pub use prepare::{PreparedDoc, MAX_STEM_BYTES};
 
 use crate::document::Span;
 

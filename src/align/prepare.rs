@@ -17,6 +17,12 @@ pub(crate) const STOP: u64 = 0;
 /// (headings, "Note:", list bullets carry too little evidence on their own).
 const MIN_SENTENCE_TERMS: usize = 4;
 
+/// Words longer than this many bytes (after normalisation) are not stemmed: their
+/// key is their normalised form. No English word comes near it, and the Snowball
+/// stemmer takes time quadratic in a word's length, so one megabyte-long "word" (a
+/// base64 blob, a run of letters without spaces) would otherwise take minutes.
+pub const MAX_STEM_BYTES: usize = 64;
+
 /// Common English function words. They match everywhere, so they are left out of
 /// the sentence vectors; exact n-gram seeds still see them.
 const STOPWORDS: &[&str] = &[
@@ -196,7 +202,7 @@ impl<'a> PreparedDoc<'a> {
                 if STOPWORDS.binary_search(&scratch.as_str()).is_ok() {
                     return STOP;
                 }
-                let key = xxh3_64(stemmer.stem(&scratch).as_bytes());
+                let key = stem_key(&stemmer, &scratch);
                 if key == STOP {
                     1
                 } else {
@@ -258,6 +264,16 @@ impl<'a> PreparedDoc<'a> {
     }
 }
 
+/// The key of a normalised content word: the hash of its stem, or of the word
+/// itself when it is longer than [`MAX_STEM_BYTES`].
+fn stem_key(stemmer: &Stemmer, normalised: &str) -> u64 {
+    if normalised.len() > MAX_STEM_BYTES {
+        xxh3_64(normalised.as_bytes())
+    } else {
+        xxh3_64(stemmer.stem(normalised).as_bytes())
+    }
+}
+
 /// Bits of a packed n-gram that hold its first token's index.
 const GRAM_POSITION_BITS: u32 = 24;
 
@@ -308,22 +324,27 @@ fn group_sentences(text: &str, tokens: &[Token], stems: &[u64]) -> Vec<Sentence>
     let mut out = Vec::new();
     let mut t = 0usize;
     let mut pending_start: Option<usize> = None;
+    // Content words from `pending_start` (or the current sentence) to `t`, counted
+    // as tokens are passed: recounting a growing run of joined short sentences would
+    // be quadratic ("No. No. No. ..." joins into one sentence).
+    let mut content = 0usize;
     let spans = sentence_spans(text);
     for (k, span) in spans.iter().enumerate() {
         let first = t;
         while t < tokens.len() && tokens[t].start < span.end {
+            content += usize::from(stems[t] != STOP);
             t += 1;
         }
         if t == first {
             continue;
         }
         let start = pending_start.unwrap_or(first);
-        let content = stems[start..t].iter().filter(|&&s| s != STOP).count();
         if content < MIN_SENTENCE_TERMS && k + 1 < spans.len() {
             pending_start = Some(start);
             continue;
         }
         pending_start = None;
+        content = 0;
         out.push(make_sentence(start, t, stems));
     }
     if let Some(start) = pending_start {
@@ -380,6 +401,47 @@ mod tests {
         assert_eq!(doc.stems()[0], doc.stems()[1]);
         let doc = PreparedDoc::new("the of", &NormalizeConfig::default());
         assert!(doc.stems().iter().all(|&s| s == STOP));
+    }
+
+    #[test]
+    fn over_long_word_is_keyed_by_itself_not_its_stem() {
+        // "ayayay...ing" would lose its suffix to the stemmer; over the cap it is
+        // kept whole (and the stemmer is never run on it).
+        let word = format!("{}ing", "ay".repeat(MAX_STEM_BYTES));
+        let doc = PreparedDoc::new(&word, &NormalizeConfig::default());
+        assert_eq!(doc.stems(), [xxh3_64(word.as_bytes())]);
+        let upper = word.to_uppercase();
+        let doc = PreparedDoc::new(&upper, &NormalizeConfig::default());
+        assert_eq!(doc.stems(), [xxh3_64(word.as_bytes())]);
+    }
+
+    #[test]
+    fn word_at_the_cap_is_still_stemmed() {
+        let word = format!("{}ing", "a".repeat(MAX_STEM_BYTES - 3));
+        let doc = PreparedDoc::new(&word, &NormalizeConfig::default());
+        assert_ne!(doc.stems(), [xxh3_64(word.as_bytes())]);
+    }
+
+    #[test]
+    fn one_megabyte_word_prepares_quickly_into_one_sentence() {
+        let text = "ay".repeat(100_000);
+        let doc = PreparedDoc::new(&text, &NormalizeConfig::default());
+        assert_eq!(doc.tokens().len(), 1);
+        assert_eq!(doc.sentences().len(), 1);
+    }
+
+    #[test]
+    fn many_short_sentences_join_into_one() {
+        // "No" is a stop word: every "No." joins the next, down to the last one.
+        let text = "No. ".repeat(20_000);
+        let doc = PreparedDoc::new(&text, &NormalizeConfig::default());
+        assert_eq!(doc.sentences().len(), 1);
+        assert_eq!(doc.sentences()[0].end_token as usize, doc.tokens().len());
+        // Joined sentences close as soon as they hold enough content words.
+        let text = "Red. Green. Blue. Black. White. Grey. Pink. Gold.";
+        let doc = PreparedDoc::new(text, &NormalizeConfig::default());
+        let ends: Vec<u32> = doc.sentences().iter().map(|s| s.end_token).collect();
+        assert_eq!(ends, [4, 8]);
     }
 
     #[test]

@@ -159,7 +159,15 @@ fn sparse_dot(x: &[(u64, f64)], y: &[(u64, f64)]) -> (f64, usize) {
     (dot, shared)
 }
 
+/// A term held by more sentences of the second document than this does not, on its
+/// own, make sentences candidates (it still counts in the cosine and Dice of
+/// candidates found through other terms). Without the cap, a page of one sentence
+/// repeated thousands of times would compare every sentence with every other.
+pub(crate) const MAX_TERM_SENTENCES: usize = 64;
+
 /// Sentence pairs whose tf-idf cosine and term-set Dice both pass the thresholds.
+/// Candidates are the pairs sharing a term held by at most [`MAX_TERM_SENTENCES`]
+/// sentences of `b`, so the work is linear in the length of `a` for any text.
 pub(crate) fn sentence_seeds(
     a: &PreparedDoc,
     b: &PreparedDoc,
@@ -180,32 +188,46 @@ pub(crate) fn sentence_seeds(
     let mut dot = vec![0.0f64; b.sentences().len()];
     let mut shared = vec![0u32; b.sentences().len()];
     let mut touched: Vec<u32> = Vec::new();
+    // Terms of the current sentence over the cap, with their weights.
+    let mut frequent: Vec<(u64, f64)> = Vec::new();
     for (i, s) in a.sentences().iter().enumerate() {
         let (v, norm_a) = terms.vector(s);
         if norm_a == 0.0 {
             continue;
         }
-        for (t, w) in &v {
-            if let Some(list) = postings.get(t) {
-                for &(j, wb) in list {
-                    let ju = j as usize;
-                    if shared[ju] == 0 {
-                        touched.push(j);
+        frequent.clear();
+        for &(t, w) in &v {
+            match postings.get(&t) {
+                Some(list) if list.len() > MAX_TERM_SENTENCES => frequent.push((t, w)),
+                Some(list) => {
+                    for &(j, wb) in list {
+                        let ju = j as usize;
+                        if shared[ju] == 0 {
+                            touched.push(j);
+                        }
+                        shared[ju] += 1;
+                        dot[ju] += w * wb;
                     }
-                    shared[ju] += 1;
-                    dot[ju] += w * wb;
                 }
+                None => {}
             }
         }
         touched.sort_unstable();
         for &j in &touched {
             let ju = j as usize;
+            let other = &b.sentences()[ju];
+            for &(t, w) in &frequent {
+                if let Ok(k) = other.terms.binary_search_by_key(&t, |&(t, _)| t) {
+                    shared[ju] += 1;
+                    dot[ju] += w * f64::from(other.terms[k].1) * terms.idf(t);
+                }
+            }
             let cos = if norms_b[ju] > 0.0 {
                 dot[ju] / (norm_a * norms_b[ju])
             } else {
                 0.0
             };
-            let len_sum = s.terms.len() + b.sentences()[ju].terms.len();
+            let len_sum = s.terms.len() + other.terms.len();
             let dice = 2.0 * f64::from(shared[ju]) / len_sum as f64;
             if cos >= cfg.min_sentence_cosine && dice >= cfg.min_sentence_dice {
                 out.push(Seed { a: i as u32, b: j });
@@ -377,6 +399,41 @@ mod tests {
         let mut seeds = Vec::new();
         sentence_seeds(&a, &b, &terms, &AlignConfig::default(), &mut seeds);
         assert_eq!(seeds, vec![Seed { a: 1, b: 1 }]);
+    }
+
+    #[test]
+    fn a_sentence_repeated_past_the_cap_seeds_nothing_by_itself() {
+        let line = "Fuel prices rose sharply across the western regions on Monday. ";
+        let many = line.repeat(MAX_TERM_SENTENCES + 1);
+        let (a, b) = (prep(line), prep(&many));
+        let terms = PairTerms::new(&a, &b);
+        let mut seeds = Vec::new();
+        sentence_seeds(&a, &b, &terms, &AlignConfig::default(), &mut seeds);
+        assert!(seeds.is_empty());
+        // At the cap, every copy is a seed.
+        let some = line.repeat(MAX_TERM_SENTENCES);
+        let b = prep(&some);
+        let terms = PairTerms::new(&a, &b);
+        sentence_seeds(&a, &b, &terms, &AlignConfig::default(), &mut seeds);
+        assert_eq!(seeds.len(), MAX_TERM_SENTENCES);
+    }
+
+    #[test]
+    fn frequent_terms_still_count_for_candidates_found_otherwise() {
+        // "prices" and "rose" are in every filler sentence of `b`, past the cap; the
+        // reworded sentence is found through its rarer words, and its cosine and
+        // Dice include the frequent ones.
+        let filler = "Prices rose in Paris and Rome today. ".repeat(MAX_TERM_SENTENCES + 1);
+        let a = prep("Fuel prices rose sharply across the western regions on Monday.");
+        let text_b = format!("{filler}On Monday fuel prices rose in western regions.");
+        let b = prep(&text_b);
+        let terms = PairTerms::new(&a, &b);
+        let mut seeds = Vec::new();
+        sentence_seeds(&a, &b, &terms, &AlignConfig::default(), &mut seeds);
+        let last = b.sentences().len() as u32 - 1;
+        assert_eq!(seeds, vec![Seed { a: 0, b: last }]);
+        let (cosine, dice) = terms.sentence_pair(&a.sentences()[0], &b.sentences()[last as usize]);
+        assert!(cosine >= 0.33 && dice >= 0.33);
     }
 
     #[test]

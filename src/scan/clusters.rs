@@ -82,12 +82,20 @@ pub fn overlap_clusters(edges: &[Edge], min_overlap: f64) -> Vec<PassageCluster>
             current_doc = node.doc;
         }
         active.retain(|&j| nodes[j as usize].span.end > node.span.start);
+        let mut same_span = false;
         for &j in &active {
             if overlaps_enough(&nodes[j as usize].span, &node.span, min_overlap) {
                 uf.union(i, j);
+                same_span |= nodes[j as usize].span == node.span;
             }
         }
-        active.push(i);
+        // A span equal to an active one (the first occurrence of a sentence repeated
+        // thousands of times is in every one of its repeats) joins that one's
+        // cluster and takes no place of its own: whatever overlaps one overlaps the
+        // other, and `active` stays short instead of growing with the repeats.
+        if !same_span {
+            active.push(i);
+        }
     }
 
     let mut components: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
@@ -198,5 +206,28 @@ mod tests {
             },
         ];
         assert_eq!(overlap_clusters(&edges, 0.5).len(), 2);
+    }
+
+    #[test]
+    fn a_sentence_repeated_thousands_of_times_is_one_cluster() {
+        // Every repeat pairs the first occurrence (the same span) with a later one.
+        let edges: Vec<Edge> = (1..5000)
+            .map(|k| Edge {
+                x: occ(0, 0, 50),
+                y: occ(0, 50 * k, 50 * k + 50),
+                similarity: 1.0,
+            })
+            .collect();
+        let clusters = overlap_clusters(&edges, 0.5);
+        assert_eq!(clusters.len(), 1);
+        assert_eq!(clusters[0].members.len(), 5000);
+        // Equal spans still join what overlaps them.
+        let mut edges = edges[..2].to_vec();
+        edges.push(Edge {
+            x: occ(0, 10, 60),
+            y: occ(1, 0, 50),
+            similarity: 1.0,
+        });
+        assert_eq!(overlap_clusters(&edges, 0.5).len(), 1);
     }
 }

@@ -1,0 +1,296 @@
+//! The bodies of the fuzz targets under `fuzz/`, shared with the stable test that
+//! replays `fuzz/regressions/<target>/` (`fuzz_regressions.rs`). Each function takes
+//! arbitrary bytes, drives one part of the library with them and panics when an
+//! invariant breaks; errors returned for bad bytes are the expected outcome.
+//!
+//! The fuzz crate includes this file with `#[path]`, so it uses only the library
+//! and crates the library itself depends on.
+
+#![allow(dead_code)]
+
+use reprint::align::{align as align_docs, AlignConfig, PreparedDoc};
+use reprint::document::Origin;
+use reprint::index::format::{
+    section, Footer, IndexParams, SectionEntry, FOOTER_BYTES, FORMAT_VERSION, MANIFEST_MAGIC,
+    SECTION_COUNT, SEGMENT_HEADER_BYTES, SEGMENT_MAGIC,
+};
+use reprint::index::manifest::{Manifest, SegmentEntry};
+use reprint::index::Index;
+use reprint::input::compress::decode;
+use reprint::input::jsonl::parse_record;
+use reprint::input::{InputConfig, Sources};
+use reprint::shingle::{char_shingles, key_shingles};
+use reprint::text::normalize::normalize;
+use reprint::text::{sentence_spans, tokenize, word_key, word_keys, NormalizeConfig};
+use std::io::Read;
+use std::path::Path;
+use xxhash_rust::xxh3::xxh3_64;
+
+/// Decoded bytes read from one input at most (a small compressed input can expand
+/// a thousandfold).
+const MAX_DECODED: u64 = 64 << 20;
+
+/// The body of a fuzz target.
+pub type Target = fn(&[u8]);
+
+/// The names of the targets, as directories under `fuzz/regressions/`, with their
+/// bodies.
+pub const TARGETS: &[(&str, Target)] = &[
+    ("jsonl_record", jsonl_record),
+    ("records", records),
+    ("text", text),
+    ("align", align),
+    ("manifest", manifest),
+    ("segment", segment),
+];
+
+fn both_normalisations() -> [NormalizeConfig; 2] {
+    [
+        NormalizeConfig::default(),
+        NormalizeConfig {
+            strip_diacritics: true,
+        },
+    ]
+}
+
+/// One JSON Lines record, with every optional field in use.
+pub fn jsonl_record(data: &[u8]) {
+    let config = InputConfig {
+        keep_by_field: Some("date".into()),
+        date_field: Some("date".into()),
+        ..InputConfig::default()
+    };
+    let origin = Origin { source: 0, line: 1 };
+    if let Ok(doc) = parse_record(data, origin, || "fallback".into(), &config) {
+        assert_eq!(doc.origin, origin);
+    }
+    let _ = parse_record(data, origin, || "1".into(), &InputConfig::default());
+}
+
+/// The bytes as a stream (decompressed if gzip or zstd), then as a JSON Lines file
+/// and as a text file read through [`Sources`], every record parsed.
+pub fn records(data: &[u8]) {
+    if let Ok(reader) = decode(std::io::Cursor::new(data.to_vec())) {
+        let mut out = Vec::new();
+        let _ = reader.take(MAX_DECODED).read_to_end(&mut out);
+    }
+    let dir = tempfile::tempdir().expect("temporary directory");
+    for name in ["in.jsonl", "in.txt"] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, data).expect("write the input");
+        let sources = Sources::discover(&[path]).expect("an existing file is a source");
+        let mut bytes = 0u64;
+        let mut last_ordinal = None;
+        for record in sources.records() {
+            match record {
+                Ok(record) => {
+                    if let Some(o) = last_ordinal {
+                        assert!(record.ordinal > o, "ordinals increase");
+                    }
+                    last_ordinal = Some(record.ordinal);
+                    bytes += record.bytes.len() as u64;
+                    if let Err(issue) = sources.parse(&record, &InputConfig::default()) {
+                        assert!(issue.path.contains(name), "issue names the file");
+                    }
+                }
+                Err(issue) => assert!(issue.path.contains(name), "issue names the file"),
+            }
+            if bytes > MAX_DECODED {
+                break;
+            }
+        }
+    }
+}
+
+/// Tokens, word keys, normalised forms, sentences and shingles of a text.
+pub fn text(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    let text = text.as_ref();
+    for config in both_normalisations() {
+        let tokens = tokenize(text, &config);
+        let mut previous_end = 0;
+        let mut scratch = String::new();
+        for t in &tokens {
+            assert!(previous_end <= t.start && t.start < t.end && t.end <= text.len());
+            assert!(text.is_char_boundary(t.start) && text.is_char_boundary(t.end));
+            let word = &text[t.start..t.end];
+            assert_eq!(t.key, word_key(word, &config, &mut scratch));
+            assert_eq!(t.key, xxh3_64(normalize(word, &config).as_bytes()));
+            previous_end = t.end;
+        }
+        let mut keys = Vec::new();
+        word_keys(text, &config, &mut keys);
+        assert!(keys.iter().eq(tokens.iter().map(|t| &t.key)));
+        let mut shingles = Vec::new();
+        key_shingles(&keys, 5, &mut shingles);
+        assert_eq!(
+            shingles.len(),
+            keys.len()
+                .saturating_sub(4)
+                .max(usize::from(!keys.is_empty()))
+        );
+        shingles.clear();
+        char_shingles(text, 3, &config, &mut shingles);
+    }
+    let mut previous_end = 0;
+    for s in sentence_spans(text) {
+        assert!(previous_end <= s.start && s.start < s.end && s.end <= text.len());
+        let sentence = &text[s.start..s.end];
+        assert_eq!(sentence.trim(), sentence);
+        previous_end = s.end;
+    }
+}
+
+/// Two texts (split at the first 0xFF byte, which UTF-8 never holds) aligned both
+/// ways; every passage must lie inside both texts, on character boundaries, with
+/// the spans in the first text sorted and disjoint.
+pub fn align(data: &[u8]) {
+    let cut = data
+        .iter()
+        .position(|&b| b == 0xFF)
+        .unwrap_or(data.len() / 2);
+    let a = String::from_utf8_lossy(&data[..cut]);
+    let b = String::from_utf8_lossy(data.get(cut + 1..).unwrap_or_default());
+    let norm = NormalizeConfig::default();
+    let (pa, pb) = (PreparedDoc::new(&a, &norm), PreparedDoc::new(&b, &norm));
+    let config = AlignConfig {
+        min_words: 2,
+        ..AlignConfig::default()
+    };
+    for (x, y, tx, ty) in [(&pa, &pb, &a, &b), (&pb, &pa, &b, &a)] {
+        let found = align_docs(x, y, &config);
+        assert_eq!(
+            found,
+            align_docs(x, y, &config),
+            "alignment is deterministic"
+        );
+        let mut previous_end = 0;
+        for p in &found {
+            assert!(p.a.start < p.a.end && p.a.end <= tx.len());
+            assert!(p.b.start < p.b.end && p.b.end <= ty.len());
+            assert!(tx.is_char_boundary(p.a.start) && tx.is_char_boundary(p.a.end));
+            assert!(ty.is_char_boundary(p.b.start) && ty.is_char_boundary(p.b.end));
+            assert!(p.a.start >= previous_end, "spans in the first text overlap");
+            assert!((0.0..=1.0).contains(&p.similarity));
+            previous_end = p.a.end;
+        }
+    }
+}
+
+/// Manifest decoding of the raw bytes, then of the bytes with magics, version and
+/// checksum made right (so that the fields behind the checksum get fuzzed too); a
+/// manifest that decodes encodes back to itself.
+pub fn manifest(data: &[u8]) {
+    let path = Path::new("MANIFEST");
+    let _ = Manifest::decode(data, path);
+    let mut bytes = data.to_vec();
+    if bytes.len() < 72 {
+        bytes.resize(72, 0);
+    }
+    let n = bytes.len();
+    bytes[..8].copy_from_slice(&MANIFEST_MAGIC);
+    bytes[8..12].copy_from_slice(&FORMAT_VERSION.to_le_bytes());
+    bytes[n - 8..].copy_from_slice(&MANIFEST_MAGIC);
+    let checksum = xxh3_64(&bytes[..n - 16]);
+    bytes[n - 16..n - 8].copy_from_slice(&checksum.to_le_bytes());
+    if let Ok(m) = Manifest::decode(&bytes, path) {
+        assert_eq!(Manifest::decode(&m.encode(), path).expect("re-encoded"), m);
+    }
+}
+
+fn u64_at(bytes: &[u8], at: usize) -> u64 {
+    u64::from_le_bytes(bytes[at..at + 8].try_into().expect("8 bytes"))
+}
+
+fn u32_at(bytes: &[u8], at: usize) -> u32 {
+    u32::from_le_bytes(bytes[at..at + 4].try_into().expect("4 bytes"))
+}
+
+/// Gives fuzzed segment bytes their magics, version, file length and checksums
+/// (sections and footer), so that the reader gets past its integrity checks to the
+/// structure behind them. Bytes too short for a footer are padded.
+fn repair_segment(data: &[u8]) -> Vec<u8> {
+    let mut file = data.to_vec();
+    if file.len() < SEGMENT_HEADER_BYTES + FOOTER_BYTES {
+        file.resize(SEGMENT_HEADER_BYTES + FOOTER_BYTES, 0);
+    }
+    let n = file.len();
+    file[..8].copy_from_slice(&SEGMENT_MAGIC);
+    file[8..12].copy_from_slice(&FORMAT_VERSION.to_le_bytes());
+    let raw = file[n - FOOTER_BYTES..].to_vec();
+    let Ok(params) = IndexParams::decode(&raw[32..56], Path::new("segment")) else {
+        return file;
+    };
+    let body_end = (n - FOOTER_BYTES) as u64;
+    let mut sections = [SectionEntry::default(); SECTION_COUNT];
+    for (i, s) in sections.iter_mut().enumerate() {
+        let at = 56 + i * 24;
+        s.offset = u64_at(&raw, at);
+        s.len = u64_at(&raw, at + 8);
+        s.checksum = match s.offset.checked_add(s.len) {
+            Some(end) if end <= body_end => xxh3_64(&file[s.offset as usize..end as usize]),
+            _ => u64_at(&raw, at + 16),
+        };
+    }
+    let footer = Footer {
+        doc_count: u64_at(&raw, 0),
+        key_count: u64_at(&raw, 8),
+        posting_count: u64_at(&raw, 16),
+        bucket_bits: u32_at(&raw, 24),
+        params,
+        sections,
+        file_len: n as u64,
+    };
+    file[n - FOOTER_BYTES..].copy_from_slice(&footer.encode().0);
+    file
+}
+
+/// Segment bytes, raw and [repaired](repair_segment), decoded by the footer reader
+/// and then opened as the only segment of an index (a manifest written to match),
+/// every live document read and every stored key looked up.
+pub fn segment(data: &[u8]) {
+    let name = "seg-0000000000000001-0000.rps";
+    for file in [data.to_vec(), repair_segment(data)] {
+        let Ok((footer, checksum)) = Footer::decode_file(&file, Path::new(name)) else {
+            continue;
+        };
+        let Ok(doc_count) = u32::try_from(footer.doc_count) else {
+            continue;
+        };
+        let dir = tempfile::tempdir().expect("temporary directory");
+        std::fs::write(dir.path().join(name), &file).expect("write the segment");
+        let mut manifest = Manifest::new(footer.params);
+        manifest.generation = 1;
+        manifest.segments.push(SegmentEntry {
+            name: name.into(),
+            file_len: footer.file_len,
+            footer_checksum: checksum,
+            doc_count,
+            // Every other document deleted, to exercise the deletion bits.
+            deleted: (0..doc_count.min(64)).filter(|d| d % 2 == 1).collect(),
+        });
+        manifest.store(dir.path()).expect("write the manifest");
+        let Ok(index) = Index::open(dir.path()) else {
+            continue;
+        };
+        let _ = index.stats();
+        assert!(index.doc_count() <= footer.doc_count);
+        for (_, doc) in index.live_docs().take(4096) {
+            if let Ok(doc) = doc {
+                assert!(doc.text.len() <= file.len() && doc.id.len() <= file.len());
+            }
+        }
+        let keys = footer.sections[section::KEYS];
+        let mut out = Vec::new();
+        let stored = (keys.offset as usize..(keys.offset + keys.len) as usize).step_by(8);
+        for at in stored.take(4096) {
+            out.clear();
+            let _ = index.lookup(u64_at(&file, at), &mut out);
+            for r in &out {
+                let _ = index.doc(*r);
+            }
+        }
+        let _ = index.lookup(0, &mut out);
+        let _ = index.lookup(u64::MAX, &mut out);
+    }
+}
