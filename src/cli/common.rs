@@ -104,8 +104,8 @@ pub fn input_tally_lines(tally: &reprint::pipeline::InputTally) -> Vec<String> {
     }
     if tally.bad_date > 0 {
         lines.push(format!(
-            "{} unparseable date(s), used undated",
-            tally.bad_date
+            "{}, used undated",
+            reprint::report::prose::count(tally.bad_date, "unparseable date", "unparseable dates")
         ));
     }
     if !tally.passed_over.is_empty() {

@@ -9,7 +9,10 @@
 //! - plain dates `YYYY-MM-DD` (midnight UTC);
 //! - RFC 2822: `Thu, 26 Feb 1987 15:01:01 +0000`;
 //! - `DD-MON-YYYY HH:MM:SS(.ff)` as in Reuters-21578: `26-FEB-1987 15:01:01.79`
-//!   (month names in any case; UTC), and `DD-MON-YYYY`;
+//!   (month names in any case; UTC), and `DD-MON-YYYY`; up to eight letters and spaces
+//!   after the seconds are left out, as Reuters-21578 has in 297 of its dates
+//!   (`27-MAR-1987 00:02:59.13RM`, `27-MAR-1987 02:17:09.88T C`: desk codes run into the
+//!   date);
 //! - Unix seconds as a JSON number or a string of digits (`541263661`, `541263661.5`).
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
@@ -58,7 +61,22 @@ pub fn parse_text(text: &str) -> Option<DateTime<Utc>> {
     if let Ok(t) = DateTime::parse_from_rfc2822(s) {
         return Some(t.with_timezone(&Utc));
     }
+    if let Some(t) = with_desk_code(s) {
+        return Some(t);
+    }
     unix_seconds(s)
+}
+
+/// `DD-MON-YYYY HH:MM:SS.ff` followed by a short code of letters and spaces.
+fn with_desk_code(s: &str) -> Option<DateTime<Utc>> {
+    let head = s.trim_end_matches(|c: char| c.is_ascii_alphabetic() || c == ' ');
+    let code = &s[head.len()..];
+    if code.is_empty() || code.len() > 8 || !head.ends_with(|c: char| c.is_ascii_digit()) {
+        return None;
+    }
+    NaiveDateTime::parse_from_str(head, "%d-%b-%Y %H:%M:%S%.f")
+        .ok()
+        .map(|t| t.and_utc())
 }
 
 /// Unix seconds written in decimal, with an optional sign and fraction.
@@ -102,6 +120,18 @@ mod tests {
 
     fn utc(s: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    #[test]
+    fn reuters_dates_with_desk_codes_parse() {
+        assert_eq!(
+            parse_text("27-MAR-1987 00:02:59.13RM"),
+            parse_text("27-MAR-1987 00:02:59.13")
+        );
+        assert!(parse_text("27-MAR-1987 02:17:09.88T C").is_some());
+        assert!(parse_text("27-MAR-1987 08:45:34.42C G T M").is_some());
+        assert!(parse_text("27-MAR-1987 02:17:09.88 and more text").is_none());
+        assert!(parse_text("27-MAR-1987 RM").is_none());
     }
 
     #[test]
