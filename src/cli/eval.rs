@@ -19,6 +19,10 @@ pub struct EvalArgs {
 #[derive(Debug, Subcommand)]
 pub enum Benchmark {
     /// PAN 2013 text alignment corpus: plagdet, precision, recall, granularity.
+    #[command(
+        after_help = "Examples:\n  reprint eval pan13 pan13-text-alignment-training-corpus-2013-01-21\n  \
+                      reprint eval pan13 CORPUS --format json --detections detections/"
+    )]
     Pan13(Pan13Args),
 }
 

@@ -26,13 +26,24 @@ pub struct IndexArgs {
 #[derive(Debug, Subcommand)]
 enum IndexCommand {
     /// Create an index or add documents to it (files, directories, JSON Lines, gz/zst, `-`).
-    #[command(allow_negative_numbers = true)]
+    #[command(
+        allow_negative_numbers = true,
+        after_help = "Examples:\n  reprint index add archive.idx archive-2024.jsonl.gz\n  \
+                      reprint index add archive.idx day1/ day2/\n  \
+                      reprint index add archive.idx today.jsonl --replace --strict"
+    )]
     Add(AddArgs),
     /// Show documents, size on disk, engine parameters and format version.
+    #[command(after_help = "Examples:\n  reprint index stats archive.idx\n  \
+                      reprint index stats archive.idx --format json")]
     Stats(StatsArgs),
     /// Read every file of an index and check every checksum (exit 0 sound, 1 damaged).
+    #[command(after_help = "Examples:\n  reprint index verify archive.idx\n  \
+                      reprint index verify archive.idx --format json || reprint index repair archive.idx")]
     Verify(VerifyArgs),
     /// Rebuild a lost or damaged MANIFEST from the intact segment files; move damaged files aside.
+    #[command(after_help = "Examples:\n  reprint index verify archive.idx\n  \
+                            reprint index repair archive.idx")]
     Repair(RepairArgs),
 }
 

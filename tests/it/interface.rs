@@ -76,13 +76,22 @@ fn every_help_ends_with_examples() {
         "scan",
         "align",
         "index",
+        "index add",
+        "index stats",
+        "index verify",
+        "index repair",
         "eval",
+        "eval pan13",
         "synth",
         "check",
         "completions",
         "man",
     ] {
-        let out = reprint().args([cmd, "--help"]).output().unwrap();
+        let out = reprint()
+            .args(cmd.split(' '))
+            .arg("--help")
+            .output()
+            .unwrap();
         assert!(out.status.success());
         let help = String::from_utf8(out.stdout).unwrap();
         let tail = &help[help
