@@ -71,6 +71,30 @@ fn run_pan13(args: Pan13Args) -> anyhow::Result<ExitCode> {
             args.corpus.display()
         );
     }
+    if let Some(dir) = &args.detections {
+        // Detection files share their names with the corpus's truth files: never write
+        // them inside the corpus.
+        let corpus = std::fs::canonicalize(&args.corpus)?;
+        let mut probe = dir.clone();
+        let inside = loop {
+            if let Ok(p) = std::fs::canonicalize(&probe) {
+                break p.starts_with(&corpus);
+            }
+            match probe.parent() {
+                Some(parent) if !parent.as_os_str().is_empty() => probe = parent.to_path_buf(),
+                Some(_) => probe = std::path::PathBuf::from("."),
+                None => break false,
+            }
+        };
+        if inside {
+            return Err(super::UsageError(format!(
+                "--detections {} is inside the corpus {}: its truth files would be overwritten",
+                dir.display(),
+                args.corpus.display()
+            ))
+            .into());
+        }
+    }
     let started = std::time::Instant::now();
     let corpus = Corpus::load(&args.corpus)?;
     let detections = reprint::pipeline::pan13::detect(&corpus, &cfg, &NormalizeConfig::default())?;

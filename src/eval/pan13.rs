@@ -284,7 +284,14 @@ pub fn write_detections(dir: &Path, pairs: &[Pair], detections: &[Annotation]) -
     }
     for (pair, dets) in pairs.iter().zip(&per_pair) {
         let path = dir.join(pair_file_name(&pair.susp, &pair.src));
-        std::fs::write(&path, detection_xml(pair, dets)).map_err(|e| Error::io(&path, e))?;
+        // Written beside its final name and renamed, so a file is either whole or absent.
+        let mut tmp = tempfile::Builder::new()
+            .prefix(".detection.")
+            .tempfile_in(dir)
+            .map_err(|e| Error::io(dir, e))?;
+        std::io::Write::write_all(&mut tmp, detection_xml(pair, dets).as_bytes())
+            .map_err(|e| Error::io(&path, e))?;
+        tmp.persist(&path).map_err(|e| Error::io(&path, e.error))?;
     }
     Ok(())
 }

@@ -294,3 +294,27 @@ fn color_always_colours_reports_and_errors_never_does_not() {
         .code(1)
         .stderr(predicate::str::contains("\u{1b}[").not());
 }
+
+#[test]
+fn eval_detections_inside_the_corpus_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = dir.path().join("pan");
+    std::fs::create_dir_all(corpus.join("02-no-obfuscation")).unwrap();
+    std::fs::write(corpus.join("pairs"), "").unwrap();
+    let truth = corpus.join("02-no-obfuscation/suspicious-document00001-source-document00002.xml");
+    std::fs::write(&truth, "<document/>").unwrap();
+    reprint()
+        .args(["eval", "pan13"])
+        .arg(&corpus)
+        .arg("--detections")
+        .arg(corpus.join("02-no-obfuscation"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("inside the corpus"));
+    reprint()
+        .current_dir(&corpus)
+        .args(["eval", "pan13", ".", "--detections", "new-folder"])
+        .assert()
+        .code(2);
+    assert_eq!(std::fs::read_to_string(&truth).unwrap(), "<document/>");
+}
