@@ -285,10 +285,15 @@ pub fn write_detections(dir: &Path, pairs: &[Pair], detections: &[Annotation]) -
     for (pair, dets) in pairs.iter().zip(&per_pair) {
         let path = dir.join(pair_file_name(&pair.susp, &pair.src));
         // Written beside its final name and renamed, so a file is either whole or absent.
-        let mut tmp = tempfile::Builder::new()
-            .prefix(".detection.")
-            .tempfile_in(dir)
-            .map_err(|e| Error::io(dir, e))?;
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(".detection.");
+        #[cfg(unix)]
+        {
+            // The mode of any new file (0666 less the umask), not a temporary's 0600.
+            use std::os::unix::fs::PermissionsExt;
+            builder.permissions(std::fs::Permissions::from_mode(0o666));
+        }
+        let mut tmp = builder.tempfile_in(dir).map_err(|e| Error::io(dir, e))?;
         std::io::Write::write_all(&mut tmp, detection_xml(pair, dets).as_bytes())
             .map_err(|e| Error::io(&path, e))?;
         tmp.persist(&path).map_err(|e| Error::io(&path, e.error))?;
