@@ -74,9 +74,6 @@ fn read_pair(a: &Path, b: &Path) -> anyhow::Result<(String, String)> {
 pub fn run(args: AlignArgs, _global: &GlobalArgs) -> anyhow::Result<ExitCode> {
     let mut cfg = super::common::align_config(args.align_config.as_deref())?;
     if let Some(n) = args.min_words {
-        if n == 0 {
-            return Err(super::UsageError("--min-words must be at least 1".into()).into());
-        }
         cfg.min_words = n;
     }
     let (ta, tb) = read_pair(&args.a, &args.b)?;

@@ -139,12 +139,9 @@ pub struct ShingleArgs {
 impl ShingleArgs {
     /// The shingle and normalisation configs.
     pub fn config(&self) -> Result<(ShingleConfig, NormalizeConfig), UsageError> {
+        // Both counts are at least 1: their parser says so.
         let shingle = match self.char_ngrams {
-            Some(0) => return Err(UsageError("--char-ngrams must be at least 1".into())),
             Some(n) => ShingleConfig::Chars(n),
-            None if self.shingle_words == 0 => {
-                return Err(UsageError("--shingle must be at least 1".into()))
-            }
             None => ShingleConfig::Words(self.shingle_words),
         };
         Ok((

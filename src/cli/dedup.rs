@@ -86,12 +86,9 @@ impl DedupArgs {
                 self.threshold
             )));
         }
-        if self.num_perm == 0 {
-            return Err(UsageError("--num-perm must be at least 1".into()));
-        }
         let lsh = match (self.bands, self.rows) {
             (Some(bands), Some(rows)) => {
-                if bands == 0 || rows == 0 || bands * rows > self.num_perm {
+                if bands * rows > self.num_perm {
                     return Err(UsageError(format!(
                         "--bands × --rows must be between 1 and --num-perm ({})",
                         self.num_perm
@@ -115,18 +112,16 @@ impl DedupArgs {
             (None, Keep::First) => KeepPolicy::First,
             (None, Keep::Longest) => KeepPolicy::Longest,
         };
-        let stdout_uses = [
-            &self.output,
-            &self.clusters,
-            &self.pairs,
-            &self.summary_json,
-        ]
-        .iter()
-        .filter(|p| p.as_ref().is_some_and(|p| p.as_os_str() == "-"))
-        .count();
-        if stdout_uses > 1 {
-            return Err(UsageError("only one output can go to stdout (-)".into()));
-        }
+        output::one_stdout(
+            [
+                &self.output,
+                &self.clusters,
+                &self.pairs,
+                &self.summary_json,
+            ]
+            .into_iter()
+            .flatten(),
+        )?;
         Ok(DedupConfig {
             input,
             shingle,

@@ -101,6 +101,15 @@ fn same_inode(_: &std::fs::Metadata, _: &std::fs::Metadata) -> bool {
     false
 }
 
+/// A usage error when more than one of `paths` is `-` (stdout). [`prepare`] checks
+/// this too; a command calls it early to report the mistake before reading inputs.
+pub fn one_stdout<'a>(paths: impl IntoIterator<Item = &'a PathBuf>) -> Result<(), UsageError> {
+    if paths.into_iter().filter(|p| p.as_os_str() == "-").count() > 1 {
+        return Err(UsageError("only one output can go to stdout (-)".into()));
+    }
+    Ok(())
+}
+
 /// Checks every requested output against the inputs and each other, then creates
 /// the temporary files. `inputs` are the files the command reads (every file found
 /// under a folder argument included).
@@ -109,13 +118,7 @@ fn same_inode(_: &std::fs::Metadata, _: &std::fs::Metadata) -> bool {
 /// two outputs on stdout; a runtime error for a folder that does not exist or
 /// cannot be written.
 pub fn prepare(requests: &[OutputRequest], inputs: &[PathBuf]) -> anyhow::Result<Vec<Output>> {
-    let stdout_count = requests
-        .iter()
-        .filter(|r| r.path.as_os_str() == "-")
-        .count();
-    if stdout_count > 1 {
-        return Err(UsageError("only one output can go to stdout (-)".into()).into());
-    }
+    one_stdout(requests.iter().map(|r| &r.path))?;
     let inputs_resolved: Vec<(PathBuf, Option<std::fs::Metadata>)> = inputs
         .iter()
         .filter_map(|p| {

@@ -94,11 +94,6 @@ enum Format {
 
 impl ScanArgs {
     fn config(&self) -> Result<ScanConfig, UsageError> {
-        if self.ngram == 0 || self.min_shared == 0 {
-            return Err(UsageError(
-                "--ngram and --min-shared must be at least 1".into(),
-            ));
-        }
         if self.max_df < 2 {
             return Err(UsageError("--max-df must be at least 2".into()));
         }
@@ -115,9 +110,6 @@ impl ScanArgs {
             max_df: self.max_df,
         };
         if let Some(n) = self.min_words {
-            if n == 0 {
-                return Err(UsageError("--min-words must be at least 1".into()));
-            }
             config.align.min_words = n;
         }
         config.boilerplate.min_documents = self.boilerplate_min_docs.max(2);

@@ -12,13 +12,21 @@ pub fn parse_record(
     fallback_id: impl FnOnce() -> String,
     config: &InputConfig,
 ) -> Result<Document, IssueKind> {
-    let value: Value = match serde_json::from_slice(bytes) {
+    let text = std::str::from_utf8(bytes).map_err(|_| IssueKind::InvalidUtf8)?;
+    parse_record_str(text, origin, fallback_id, config)
+}
+
+/// [`parse_record`] of a record already known to be text (decoded by the reader), so
+/// that its bytes are not checked for UTF-8 a second time.
+pub fn parse_record_str(
+    text: &str,
+    origin: Origin,
+    fallback_id: impl FnOnce() -> String,
+    config: &InputConfig,
+) -> Result<Document, IssueKind> {
+    let value: Value = match serde_json::from_str(text) {
         Ok(v) => v,
         Err(e) => {
-            // serde_json reports invalid UTF-8 inside strings as a syntax error; name it plainly.
-            if std::str::from_utf8(bytes).is_err() {
-                return Err(IssueKind::InvalidUtf8);
-            }
             // The record is one line, so serde's "line 1" says nothing: keep the column.
             let message = e.to_string();
             let message = match message.rfind(" at line ") {

@@ -505,8 +505,8 @@ impl Sources {
         }
         let single = self.sources.len() == 1;
         let line = record.origin.line;
-        let mut doc = jsonl::parse_record(
-            text.as_bytes(),
+        let mut doc = jsonl::parse_record_str(
+            &text,
             record.origin,
             || {
                 if single {

@@ -1,9 +1,9 @@
 //! `reprint check` as a pipeline: articles are read in order, checked against the
 //! index in parallel, and returned in input order.
 
-use super::{DocNotes, InputTally, Observer, Stage};
+use super::{DocNotes, InputTally, Observer, Skipped, Stage};
 use crate::check::{ArticleCheck, CheckConfig, Checker};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::index::Index;
 use crate::input::{InputConfig, Sources};
 use rayon::prelude::*;
@@ -54,21 +54,18 @@ pub fn check_sources(
     let mut run = CheckRun::default();
     let mut docs = Vec::new();
     let mut tally = InputTally::new(sources);
+    let mut skipped = Skipped::default();
     for record in sources.records() {
         match record.and_then(|r| sources.parse(&r, input)) {
             Ok(mut doc) => {
                 tally.document(DocNotes::of(&mut doc), sources, strict, observer)?;
                 docs.push(doc);
             }
-            Err(issue) if strict => return Err(Error::Strict(issue)),
-            Err(issue) => {
-                tally.issue(&issue);
-                run.issues += 1;
-                observer.issue(&issue);
-            }
+            Err(issue) => skipped.record(issue, strict, observer)?,
         }
     }
-    tally.check_fields(sources, input)?;
+    run.issues = skipped.total;
+    tally.check_fields(&skipped, sources, input)?;
     observer.stage_started(Stage::Align, Some(docs.len() as u64));
     let results: Vec<Result<CheckedArticle>> = docs
         .into_par_iter()

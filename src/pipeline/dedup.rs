@@ -431,7 +431,6 @@ fn pass1(
                         docs.push(meta);
                     }
                     Analysed::Issue(issue) => {
-                        stats.input.issue(&issue);
                         stats.skipped.record(issue, config.strict, observer)?
                     }
                 }
@@ -442,7 +441,9 @@ fn pass1(
         Ok(())
     })?;
     observer.stage_finished(Stage::Sign);
-    stats.input.check_fields(sources, &config.input)?;
+    stats
+        .input
+        .check_fields(&stats.skipped, sources, &config.input)?;
     Ok(Pass1 {
         docs,
         keys,

@@ -2,7 +2,7 @@
 //! parallel batches, and handed to the [`IndexWriter`] in input order, so the index
 //! is the same whatever the number of threads.
 
-use super::{DocNotes, InputTally, Observer, Stage};
+use super::{DocNotes, InputTally, Observer, Skipped, Stage};
 use crate::document::Document;
 use crate::error::{Error, InputIssue, Result};
 use crate::index::{ensure_outside, shingle_text, AddOutcome, IndexParams, IndexWriter};
@@ -82,6 +82,7 @@ pub fn add_sources(
     let params = *writer.params();
     let mut summary = AddSummary::default();
     let mut tally = InputTally::new(sources);
+    let mut skipped = Skipped::default();
     let mut records = sources.records();
     observer.stage_started(Stage::Sign, Some(sources.total_bytes()));
     loop {
@@ -114,12 +115,8 @@ pub fn add_sources(
             let (mut doc, shingles, words) = match item {
                 Ok(x) => x,
                 Err(issue) => {
-                    tally.issue(&issue);
-                    if options.strict {
-                        return Err(Error::Strict(issue));
-                    }
-                    summary.issues += 1;
-                    observer.issue(&issue);
+                    skipped.record(issue, options.strict, observer)?;
+                    summary.issues = skipped.total;
                     continue;
                 }
             };
@@ -148,7 +145,7 @@ pub fn add_sources(
         observer.advance(bytes as u64);
     }
     observer.stage_finished(Stage::Sign);
-    tally.check_fields(sources, &options.input)?;
+    tally.check_fields(&skipped, sources, &options.input)?;
     observer.stage_started(Stage::Write, None);
     summary.documents = writer.commit()?;
     observer.stage_finished(Stage::Write);

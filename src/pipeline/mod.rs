@@ -157,8 +157,6 @@ pub struct InputTally {
     line_documents: u64,
     #[serde(skip)]
     ids_from_field: u64,
-    #[serde(skip)]
-    missing_text: u64,
 }
 
 impl InputTally {
@@ -214,17 +212,16 @@ impl InputTally {
         Ok(())
     }
 
-    /// Takes note of a record that could not be used.
-    pub fn issue(&mut self, issue: &InputIssue) {
-        if matches!(issue.kind, IssueKind::MissingText(_)) {
-            self.missing_text += 1;
-        }
-    }
-
     /// After reading: a text field that no JSON Lines record has (every record lacked
     /// it), or an id field the user chose that no record has (every id fell back to the
     /// line number), is an error listing the fields the first records do have.
-    pub fn check_fields(&self, sources: &Sources, config: &InputConfig) -> Result<()> {
+    /// `skipped` is the run's count of records it could not use.
+    pub fn check_fields(
+        &self,
+        skipped: &Skipped,
+        sources: &Sources,
+        config: &InputConfig,
+    ) -> Result<()> {
         let present = || {
             let fields = sources.first_fields(3);
             if fields.is_empty() {
@@ -233,7 +230,12 @@ impl InputTally {
                 fields.join(", ")
             }
         };
-        if self.line_documents == 0 && self.missing_text > 0 {
+        let missing_text = skipped
+            .by_reason
+            .get(IssueKind::MissingText(String::new()).name())
+            .copied()
+            .unwrap_or(0);
+        if self.line_documents == 0 && missing_text > 0 {
             return Err(Error::FieldNotFound {
                 which: "text",
                 field: config.text_field.clone(),

@@ -187,7 +187,6 @@ fn read_documents(
                     docs.push(doc);
                 }
                 Err(issue) => {
-                    stats.input.issue(&issue);
                     stats.skipped.record(issue, config.strict, observer)?;
                 }
             }
@@ -195,7 +194,9 @@ fn read_documents(
         observer.advance(batch_bytes as u64);
     }
     observer.stage_finished(Stage::Sign);
-    stats.input.check_fields(sources, &config.input)?;
+    stats
+        .input
+        .check_fields(&stats.skipped, sources, &config.input)?;
     Ok(docs)
 }
 

@@ -290,11 +290,11 @@ const CONTEXT_CHARS: usize = 160;
 const PASSAGE_CHARS: usize = 1200;
 
 /// The order of the contents: most documents first, then most members, then number.
-fn contents_order(clusters: &[ClusterView]) -> Vec<usize> {
+fn contents_order(clusters: &[ClusterView], doc_counts: &[usize]) -> Vec<usize> {
     let mut order: Vec<(usize, usize, usize)> = clusters
         .iter()
         .enumerate()
-        .map(|(i, c)| (i, c.document_count(), c.members.len()))
+        .map(|(i, c)| (i, doc_counts[i], c.members.len()))
         .collect();
     order.sort_by(|x, y| {
         y.1.cmp(&x.1)
@@ -354,7 +354,8 @@ pub fn write_scan(
     limits: &ScanHtmlLimits,
 ) -> Result<()> {
     use super::prose::count;
-    let order = contents_order(clusters);
+    let doc_counts: Vec<usize> = clusters.iter().map(ClusterView::document_count).collect();
+    let order = contents_order(clusters, &doc_counts);
     let shown = order.len().min(limits.max_clusters);
     let passages: usize = clusters.iter().map(|c| c.members.len()).sum();
     let mut html = String::new();
@@ -387,7 +388,7 @@ pub fn write_scan(
              <th>Documents</th><th>Passages</th><th>Similarity</th><th>Passage</th></tr></thead>\n<tbody>\n",
         );
         for &i in &order[..shown] {
-            contents_row(&mut html, docs, &clusters[i], true);
+            contents_row(&mut html, docs, &clusters[i], doc_counts[i], true);
         }
         html.push_str("</tbody>\n</table>\n");
     }
@@ -405,7 +406,7 @@ pub fn write_scan(
             "<section class=\"cluster\" id=\"cl{n}\">\n<h2><span class=\"swatch\" style=\"background:{colour}\"></span> \
              Cluster {n} <span class=\"share\">{} in {}{}</span></h2>\n",
             count(c.members.len() as u64, "passage", "passages"),
-            count(c.document_count() as u64, "document", "documents"),
+            count(doc_counts[i] as u64, "document", "documents"),
             match range {
                 Some(_) => format!(", similarity {}", similarity_cell(range)),
                 None => String::new(),
@@ -501,7 +502,7 @@ pub fn write_scan(
              <th>Documents</th><th>Passages</th><th>Similarity</th><th>Passage</th></tr></thead>\n<tbody>\n"
         );
         for &i in order[shown..].iter().take(limits.max_summary_rows) {
-            contents_row(&mut html, docs, &clusters[i], false);
+            contents_row(&mut html, docs, &clusters[i], doc_counts[i], false);
         }
         html.push_str("</tbody>\n</table>\n");
         let rest = clusters.len() - shown;
@@ -558,7 +559,13 @@ pub fn write_scan(
 
 /// One row of the contents: number (a link when the cluster is shown in full),
 /// documents, passages, similarity and the first member's passage.
-fn contents_row(html: &mut String, docs: &[(&str, &str)], c: &ClusterView, linked: bool) {
+fn contents_row(
+    html: &mut String,
+    docs: &[(&str, &str)],
+    c: &ClusterView,
+    documents: usize,
+    linked: bool,
+) {
     let n = c.number;
     let first = c
         .members
@@ -578,7 +585,7 @@ fn contents_row(html: &mut String, docs: &[(&str, &str)], c: &ClusterView, linke
         html,
         "<tr><td><span class=\"swatch\" style=\"background:{}\"></span> {label}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
         colour(n),
-        c.document_count(),
+        documents,
         c.members.len(),
         similarity_cell(c.similarity_range()),
         escape(&first)
