@@ -13,10 +13,10 @@
 //! it prints the median, p95 and maximum, and fails if no article found a source
 //! (a broken check must not look fast).
 
+use reprint::check::check_article;
 use reprint::check::{CheckConfig, Checker};
 use reprint::index::Index;
 use reprint::input::{read_all, InputConfig, Sources};
-use reprint::pipeline::check::check_article;
 use std::path::PathBuf;
 use std::time::Instant;
 

@@ -15,10 +15,10 @@ use reprint::align::{align, AlignConfig, PreparedDoc};
 use reprint::lsh::{band_keys, candidate_pairs, LshParams};
 use reprint::minhash::MinHasher;
 use reprint::shingle::{key_shingles, shingle_set};
-use reprint::synth::join::{jaccard, shingle_set_u64};
-use reprint::synth::Edit;
 use reprint::text::{word_keys, NormalizeConfig};
 use reprint::verify::score_sets;
+use reprint_tools::synth::join::{jaccard, shingle_set_u64};
+use reprint_tools::synth::Edit;
 use std::time::Duration;
 
 const SHINGLE: usize = 5;

@@ -79,7 +79,7 @@ impl InputArgs {
 
 /// Summary lines for what a run noticed about its input: files decoded from other
 /// encodings, unparseable dates, files passed over in folders (none when all is plain).
-pub fn input_tally_lines(tally: &reprint::pipeline::InputTally) -> Vec<String> {
+pub fn input_tally_lines(tally: &reprint::input::ingest::InputTally) -> Vec<String> {
     let files = |n: u64| if n == 1 { "file" } else { "files" };
     let listed = |map: &std::collections::BTreeMap<String, u64>| {
         map.iter()

@@ -2,8 +2,8 @@
 
 use super::GlobalArgs;
 use clap::{Args, Subcommand, ValueEnum};
-use reprint::eval::pan13::{write_detections, Corpus, Report, ReportRow};
 use reprint::text::NormalizeConfig;
+use reprint_tools::eval::pan13::{write_detections, Corpus, Report, ReportRow};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -97,7 +97,8 @@ fn run_pan13(args: Pan13Args) -> anyhow::Result<ExitCode> {
     }
     let started = std::time::Instant::now();
     let corpus = Corpus::load(&args.corpus)?;
-    let detections = reprint::pipeline::pan13::detect(&corpus, &cfg, &NormalizeConfig::default())?;
+    let detections =
+        reprint_tools::eval::detect::detect(&corpus, &cfg, &NormalizeConfig::default())?;
     if let Some(dir) = &args.detections {
         write_detections(dir, &corpus.pairs, &detections)?;
     }

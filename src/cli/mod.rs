@@ -177,7 +177,7 @@ pub fn main() -> ExitCode {
     signals::install();
     let global = cli.global;
     if global.threads > 0 {
-        if let Err(e) = reprint::pipeline::set_threads(global.threads) {
+        if let Err(e) = reprint::exec::set_threads(global.threads) {
             return exit_for(e.into(), &global);
         }
     }

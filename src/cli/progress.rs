@@ -1,7 +1,7 @@
 //! Progress bars and input-issue messages on stderr.
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use reprint::pipeline::{Observer, Stage};
+use reprint::exec::{Observer, Stage};
 use reprint::InputIssue;
 use std::io::IsTerminal;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -5,7 +5,7 @@ use super::output::{self, OutputRequest};
 use super::GlobalArgs;
 use clap::Args;
 use reprint::input::{read_all, InputConfig, Sources};
-use reprint::synth::{generate, BasePool, PoolConfig, SynthConfig};
+use reprint_tools::synth::{generate, BasePool, PoolConfig, SynthConfig};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -4,9 +4,9 @@
 use assert_cmd::Command;
 use predicates::prelude::*;
 use reprint::align::{align, AlignConfig, PreparedDoc};
+use reprint::check::check_article;
 use reprint::check::{ArticleCheck, CheckConfig, Checker};
 use reprint::index::{Index, IndexParams, IndexWriter};
-use reprint::pipeline::check::check_article;
 use serde_json::Value;
 use std::fs;
 use std::path::{Path, PathBuf};

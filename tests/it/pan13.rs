@@ -2,8 +2,8 @@
 //! training corpus (skipped when the corpus is not present).
 
 use reprint::align::AlignConfig;
-use reprint::eval::pan13::Corpus;
 use reprint::text::NormalizeConfig;
+use reprint_tools::eval::pan13::Corpus;
 use std::path::Path;
 
 const PAN13: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/pan13-train");
@@ -19,7 +19,7 @@ fn plagdet_on_sample_of_every_subcorpus() {
         return;
     }
     let corpus = Corpus::load(root).expect("corpus loads").sample(40);
-    let detections = reprint::pipeline::pan13::detect(
+    let detections = reprint_tools::eval::detect::detect(
         &corpus,
         &AlignConfig::default(),
         &NormalizeConfig::default(),

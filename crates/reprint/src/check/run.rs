@@ -1,0 +1,87 @@
+//! `reprint check` as a pipeline: articles are read in order, checked against the
+//! index in parallel, and returned in input order.
+
+use crate::check::{ArticleCheck, CheckConfig, Checker};
+use crate::error::Result;
+use crate::exec::{Observer, Stage};
+use crate::index::Index;
+use crate::input::ingest::{DocNotes, InputTally, Skipped};
+use crate::input::{InputConfig, Sources};
+use rayon::prelude::*;
+
+/// One checked article with its text (reports show it).
+#[derive(Debug, Clone)]
+pub struct CheckedArticle {
+    /// The article's full text.
+    pub text: String,
+    /// What the check found.
+    pub result: ArticleCheck,
+}
+
+/// Everything a `reprint check` run produced.
+#[derive(Debug, Clone, Default)]
+pub struct CheckRun {
+    /// Checked articles in input order.
+    pub articles: Vec<CheckedArticle>,
+    /// Input records skipped because of an issue.
+    pub issues: u64,
+}
+
+/// Checks one article, aligning its candidates in parallel (the candidates of one
+/// article are independent; the result is the same as [`Checker::check`]).
+pub fn check_article(checker: &Checker<'_>, id: &str, text: &str) -> Result<ArticleCheck> {
+    let masked = checker.mask_layout(text);
+    let article = checker.prepare(id, text, &masked)?;
+    let found: Vec<Option<crate::check::SourceMatch>> = article
+        .candidates
+        .docs
+        .par_iter()
+        .map(|&(doc, _)| checker.match_source(&article, doc))
+        .collect::<Result<_>>()?;
+    Ok(checker.finish(&article, found.into_iter().flatten().collect()))
+}
+
+/// Reads the articles of `sources` and checks each against `index`. Bad records are
+/// reported to the observer and skipped, or end the run when `strict`.
+pub fn check_sources(
+    index: &Index,
+    sources: &Sources,
+    input: &InputConfig,
+    config: &CheckConfig,
+    strict: bool,
+    observer: &dyn Observer,
+) -> Result<CheckRun> {
+    let checker = Checker::new(index, config.clone())?;
+    let mut run = CheckRun::default();
+    let mut docs = Vec::new();
+    let mut tally = InputTally::new(sources);
+    let mut skipped = Skipped::default();
+    for record in sources.records() {
+        match record.and_then(|r| sources.parse(&r, input)) {
+            Ok(mut doc) => {
+                tally.document(DocNotes::of(&mut doc), sources, strict, observer)?;
+                docs.push(doc);
+            }
+            Err(issue) => skipped.record(issue, strict, observer)?,
+        }
+    }
+    run.issues = skipped.total;
+    tally.check_fields(&skipped, sources, input)?;
+    observer.stage_started(Stage::Align, Some(docs.len() as u64));
+    let results: Vec<Result<CheckedArticle>> = docs
+        .into_par_iter()
+        .map(|doc| {
+            let result = check_article(&checker, &doc.id, &doc.text);
+            observer.advance(1);
+            result.map(|result| CheckedArticle {
+                text: doc.text,
+                result,
+            })
+        })
+        .collect();
+    observer.stage_finished(Stage::Align);
+    for r in results {
+        run.articles.push(r?);
+    }
+    Ok(run)
+}

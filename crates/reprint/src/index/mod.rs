@@ -1,0 +1,186 @@
+//! The archive index: an on-disk, append-friendly store of documents and of the
+//! word-shingle postings that find, for a new article, the archived documents it
+//! may copy from.
+//!
+//! # Why a format of our own
+//! The access pattern is simple and fixed: documents are only ever appended (or
+//! replaced as a whole), and a check looks up a few hundred 64-bit shingle hashes
+//! and then reads a few dozen texts. Immutable, sorted, checksummed segment files
+//! read through `mmap` serve exactly that with no page cache of their own, no
+//! background compaction and no write-ahead log; an embedded key-value store would
+//! add all three and still need a layout for postings on top.
+//!
+//! # Directory layout
+//! ```text
+//! <INDEX>/MANIFEST                  the list of live segments; replaced atomically
+//! <INDEX>/seg-<gen>-<tag>-<n>.rps   immutable segment files (commit, writer, number)
+//! <INDEX>/*.tmp                     files being written (ignored, removed by the next add)
+//! <INDEX>/LOCK                      empty; `flock`ed by the one writer (and by `repair`)
+//! <INDEX>/damaged/                  files `reprint index repair` moved aside (never read)
+//! ```
+//! An index is created only at a path that does not exist or in an empty folder
+//! (one holding only `LOCK` and `*.tmp` leftovers counts as empty); a folder holding
+//! anything else is refused ([`Error::NotAnIndex`]), and
+//! so are inputs inside the index folder ([`ensure_outside`]). A writer deletes only
+//! what is provably garbage of this index's own writers: `*.tmp` files, and segment
+//! files the manifest does not name whose generation (in the name) the manifest has
+//! superseded. Without a manifest but with segment files, or with a damaged
+//! manifest, writers refuse to start; [`repair()`] rebuilds the manifest from the
+//! intact segments (newest generation wins for an id stored more than once) and
+//! moves damaged files into `damaged/`. A writer that fails removes this run's
+//! files (and the folder, when it created it).
+//!
+//! Readers see one snapshot: [`Index::open`] reads the manifest and maps every
+//! segment it names; when a concurrent commit has meanwhile deleted one of them, it
+//! reads the new manifest and tries again (bounded). A mapped segment stays readable
+//! after it is deleted.
+//! A commit (`reprint index add`) writes its new segments under temporary names,
+//! fsyncs them, renames them to their final names, then writes `MANIFEST.tmp`,
+//! fsyncs it, renames it over `MANIFEST` and fsyncs the directory. Readers only
+//! ever look at segments named by `MANIFEST`, so a writer killed at any moment
+//! leaves the index exactly as it was before the command (or, after the final
+//! rename, exactly as after it). One writer at a time: a second one fails at once
+//! (an advisory lock the kernel releases when the writer ends, even by kill -9).
+//!
+//! All integers are little-endian. Checksums are xxh3-64 (`xxhash_rust::xxh3`).
+//!
+//! # `MANIFEST`, format version 1
+//! ```text
+//! offset size  field
+//! 0      8     magic  b"REPRIDX\0"
+//! 8      4     format version (u32) = 1
+//! 12     4     reserved, 0
+//! 16     8     generation (u64): incremented by every commit
+//! 24     24    engine parameters (see below)
+//! 48     4     segment count S (u32)
+//! 52     4     reserved, 0
+//! 56     ...   S segment entries, each:
+//!              8  file length in bytes (u64)
+//!              8  footer checksum of the segment (u64): binds the manifest to the file
+//!              4  document count (u32)
+//!              4  deleted document count D (u32)
+//!              2  file name length L (u16)
+//!              L  file name (UTF-8, no directory)
+//!              4×D local numbers of deleted documents (u32, ascending)
+//! end-16 8     xxh3-64 of every byte before it
+//! end-8  8     magic  b"REPRIDX\0"
+//! ```
+//!
+//! # Engine parameters (24 bytes, in the manifest and in every segment footer)
+//! ```text
+//! 0   4  shingle length in words (u32)
+//! 4   4  key scheme (u32): version of tokenizer + word keys + shingle hash; 1 today
+//! 8   4  document-frequency cap (u32): shingles in more documents are not posted
+//! 12  1  strip diacritics (u8: 0 or 1)
+//! 13  11 reserved, 0
+//! ```
+//! A check must hash its article exactly as the archive was hashed, so an index is
+//! only ever queried or extended with its own parameters; anything else is an
+//! [`Error::Incompatible`].
+//!
+//! # Damaged versus incompatible
+//! Checksums are verified before any field they cover is trusted: the manifest's
+//! checksum before its version, the segment footer's checksum before the footer's
+//! version (and the header's version must equal the footer's). A flipped byte is
+//! therefore an [`Error::Corrupt`] (bad checksum, magic,
+//! length or structure), and only an intact file of a newer version, or one built
+//! with other parameters, an [`Error::Incompatible`].
+//!
+//! # Segment file (`*.rps`), format version 1
+//! ```text
+//! offset size  field
+//! 0      8     magic  b"REPRSEG\0"
+//! 8      4     format version (u32) = 1
+//! 12     4     reserved, 0
+//! 16     ...   sections, each starting at a multiple of 8 (zero padding between):
+//!   S0 texts      document texts, UTF-8, concatenated
+//!   S1 ids        document ids, UTF-8, concatenated
+//!   S2 documents  N × 32 bytes: text offset in S0 (u64), text length (u32),
+//!                 id offset in S1 (u32), id length (u32), word count (u32),
+//!                 xxh3-64 of the text (u64)
+//!   S3 buckets    (2^B + 1) × u32: index in S4 of the first key whose top B bits
+//!                 are >= the bucket number (B is in the footer)
+//!   S4 keys       K × u64: distinct shingle hashes, ascending
+//!   S5 offsets    (K + 1) × u32: postings of key i are S6[offsets[i]..offsets[i+1]]
+//!   S6 postings   P × u32: local document numbers, ascending per key; an empty list
+//!                 marks a key found in more than the document-frequency cap
+//! end-256 256  footer:
+//!   0   8   document count N (u64)
+//!   8   8   key count K (u64)
+//!   16  8   posting count P (u64)
+//!   24  4   bucket bits B (u32)
+//!   28  4   reserved, 0
+//!   32  24  engine parameters
+//!   56  168 section table: 7 × (offset u64, length u64, xxh3-64 u64), S0..S6
+//!   224 4   format version (u32) = 1
+//!   228 4   reserved, 0
+//!   232 8   total file length (u64)
+//!   240 8   xxh3-64 of footer bytes 0..240
+//!   248 8   magic  b"REPRSEG\0"
+//! ```
+//! Opening a segment checks both magics, the footer checksum, the version, the file
+//! length, the parameters against the manifest and the checksums of S1..S6. Texts
+//! (S0, the bulk of the file) are checked one document at a time when read, against
+//! the checksum in S2, so opening stays fast however large the archive.
+
+pub mod add;
+pub mod format;
+pub mod manifest;
+pub mod reader;
+pub mod repair;
+pub mod writer;
+
+pub use add::{add_sources, AddOptions, AddSummary};
+pub use format::IndexParams;
+pub use reader::{DocRef, Index, IndexStats, Lookup, StoredDoc};
+pub use repair::{repair, verify, RepairReport, VerifyReport};
+pub use writer::{inspect_dir, AddOutcome, DirState, IndexWriter};
+
+use crate::error::{Error, Result};
+use std::path::{Path, PathBuf};
+
+/// True when `path` is a folder holding an index manifest.
+pub fn is_index(path: &Path) -> bool {
+    path.join(manifest::MANIFEST_NAME).is_file()
+}
+
+/// Refuses input paths that are the index folder or lie inside it: reading an
+/// index's own files as articles (a mistake such as swapped arguments) would
+/// archive garbage. Paths that do not exist (or `-`) are left to the input reader.
+pub fn ensure_outside(index: &Path, inputs: &[PathBuf]) -> Result<()> {
+    let Ok(root) = index.canonicalize() else {
+        // No index folder yet: nothing can be inside it.
+        return Ok(());
+    };
+    for input in inputs {
+        let Ok(path) = input.canonicalize() else {
+            continue;
+        };
+        if path.starts_with(&root) {
+            let what = if path == root {
+                "is the index folder itself"
+            } else {
+                "is inside the index folder"
+            };
+            return Err(Error::Config(format!(
+                "input {} {what} ({}); the index's own files are not articles",
+                input.display(),
+                index.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
+use crate::shingle::word_shingles;
+use crate::text::{tokenize, Token};
+
+/// The shingle hashes an index posts for a text, one per window of
+/// `params.shingle_words` tokens, in token order (window `i` starts at token `i`),
+/// together with the tokens they were built from.
+pub fn shingle_text(text: &str, params: &IndexParams) -> (Vec<Token>, Vec<u64>) {
+    let tokens = tokenize(text, &params.normalize);
+    let mut hashes = Vec::with_capacity(tokens.len());
+    word_shingles(&tokens, params.shingle_words as usize, &mut hashes);
+    (tokens, hashes)
+}

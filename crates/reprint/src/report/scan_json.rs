@@ -1,0 +1,204 @@
+//! `reprint scan --format json`: the whole result as one JSON document.
+//!
+//! ```json
+//! {"schema_version": 1, "reprint_version": "0.1.0",
+//!  "documents": [{"doc": "a.txt", "bytes": 2426, "date": null}],
+//!  "clusters": [{"cluster": 0, "size": 3, "documents": 2, "earliest": "a.txt",
+//!                "members": [{"doc": "a.txt", "start": 851, "end": 942, "text": "..."}],
+//!                "links": [{"member_a": 0, "member_b": 2, "similarity": 0.93}]}],
+//!  "boilerplate": [{"kind": "repeated_line", "text": "...",
+//!                   "members": [{"doc": "b.txt", "start": 2658, "end": 2682}]}],
+//!  "stats": {...}, "config": {...}}
+//! ```
+//! `start`/`end` are byte offsets into the document's text; `links` index into
+//! `members`. `stats` holds counts only, so the report is byte-identical from run to
+//! run; timings are in `--summary-json`.
+
+use crate::error::Result;
+use crate::report::{round6, summary, write_error, SCHEMA_VERSION};
+use crate::scan::{BoilerplateItem, ScanCluster, ScanConfig, ScanResult};
+use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
+use serde_json::json;
+use std::io::Write;
+
+/// One cluster as a JSON object, written member by member and link by link (a
+/// cluster of a dense collection can hold tens of thousands of members). A
+/// `standalone` cluster (a JSON Lines record) starts with `schema_version`.
+pub fn cluster_json<'a>(
+    result: &'a ScanResult,
+    id: usize,
+    cluster: &'a ScanCluster,
+    standalone: bool,
+) -> impl Serialize + 'a {
+    ClusterJson {
+        result,
+        id,
+        cluster,
+        standalone,
+    }
+}
+
+struct ClusterJson<'a> {
+    result: &'a ScanResult,
+    id: usize,
+    cluster: &'a ScanCluster,
+    standalone: bool,
+}
+
+impl Serialize for ClusterJson<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        let (result, passage) = (self.result, &self.cluster.passage);
+        let earliest = self
+            .cluster
+            .earliest
+            .map(|i| &result.documents[passage.members[i].doc as usize].id);
+        let mut map = serializer.serialize_map(Some(6 + usize::from(self.standalone)))?;
+        if self.standalone {
+            map.serialize_entry("schema_version", &SCHEMA_VERSION)?;
+        }
+        map.serialize_entry("cluster", &self.id)?;
+        map.serialize_entry("size", &passage.members.len())?;
+        map.serialize_entry("documents", &passage.document_count())?;
+        map.serialize_entry("earliest", &earliest)?;
+        map.serialize_entry(
+            "members",
+            &LazyArray {
+                len: passage.members.len(),
+                element: |k| {
+                    let m = &passage.members[k];
+                    let doc = &result.documents[m.doc as usize];
+                    json!({
+                        "doc": doc.id,
+                        "start": m.span.start,
+                        "end": m.span.end,
+                        "text": &doc.text[m.span.start..m.span.end],
+                    })
+                },
+            },
+        )?;
+        map.serialize_entry(
+            "links",
+            &LazyArray {
+                len: passage.links.len(),
+                element: |k| {
+                    let l = &passage.links[k];
+                    json!({"member_a": l.a, "member_b": l.b, "similarity": round6(l.similarity)})
+                },
+            },
+        )?;
+        map.end()
+    }
+}
+
+/// One boilerplate item as a JSON object, written place by place.
+pub fn boilerplate_json<'a>(
+    result: &'a ScanResult,
+    item: &'a BoilerplateItem,
+) -> impl Serialize + 'a {
+    BoilerplateJson { result, item }
+}
+
+struct BoilerplateJson<'a> {
+    result: &'a ScanResult,
+    item: &'a BoilerplateItem,
+}
+
+impl Serialize for BoilerplateJson<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        let (result, item) = (self.result, self.item);
+        let first = item.places[0];
+        let text = &result.documents[first.doc as usize].text[first.span.start..first.span.end];
+        let mut map = serializer.serialize_map(Some(3))?;
+        map.serialize_entry("kind", &item.kind)?;
+        map.serialize_entry("text", text)?;
+        map.serialize_entry(
+            "members",
+            &LazyArray {
+                len: item.places.len(),
+                element: |k| {
+                    let p = &item.places[k];
+                    json!({"doc": result.documents[p.doc as usize].id, "start": p.span.start, "end": p.span.end})
+                },
+            },
+        )?;
+        map.end()
+    }
+}
+
+/// A JSON array whose elements are built one at a time while it is written, so
+/// a large report never exists as one tree in memory.
+struct LazyArray<T: Serialize, F: Fn(usize) -> T> {
+    len: usize,
+    element: F,
+}
+
+impl<T: Serialize, F: Fn(usize) -> T> Serialize for LazyArray<T, F> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        let mut seq = serializer.serialize_seq(Some(self.len))?;
+        for i in 0..self.len {
+            seq.serialize_element(&(self.element)(i))?;
+        }
+        seq.end()
+    }
+}
+
+/// The whole report, serialised field by field (the same output as building one
+/// `serde_json::Value` of it, without holding that value: on a dense collection it
+/// takes several times the size of the JSON text).
+struct Report<'a> {
+    result: &'a ScanResult,
+    config: &'a ScanConfig,
+}
+
+impl Serialize for Report<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        let result = self.result;
+        let mut map = serializer.serialize_map(Some(7))?;
+        map.serialize_entry("schema_version", &SCHEMA_VERSION)?;
+        map.serialize_entry("reprint_version", env!("CARGO_PKG_VERSION"))?;
+        map.serialize_entry(
+            "documents",
+            &LazyArray {
+                len: result.documents.len(),
+                element: |i| {
+                    let d = &result.documents[i];
+                    let mut entry = json!({
+                        "doc": d.id,
+                        "bytes": d.text.len(),
+                        "date": d.date.as_ref().map(|date| &date.text),
+                    });
+                    if let Some(encoding) = d.encoding {
+                        entry["encoding"] = json!(encoding);
+                    }
+                    entry
+                },
+            },
+        )?;
+        map.serialize_entry(
+            "clusters",
+            &LazyArray {
+                len: result.clusters.len(),
+                element: |i| cluster_json(result, i, &result.clusters[i], false),
+            },
+        )?;
+        map.serialize_entry(
+            "boilerplate",
+            &LazyArray {
+                len: result.boilerplate.len(),
+                element: |i| boilerplate_json(result, &result.boilerplate[i]),
+            },
+        )?;
+        map.serialize_entry("stats", &summary::counts_only(&result.stats))?;
+        map.serialize_entry("config", self.config)?;
+        map.end()
+    }
+}
+
+/// Writes the result as pretty-printed JSON, one cluster at a time.
+pub fn write(result: &ScanResult, config: &ScanConfig, out: &mut dyn Write) -> Result<()> {
+    let err = write_error("the scan report");
+    serde_json::to_writer_pretty(&mut *out, &Report { result, config })
+        .map_err(|e| err(e.into()))?;
+    out.write_all(b"\n").map_err(&err)?;
+    out.flush().map_err(&err)
+}

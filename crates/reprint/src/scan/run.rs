@@ -1,0 +1,599 @@
+//! Text reuse across a whole collection (see [`crate::scan`] for the stages).
+//!
+//! Documents are held in memory (the alignment needs their text); everything else
+//! is per document or per candidate pair, computed in parallel and gathered in input
+//! order, so the result is deterministic.
+
+use crate::align::{align, AlignConfig, PreparedDoc};
+use crate::cluster::UnionFind;
+use crate::document::{Document, Span};
+use crate::error::{Error, InputIssue, Result};
+use crate::exec::{Observer, Stage};
+use crate::input::ingest::{DocNotes, InputTally, Skipped};
+use crate::input::{InputConfig, Sources};
+use crate::scan::boilerplate::{
+    blank_masks, find_boilerplate_lines, lines, BoilerplateConfig, BoilerplateKind,
+};
+use crate::scan::candidates::{candidate_pairs, Candidate, CandidateConfig};
+use crate::scan::clusters::{overlap_clusters, Edge, Occurrence, PassageCluster};
+use crate::scan::repeats::find_repeats;
+use crate::shingle::hash_keys;
+use crate::text::{tokenize, NormalizeConfig};
+use bitvec::vec::BitVec;
+use rayon::prelude::*;
+use std::borrow::Cow;
+use std::time::Instant;
+
+/// Records parsed together in one parallel batch.
+const READ_BATCH: usize = 4096;
+
+/// Everything a scan needs to know.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ScanConfig {
+    /// How records map onto documents (`date_field` enables the likely-source guess).
+    #[serde(skip)]
+    pub input: InputConfig,
+    /// How words are normalised into keys.
+    pub normalize: NormalizeConfig,
+    /// Candidate pairs from the n-gram index.
+    pub candidates: CandidateConfig,
+    /// Passage alignment of candidate pairs.
+    #[serde(skip)]
+    pub align: AlignConfig,
+    /// Line-level boilerplate detection.
+    pub boilerplate: BoilerplateConfig,
+    /// Occurrences in one document overlapping by this share of the shorter one are
+    /// the same passage.
+    pub min_overlap: f64,
+    /// Candidate pairs aligned together between two rounds of freeing document
+    /// analyses: smaller blocks hold fewer analyses at once, larger ones keep both
+    /// cores busier. The report does not depend on it.
+    pub align_block_pairs: usize,
+    /// Stop at the first input issue.
+    pub strict: bool,
+}
+
+impl Default for ScanConfig {
+    fn default() -> Self {
+        ScanConfig {
+            input: InputConfig::default(),
+            normalize: NormalizeConfig::default(),
+            candidates: CandidateConfig::default(),
+            align: AlignConfig::default(),
+            boilerplate: BoilerplateConfig::default(),
+            min_overlap: 0.5,
+            align_block_pairs: 8192,
+            strict: false,
+        }
+    }
+}
+
+impl ScanConfig {
+    /// Checks that the parameters make sense together.
+    pub fn validate(&self) -> Result<()> {
+        if self.candidates.ngram_words == 0 || self.candidates.min_shared == 0 {
+            return Err(Error::Config(
+                "n-gram size and shared n-grams must be at least 1".into(),
+            ));
+        }
+        if self.candidates.max_df < 2 {
+            return Err(Error::Config(
+                "max document frequency must be at least 2".into(),
+            ));
+        }
+        if !(0.0..=1.0).contains(&self.min_overlap) {
+            return Err(Error::Config("min overlap must be in [0, 1]".into()));
+        }
+        Ok(())
+    }
+}
+
+/// A reuse cluster with its likely source.
+#[derive(Debug, Clone)]
+pub struct ScanCluster {
+    /// Members and links.
+    pub passage: PassageCluster,
+    /// The member in the earliest-dated document, when documents carry dates.
+    pub earliest: Option<usize>,
+}
+
+/// Boilerplate kept out of the clusters.
+#[derive(Debug, Clone)]
+pub struct BoilerplateItem {
+    /// Why it is boilerplate.
+    pub kind: BoilerplateKind,
+    /// Every place it occurs.
+    pub places: Vec<Occurrence>,
+}
+
+/// Counts and timings of a scan.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct ScanStats {
+    /// Documents read.
+    pub documents: u64,
+    /// Records or files that could not be used.
+    #[serde(flatten)]
+    pub skipped: Skipped,
+    /// Decoded files, unparseable dates, files passed over.
+    #[serde(flatten)]
+    pub input: InputTally,
+    /// Candidate document pairs aligned.
+    pub candidate_pairs: u64,
+    /// Pairs in which alignment found at least one passage.
+    pub pairs_with_passages: u64,
+    /// Aligned passage pairs.
+    pub passages: u64,
+    /// Reuse clusters reported.
+    pub clusters: u64,
+    /// Boilerplate items listed.
+    pub boilerplate: u64,
+    /// Seconds reading and parsing.
+    pub read_seconds: f64,
+    /// Seconds for boilerplate, index and candidates.
+    pub candidate_seconds: f64,
+    /// Seconds aligning.
+    pub align_seconds: f64,
+    /// Seconds clustering.
+    pub cluster_seconds: f64,
+    /// Total seconds.
+    pub total_seconds: f64,
+}
+
+/// The outcome of a scan.
+#[derive(Debug)]
+pub struct ScanResult {
+    /// The documents, in input order (reports quote their text).
+    pub documents: Vec<Document>,
+    /// Reuse clusters (members in two or more documents).
+    pub clusters: Vec<ScanCluster>,
+    /// Boilerplate, listed separately.
+    pub boilerplate: Vec<BoilerplateItem>,
+    /// Counts and timings.
+    pub stats: ScanStats,
+}
+
+fn read_documents(
+    sources: &Sources,
+    config: &ScanConfig,
+    observer: &dyn Observer,
+    stats: &mut ScanStats,
+) -> Result<Vec<Document>> {
+    observer.stage_started(Stage::Sign, Some(sources.total_bytes()));
+    let mut docs = Vec::new();
+    let mut records = sources.records();
+    loop {
+        // Parsed a batch at a time, so that raw records never pile up beside the
+        // documents made from them.
+        let batch: Vec<_> = records.by_ref().take(READ_BATCH).collect();
+        if batch.is_empty() {
+            break;
+        }
+        let batch_bytes: usize = batch
+            .iter()
+            .map(|r| r.as_ref().map_or(0, |raw| raw.bytes.len() + 1))
+            .sum();
+        let parsed: Vec<Result<Document, InputIssue>> = batch
+            .into_par_iter()
+            .map(|r| r.and_then(|raw| sources.parse(&raw, &config.input)))
+            .collect();
+        for item in parsed {
+            match item {
+                Ok(mut doc) => {
+                    stats.input.document(
+                        DocNotes::of(&mut doc),
+                        sources,
+                        config.strict,
+                        observer,
+                    )?;
+                    docs.push(doc);
+                }
+                Err(issue) => {
+                    stats.skipped.record(issue, config.strict, observer)?;
+                }
+            }
+        }
+        observer.advance(batch_bytes as u64);
+    }
+    observer.stage_finished(Stage::Sign);
+    stats
+        .input
+        .check_fields(&stats.skipped, sources, &config.input)?;
+    Ok(docs)
+}
+
+/// Share of `span` covered by the sorted, disjoint `masks`.
+fn masked_share(span: &Span, masks: &[Span]) -> f64 {
+    if span.is_empty() {
+        return 0.0;
+    }
+    let first = masks.partition_point(|m| m.end <= span.start);
+    let covered: usize = masks[first..]
+        .iter()
+        .take_while(|m| m.start < span.end)
+        .map(|m| m.overlap(span))
+        .sum();
+    covered as f64 / span.len() as f64
+}
+
+/// A span repeated later in the same document.
+type RepeatPair = (Span, Span);
+
+struct DocIndex {
+    /// Upper 32 bits of each unmasked n-gram's hash.
+    grams: Vec<u32>,
+    repeats: Vec<RepeatPair>,
+}
+
+fn index_document(text: &str, masks: &[Span], config: &ScanConfig) -> DocIndex {
+    let tokens = tokenize(text, &config.normalize);
+    let n = config.candidates.ngram_words.max(1);
+    let mut grams = Vec::with_capacity(tokens.len());
+    if tokens.len() >= n {
+        let keys: Vec<u64> = tokens.iter().map(|t| t.key).collect();
+        for (p, window) in keys.windows(n).enumerate() {
+            let span = Span::new(tokens[p].start, tokens[p + n - 1].end);
+            if masked_share(&span, masks) == 0.0 {
+                grams.push((hash_keys(window) >> 32) as u32);
+            }
+        }
+    }
+    let repeats = find_repeats(&tokens, n, config.align.min_words)
+        .into_iter()
+        .filter(|r| masked_share(&r.first, masks) < 0.5 && masked_share(&r.second, masks) < 0.5)
+        .map(|r| (r.first, r.second))
+        .collect();
+    DocIndex { grams, repeats }
+}
+
+/// Finds reused passages across a collection.
+pub fn run(sources: &Sources, config: &ScanConfig, observer: &dyn Observer) -> Result<ScanResult> {
+    config.validate()?;
+    let started = Instant::now();
+    let mut stats = ScanStats {
+        input: InputTally::new(sources),
+        ..ScanStats::default()
+    };
+    let documents = read_documents(sources, config, observer, &mut stats)?;
+    stats.documents = documents.len() as u64;
+    stats.read_seconds = started.elapsed().as_secs_f64();
+    let result = scan_documents(documents, config, observer, stats, started)?;
+    Ok(result)
+}
+
+/// Finds reused passages among documents already in memory.
+pub fn scan_documents(
+    documents: Vec<Document>,
+    config: &ScanConfig,
+    observer: &dyn Observer,
+    mut stats: ScanStats,
+    started: Instant,
+) -> Result<ScanResult> {
+    config.validate()?;
+    stats.documents = documents.len() as u64;
+
+    // 1. Boilerplate lines, then per-document masks.
+    let t = Instant::now();
+    observer.stage_started(Stage::Candidates, None);
+    let doc_lines: Vec<_> = documents
+        .par_iter()
+        .map(|d| lines(&d.text, &config.normalize))
+        .collect();
+    let boiler_lines = find_boilerplate_lines(&doc_lines, &config.boilerplate);
+    drop(doc_lines);
+    let mut masks: Vec<Vec<Span>> = vec![Vec::new(); documents.len()];
+    for b in &boiler_lines {
+        for &(d, span) in &b.places {
+            masks[d as usize].push(span);
+        }
+    }
+    for m in &mut masks {
+        m.sort_unstable();
+        m.dedup();
+    }
+
+    // 2. N-gram index and within-document repeats.
+    let (grams, repeats): (Vec<Vec<u32>>, Vec<Vec<RepeatPair>>) = documents
+        .par_iter()
+        .zip(masks.par_iter())
+        .map(|(d, m)| {
+            let index = index_document(&d.text, m, config);
+            (index.grams, index.repeats)
+        })
+        .unzip();
+    let candidates = candidate_pairs(grams, &config.candidates);
+    observer.stage_finished(Stage::Candidates);
+    stats.candidate_pairs = candidates.len() as u64;
+    stats.candidate_seconds = t.elapsed().as_secs_f64();
+
+    // 3. Alignment. Every document taking part in a pair is analysed once (tokens,
+    // stems, sentences) and shared by all its pairs: preparing per pair would cost
+    // more than aligning. Pairs are taken one connected component of the pair graph
+    // after another, a block at a time, and each analysis is freed after the last
+    // block that needs it, so only the documents of the components at hand are
+    // held at once. Edges are gathered back in candidate order (deterministic).
+    let t = Instant::now();
+    observer.stage_started(Stage::Align, Some(candidates.len() as u64));
+    let mut needed: BitVec = BitVec::repeat(false, documents.len());
+    let mut components = UnionFind::new(documents.len());
+    for c in &candidates {
+        needed.set(c.a as usize, true);
+        needed.set(c.b as usize, true);
+        components.union(c.a, c.b);
+    }
+    let root: Vec<u32> = (0..documents.len() as u32)
+        .map(|d| components.find(d))
+        .collect();
+    drop(components);
+    let mut order: Vec<usize> = (0..candidates.len()).collect();
+    order.sort_by_key(|&k| (root[candidates[k].a as usize], k));
+    drop(root);
+    let blocks: Vec<&[usize]> = order.chunks(config.align_block_pairs.max(1)).collect();
+    let mut last_block = vec![0u32; documents.len()];
+    for (n, block) in blocks.iter().enumerate() {
+        for &k in *block {
+            last_block[candidates[k].a as usize] = n as u32;
+            last_block[candidates[k].b as usize] = n as u32;
+        }
+    }
+    let blanked: Vec<Option<Cow<'_, str>>> = (0..documents.len())
+        .into_par_iter()
+        .map(|d| needed[d].then(|| blank_masks(&documents[d].text, &masks[d])))
+        .collect();
+    let mut prepared: Vec<Option<PreparedDoc<'_>>> = Vec::new();
+    prepared.resize_with(documents.len(), || None);
+    let mut pair_edges: Vec<Vec<Edge>> = Vec::new();
+    pair_edges.resize_with(candidates.len(), Vec::new);
+    for (n, block) in blocks.iter().enumerate() {
+        let mut fresh: Vec<u32> = block
+            .iter()
+            .flat_map(|&k| [candidates[k].a, candidates[k].b])
+            .filter(|&d| prepared[d as usize].is_none())
+            .collect();
+        fresh.sort_unstable();
+        fresh.dedup();
+        let analysed: Vec<(u32, Option<PreparedDoc<'_>>)> = fresh
+            .par_iter()
+            .map(|&d| {
+                let text = blanked[d as usize].as_deref();
+                (d, text.map(|t| PreparedDoc::new(t, &config.normalize)))
+            })
+            .collect();
+        for (d, doc) in analysed {
+            prepared[d as usize] = doc;
+        }
+        let aligned: Vec<(usize, Vec<Edge>)> = block
+            .par_chunks(64)
+            .flat_map_iter(|chunk| {
+                let out: Vec<(usize, Vec<Edge>)> = chunk
+                    .iter()
+                    .map(|&k| (k, align_pair(&candidates[k], &prepared, &masks, config)))
+                    .collect();
+                observer.advance(chunk.len() as u64);
+                out
+            })
+            .collect();
+        for (k, e) in aligned {
+            pair_edges[k] = e;
+        }
+        for &k in *block {
+            for d in [candidates[k].a, candidates[k].b] {
+                if last_block[d as usize] == n as u32 {
+                    prepared[d as usize] = None;
+                }
+            }
+        }
+    }
+    drop(prepared);
+    drop(blanked);
+    observer.stage_finished(Stage::Align);
+    let mut edges: Vec<Edge> = Vec::new();
+    for e in pair_edges {
+        stats.pairs_with_passages += u64::from(!e.is_empty());
+        edges.extend(e);
+    }
+    stats.passages = edges.len() as u64;
+    stats.align_seconds = t.elapsed().as_secs_f64();
+
+    // 4. Repeats inside documents, then overlap clusters.
+    let t = Instant::now();
+    observer.stage_started(Stage::Cluster, None);
+    for (d, doc_repeats) in repeats.iter().enumerate() {
+        for &(first, second) in doc_repeats {
+            edges.push(Edge {
+                x: Occurrence {
+                    doc: d as u32,
+                    span: first,
+                },
+                y: Occurrence {
+                    doc: d as u32,
+                    span: second,
+                },
+                similarity: 1.0,
+            });
+        }
+    }
+    let mut clusters = Vec::new();
+    let mut boilerplate: Vec<BoilerplateItem> = boiler_lines
+        .into_iter()
+        .map(|b| BoilerplateItem {
+            kind: b.kind,
+            places: b
+                .places
+                .into_iter()
+                .map(|(doc, span)| Occurrence { doc, span })
+                .collect(),
+        })
+        .collect();
+    for passage in overlap_clusters(&edges, config.min_overlap) {
+        if passage.document_count() >= 2 {
+            let earliest = earliest_member(&passage, &documents);
+            clusters.push(ScanCluster { passage, earliest });
+        } else {
+            boilerplate.push(BoilerplateItem {
+                kind: BoilerplateKind::RepeatedInDocument,
+                places: passage.members,
+            });
+        }
+    }
+    boilerplate.sort_by_key(|b| b.places[0]);
+    observer.stage_finished(Stage::Cluster);
+    stats.clusters = clusters.len() as u64;
+    stats.boilerplate = boilerplate.len() as u64;
+    stats.cluster_seconds = t.elapsed().as_secs_f64();
+    stats.total_seconds = started.elapsed().as_secs_f64();
+    Ok(ScanResult {
+        documents,
+        clusters,
+        boilerplate,
+        stats,
+    })
+}
+
+/// The passages of one candidate pair as edges, leaving out passages that lie
+/// mostly on boilerplate.
+fn align_pair(
+    c: &Candidate,
+    prepared: &[Option<PreparedDoc<'_>>],
+    masks: &[Vec<Span>],
+    config: &ScanConfig,
+) -> Vec<Edge> {
+    let (Some(prep_a), Some(prep_b)) = (&prepared[c.a as usize], &prepared[c.b as usize]) else {
+        return Vec::new();
+    };
+    align(prep_a, prep_b, &config.align)
+        .into_iter()
+        .filter(|p| {
+            masked_share(&p.a, &masks[c.a as usize]) < 0.5
+                && masked_share(&p.b, &masks[c.b as usize]) < 0.5
+        })
+        .map(|p| Edge {
+            x: Occurrence {
+                doc: c.a,
+                span: p.a,
+            },
+            y: Occurrence {
+                doc: c.b,
+                span: p.b,
+            },
+            similarity: p.similarity,
+        })
+        .collect()
+}
+
+/// The member in the document with the earliest parsed date; ties go to the first
+/// member in input order (members are sorted by document). Undated documents never win.
+fn earliest_member(cluster: &PassageCluster, documents: &[Document]) -> Option<usize> {
+    cluster
+        .members
+        .iter()
+        .enumerate()
+        .filter_map(|(i, m)| {
+            documents[m.doc as usize]
+                .date
+                .as_ref()
+                .map(|d| (d.instant, i))
+        })
+        .min()
+        .map(|(_, i)| i)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn report_does_not_depend_on_block_size() {
+        let texts = [
+            "The central bank raised its main interest rate by half a point on Tuesday, \
+             citing inflation that has stayed above target for a year. Markets fell.",
+            "Weather was mild. The central bank raised its main interest rate by half a \
+             point on Tuesday, citing inflation that has stayed above target for a year.",
+            "Unrelated news: the city council approved a new park near the river after \
+             a long debate about costs and the trees that would have to be cut down.",
+            "Sport: the city council approved a new park near the river after a long \
+             debate about costs. The central bank raised its main interest rate by half \
+             a point on Tuesday, citing inflation that has stayed above target.",
+        ];
+        let documents: Vec<Document> = texts
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                Document::new(
+                    format!("d{i}"),
+                    *t,
+                    crate::document::Origin {
+                        source: 0,
+                        line: i as u64 + 1,
+                    },
+                )
+            })
+            .collect();
+        let summary = |block: usize| {
+            let config = ScanConfig {
+                align_block_pairs: block,
+                candidates: CandidateConfig {
+                    min_shared: 2,
+                    ..CandidateConfig::default()
+                },
+                ..ScanConfig::default()
+            };
+            let r = scan_documents(
+                documents.clone(),
+                &config,
+                &crate::exec::Silent,
+                ScanStats::default(),
+                Instant::now(),
+            )
+            .unwrap();
+            let clusters: Vec<Vec<(u32, Span)>> = r
+                .clusters
+                .iter()
+                .map(|c| c.passage.members.iter().map(|m| (m.doc, m.span)).collect())
+                .collect();
+            (r.stats.candidate_pairs, clusters)
+        };
+        let whole = summary(8192);
+        assert!(whole.0 >= 3, "{whole:?}");
+        assert_eq!(whole.1.len(), 2, "{whole:?}");
+        assert_eq!(summary(1), whole);
+        assert_eq!(summary(2), whole);
+    }
+
+    #[test]
+    fn earliest_member_compares_parsed_dates_not_text() {
+        let dated = |text: &str| crate::document::DocDate {
+            text: text.to_string(),
+            instant: crate::input::date::parse_text(text).unwrap(),
+        };
+        let origin = crate::document::Origin { source: 0, line: 1 };
+        let mut docs: Vec<Document> = (0..4)
+            .map(|i| Document::new(format!("d{i}"), "x", origin))
+            .collect();
+        // As text "03-MAR" < "26-FEB"; as dates February comes first.
+        docs[0].date = Some(dated("3-MAR-1987 09:00:00.00"));
+        docs[1].date = Some(dated("26-FEB-1987 15:01:01.79"));
+        docs[3].date = Some(dated("1987-02-26T15:01:01.79Z"));
+        let cluster = PassageCluster {
+            members: (0..4)
+                .map(|doc| Occurrence {
+                    doc,
+                    span: Span::new(0, 1),
+                })
+                .collect(),
+            links: Vec::new(),
+        };
+        assert_eq!(
+            earliest_member(&cluster, &docs),
+            Some(1),
+            "ties go to input order"
+        );
+    }
+
+    #[test]
+    fn masked_share_counts_covered_bytes() {
+        let masks = [Span::new(0, 10), Span::new(20, 30)];
+        assert_eq!(masked_share(&Span::new(0, 10), &masks), 1.0);
+        assert_eq!(masked_share(&Span::new(5, 25), &masks), 0.5);
+        assert_eq!(masked_share(&Span::new(10, 20), &masks), 0.0);
+    }
+}
