@@ -1,22 +1,24 @@
 //! Document-level near-duplicate detection over a whole dump.
 //!
-//! Pass 1 streams records from the sources: a reader thread reads and decompresses
-//! batches while rayon parses, tokenises, shingles and signs each batch; results are
-//! gathered in input order. Per document only its id, a few numbers, the LSH band
+//! Pass 1 streams records from the sources through the one ingest path
+//! ([`crate::input::ingest`]): a reader thread reads and decompresses batches while
+//! the workers parse, tokenise, shingle and sign each batch; results are gathered in
+//! input order. Per document only its id, a few numbers, the LSH band
 //! keys and its shingle set (spilled to a temporary file) are kept, so memory does
 //! not grow with the raw text. Then LSH candidates are verified exactly on the shingle
 //! sets, verified pairs are linked with union-find, and each cluster keeps one
 //! document by the keep policy. [`write_deduplicated`] makes a second pass over the
-//! sources to copy the kept records byte for byte; pass 1 keeps an xxh3 checksum of
+//! sources to copy the kept records byte for byte (a plain sequential read: it only
+//! compares checksums and copies bytes, so it does not go through the ingest); pass 1 keeps an xxh3 checksum of
 //! every record, and a second read that differs (an input changed during the run)
 //! is an error naming the file, before anything of the differing record is written.
 
 use crate::cluster::UnionFind;
 use crate::document::{Document, SortKey};
-use crate::error::{Error, InputIssue, Result};
+use crate::error::{Error, Result};
 use crate::exec::{Observer, Stage};
-use crate::input::ingest::{DocNotes, InputTally, Skipped};
-use crate::input::{InputConfig, RawRecord, Sources};
+use crate::input::ingest::{ingest, record_hash, IngestConfig, InputTally, Skipped};
+use crate::input::{InputConfig, Sources};
 use crate::lsh::{band_keys, candidate_pairs, LshParams};
 use crate::minhash::MinHasher;
 use crate::shingle::{char_shingles, key_shingles, shingle_set, ShingleConfig};
@@ -90,7 +92,7 @@ impl Default for DedupConfig {
             keep: KeepPolicy::First,
             strict: false,
             max_bucket: 64,
-            batch_bytes: 8 << 20,
+            batch_bytes: crate::input::ingest::DEFAULT_BATCH_BYTES,
         }
     }
 }
@@ -257,20 +259,11 @@ impl DedupResult {
     }
 }
 
-/// What pass 1 makes of one record.
-enum Analysed {
-    Doc {
-        meta: DocMeta,
-        notes: DocNotes,
-        set: Vec<u32>,
-        keys: Vec<u64>,
-    },
-    Issue(InputIssue),
-}
-
-/// The checksum of a record's bytes that the second read is checked against.
-fn record_hash(bytes: &[u8]) -> u64 {
-    xxhash_rust::xxh3::xxh3_64(bytes)
+/// What pass 1 keeps of one document.
+struct Analysed {
+    meta: DocMeta,
+    set: Vec<u32>,
+    keys: Vec<u64>,
 }
 
 /// Shingle hashes of a document under a config, appended to `out`; `keys` is scratch.
@@ -300,7 +293,7 @@ struct Scratch {
 }
 
 fn analyse(
-    mut doc: Document,
+    doc: Document,
     ordinal: u64,
     config: &DedupConfig,
     hasher: &MinHasher,
@@ -314,7 +307,6 @@ fn analyse(
         &mut scratch.keys,
         &mut scratch.hashes,
     );
-    let notes = DocNotes::of(&mut doc);
     let hashes = &scratch.hashes;
     let set = shingle_set(hashes);
     let mut keys = Vec::with_capacity(config.lsh.bands);
@@ -325,7 +317,7 @@ fn analyse(
     } else {
         keys.resize(config.lsh.bands, 0);
     }
-    Analysed::Doc {
+    Analysed {
         meta: DocMeta {
             id: doc.id,
             ordinal,
@@ -333,33 +325,8 @@ fn analyse(
             shingles: set.len() as u32,
             keep_key: doc.keep_key,
         },
-        notes,
         set,
         keys,
-    }
-}
-
-fn read_batches(
-    sources: &Sources,
-    batch_bytes: usize,
-    tx: std::sync::mpsc::SyncSender<Vec<Result<RawRecord, InputIssue>>>,
-) {
-    let mut batch = Vec::new();
-    let mut bytes = 0usize;
-    for record in sources.records() {
-        if let Ok(r) = &record {
-            bytes += r.bytes.len();
-        }
-        batch.push(record);
-        if bytes >= batch_bytes || batch.len() >= 65_536 {
-            if tx.send(std::mem::take(&mut batch)).is_err() {
-                return;
-            }
-            bytes = 0;
-        }
-    }
-    if !batch.is_empty() {
-        let _ = tx.send(batch);
     }
 }
 
@@ -372,6 +339,8 @@ struct Pass1 {
     records_by_source: Vec<u64>,
 }
 
+/// Reads, parses, shingles and signs every document through the ingest (record
+/// checksums kept for the second read), spilling shingle sets to the store.
 fn pass1(
     sources: &Sources,
     config: &DedupConfig,
@@ -382,76 +351,40 @@ fn pass1(
     let mut docs = Vec::new();
     let mut keys = Vec::new();
     let mut store = SetStoreWriter::new()?;
-    let mut records = 0u64;
-    let mut record_hashes = Vec::new();
-    let mut records_by_source = vec![0u64; sources.list().len()];
-    observer.stage_started(Stage::Sign, Some(sources.total_bytes()));
-    std::thread::scope(|scope| -> Result<()> {
-        let (tx, rx) = std::sync::mpsc::sync_channel(2);
-        scope.spawn(|| read_batches(sources, config.batch_bytes, tx));
-        for batch in rx {
-            let batch_bytes: usize = batch
-                .iter()
-                .map(|r| r.as_ref().map_or(0, |r| r.bytes.len()))
-                .sum();
-            records += batch.iter().filter(|r| r.is_ok()).count() as u64;
-            for raw in batch.iter().flatten() {
-                records_by_source[raw.origin.source as usize] += 1;
+    let mut empty_documents = 0u64;
+    let ingest_config = IngestConfig {
+        batch_bytes: config.batch_bytes,
+        strict: config.strict,
+        checksums: true,
+        ..IngestConfig::default()
+    };
+    let read = ingest(
+        sources,
+        &config.input,
+        &ingest_config,
+        observer,
+        |scratch: &mut Scratch, raw, doc| analyse(doc, raw.ordinal, config, &hasher, scratch),
+        |analysed| {
+            if analysed.meta.shingles == 0 {
+                empty_documents += 1;
             }
-            let analysed: Vec<(Option<u64>, Analysed)> = batch
-                .into_par_iter()
-                .map_init(Scratch::default, |scratch, record| match record {
-                    Ok(raw) => {
-                        let hash = record_hash(&raw.bytes);
-                        let item = match sources.parse(&raw, &config.input) {
-                            Ok(doc) => analyse(doc, raw.ordinal, config, &hasher, scratch),
-                            Err(issue) => Analysed::Issue(issue),
-                        };
-                        (Some(hash), item)
-                    }
-                    Err(issue) => (None, Analysed::Issue(issue)),
-                })
-                .collect();
-            for (hash, item) in analysed {
-                record_hashes.extend(hash);
-                match item {
-                    Analysed::Doc {
-                        meta,
-                        notes,
-                        set,
-                        keys: k,
-                    } => {
-                        stats
-                            .input
-                            .document(notes, sources, config.strict, observer)?;
-                        if meta.shingles == 0 {
-                            stats.empty_documents += 1;
-                        }
-                        store.push(&set)?;
-                        keys.extend_from_slice(&k);
-                        docs.push(meta);
-                    }
-                    Analysed::Issue(issue) => {
-                        stats.skipped.record(issue, config.strict, observer)?
-                    }
-                }
-            }
-            stats.input_bytes += batch_bytes as u64;
-            observer.advance(batch_bytes as u64);
-        }
-        Ok(())
-    })?;
-    observer.stage_finished(Stage::Sign);
-    stats
-        .input
-        .check_fields(&stats.skipped, sources, &config.input)?;
+            store.push(&analysed.set)?;
+            keys.extend_from_slice(&analysed.keys);
+            docs.push(analysed.meta);
+            Ok(())
+        },
+    )?;
+    stats.empty_documents += empty_documents;
+    stats.skipped = read.skipped;
+    stats.input = read.tally;
+    stats.input_bytes += read.bytes;
     Ok(Pass1 {
         docs,
         keys,
         store: store.finish()?,
-        records,
-        record_hashes,
-        records_by_source,
+        records: read.records,
+        record_hashes: read.record_hashes,
+        records_by_source: read.records_by_source,
     })
 }
 

@@ -7,9 +7,9 @@
 use crate::align::{align, AlignConfig, PreparedDoc};
 use crate::cluster::UnionFind;
 use crate::document::{Document, Span};
-use crate::error::{Error, InputIssue, Result};
+use crate::error::{Error, Result};
 use crate::exec::{Observer, Stage};
-use crate::input::ingest::{DocNotes, InputTally, Skipped};
+use crate::input::ingest::{ingest, IngestConfig, InputTally, Skipped};
 use crate::input::{InputConfig, Sources};
 use crate::scan::boilerplate::{
     blank_masks, find_boilerplate_lines, lines, BoilerplateConfig, BoilerplateKind,
@@ -23,9 +23,6 @@ use bitvec::vec::BitVec;
 use rayon::prelude::*;
 use std::borrow::Cow;
 use std::time::Instant;
-
-/// Records parsed together in one parallel batch.
-const READ_BATCH: usize = 4096;
 
 /// Everything a scan needs to know.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -152,52 +149,31 @@ pub struct ScanResult {
     pub stats: ScanStats,
 }
 
+/// Reads and parses every document through the ingest, keeping them in input order.
 fn read_documents(
     sources: &Sources,
     config: &ScanConfig,
     observer: &dyn Observer,
     stats: &mut ScanStats,
 ) -> Result<Vec<Document>> {
-    observer.stage_started(Stage::Sign, Some(sources.total_bytes()));
     let mut docs = Vec::new();
-    let mut records = sources.records();
-    loop {
-        // Parsed a batch at a time, so that raw records never pile up beside the
-        // documents made from them.
-        let batch: Vec<_> = records.by_ref().take(READ_BATCH).collect();
-        if batch.is_empty() {
-            break;
-        }
-        let batch_bytes: usize = batch
-            .iter()
-            .map(|r| r.as_ref().map_or(0, |raw| raw.bytes.len() + 1))
-            .sum();
-        let parsed: Vec<Result<Document, InputIssue>> = batch
-            .into_par_iter()
-            .map(|r| r.and_then(|raw| sources.parse(&raw, &config.input)))
-            .collect();
-        for item in parsed {
-            match item {
-                Ok(mut doc) => {
-                    stats.input.document(
-                        DocNotes::of(&mut doc),
-                        sources,
-                        config.strict,
-                        observer,
-                    )?;
-                    docs.push(doc);
-                }
-                Err(issue) => {
-                    stats.skipped.record(issue, config.strict, observer)?;
-                }
-            }
-        }
-        observer.advance(batch_bytes as u64);
-    }
-    observer.stage_finished(Stage::Sign);
-    stats
-        .input
-        .check_fields(&stats.skipped, sources, &config.input)?;
+    let ingest_config = IngestConfig {
+        strict: config.strict,
+        ..IngestConfig::default()
+    };
+    let read = ingest(
+        sources,
+        &config.input,
+        &ingest_config,
+        observer,
+        |_: &mut (), _, doc| doc,
+        |doc| {
+            docs.push(doc);
+            Ok(())
+        },
+    )?;
+    stats.skipped = read.skipped;
+    stats.input = read.tally;
     Ok(docs)
 }
 
