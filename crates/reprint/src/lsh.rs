@@ -23,7 +23,6 @@
 //! memory is one band's worth and the candidate list comes out in a deterministic
 //! order.
 
-use rayon::prelude::*;
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
 /// Default weight of the false-positive area.
@@ -133,7 +132,7 @@ pub fn candidate_pairs(
                 .filter(|&d| eligible(d))
                 .map(|d| (keys[d as usize * bands + band], d)),
         );
-        column.par_sort_unstable();
+        crate::exec::sort_unstable(&mut column);
         let mut start = 0;
         while start < column.len() {
             let key = column[start].0;
@@ -155,11 +154,11 @@ pub fn candidate_pairs(
         }
         // Keep the list compact as it grows across bands.
         if pairs.len() > 1 << 22 {
-            pairs.par_sort_unstable();
+            crate::exec::sort_unstable(&mut pairs);
             pairs.dedup();
         }
     }
-    pairs.par_sort_unstable();
+    crate::exec::sort_unstable(&mut pairs);
     pairs.dedup();
     pairs
         .into_iter()

@@ -7,7 +7,6 @@ use crate::exec::{Observer, Stage};
 use crate::index::Index;
 use crate::input::ingest::{ingest, IngestConfig};
 use crate::input::{InputConfig, Sources};
-use rayon::prelude::*;
 
 /// One checked article with its text (reports show it).
 #[derive(Debug, Clone)]
@@ -32,11 +31,11 @@ pub struct CheckRun {
 pub fn check_article(checker: &Checker<'_>, id: &str, text: &str) -> Result<ArticleCheck> {
     let masked = checker.mask_layout(text);
     let article = checker.prepare(id, text, &masked)?;
-    let found: Vec<Option<crate::check::SourceMatch>> = article
-        .candidates
-        .docs
-        .par_iter()
-        .map(|&(doc, _)| checker.match_source(&article, doc))
+    let found: Vec<Option<crate::check::SourceMatch>> =
+        crate::exec::map(&article.candidates.docs, |&(doc, _)| {
+            checker.match_source(&article, doc)
+        })
+        .into_iter()
         .collect::<Result<_>>()?;
     Ok(checker.finish(&article, found.into_iter().flatten().collect()))
 }
@@ -71,17 +70,14 @@ pub fn check_sources(
     )?;
     run.issues = read.skipped.total;
     observer.stage_started(Stage::Align, Some(docs.len() as u64));
-    let results: Vec<Result<CheckedArticle>> = docs
-        .into_par_iter()
-        .map(|doc| {
-            let result = check_article(&checker, &doc.id, &doc.text);
-            observer.advance(1);
-            result.map(|result| CheckedArticle {
-                text: doc.text,
-                result,
-            })
+    let results: Vec<Result<CheckedArticle>> = crate::exec::map_owned(docs, |doc| {
+        let result = check_article(&checker, &doc.id, &doc.text);
+        observer.advance(1);
+        result.map(|result| CheckedArticle {
+            text: doc.text,
+            result,
         })
-        .collect();
+    });
     observer.stage_finished(Stage::Align);
     for r in results {
         run.articles.push(r?);

@@ -25,7 +25,6 @@ use crate::shingle::{char_shingles, key_shingles, shingle_set, ShingleConfig};
 use crate::text::{word_keys, NormalizeConfig};
 use crate::verify::{score_sets, PairScore, SetStore, SetStoreWriter};
 use bitvec::vec::BitVec;
-use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::time::Instant;
@@ -459,20 +458,17 @@ pub fn run(
 
     let t = Instant::now();
     observer.stage_started(Stage::Verify, Some(candidates.len() as u64));
-    let pairs: Vec<VerifiedPair> = candidates
-        .par_chunks(4096)
-        .flat_map_iter(|chunk| {
-            let verified: Vec<VerifiedPair> = chunk
-                .iter()
-                .filter_map(|&(a, b)| {
-                    let score = score_sets(store.get(a as usize), store.get(b as usize));
-                    (score.jaccard >= config.threshold).then_some(VerifiedPair { a, b, score })
-                })
-                .collect();
-            observer.advance(chunk.len() as u64);
-            verified
-        })
-        .collect();
+    let pairs: Vec<VerifiedPair> = crate::exec::map_chunks(&candidates, 4096, |chunk| {
+        let verified: Vec<VerifiedPair> = chunk
+            .iter()
+            .filter_map(|&(a, b)| {
+                let score = score_sets(store.get(a as usize), store.get(b as usize));
+                (score.jaccard >= config.threshold).then_some(VerifiedPair { a, b, score })
+            })
+            .collect();
+        observer.advance(chunk.len() as u64);
+        verified
+    });
     observer.stage_finished(Stage::Verify);
     stats.verified_pairs = pairs.len() as u64;
     stats.stage_seconds.verify = t.elapsed().as_secs_f64();
@@ -517,21 +513,18 @@ fn build_clusters(
     store: &SetStore,
     policy: KeepPolicy,
 ) -> Vec<DupCluster> {
-    groups
-        .into_par_iter()
-        .map(|members| {
-            let kept = pick_kept(&members, docs, policy);
-            let kept_set = store.get(kept as usize);
-            let members = members
-                .into_iter()
-                .map(|doc| ClusterMember {
-                    doc,
-                    score: score_sets(store.get(doc as usize), kept_set),
-                })
-                .collect();
-            DupCluster { kept, members }
-        })
-        .collect()
+    crate::exec::map_owned(groups, |members| {
+        let kept = pick_kept(&members, docs, policy);
+        let kept_set = store.get(kept as usize);
+        let members = members
+            .into_iter()
+            .map(|doc| ClusterMember {
+                doc,
+                score: score_sets(store.get(doc as usize), kept_set),
+            })
+            .collect();
+        DupCluster { kept, members }
+    })
 }
 
 /// Writes the deduplicated dump: the records of kept documents in input order, JSON

@@ -12,7 +12,6 @@ use crate::document::Document;
 use crate::error::{Error, InputIssue, IssueKind, Result};
 use crate::exec::{Observer, Stage};
 use crate::input::{InputConfig, RawRecord, Sources};
-use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Raw record bytes read per parallel batch by default: large enough to keep every
@@ -129,9 +128,8 @@ where
                     out.record_hashes.push(record_hash(&raw.bytes));
                 }
             }
-            let prepared: Vec<Prepared<T>> = batch
-                .into_par_iter()
-                .map_init(S::default, |scratch, record| {
+            let prepared: Vec<Prepared<T>> =
+                crate::exec::map_owned_with(batch, S::default, |scratch, record| {
                     let parsed = record.and_then(|raw| {
                         let doc = sources.parse(&raw, input)?;
                         Ok((raw, doc))
@@ -143,8 +141,7 @@ where
                         },
                         Err(issue) => Prepared::Issue(issue),
                     }
-                })
-                .collect();
+                });
             for item in prepared {
                 match item {
                     Prepared::Doc { notes, value } => {

@@ -8,7 +8,7 @@ use crate::align::{align, AlignConfig, PreparedDoc};
 use crate::cluster::UnionFind;
 use crate::document::{Document, Span};
 use crate::error::{Error, Result};
-use crate::exec::{Observer, Stage};
+use crate::exec::{self, Observer, Stage};
 use crate::input::ingest::{ingest, IngestConfig, InputTally, Skipped};
 use crate::input::{InputConfig, Sources};
 use crate::scan::boilerplate::{
@@ -20,7 +20,6 @@ use crate::scan::repeats::find_repeats;
 use crate::shingle::hash_keys;
 use crate::text::{tokenize, NormalizeConfig};
 use bitvec::vec::BitVec;
-use rayon::prelude::*;
 use std::borrow::Cow;
 use std::time::Instant;
 
@@ -250,10 +249,7 @@ pub fn scan_documents(
     // 1. Boilerplate lines, then per-document masks.
     let t = Instant::now();
     observer.stage_started(Stage::Candidates, None);
-    let doc_lines: Vec<_> = documents
-        .par_iter()
-        .map(|d| lines(&d.text, &config.normalize))
-        .collect();
+    let doc_lines: Vec<_> = exec::map(&documents, |d| lines(&d.text, &config.normalize));
     let boiler_lines = find_boilerplate_lines(&doc_lines, &config.boilerplate);
     drop(doc_lines);
     let mut masks: Vec<Vec<Span>> = vec![Vec::new(); documents.len()];
@@ -268,13 +264,12 @@ pub fn scan_documents(
     }
 
     // 2. N-gram index and within-document repeats.
-    let (grams, repeats): (Vec<Vec<u32>>, Vec<Vec<RepeatPair>>) = documents
-        .par_iter()
-        .zip(masks.par_iter())
-        .map(|(d, m)| {
-            let index = index_document(&d.text, m, config);
+    let (grams, repeats): (Vec<Vec<u32>>, Vec<Vec<RepeatPair>>) =
+        exec::map_indices(documents.len(), |d| {
+            let index = index_document(&documents[d].text, &masks[d], config);
             (index.grams, index.repeats)
         })
+        .into_iter()
         .unzip();
     let candidates = candidate_pairs(grams, &config.candidates);
     observer.stage_finished(Stage::Candidates);
@@ -311,10 +306,9 @@ pub fn scan_documents(
             last_block[candidates[k].b as usize] = n as u32;
         }
     }
-    let blanked: Vec<Option<Cow<'_, str>>> = (0..documents.len())
-        .into_par_iter()
-        .map(|d| needed[d].then(|| blank_masks(&documents[d].text, &masks[d])))
-        .collect();
+    let blanked: Vec<Option<Cow<'_, str>>> = exec::map_indices(documents.len(), |d| {
+        needed[d].then(|| blank_masks(&documents[d].text, &masks[d]))
+    });
     let mut prepared: Vec<Option<PreparedDoc<'_>>> = Vec::new();
     prepared.resize_with(documents.len(), || None);
     let mut pair_edges: Vec<Vec<Edge>> = Vec::new();
@@ -327,27 +321,21 @@ pub fn scan_documents(
             .collect();
         fresh.sort_unstable();
         fresh.dedup();
-        let analysed: Vec<(u32, Option<PreparedDoc<'_>>)> = fresh
-            .par_iter()
-            .map(|&d| {
-                let text = blanked[d as usize].as_deref();
-                (d, text.map(|t| PreparedDoc::new(t, &config.normalize)))
-            })
-            .collect();
+        let analysed: Vec<(u32, Option<PreparedDoc<'_>>)> = exec::map(&fresh, |&d| {
+            let text = blanked[d as usize].as_deref();
+            (d, text.map(|t| PreparedDoc::new(t, &config.normalize)))
+        });
         for (d, doc) in analysed {
             prepared[d as usize] = doc;
         }
-        let aligned: Vec<(usize, Vec<Edge>)> = block
-            .par_chunks(64)
-            .flat_map_iter(|chunk| {
-                let out: Vec<(usize, Vec<Edge>)> = chunk
-                    .iter()
-                    .map(|&k| (k, align_pair(&candidates[k], &prepared, &masks, config)))
-                    .collect();
-                observer.advance(chunk.len() as u64);
-                out
-            })
-            .collect();
+        let aligned: Vec<(usize, Vec<Edge>)> = exec::map_chunks(block, 64, |chunk| {
+            let out: Vec<(usize, Vec<Edge>)> = chunk
+                .iter()
+                .map(|&k| (k, align_pair(&candidates[k], &prepared, &masks, config)))
+                .collect();
+            observer.advance(chunk.len() as u64);
+            out
+        });
         for (k, e) in aligned {
             pair_edges[k] = e;
         }
