@@ -123,7 +123,7 @@ pub fn input_tally_lines(tally: &reprint::input::ingest::InputTally) -> Vec<Stri
 #[derive(Debug, Args)]
 pub struct ShingleArgs {
     /// Words per shingle (word n-grams).
-    #[arg(long = "shingle", value_name = "N", default_value_t = 5, value_parser = super::common::positive)]
+    #[arg(long = "shingle", value_name = "N", default_value_t = reprint::shingle::DEFAULT_SHINGLE_WORDS, value_parser = super::common::positive)]
     pub shingle_words: usize,
 
     /// Use character n-grams of N characters instead of word shingles (for text

@@ -41,11 +41,11 @@ pub struct DedupArgs {
     summary_json: Option<PathBuf>,
 
     /// Minimum exact Jaccard similarity of shingle sets for two documents to be duplicates.
-    #[arg(long, default_value_t = 0.8, value_name = "X")]
+    #[arg(long, default_value_t = DedupConfig::default().threshold, value_name = "X")]
     threshold: f64,
 
     /// MinHash signature length.
-    #[arg(long, default_value_t = 128, value_name = "N", value_parser = super::common::positive)]
+    #[arg(long, default_value_t = DedupConfig::default().num_perm, value_name = "N", value_parser = super::common::positive)]
     num_perm: usize,
 
     /// LSH bands (with --rows; by default chosen from --threshold, weighted toward recall).
@@ -57,7 +57,7 @@ pub struct DedupArgs {
     rows: Option<usize>,
 
     /// Seed of the MinHash hash family (results are deterministic for a seed).
-    #[arg(long, default_value_t = 1, value_parser = super::common::seed)]
+    #[arg(long, default_value_t = DedupConfig::default().seed, value_parser = super::common::seed)]
     seed: u64,
 
     /// Which document of a cluster to keep.

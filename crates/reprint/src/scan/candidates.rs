@@ -24,7 +24,7 @@ pub struct CandidateConfig {
 impl Default for CandidateConfig {
     fn default() -> Self {
         CandidateConfig {
-            ngram_words: 5,
+            ngram_words: crate::shingle::DEFAULT_SHINGLE_WORDS,
             min_shared: 5,
             max_df: 100,
         }
