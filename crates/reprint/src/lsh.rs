@@ -39,6 +39,39 @@ pub struct LshParams {
     pub rows: usize,
 }
 
+/// How a run's banding layout is chosen.
+///
+/// The layout depends on the similarity threshold and the signature length, so it
+/// is resolved from them when a run starts ([`LshLayout::resolve`]) rather than
+/// stored beside them, where it would go stale when either changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LshLayout {
+    /// The layout [`LshParams::optimal`] chooses for the threshold and signature
+    /// length, with the default weights [`DEFAULT_FP_WEIGHT`] and
+    /// [`DEFAULT_FN_WEIGHT`].
+    #[default]
+    Auto,
+    /// Exactly this many bands of this many rows.
+    Fixed {
+        /// Number of bands.
+        bands: usize,
+        /// Signature values per band.
+        rows: usize,
+    },
+}
+
+impl LshLayout {
+    /// The bands and rows of this layout for `threshold` and `num_perm`.
+    pub fn resolve(&self, threshold: f64, num_perm: usize) -> LshParams {
+        match *self {
+            LshLayout::Auto => {
+                LshParams::optimal(threshold, num_perm, DEFAULT_FP_WEIGHT, DEFAULT_FN_WEIGHT)
+            }
+            LshLayout::Fixed { bands, rows } => LshParams { bands, rows },
+        }
+    }
+}
+
 /// Probability that a pair of Jaccard similarity `s` shares at least one band.
 pub fn collision_probability(s: f64, bands: usize, rows: usize) -> f64 {
     1.0 - (1.0 - s.powi(rows as i32)).powi(bands as i32)

@@ -19,7 +19,7 @@ use crate::error::{Error, Result};
 use crate::exec::{Observer, Stage};
 use crate::input::ingest::{ingest, record_hash, IngestConfig, InputTally, Skipped};
 use crate::input::{InputConfig, Sources};
-use crate::lsh::{band_keys, candidate_pairs, LshParams};
+use crate::lsh::{band_keys, candidate_pairs, LshLayout, LshParams};
 use crate::minhash::MinHasher;
 use crate::shingle::{char_shingles, key_shingles, shingle_set, ShingleConfig};
 use crate::text::{word_keys, NormalizeConfig};
@@ -43,11 +43,11 @@ pub enum KeepPolicy {
 }
 
 /// Everything a dedup run needs to know. Build it, call [`DedupConfig::validate`]
-/// (done by [`run`] too), then run.
-#[derive(Debug, Clone, serde::Serialize)]
+/// (done by [`run`] too), then run. It serialises (for summaries) with the resolved
+/// LSH layout ([`DedupConfig::lsh_params`]) and without the input settings.
+#[derive(Debug, Clone)]
 pub struct DedupConfig {
     /// How records map onto documents.
-    #[serde(skip)]
     pub input: InputConfig,
     /// How documents are cut into shingles.
     pub shingle: ShingleConfig,
@@ -57,8 +57,9 @@ pub struct DedupConfig {
     pub num_perm: usize,
     /// Seed of the MinHash hash family.
     pub seed: u64,
-    /// LSH banding.
-    pub lsh: LshParams,
+    /// LSH banding: by default chosen for `threshold` and `num_perm` when the run
+    /// starts (see [`DedupConfig::lsh_params`]).
+    pub lsh: LshLayout,
     /// Minimum exact Jaccard similarity for two documents to be linked.
     pub threshold: f64,
     /// Which document of a cluster is kept.
@@ -73,21 +74,14 @@ pub struct DedupConfig {
 
 impl Default for DedupConfig {
     fn default() -> Self {
-        let num_perm = 128;
-        let threshold = 0.8;
         DedupConfig {
             input: InputConfig::default(),
             shingle: ShingleConfig::default(),
             normalize: NormalizeConfig::default(),
-            num_perm,
+            num_perm: 128,
             seed: 1,
-            lsh: LshParams::optimal(
-                threshold,
-                num_perm,
-                crate::lsh::DEFAULT_FP_WEIGHT,
-                crate::lsh::DEFAULT_FN_WEIGHT,
-            ),
-            threshold,
+            lsh: LshLayout::Auto,
+            threshold: 0.8,
             keep: KeepPolicy::First,
             strict: false,
             max_bucket: 64,
@@ -96,8 +90,49 @@ impl Default for DedupConfig {
     }
 }
 
+impl serde::Serialize for DedupConfig {
+    fn serialize<S: serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
+        #[derive(serde::Serialize)]
+        struct Resolved<'a> {
+            shingle: &'a ShingleConfig,
+            normalize: &'a NormalizeConfig,
+            num_perm: usize,
+            seed: u64,
+            lsh: LshParams,
+            threshold: f64,
+            keep: KeepPolicy,
+            strict: bool,
+            max_bucket: usize,
+            batch_bytes: usize,
+        }
+        Resolved {
+            shingle: &self.shingle,
+            normalize: &self.normalize,
+            num_perm: self.num_perm,
+            seed: self.seed,
+            lsh: self.lsh_params(),
+            threshold: self.threshold,
+            keep: self.keep,
+            strict: self.strict,
+            max_bucket: self.max_bucket,
+            batch_bytes: self.batch_bytes,
+        }
+        .serialize(serializer)
+    }
+}
+
 impl DedupConfig {
-    /// Checks that the parameters make sense together.
+    /// The bands and rows the run uses: the fixed layout, or the one chosen for
+    /// `threshold` and `num_perm`.
+    pub fn lsh_params(&self) -> LshParams {
+        self.lsh.resolve(self.threshold, self.num_perm)
+    }
+
+    /// Checks that the parameters make sense together (the one place the threshold
+    /// range and the LSH layout are checked).
     pub fn validate(&self) -> Result<()> {
         let bad = |m: String| Err(Error::Config(m));
         if !(self.threshold > 0.0 && self.threshold <= 1.0) {
@@ -109,13 +144,14 @@ impl DedupConfig {
         if self.num_perm == 0 {
             return bad("num_perm must be at least 1".into());
         }
-        if self.lsh.bands == 0 || self.lsh.rows == 0 {
+        let lsh = self.lsh_params();
+        if lsh.bands == 0 || lsh.rows == 0 {
             return bad("bands and rows must be at least 1".into());
         }
-        if self.lsh.used_perm() > self.num_perm {
+        if lsh.used_perm() > self.num_perm {
             return bad(format!(
                 "bands × rows = {} exceeds num_perm = {}",
-                self.lsh.used_perm(),
+                lsh.used_perm(),
                 self.num_perm
             ));
         }
@@ -295,6 +331,7 @@ fn analyse(
     doc: Document,
     ordinal: u64,
     config: &DedupConfig,
+    lsh: &LshParams,
     hasher: &MinHasher,
     scratch: &mut Scratch,
 ) -> Analysed {
@@ -308,13 +345,13 @@ fn analyse(
     );
     let hashes = &scratch.hashes;
     let set = shingle_set(hashes);
-    let mut keys = Vec::with_capacity(config.lsh.bands);
+    let mut keys = Vec::with_capacity(lsh.bands);
     let signature = &mut scratch.signature;
     signature.resize(hasher.num_perm(), 0);
     if hasher.sign_into(hashes, signature) {
-        band_keys(signature, &config.lsh, &mut keys);
+        band_keys(signature, lsh, &mut keys);
     } else {
-        keys.resize(config.lsh.bands, 0);
+        keys.resize(lsh.bands, 0);
     }
     Analysed {
         meta: DocMeta {
@@ -343,6 +380,7 @@ struct Pass1 {
 fn pass1(
     sources: &Sources,
     config: &DedupConfig,
+    lsh: &LshParams,
     observer: &dyn Observer,
     stats: &mut DedupStats,
 ) -> Result<Pass1> {
@@ -362,7 +400,7 @@ fn pass1(
         &config.input,
         &ingest_config,
         observer,
-        |scratch: &mut Scratch, raw, doc| analyse(doc, raw.ordinal, config, &hasher, scratch),
+        |scratch: &mut Scratch, raw, doc| analyse(doc, raw.ordinal, config, lsh, &hasher, scratch),
         |analysed| {
             if analysed.meta.shingles == 0 {
                 empty_documents += 1;
@@ -425,6 +463,7 @@ pub fn run(
     observer: &dyn Observer,
 ) -> Result<DedupResult> {
     config.validate()?;
+    let lsh = config.lsh_params();
     let started = Instant::now();
     let mut stats = DedupStats {
         input: InputTally::new(sources),
@@ -439,7 +478,7 @@ pub fn run(
         records,
         record_hashes,
         records_by_source,
-    } = pass1(sources, config, observer, &mut stats)?;
+    } = pass1(sources, config, &lsh, observer, &mut stats)?;
     stats.stage_seconds.read_and_sign = t.elapsed().as_secs_f64();
     stats.documents = docs.len() as u64;
 
@@ -447,7 +486,7 @@ pub fn run(
     observer.stage_started(Stage::Candidates, None);
     let candidates = candidate_pairs(
         &keys,
-        config.lsh.bands,
+        lsh.bands,
         |d| docs[d as usize].shingles > 0,
         config.max_bucket,
     );
@@ -769,9 +808,41 @@ mod tests {
         };
         assert!(cfg.validate().is_err());
         let cfg = DedupConfig {
-            lsh: LshParams { bands: 20, rows: 8 },
+            lsh: LshLayout::Fixed { bands: 20, rows: 8 },
             ..Default::default()
         };
         assert!(cfg.validate().is_err());
+    }
+
+    #[test]
+    fn threshold_set_without_bands_gets_bands_for_that_threshold() {
+        let default = DedupConfig::default().lsh_params();
+        assert_eq!(default, LshParams { bands: 16, rows: 8 });
+        let cfg = DedupConfig {
+            threshold: 0.5,
+            ..Default::default()
+        };
+        let lsh = cfg.lsh_params();
+        assert_eq!(
+            lsh,
+            LshParams::optimal(
+                0.5,
+                128,
+                crate::lsh::DEFAULT_FP_WEIGHT,
+                crate::lsh::DEFAULT_FN_WEIGHT
+            )
+        );
+        assert_ne!(lsh, default);
+        assert!(crate::lsh::collision_probability(0.5, lsh.bands, lsh.rows) > 0.9);
+        let summary = serde_json::to_value(&cfg).unwrap();
+        assert_eq!(summary["lsh"]["bands"], lsh.bands);
+        assert_eq!(summary["lsh"]["rows"], lsh.rows);
+        // An explicit layout is kept whatever the threshold.
+        let fixed = DedupConfig {
+            threshold: 0.5,
+            lsh: LshLayout::Fixed { bands: 4, rows: 2 },
+            ..Default::default()
+        };
+        assert_eq!(fixed.lsh_params(), LshParams { bands: 4, rows: 2 });
     }
 }
