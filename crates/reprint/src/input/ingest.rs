@@ -31,7 +31,7 @@ pub struct IngestConfig {
     pub batch_bytes: usize,
     /// A batch ends once it holds this many records.
     pub batch_records: usize,
-    /// Stop at the first input issue (see [`Skipped::record`]).
+    /// Stop at the first input issue (the skip policy of [`Skipped`]).
     pub strict: bool,
     /// Keep the xxh3 checksum of every record's bytes ([`Ingested::record_hashes`]),
     /// so that a second read of the sources can be checked against the first.
@@ -87,7 +87,7 @@ enum Prepared<T> {
 /// starts a batch); `consume` runs on the calling thread and receives `prepare`'s
 /// results one at a time in input order. Between the two, each document's notes go
 /// to the [`InputTally`] and every record that cannot be used goes through
-/// [`Skipped::record`] (the one skip policy), interleaved in input order. Progress
+/// the one skip policy of [`Skipped`], interleaved in input order. Progress
 /// is reported as [`Stage::Sign`] in raw bytes. After the last record the tally
 /// checks the text and id fields ([`InputTally::check_fields`]).
 ///

@@ -4,149 +4,23 @@
 //! is per document or per candidate pair, computed in parallel and gathered in input
 //! order, so the result is deterministic.
 
-use crate::align::{align, AlignConfig, PreparedDoc};
+use super::{BoilerplateItem, ScanCluster, ScanConfig, ScanResult, ScanStats};
+use crate::align::{align, PreparedDoc};
 use crate::cluster::UnionFind;
 use crate::document::{Document, Span};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::exec::{self, Observer, Stage};
-use crate::input::ingest::{ingest, IngestConfig, InputTally, Skipped};
-use crate::input::{InputConfig, Sources};
-use crate::scan::boilerplate::{
-    blank_masks, find_boilerplate_lines, lines, BoilerplateConfig, BoilerplateKind,
-};
-use crate::scan::candidates::{candidate_pairs, Candidate, CandidateConfig};
+use crate::input::ingest::{ingest, IngestConfig, InputTally};
+use crate::input::Sources;
+use crate::scan::boilerplate::{blank_masks, find_boilerplate_lines, lines, BoilerplateKind};
+use crate::scan::candidates::{candidate_pairs, Candidate};
 use crate::scan::clusters::{overlap_clusters, Edge, Occurrence, PassageCluster};
 use crate::scan::repeats::find_repeats;
 use crate::shingle::hash_keys;
-use crate::text::{tokenize, NormalizeConfig};
+use crate::text::tokenize;
 use bitvec::vec::BitVec;
 use std::borrow::Cow;
 use std::time::Instant;
-
-/// Everything a scan needs to know.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct ScanConfig {
-    /// How records map onto documents (`date_field` enables the likely-source guess).
-    #[serde(skip)]
-    pub input: InputConfig,
-    /// How words are normalised into keys.
-    pub normalize: NormalizeConfig,
-    /// Candidate pairs from the n-gram index.
-    pub candidates: CandidateConfig,
-    /// Passage alignment of candidate pairs.
-    #[serde(skip)]
-    pub align: AlignConfig,
-    /// Line-level boilerplate detection.
-    pub boilerplate: BoilerplateConfig,
-    /// Occurrences in one document overlapping by this share of the shorter one are
-    /// the same passage.
-    pub min_overlap: f64,
-    /// Candidate pairs aligned together between two rounds of freeing document
-    /// analyses: smaller blocks hold fewer analyses at once, larger ones keep both
-    /// cores busier. The report does not depend on it.
-    pub align_block_pairs: usize,
-    /// Stop at the first input issue.
-    pub strict: bool,
-}
-
-impl Default for ScanConfig {
-    fn default() -> Self {
-        ScanConfig {
-            input: InputConfig::default(),
-            normalize: NormalizeConfig::default(),
-            candidates: CandidateConfig::default(),
-            align: AlignConfig::default(),
-            boilerplate: BoilerplateConfig::default(),
-            min_overlap: 0.5,
-            align_block_pairs: 8192,
-            strict: false,
-        }
-    }
-}
-
-impl ScanConfig {
-    /// Checks that the parameters make sense together.
-    pub fn validate(&self) -> Result<()> {
-        if self.candidates.ngram_words == 0 || self.candidates.min_shared == 0 {
-            return Err(Error::Config(
-                "n-gram size and shared n-grams must be at least 1".into(),
-            ));
-        }
-        if self.candidates.max_df < 2 {
-            return Err(Error::Config(
-                "max document frequency must be at least 2".into(),
-            ));
-        }
-        if !(0.0..=1.0).contains(&self.min_overlap) {
-            return Err(Error::Config("min overlap must be in [0, 1]".into()));
-        }
-        Ok(())
-    }
-}
-
-/// A reuse cluster with its likely source.
-#[derive(Debug, Clone)]
-pub struct ScanCluster {
-    /// Members and links.
-    pub passage: PassageCluster,
-    /// The member in the earliest-dated document, when documents carry dates.
-    pub earliest: Option<usize>,
-}
-
-/// Boilerplate kept out of the clusters.
-#[derive(Debug, Clone)]
-pub struct BoilerplateItem {
-    /// Why it is boilerplate.
-    pub kind: BoilerplateKind,
-    /// Every place it occurs.
-    pub places: Vec<Occurrence>,
-}
-
-/// Counts and timings of a scan.
-#[derive(Debug, Clone, Default, serde::Serialize)]
-pub struct ScanStats {
-    /// Documents read.
-    pub documents: u64,
-    /// Records or files that could not be used.
-    #[serde(flatten)]
-    pub skipped: Skipped,
-    /// Decoded files, unparseable dates, files passed over.
-    #[serde(flatten)]
-    pub input: InputTally,
-    /// Candidate document pairs aligned.
-    pub candidate_pairs: u64,
-    /// Pairs in which alignment found at least one passage.
-    pub pairs_with_passages: u64,
-    /// Aligned passage pairs.
-    pub passages: u64,
-    /// Reuse clusters reported.
-    pub clusters: u64,
-    /// Boilerplate items listed.
-    pub boilerplate: u64,
-    /// Seconds reading and parsing.
-    pub read_seconds: f64,
-    /// Seconds for boilerplate, index and candidates.
-    pub candidate_seconds: f64,
-    /// Seconds aligning.
-    pub align_seconds: f64,
-    /// Seconds clustering.
-    pub cluster_seconds: f64,
-    /// Total seconds.
-    pub total_seconds: f64,
-}
-
-/// The outcome of a scan.
-#[derive(Debug)]
-pub struct ScanResult {
-    /// The documents, in input order (reports quote their text).
-    pub documents: Vec<Document>,
-    /// Reuse clusters (members in two or more documents).
-    pub clusters: Vec<ScanCluster>,
-    /// Boilerplate, listed separately.
-    pub boilerplate: Vec<BoilerplateItem>,
-    /// Counts and timings.
-    pub stats: ScanStats,
-}
 
 /// Reads and parses every document through the ingest, keeping them in input order.
 fn read_documents(
@@ -464,6 +338,7 @@ fn earliest_member(cluster: &PassageCluster, documents: &[Document]) -> Option<u
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::scan::candidates::CandidateConfig;
 
     #[test]
     fn report_does_not_depend_on_block_size() {
