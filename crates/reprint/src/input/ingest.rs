@@ -22,7 +22,7 @@ pub const DEFAULT_BATCH_BYTES: usize = 8 << 20;
 /// Records read per parallel batch by default (a batch ends at this many records or
 /// at [`DEFAULT_BATCH_BYTES`], whichever comes first), so that collections of short
 /// records do not make huge batches of per-record results.
-pub const DEFAULT_BATCH_RECORDS: usize = 4096;
+pub const DEFAULT_BATCH_RECORDS: usize = 1024;
 
 /// How [`ingest`] reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
