@@ -17,16 +17,17 @@
 //! shorter side is much shorter than its longer side (the mark of a summary).
 
 use super::prepare::PreparedDoc;
+use super::range::{SentenceRange, TokenRange};
 use super::seeds::{PairTerms, Seed};
 use super::AlignConfig;
 
-/// A candidate passage in sentence units (inclusive ranges).
+/// A candidate passage in sentence units.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct Fragment {
-    /// First and last sentence in the first document.
-    pub a: (u32, u32),
-    /// First and last sentence in the second document.
-    pub b: (u32, u32),
+    /// Its sentences in the first document.
+    pub a: SentenceRange,
+    /// Its sentences in the second document.
+    pub b: SentenceRange,
     /// Cosine of the two sides' tf-idf vectors.
     pub cosine: f64,
     /// Found by the summary pass.
@@ -99,13 +100,25 @@ fn cluster(seeds: Vec<Seed>, gap: (u32, u32)) -> Vec<Vec<Seed>> {
     out
 }
 
-/// Token range covered by an inclusive sentence range.
-pub(crate) fn token_range(doc: &PreparedDoc, sentences: (u32, u32)) -> (usize, usize) {
+/// The tokens a sentence range covers.
+pub(crate) fn token_range(doc: &PreparedDoc, sentences: SentenceRange) -> TokenRange {
     let s = doc.sentences();
-    (
-        s[sentences.0 as usize].first_token as usize,
-        s[sentences.1 as usize].end_token as usize,
+    TokenRange::new(
+        s[sentences.first as usize].first_token as usize,
+        s[sentences.last as usize].end_token as usize,
     )
+}
+
+/// Tf-idf cosine of the tokens two sentence ranges cover.
+fn sides_cosine(
+    a: &PreparedDoc,
+    ra: SentenceRange,
+    b: &PreparedDoc,
+    rb: SentenceRange,
+    terms: &PairTerms,
+) -> f64 {
+    let (ta, tb) = (token_range(a, ra), token_range(b, rb));
+    terms.range_cosine(&a.stems()[ta.indices()], &b.stems()[tb.indices()])
 }
 
 fn fragment_of(group: &[Seed], a: &PreparedDoc, b: &PreparedDoc, terms: &PairTerms) -> Fragment {
@@ -113,13 +126,14 @@ fn fragment_of(group: &[Seed], a: &PreparedDoc, b: &PreparedDoc, terms: &PairTer
     let amax = group.iter().map(|s| s.a).max().unwrap_or(0);
     let bmin = group.iter().map(|s| s.b).min().unwrap_or(0);
     let bmax = group.iter().map(|s| s.b).max().unwrap_or(0);
-    let (ta0, ta1) = token_range(a, (amin, amax));
-    let (tb0, tb1) = token_range(b, (bmin, bmax));
-    let cosine = terms.range_cosine(&a.stems()[ta0..ta1], &b.stems()[tb0..tb1]);
+    let (ra, rb) = (
+        SentenceRange::new(amin, amax),
+        SentenceRange::new(bmin, bmax),
+    );
     Fragment {
-        a: (amin, amax),
-        b: (bmin, bmax),
-        cosine,
+        a: ra,
+        b: rb,
+        cosine: sides_cosine(a, ra, b, rb, terms),
         summary: false,
     }
 }
@@ -166,15 +180,6 @@ fn validated(
     }
 }
 
-fn tokens_len(doc: &PreparedDoc, r: (u32, u32)) -> usize {
-    let (s, e) = token_range(doc, r);
-    e - s
-}
-
-fn overlaps(x: (u32, u32), y: (u32, u32)) -> bool {
-    x.0 <= y.1 && y.0 <= x.1
-}
-
 /// True when a wide-gap fragment looks like a summary: its short side is much
 /// shorter than its long side, most sentences of the short side are seeds, and
 /// the long side has not many more seeded sentences than the short side.
@@ -186,14 +191,16 @@ fn is_summary(
     b: &PreparedDoc,
     cfg: &AlignConfig,
 ) -> bool {
-    let (la, lb) = (tokens_len(a, s.a), tokens_len(b, s.b));
+    let (la, lb) = (token_range(a, s.a).len(), token_range(b, s.b).len());
     let (short, long) = if a_is_short { (la, lb) } else { (lb, la) };
     if short as f64 >= cfg.summary_length_ratio * long as f64 {
         return false;
     }
     let inside: Vec<&Seed> = seeds
         .iter()
-        .filter(|x| overlaps((x.a, x.a), s.a) && overlaps((x.b, x.b), s.b))
+        .filter(|x| {
+            s.a.overlaps(SentenceRange::single(x.a)) && s.b.overlaps(SentenceRange::single(x.b))
+        })
         .collect();
     let seeded = |on_a: bool| {
         let mut seeded: Vec<u32> = inside
@@ -205,9 +212,8 @@ fn is_summary(
         seeded.len() as f64
     };
     let short_range = if a_is_short { s.a } else { s.b };
-    let sentences = |r: (u32, u32)| f64::from(r.1 - r.0 + 1);
     let (short_seeded, long_seeded) = (seeded(a_is_short), seeded(!a_is_short));
-    short_seeded >= cfg.summary_min_seeded * sentences(short_range)
+    short_seeded >= cfg.summary_min_seeded * f64::from(short_range.len())
         && (cfg.summary_max_fanout <= 0.0 || long_seeded <= cfg.summary_max_fanout * short_seeded)
 }
 
@@ -223,27 +229,29 @@ fn grow_edges(
 ) {
     let th = cfg.edge_min_similarity;
     let (na, nb) = (a.sentences().len() as u32, b.sentences().len() as u32);
-    let near = |r: (u32, u32), n: u32| (r.0.saturating_sub(1), (r.1 + 1).min(n - 1));
+    let near = |r: SentenceRange, n: u32| {
+        SentenceRange::new(r.first.saturating_sub(1), (r.last + 1).min(n - 1))
+    };
     // Finds a partner of sentence `k` of `doc` among `range` of `other`.
-    let partner = |doc: &PreparedDoc, k: u32, other: &PreparedDoc, range: (u32, u32)| {
+    let partner = |doc: &PreparedDoc, k: u32, other: &PreparedDoc, range: SentenceRange| {
         let x = &doc.sentences()[k as usize];
-        (range.0..=range.1).find(|&j| terms.alike(x, &other.sentences()[j as usize], th))
+        (range.first..=range.last).find(|&j| terms.alike(x, &other.sentences()[j as usize], th))
     };
     let start = *f;
     for _ in 0..8 {
         let before = *f;
         let mut candidates: Vec<(u32, bool)> = Vec::new(); // (sentence, on a)
-        if f.a.0 > 0 {
-            candidates.push((f.a.0 - 1, true));
+        if f.a.first > 0 {
+            candidates.push((f.a.first - 1, true));
         }
-        if f.a.1 + 1 < na {
-            candidates.push((f.a.1 + 1, true));
+        if f.a.last + 1 < na {
+            candidates.push((f.a.last + 1, true));
         }
-        if f.b.0 > 0 {
-            candidates.push((f.b.0 - 1, false));
+        if f.b.first > 0 {
+            candidates.push((f.b.first - 1, false));
         }
-        if f.b.1 + 1 < nb {
-            candidates.push((f.b.1 + 1, false));
+        if f.b.last + 1 < nb {
+            candidates.push((f.b.last + 1, false));
         }
         for (k, on_a) in candidates {
             let found = if on_a {
@@ -252,8 +260,8 @@ fn grow_edges(
                 partner(b, k, a, near(f.a, na)).map(|j| (j, k))
             };
             if let Some((i, j)) = found {
-                f.a = (f.a.0.min(i), f.a.1.max(i));
-                f.b = (f.b.0.min(j), f.b.1.max(j));
+                f.a = f.a.including(i);
+                f.b = f.b.including(j);
             }
         }
         if *f == before {
@@ -261,9 +269,7 @@ fn grow_edges(
         }
     }
     if *f != start {
-        let (ta0, ta1) = token_range(a, f.a);
-        let (tb0, tb1) = token_range(b, f.b);
-        f.cosine = terms.range_cosine(&a.stems()[ta0..ta1], &b.stems()[tb0..tb1]);
+        f.cosine = sides_cosine(a, f.a, b, f.b, terms);
     }
 }
 
@@ -285,17 +291,17 @@ fn grow_summary(
     let n = long_doc.sentences().len() as u32;
     let resembles = |k: u32| {
         let x = &long_doc.sentences()[k as usize];
-        (short.0..=short.1).any(|j| terms.alike(x, &short_doc.sentences()[j as usize], th))
+        (short.first..=short.last).any(|j| terms.alike(x, &short_doc.sentences()[j as usize], th))
     };
     let reach = cfg.max_gap_sentences + 1;
     loop {
         let before = long;
-        if let Some(k) = (long.0.saturating_sub(reach)..long.0).find(|&k| resembles(k)) {
-            long.0 = k;
+        if let Some(k) = (long.first.saturating_sub(reach)..long.first).find(|&k| resembles(k)) {
+            long.first = k;
         }
-        let hi = (long.1 + reach).min(n.saturating_sub(1));
-        if let Some(k) = (long.1 + 1..=hi).rev().find(|&k| resembles(k)) {
-            long.1 = k;
+        let hi = (long.last + reach).min(n.saturating_sub(1));
+        if let Some(k) = (long.last + 1..=hi).rev().find(|&k| resembles(k)) {
+            long.last = k;
         }
         if long == before {
             break;
@@ -361,7 +367,7 @@ pub(crate) fn fragments(
             }
             let covered = normal
                 .iter()
-                .filter(|f| overlaps(f.a, s.a) && overlaps(f.b, s.b))
+                .filter(|f| f.a.overlaps(s.a) && f.b.overlaps(s.b))
                 .count();
             // A summary splits into several ordinary fragments; one ordinary
             // fragment widened by stray seeds is not a summary.
@@ -370,12 +376,12 @@ pub(crate) fn fragments(
             let unbacked = covered == 0 && s.cosine < cfg.summary_unbacked_min_cosine;
             // A summary does not swallow a passage that stands well on its own.
             let swallows_strong = normal.iter().any(|f| {
-                overlaps(f.a, s.a) && overlaps(f.b, s.b) && f.cosine >= cfg.summary_max_part_cosine
+                f.a.overlaps(s.a) && f.b.overlaps(s.b) && f.cosine >= cfg.summary_max_part_cosine
             });
             if covered == 1 || unbacked || swallows_strong || normal.contains(&s) {
                 continue;
             }
-            normal.retain(|f| !(overlaps(f.a, s.a) && overlaps(f.b, s.b)));
+            normal.retain(|f| !(f.a.overlaps(s.a) && f.b.overlaps(s.b)));
             let mut s = Fragment { summary: true, ..s };
             if cfg.summary_edge_similarity > 0.0 {
                 grow_summary(&mut s, a_is_short, a, b, terms, cfg);

@@ -40,6 +40,7 @@
 mod extend;
 mod filter;
 mod prepare;
+mod range;
 mod seeds;
 mod verbatim;
 

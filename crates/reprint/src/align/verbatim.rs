@@ -7,13 +7,15 @@
 //! a fragment is covered by long verbatim runs, the runs themselves are the better
 //! answer: their boundaries are exact to the word.
 
-/// A verbatim run as token ranges `[start, end)` in both documents.
+use super::range::TokenRange;
+
+/// A verbatim run: the same words at token ranges of equal length in both documents.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) struct Run {
     /// Tokens in the first document.
-    pub a: (usize, usize),
+    pub a: TokenRange,
     /// Tokens in the second document.
-    pub b: (usize, usize),
+    pub b: TokenRange,
 }
 
 /// Matches further apart than this many tokens beyond the n-gram on one diagonal
@@ -34,8 +36,8 @@ pub(crate) fn runs(matches: &[(u32, u32)], n: usize, min_tokens: usize) -> Vec<R
         if let Some((_, s, e, bs)) = c {
             if e - s >= min_tokens {
                 out.push(Run {
-                    a: (s, e),
-                    b: (bs, bs + (e - s)),
+                    a: TokenRange::new(s, e),
+                    b: TokenRange::new(bs, bs + (e - s)),
                 });
             }
         }
@@ -70,8 +72,8 @@ mod tests {
         assert_eq!(
             r,
             vec![Run {
-                a: (10, 24),
-                b: (15, 29)
+                a: TokenRange::new(10, 24),
+                b: TokenRange::new(15, 29)
             }]
         );
     }
