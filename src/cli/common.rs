@@ -158,15 +158,41 @@ pub fn input_files(sources: &reprint::input::Sources) -> Vec<PathBuf> {
     sources.list().iter().map(|s| s.path.clone()).collect()
 }
 
-/// Parses an `--align-config` JSON object into alignment settings (missing fields keep
-/// their defaults; unknown fields are an error, so a typo does not pass silently).
+/// Parses an `--align-config` JSON object into alignment settings, in the grouped
+/// shape of the library's `AlignConfig` (`{"seeds": {"min_sentence_cosine": 0.4}}`).
+/// Missing fields keep their defaults; unknown fields, at any level, are an error, so
+/// a typo does not pass silently. A field name of the earlier flat shape is an error
+/// too, one that names its place now.
 pub fn align_config(json: Option<&str>) -> Result<reprint::align::AlignConfig, UsageError> {
-    match json {
-        Some(json) => {
-            serde_json::from_str(json).map_err(|e| UsageError(format!("--align-config: {e}")))
+    let Some(json) = json else {
+        return Ok(reprint::align::AlignConfig::default());
+    };
+    serde_json::from_str(json).map_err(|e| {
+        let moved = moved_fields(json);
+        if moved.is_empty() {
+            UsageError(format!("--align-config: {e}"))
+        } else {
+            UsageError(format!("--align-config: {}", moved.join("; ")))
         }
-        None => Ok(reprint::align::AlignConfig::default()),
-    }
+    })
+}
+
+/// For each top-level field of `json` named as in the earlier flat `AlignConfig`, a
+/// sentence giving its place now and the object to write instead (for
+/// `{"min_passage_cosine":0.42}`: `extension.min_passage_cosine`, write
+/// `{"extension":{"min_passage_cosine":0.42}}`).
+fn moved_fields(json: &str) -> Vec<String> {
+    let Ok(serde_json::Value::Object(map)) = serde_json::from_str::<serde_json::Value>(json) else {
+        return Vec::new();
+    };
+    map.iter()
+        .filter_map(|(old, value)| {
+            let new = reprint::align::former_field(old)?;
+            let (group, field) = new.split_once('.')?;
+            let example = serde_json::json!({ group: { field: value } });
+            Some(format!("`{old}` is now `{new}`: write {example}"))
+        })
+        .collect()
 }
 
 /// The timings of a run's stats in the one layout every summary uses:

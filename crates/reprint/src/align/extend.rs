@@ -19,7 +19,7 @@
 use super::prepare::PreparedDoc;
 use super::range::{SentenceRange, TokenRange};
 use super::seeds::{PairTerms, Seed};
-use super::AlignConfig;
+use super::{AlignConfig, ExtensionConfig, SummaryConfig};
 
 /// A candidate passage in sentence units.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -161,7 +161,7 @@ fn validated(
     a: &PreparedDoc,
     b: &PreparedDoc,
     terms: &PairTerms,
-    cfg: &AlignConfig,
+    cfg: &ExtensionConfig,
     out: &mut Vec<Fragment>,
 ) {
     let chain_cosine = cfg.chain_min_cosine.min(min_cosine);
@@ -189,11 +189,11 @@ fn is_summary(
     seeds: &[Seed],
     a: &PreparedDoc,
     b: &PreparedDoc,
-    cfg: &AlignConfig,
+    cfg: &SummaryConfig,
 ) -> bool {
     let (la, lb) = (token_range(a, s.a).len(), token_range(b, s.b).len());
     let (short, long) = if a_is_short { (la, lb) } else { (lb, la) };
-    if short as f64 >= cfg.summary_length_ratio * long as f64 {
+    if short as f64 >= cfg.length_ratio * long as f64 {
         return false;
     }
     let inside: Vec<&Seed> = seeds
@@ -213,8 +213,8 @@ fn is_summary(
     };
     let short_range = if a_is_short { s.a } else { s.b };
     let (short_seeded, long_seeded) = (seeded(a_is_short), seeded(!a_is_short));
-    short_seeded >= cfg.summary_min_seeded * f64::from(short_range.len())
-        && (cfg.summary_max_fanout <= 0.0 || long_seeded <= cfg.summary_max_fanout * short_seeded)
+    short_seeded >= cfg.min_seeded * f64::from(short_range.len())
+        && (cfg.max_fanout <= 0.0 || long_seeded <= cfg.max_fanout * short_seeded)
 }
 
 /// Grows an ordinary fragment by neighbouring sentences that resemble a sentence
@@ -225,7 +225,7 @@ fn grow_edges(
     a: &PreparedDoc,
     b: &PreparedDoc,
     terms: &PairTerms,
-    cfg: &AlignConfig,
+    cfg: &ExtensionConfig,
 ) {
     let th = cfg.edge_min_similarity;
     let (na, nb) = (a.sentences().len() as u32, b.sentences().len() as u32);
@@ -273,19 +273,20 @@ fn grow_edges(
     }
 }
 
-/// Grows the long side of a summary fragment by sentences up to `max_gap_sentences`
-/// beyond either end that resemble some sentence of its short side at
-/// `cfg.summary_edge_similarity` (a source passage is summarised as a whole, but
-/// not every one of its sentences leaves a seed).
+/// Grows the long side of a summary fragment by sentences up to `gap` (the
+/// extension's `max_gap_sentences`) beyond either end that resemble some sentence of
+/// its short side at `cfg.edge_similarity` (a source passage is summarised as a
+/// whole, but not every one of its sentences leaves a seed).
 fn grow_summary(
     f: &mut Fragment,
     a_is_short: bool,
     a: &PreparedDoc,
     b: &PreparedDoc,
     terms: &PairTerms,
-    cfg: &AlignConfig,
+    cfg: &SummaryConfig,
+    gap: u32,
 ) {
-    let th = cfg.summary_edge_similarity;
+    let th = cfg.edge_similarity;
     let (short_doc, long_doc) = if a_is_short { (a, b) } else { (b, a) };
     let (short, mut long) = if a_is_short { (f.a, f.b) } else { (f.b, f.a) };
     let n = long_doc.sentences().len() as u32;
@@ -293,7 +294,7 @@ fn grow_summary(
         let x = &long_doc.sentences()[k as usize];
         (short.first..=short.last).any(|j| terms.alike(x, &short_doc.sentences()[j as usize], th))
     };
-    let reach = cfg.max_gap_sentences + 1;
+    let reach = gap + 1;
     loop {
         let before = long;
         if let Some(k) = (long.first.saturating_sub(reach)..long.first).find(|&k| resembles(k)) {
@@ -314,7 +315,8 @@ fn grow_summary(
     }
 }
 
-/// All fragments of a pair, sorted by position in the first document.
+/// All fragments of a pair, sorted by position in the first document: the
+/// extension step (`cfg.extension`), then the summary pass (`cfg.summary`).
 pub(crate) fn fragments(
     seeds: Vec<Seed>,
     a: &PreparedDoc,
@@ -322,28 +324,29 @@ pub(crate) fn fragments(
     terms: &PairTerms,
     cfg: &AlignConfig,
 ) -> Vec<Fragment> {
+    let (ext, sum) = (&cfg.extension, &cfg.summary);
     let mut normal = Vec::new();
-    let gap = cfg.max_gap_sentences;
+    let gap = ext.max_gap_sentences;
     validated(
         seeds.clone(),
         (gap, gap),
-        cfg.min_passage_cosine,
+        ext.min_passage_cosine,
         a,
         b,
         terms,
-        cfg,
+        ext,
         &mut normal,
     );
-    if cfg.edge_min_similarity > 0.0 {
+    if ext.edge_min_similarity > 0.0 {
         for f in normal
             .iter_mut()
             .filter(|f| f.cosine < cfg.reworded_max_cosine)
         {
-            grow_edges(f, a, b, terms, cfg);
+            grow_edges(f, a, b, terms, ext);
         }
     }
-    if cfg.summary_gap_sentences > gap {
-        let wide = cfg.summary_gap_sentences;
+    if sum.gap_sentences > gap {
+        let wide = sum.gap_sentences;
         // A summary is short on one side only: the wide gap applies along the long side.
         let mut summaries = Vec::new();
         for a_is_short in [true, false] {
@@ -352,17 +355,17 @@ pub(crate) fn fragments(
             validated(
                 seeds.clone(),
                 gaps,
-                cfg.summary_min_cosine,
+                sum.min_cosine,
                 a,
                 b,
                 terms,
-                cfg,
+                ext,
                 &mut found,
             );
             summaries.extend(found.into_iter().map(|f| (f, a_is_short)));
         }
         for (s, a_is_short) in summaries {
-            if !is_summary(&s, a_is_short, &seeds, a, b, cfg) {
+            if !is_summary(&s, a_is_short, &seeds, a, b, sum) {
                 continue;
             }
             let covered = normal
@@ -373,18 +376,18 @@ pub(crate) fn fragments(
             // fragment widened by stray seeds is not a summary.
             // With no ordinary fragment at all to back it, the summary needs a
             // higher similarity.
-            let unbacked = covered == 0 && s.cosine < cfg.summary_unbacked_min_cosine;
+            let unbacked = covered == 0 && s.cosine < sum.unbacked_min_cosine;
             // A summary does not swallow a passage that stands well on its own.
-            let swallows_strong = normal.iter().any(|f| {
-                f.a.overlaps(s.a) && f.b.overlaps(s.b) && f.cosine >= cfg.summary_max_part_cosine
-            });
+            let swallows_strong = normal
+                .iter()
+                .any(|f| f.a.overlaps(s.a) && f.b.overlaps(s.b) && f.cosine >= sum.max_part_cosine);
             if covered == 1 || unbacked || swallows_strong || normal.contains(&s) {
                 continue;
             }
             normal.retain(|f| !(f.a.overlaps(s.a) && f.b.overlaps(s.b)));
             let mut s = Fragment { summary: true, ..s };
-            if cfg.summary_edge_similarity > 0.0 {
-                grow_summary(&mut s, a_is_short, a, b, terms, cfg);
+            if sum.edge_similarity > 0.0 {
+                grow_summary(&mut s, a_is_short, a, b, terms, sum, gap);
             }
             normal.push(s);
         }

@@ -8,7 +8,7 @@
 //! the first and last shared content word. In a reworded fragment (not a near
 //! copy) the first or last sentence is often rewritten at its edge: an end moves
 //! back to its sentence's edge when few words were cut off and they mostly occur
-//! on the other side (`snap_max_words`, `snap_min_shared`).
+//! on the other side (`boundaries.snap_max_words`, `boundaries.snap_min_shared`).
 //!
 //! *Overlaps*: two passages may not claim the same words of the first document.
 //! The better one (higher similarity times length) is kept.
@@ -17,7 +17,7 @@ use super::extend::{token_range, Fragment};
 use super::prepare::{PreparedDoc, STOP};
 use super::range::TokenRange;
 use super::verbatim::Run;
-use super::{AlignConfig, AlignedPassage};
+use super::{AlignConfig, AlignedPassage, BoundaryConfig, PassageConfig};
 use crate::document::Span;
 use std::collections::HashSet;
 use std::hash::BuildHasherDefault;
@@ -129,7 +129,7 @@ fn snap(
     r: TokenRange,
     t: TokenRange,
     other: &KeySet,
-    cfg: &AlignConfig,
+    cfg: &BoundaryConfig,
 ) -> TokenRange {
     if cfg.snap_max_words == 0 || t.is_empty() {
         return t;
@@ -218,9 +218,9 @@ pub(crate) fn passages(
         // A summary may copy phrases of its source: only runs covering nearly all
         // of it show it to be a copy instead.
         let share = if f.summary {
-            cfg.verbatim_share.max(0.8)
+            cfg.verbatim.share.max(0.8)
         } else {
-            cfg.verbatim_share
+            cfg.verbatim.share
         };
         let replace = !inside.is_empty() && covered as f64 >= share * ra.len() as f64;
         for &k in &inside {
@@ -235,8 +235,8 @@ pub(crate) fn passages(
         let keys_b = range_keys(b, rb);
         let (ta, tb) = (tighten(a, ra, &keys_b), tighten(b, rb, &keys_a));
         if f.cosine < cfg.reworded_max_cosine {
-            let sa = snap(a, ra, ta, &keys_b.1, cfg);
-            let sb = snap(b, rb, tb, &keys_a.1, cfg);
+            let sa = snap(a, ra, ta, &keys_b.1, &cfg.boundaries);
+            let sb = snap(b, rb, tb, &keys_a.1, &cfg.boundaries);
             candidates.push(Candidate {
                 a: sa,
                 b: sb,
@@ -274,8 +274,8 @@ pub(crate) fn passages(
         }
         let shorter = c.tight_a.len().min(c.tight_b.len());
         let tight_sim =
-            (shorter < cfg.short_passage_words).then(|| dice(a, c.tight_a, b, c.tight_b));
-        if tight_sim.is_some_and(|d| d < cfg.short_passage_similarity) {
+            (shorter < cfg.passages.short_passage_words).then(|| dice(a, c.tight_a, b, c.tight_b));
+        if tight_sim.is_some_and(|d| d < cfg.passages.short_passage_similarity) {
             continue;
         }
         // The reported ranges are the tight ones unless an end snapped back.
@@ -304,8 +304,8 @@ pub(crate) fn passages(
         }
         kept.push(s);
     }
-    if cfg.part_merge_gap_words > 0 {
-        kept = merge_parts(kept, a, b, cfg);
+    if cfg.passages.part_merge_gap_words > 0 {
+        kept = merge_parts(kept, a, b, &cfg.passages);
     }
     let mut out: Vec<AlignedPassage> = kept
         .into_iter()
@@ -328,7 +328,7 @@ fn merge_parts(
     mut kept: Vec<Scored>,
     a: &PreparedDoc,
     b: &PreparedDoc,
-    cfg: &AlignConfig,
+    cfg: &PassageConfig,
 ) -> Vec<Scored> {
     kept.sort_by(|x, y| x.a.cmp(&y.a).then(x.b.cmp(&y.b)));
     let mut out: Vec<Scored> = Vec::with_capacity(kept.len());
@@ -374,7 +374,7 @@ mod tests {
     fn snap_restores_a_shared_sentence_start_only() {
         let a = prep("Officials said fuel prices rose sharply in the west.");
         let n = a.tokens().len();
-        let cfg = AlignConfig::default();
+        let cfg = BoundaryConfig::default();
         // The two cut-off words occur on the other side: back to the sentence start.
         let (whole, tight) = (TokenRange::new(0, n), TokenRange::new(2, n));
         let other = range_keys(&a, whole).1;
@@ -388,7 +388,7 @@ mod tests {
         let words: Vec<String> = (0..200).map(|i| format!("w{i}")).collect();
         let text = words.join(" ");
         let (a, b) = (prep(&text), prep(&text));
-        let cfg = AlignConfig::default();
+        let cfg = PassageConfig::default();
         let part = |a: (usize, usize), b: (usize, usize)| Scored {
             similarity: 0.8,
             a: TokenRange::new(a.0, a.1),
