@@ -73,8 +73,16 @@ fn trigram(x: u64, y: u64, z: u64) -> u64 {
     bigram(bigram(x, y), z)
 }
 
-/// Bigram keys (with at least one content word) and content stems of a token range.
-fn range_keys(doc: &PreparedDoc, r: TokenRange) -> (KeySet, KeySet) {
+/// What one side of a fragment offers the other side's boundaries to match.
+struct RangeKeys {
+    /// Keys of its word pairs (with at least one content word) and word triples.
+    phrases: KeySet,
+    /// Its content stems.
+    content: KeySet,
+}
+
+/// The word pair and triple keys and the content stems of a token range.
+fn range_keys(doc: &PreparedDoc, r: TokenRange) -> RangeKeys {
     let toks = &doc.tokens()[r.indices()];
     let stems = &doc.stems()[r.indices()];
     let mut bigrams = KeySet::default();
@@ -87,22 +95,27 @@ fn range_keys(doc: &PreparedDoc, r: TokenRange) -> (KeySet, KeySet) {
         }
     }
     let content = stems.iter().copied().filter(|&s| s != STOP).collect();
-    (bigrams, content)
+    RangeKeys {
+        phrases: bigrams,
+        content,
+    }
 }
 
 /// Narrows the token range `r` of `doc` to the words shared with the other side.
-fn tighten(doc: &PreparedDoc, r: TokenRange, other: &(KeySet, KeySet)) -> TokenRange {
+fn tighten(doc: &PreparedDoc, r: TokenRange, other: &RangeKeys) -> TokenRange {
     let toks = doc.tokens();
     let stems = doc.stems();
     let starts_pair = |i: usize| {
         i + 1 < r.end
             && (stems[i] != STOP || stems[i + 1] != STOP)
-            && other.0.contains(&bigram(toks[i].key, toks[i + 1].key))
+            && other
+                .phrases
+                .contains(&bigram(toks[i].key, toks[i + 1].key))
     };
     let starts_triple = |i: usize| {
         i + 2 < r.end
             && other
-                .0
+                .phrases
                 .contains(&trigram(toks[i].key, toks[i + 1].key, toks[i + 2].key))
     };
     let first = r.indices().find(|&i| starts_pair(i) || starts_triple(i));
@@ -114,7 +127,7 @@ fn tighten(doc: &PreparedDoc, r: TokenRange, other: &(KeySet, KeySet)) -> TokenR
             return TokenRange::new(f, l + 1);
         }
     }
-    let shared = |i: &usize| stems[*i] != STOP && other.1.contains(&stems[*i]);
+    let shared = |i: &usize| stems[*i] != STOP && other.content.contains(&stems[*i]);
     match (r.indices().find(shared), r.indices().rev().find(shared)) {
         (Some(f), Some(l)) => TokenRange::new(f, l + 1),
         _ => r,
@@ -235,8 +248,8 @@ pub(crate) fn passages(
         let keys_b = range_keys(b, rb);
         let (ta, tb) = (tighten(a, ra, &keys_b), tighten(b, rb, &keys_a));
         if f.cosine < cfg.reworded_max_cosine {
-            let sa = snap(a, ra, ta, &keys_b.1, &cfg.boundaries);
-            let sb = snap(b, rb, tb, &keys_a.1, &cfg.boundaries);
+            let sa = snap(a, ra, ta, &keys_b.content, &cfg.boundaries);
+            let sb = snap(b, rb, tb, &keys_a.content, &cfg.boundaries);
             candidates.push(Candidate {
                 a: sa,
                 b: sb,
@@ -377,7 +390,7 @@ mod tests {
         let cfg = BoundaryConfig::default();
         // The two cut-off words occur on the other side: back to the sentence start.
         let (whole, tight) = (TokenRange::new(0, n), TokenRange::new(2, n));
-        let other = range_keys(&a, whole).1;
+        let other = range_keys(&a, whole).content;
         assert_eq!(snap(&a, whole, tight, &other, &cfg), whole);
         // They do not: the tight start stays.
         assert_eq!(snap(&a, whole, tight, &KeySet::default(), &cfg), tight);
