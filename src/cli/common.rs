@@ -167,13 +167,53 @@ pub fn align_config(json: Option<&str>) -> Result<reprint::align::AlignConfig, U
     let Some(json) = json else {
         return Ok(reprint::align::AlignConfig::default());
     };
-    serde_json::from_str(json).map_err(|e| {
+    let cfg = serde_json::from_str(json).map_err(|e| {
         let moved = moved_fields(json);
-        if moved.is_empty() {
-            UsageError(format!("--align-config: {e}"))
-        } else {
-            UsageError(format!("--align-config: {}", moved.join("; ")))
+        if !moved.is_empty() {
+            return UsageError(format!("--align-config: {}", moved.join("; ")));
         }
+        match unknown_group(json) {
+            Some(group) => UsageError(format!("--align-config: in `{group}`: {e}")),
+            None => UsageError(format!("--align-config: {e}")),
+        }
+    })?;
+    // serde also takes a struct as an array of its fields in order: settings by
+    // position would pass a misplaced value silently, so only objects are read.
+    if let Some(place) = not_an_object(json) {
+        return Err(UsageError(format!(
+            "--align-config: {place} must be a JSON object of named fields, \
+             e.g. {{\"seeds\":{{\"min_sentence_cosine\":0.4}}}}"
+        )));
+    }
+    Ok(cfg)
+}
+
+/// Where `json` holds an array instead of an object of named fields (the settings
+/// as a whole, or a group): "the value" or "`seeds`".
+fn not_an_object(json: &str) -> Option<String> {
+    let given: serde_json::Value = serde_json::from_str(json).ok()?;
+    let Some(groups) = given.as_object() else {
+        return Some("the value".into());
+    };
+    groups
+        .iter()
+        .find(|(_, v)| v.is_array())
+        .map(|(group, _)| format!("`{group}`"))
+}
+
+/// The group holding the first unknown field of `json`, when that field is nested
+/// (serde names the field but not the object it sits in).
+fn unknown_group(json: &str) -> Option<String> {
+    let given: serde_json::Value = serde_json::from_str(json).ok()?;
+    let known = serde_json::to_value(reprint::align::AlignConfig::default()).ok()?;
+    let (given, known) = (given.as_object()?, known.as_object()?);
+    given.iter().find_map(|(group, fields)| {
+        let known_fields = known.get(group)?.as_object()?;
+        fields
+            .as_object()?
+            .keys()
+            .any(|f| !known_fields.contains_key(f))
+            .then(|| group.clone())
     })
 }
 

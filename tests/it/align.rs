@@ -221,10 +221,16 @@ fn print_config_takes_no_files() {
 #[test]
 fn align_config_nested_unknown_field_is_a_usage_error() {
     let a = Path::new(CORPUS).join("seeds/000_cff694c5b6003a2d.txt");
-    for json in [
-        r#"{"seeds": {"min_sentence_cosin": 0.4}}"#,
-        r#"{"summary": {"summary_min_cosine": 0.3}}"#,
-        r#"{"seed": {"min_sentence_cosine": 0.4}}"#,
+    for (json, group) in [
+        (r#"{"seeds": {"min_sentence_cosin": 0.4}}"#, "in `seeds`"),
+        (
+            r#"{"summary": {"summary_min_cosine": 0.3}}"#,
+            "in `summary`",
+        ),
+        (
+            r#"{"seed": {"min_sentence_cosine": 0.4}}"#,
+            "unknown field `seed`",
+        ),
     ] {
         let out = reprint()
             .arg("align")
@@ -236,7 +242,7 @@ fn align_config_nested_unknown_field_is_a_usage_error() {
         assert_eq!(out.status.code(), Some(2), "{json}");
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(
-            err.contains("--align-config") && err.contains("unknown field"),
+            err.contains("--align-config") && err.contains("unknown field") && err.contains(group),
             "{json}: {err}"
         );
     }
@@ -275,4 +281,20 @@ fn align_config_former_flat_name_says_where_it_moved() {
         .stderr(predicates::str::contains(
             "`summary_max_fanout` is now `summary.max_fanout`",
         ));
+}
+
+#[test]
+fn align_config_settings_by_position_are_a_usage_error() {
+    for (json, place) in [
+        ("[12]", "the value"),
+        (r#"{"seeds": [0.4, 0.4]}"#, "`seeds`"),
+    ] {
+        reprint()
+            .args(["align", "--print-config", "--align-config", json])
+            .assert()
+            .code(2)
+            .stderr(predicates::str::contains(format!(
+                "--align-config: {place} must be a JSON object"
+            )));
+    }
 }
