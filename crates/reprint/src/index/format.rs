@@ -565,6 +565,35 @@ mod tests {
     }
 
     #[test]
+    fn version_and_parameter_errors_are_typed_damage_or_incompatible() {
+        let newer = check_version_up_to(SEGMENT_VERSION + 1, SEGMENT_VERSION, Path::new("s"));
+        assert!(
+            matches!(newer, Err(Error::Incompatible { .. })),
+            "{newer:?}"
+        );
+        let zero = check_version_up_to(0, SEGMENT_VERSION, Path::new("s"));
+        assert!(matches!(zero, Err(Error::Corrupt { .. })), "{zero:?}");
+        assert!(check_version_up_to(1, SEGMENT_VERSION, Path::new("s")).is_ok());
+        let mut bytes = IndexParams::default().encode();
+        bytes[12] = 7; // strip diacritics must be 0 or 1
+        let bad = IndexParams::decode(&bytes, Path::new("s"));
+        assert!(matches!(bad, Err(Error::Corrupt { .. })), "{bad:?}");
+    }
+
+    #[test]
+    fn block_checksums_stream_like_they_hash_whole() {
+        let data: Vec<u8> = (0..10_000u32).map(|i| (i % 251) as u8).collect();
+        let mut streamed = BlockHasher::default();
+        for chunk in data.chunks(777) {
+            streamed.update(chunk);
+        }
+        let sums = streamed.finish();
+        assert_eq!(sums, block_sums(&data));
+        assert_eq!(sums.len() as u64, block_count(data.len() as u64));
+        assert_eq!(block_count(0), 0);
+    }
+
+    #[test]
     fn cursor_reports_truncation() {
         let mut r = Bytes::new(&[1, 0, 0], Path::new("m"));
         assert_eq!(r.u16().unwrap(), 1);
