@@ -663,8 +663,11 @@ impl Index {
     }
 }
 
-/// Segment probes between two looks at the process's mapped resident memory.
-pub const PROBES_PER_MEMORY_LOOK: u64 = 1 << 14;
+/// Segment probes between two looks at the process's mapped resident memory. A
+/// probe can map up to four fault-around windows (64 KiB each on Linux), so this
+/// bounds the overshoot past the budget to about 128 MiB; a look (reading
+/// `/proc/self/statm`) costs a few microseconds, once or twice per article.
+pub const PROBES_PER_MEMORY_LOOK: u64 = 512;
 
 /// Mapped segment pages resident in this process above which lookups release them
 /// ([`Index::release_pages`]): keeps `check` well under 1 GB whatever the archive.
