@@ -1,7 +1,8 @@
 //! Per-article latency of `reprint check` against a large archive index.
 //!
 //! Needs an index and articles, which are too large to keep in the repository;
-//! `benches/check_archive.sh` builds both (100,000 archive documents) and runs this:
+//! `benches/check_archive.sh` builds both (300,000 archive documents fed in 100
+//! `index add` runs) and runs this, before and after `index compact --all`:
 //!
 //! ```text
 //! REPRINT_BENCH_INDEX=/tmp/archbench/idx REPRINT_BENCH_ARTICLES=/tmp/archbench/articles.jsonl \

@@ -1,5 +1,5 @@
-//! `reprint index add|stats|verify|repair`: build, inspect, check and repair an
-//! archive index.
+//! `reprint index add|compact|stats|verify|repair`: build, merge, inspect, check and
+//! repair an archive index.
 
 use super::common::InputArgs;
 use super::progress::TerminalObserver;
@@ -7,9 +7,11 @@ use super::GlobalArgs;
 use super::UsageError;
 use anyhow::Context;
 use clap::{Args, Subcommand, ValueEnum};
+use reprint::index::compact::AUTO_MERGE_SEGMENTS;
+use reprint::index::manifest::Manifest;
 use reprint::index::repair::FileStatus;
 use reprint::index::{add_sources, AddOptions};
-use reprint::index::{ensure_outside, is_index, Index, IndexParams};
+use reprint::index::{ensure_outside, is_index, CompactOptions, Index, IndexParams};
 use reprint::report::prose::count;
 use reprint::text::NormalizeConfig;
 use std::io::Write;
@@ -33,6 +35,10 @@ enum IndexCommand {
                       reprint index add archive.idx today.jsonl --replace --strict"
     )]
     Add(AddArgs),
+    /// Merge segments into fewer (log-structured policy, or everything with --all); drops replaced documents.
+    #[command(after_help = "Examples:\n  reprint index compact archive.idx\n  \
+                      reprint index compact archive.idx --all")]
+    Compact(CompactArgs),
     /// Show documents, size on disk, engine parameters and format version.
     #[command(after_help = "Examples:\n  reprint index stats archive.idx\n  \
                       reprint index stats archive.idx --format json")]
@@ -76,6 +82,24 @@ pub struct AddArgs {
     /// Fold diacritics (é = e) when hashing words (new index only).
     #[arg(long)]
     strip_diacritics: bool,
+    /// Do not merge segments after adding (by default, once the index has more than
+    /// 10 segments, the merge policy of `reprint index compact` is applied).
+    #[arg(long)]
+    no_merge: bool,
+}
+
+/// Arguments of `reprint index compact`.
+#[derive(Debug, Args)]
+pub struct CompactArgs {
+    /// Index directory.
+    index: PathBuf,
+    /// Merge every segment into one (as few as the segment size limits allow) and
+    /// drop every replaced document, instead of applying the merge policy.
+    #[arg(long)]
+    all: bool,
+    /// Output format of the summary on stdout.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    format: OutputFormat,
 }
 
 /// Arguments of `reprint index stats`.
@@ -112,6 +136,7 @@ pub struct RepairArgs {
 pub fn run(args: IndexArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
     match args.command {
         IndexCommand::Add(a) => add(a, global),
+        IndexCommand::Compact(a) => compact(a),
         IndexCommand::Stats(a) => stats(a),
         IndexCommand::Verify(a) => verify(a),
         IndexCommand::Repair(a) => repair(a),
@@ -215,6 +240,17 @@ fn add(args: AddArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
         print_capped(&replaced);
     }
     let seconds = started.elapsed().as_secs_f64();
+    // Merging runs after the commit (the added documents are archived already): a
+    // failure here is an error, but the index stays sound, as after any compaction.
+    let segments = Manifest::load(&args.index)?.map_or(0, |m| m.segments.len());
+    let merged = if args.no_merge || segments <= AUTO_MERGE_SEGMENTS {
+        None
+    } else {
+        Some(
+            reprint::index::compact(&args.index, &CompactOptions::default())
+                .with_context(|| format!("merging segments of index {}", args.index.display()))?,
+        )
+    };
     if !global.quiet {
         eprintln!(
             "reprint: added {} ({} replaced, {} already archived identical, {}, {}); \
@@ -229,7 +265,57 @@ fn add(args: AddArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
             seconds,
             summary.text_bytes as f64 / 1e6 / seconds.max(1e-9),
         );
+        if let Some(m) = merged.filter(|m| m.merged_segments > 0) {
+            eprintln!(
+                "reprint: merged {} into {} (index has {}; `--no-merge` skips this)",
+                count(m.merged_segments as u64, "segment", "segments"),
+                m.written_segments,
+                count(m.segments_after as u64, "segment", "segments"),
+            );
+        }
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn compact(args: CompactArgs) -> anyhow::Result<ExitCode> {
+    super::signals::register_temporaries(&args.index, reprint::index::writer::process_file_tag());
+    let options = CompactOptions {
+        all: args.all,
+        ..CompactOptions::default()
+    };
+    let started = std::time::Instant::now();
+    let report = reprint::index::compact(&args.index, &options)
+        .with_context(|| format!("compacting index {}", args.index.display()))?;
+    let seconds = started.elapsed().as_secs_f64();
+    let mut out = std::io::stdout().lock();
+    match args.format {
+        OutputFormat::Json => {
+            serde_json::to_writer_pretty(&mut out, &reprint::report::Versioned::new(&report))?;
+            writeln!(out)?;
+        }
+        OutputFormat::Text if report.merged_segments == 0 => writeln!(
+            out,
+            "{}: nothing to merge ({}, {})",
+            args.index.display(),
+            count(report.segments_after as u64, "segment", "segments"),
+            count(report.documents, "document", "documents"),
+        )?,
+        OutputFormat::Text => writeln!(
+            out,
+            "{}: merged {} into {}; {} now ({} before); {} replaced documents dropped; \
+             {:.1} MB on disk ({:.1} MB before); {} documents; {seconds:.2} s",
+            args.index.display(),
+            count(report.merged_segments as u64, "segment", "segments"),
+            report.written_segments,
+            count(report.segments_after as u64, "segment", "segments"),
+            report.segments_before,
+            report.dropped_documents,
+            report.bytes_after as f64 / 1e6,
+            report.bytes_before as f64 / 1e6,
+            report.documents,
+        )?,
+    }
+    out.flush()?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -351,6 +437,14 @@ fn stats(args: StatsArgs) -> anyhow::Result<ExitCode> {
         writeln!(out, "documents:          {}", stats.documents)?;
         writeln!(out, "deleted documents:  {}", stats.deleted_documents)?;
         writeln!(out, "segments:           {}", stats.segments)?;
+        if stats.old_format_segments > 0 {
+            writeln!(
+                out,
+                "older format:       {} (read as they are; `reprint index compact --all` \
+                 rewrites them)",
+                count(stats.old_format_segments as u64, "segment", "segments")
+            )?;
+        }
         writeln!(out, "commits:            {}", stats.generation)?;
         writeln!(out, "text:               {} bytes", stats.text_bytes)?;
         writeln!(out, "shingle keys:       {}", stats.keys)?;

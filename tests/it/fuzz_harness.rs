@@ -240,6 +240,7 @@ fn repair_segment(data: &[u8]) -> Vec<u8> {
         params,
         sections,
         file_len: n as u64,
+        version: FORMAT_VERSION,
     };
     file[n - FOOTER_BYTES..].copy_from_slice(&footer.encode().0);
     file

@@ -62,8 +62,7 @@ pub(crate) fn open_writer(dir: &Path, params: IndexParams) -> reprint::index::In
         match reprint::index::IndexWriter::open(dir, params) {
             Ok(w) => return w,
             Err(Error::Config(m))
-                if m.contains("another `reprint index add`")
-                    && started.elapsed() < Duration::from_secs(10) =>
+                if m.contains("another writer") && started.elapsed() < Duration::from_secs(10) =>
             {
                 std::thread::sleep(Duration::from_millis(2));
             }
@@ -294,7 +293,7 @@ fn stats_show_documents_size_parameters_and_version() {
         .success()
         .stdout(
             predicate::str::contains("documents:          5")
-                .and(predicate::str::contains("format version:     1"))
+                .and(predicate::str::contains("format version:     2"))
                 .and(predicate::str::contains("shingle 5 words"))
                 .and(predicate::str::contains("size on disk")),
         );
@@ -636,10 +635,7 @@ fn a_second_writer_is_refused_until_the_first_ends() {
     let err = reprint::index::IndexWriter::open(dir.path(), IndexParams::default())
         .err()
         .expect("second writer refused");
-    assert!(
-        err.to_string().contains("another `reprint index add`"),
-        "{err}"
-    );
+    assert!(err.to_string().contains("another writer"), "{err}");
     drop(first);
     let second = open_writer(dir.path(), IndexParams::default());
     assert_eq!(second.commit().unwrap(), 0);
@@ -1045,4 +1041,388 @@ fn many_conflicts_name_the_first_20_then_count_the_rest() {
     assert!(stderr.contains("... and 5 more"), "{stderr}");
     assert!(stderr.contains("25 conflicts"), "{stderr}");
     assert!(contents(&idx).iter().all(|(_, t)| t.starts_with("old")));
+}
+
+/// Writes `docs` (id, text) as a JSON Lines file at `path`.
+fn write_jsonl(path: &Path, docs: &[(String, String)]) {
+    let lines: String = docs
+        .iter()
+        .map(|(id, text)| format!("{}\n", serde_json::json!({"id": id, "text": text})))
+        .collect();
+    fs::write(path, lines).unwrap();
+}
+
+/// `n` synthetic archive documents (ids `doc-<i>`), as [`write_dump`] makes them.
+fn dump_docs(dir: &Path, n: usize) -> Vec<(String, String)> {
+    let dump = dir.join("dump.jsonl");
+    write_dump(&dump, n);
+    let sources = Sources::discover(&[dump]).unwrap();
+    let (docs, issues) = read_all(&sources, &InputConfig::default());
+    assert!(issues.is_empty());
+    docs.into_iter().map(|d| (d.id, d.text)).collect()
+}
+
+/// An index fed in `adds` runs of `index add --no-merge` (one segment each) from
+/// `docs`; returns the index path.
+fn build_in_adds(dir: &Path, docs: &[(String, String)], adds: usize) -> PathBuf {
+    let idx = dir.join("idx");
+    for (n, part) in docs.chunks(docs.len().div_ceil(adds)).enumerate() {
+        let file = dir.join(format!("part-{n}.jsonl"));
+        write_jsonl(&file, part);
+        reprint()
+            .args(["index", "add", "-q", "--no-merge"])
+            .arg(&idx)
+            .arg(&file)
+            .assert()
+            .success();
+    }
+    idx
+}
+
+fn stats_json(idx: &Path) -> serde_json::Value {
+    let out = reprint()
+        .args(["index", "stats", "--format", "json"])
+        .arg(idx)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// Articles copying halves of archived documents, one of them replaced later.
+fn articles_from(docs: &[(String, String)], dir: &Path) -> PathBuf {
+    let half = |t: &str, second: bool| {
+        let words: Vec<&str> = t.split(' ').collect();
+        let mid = words.len() / 2;
+        if second {
+            words[mid..].join(" ")
+        } else {
+            words[..mid].join(" ")
+        }
+    };
+    let articles: Vec<(String, String)> = (0..6)
+        .map(|i| {
+            let a = &docs[(i * 7) % docs.len()].1;
+            let b = &docs[(i * 11 + 5) % docs.len()].1;
+            (
+                format!("article-{i}"),
+                format!("{}\n\n{}", half(a, false), half(b, true)),
+            )
+        })
+        .collect();
+    let path = dir.join("articles.jsonl");
+    write_jsonl(&path, &articles);
+    path
+}
+
+fn check_json(idx: &Path, articles: &Path) -> String {
+    let out = reprint()
+        .args(["check", "-q", "--format", "json"])
+        .arg(idx)
+        .arg(articles)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn compact_after_five_adds_keeps_check_results_identical() {
+    let dir = tempfile::tempdir().unwrap();
+    let docs = dump_docs(dir.path(), 60);
+    let idx = build_in_adds(dir.path(), &docs, 5);
+    // One more add replacing a document: compaction must drop the old copy.
+    let mut replaced = docs[3].clone();
+    replaced.1 = format!("{} extra words at the end", replaced.1);
+    add_docs(&idx, &[(replaced.0.as_str(), replaced.1.as_str())], true);
+    let before = stats_json(&idx);
+    assert_eq!(before["segments"], 6);
+    assert_eq!(before["deleted_documents"], 1);
+    let articles = articles_from(&docs, dir.path());
+    let checked = check_json(&idx, &articles);
+    let found = checked
+        .lines()
+        .filter(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            v["sources"].as_array().is_some_and(|s| !s.is_empty())
+        })
+        .count();
+    assert!(found >= 5, "sources found for {found} articles: {checked}");
+    let contents_before = contents(&idx);
+
+    let out = reprint()
+        .args(["index", "compact", "--all", "--format", "json"])
+        .arg(&idx)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["merged_segments"], 6);
+    assert_eq!(report["segments_after"], 1);
+    assert_eq!(report["dropped_documents"], 1);
+    let after = stats_json(&idx);
+    assert_eq!(after["segments"], 1);
+    assert_eq!(after["deleted_documents"], 0);
+    assert_eq!(after["documents"], before["documents"]);
+    assert_eq!(segment_files(&idx).len(), 1, "old segments are deleted");
+    reprint()
+        .args(["index", "verify"])
+        .arg(&idx)
+        .assert()
+        .success();
+    assert_eq!(contents(&idx), contents_before);
+    assert_eq!(check_json(&idx, &articles), checked);
+    // Nothing left to merge: a second compaction changes nothing.
+    reprint()
+        .args(["index", "compact", "--all"])
+        .arg(&idx)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("nothing to merge"));
+}
+
+#[test]
+fn index_add_merges_past_ten_segments_unless_no_merge() {
+    let dir = tempfile::tempdir().unwrap();
+    let docs = dump_docs(dir.path(), 24);
+    let idx = build_in_adds(dir.path(), &docs[..22], 11);
+    assert_eq!(stats_json(&idx)["segments"], 11);
+    let checked = check_json(&idx, &articles_from(&docs[..22], dir.path()));
+    let last = dir.path().join("last.jsonl");
+    write_jsonl(&last, &docs[22..]);
+    reprint()
+        .args(["index", "add"])
+        .arg(&idx)
+        .arg(&last)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("merged 10 segments into 1"));
+    // The ten oldest small segments became one; the two newest stay.
+    assert_eq!(stats_json(&idx)["segments"], 3);
+    assert_eq!(contents(&idx).len(), 24);
+    reprint()
+        .args(["index", "verify"])
+        .arg(&idx)
+        .assert()
+        .success();
+    // The two new documents do not take part in these articles' sources.
+    assert_eq!(
+        check_json(&idx, &articles_from(&docs[..22], dir.path())),
+        checked
+    );
+}
+
+#[test]
+fn a_compaction_is_refused_while_a_writer_holds_the_index() {
+    let dir = tempfile::tempdir().unwrap();
+    let idx = dir.path().join("idx");
+    add_docs_lib(&idx, &[("a", "one two three four five six seven")], false);
+    add_docs_lib(
+        &idx,
+        &[("b", "eight nine ten eleven twelve thirteen")],
+        false,
+    );
+    let writer = open_writer(&idx, IndexParams::default());
+    let err = reprint::index::compact(&idx, &reprint::index::CompactOptions::default())
+        .expect_err("compaction refused");
+    assert!(err.to_string().contains("another writer"), "{err}");
+    drop(writer);
+}
+
+#[test]
+fn compact_killed_at_any_moment_leaves_the_index_intact() {
+    let dir = tempfile::tempdir().unwrap();
+    let docs = dump_docs(dir.path(), 3000);
+    let idx = build_in_adds(dir.path(), &docs, 4);
+    let before = contents(&idx);
+    let bin = assert_cmd::cargo::cargo_bin("reprint");
+    let mut landed_while_writing = 0;
+    let mut completed = false;
+    for extra_ms in [None, Some(0u64), Some(30), Some(120), Some(400)] {
+        let mut child = std::process::Command::new(&bin)
+            .args(["index", "compact", "--all"])
+            .arg(&idx)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        if let Some(extra) = extra_ms {
+            let started = std::time::Instant::now();
+            while !has_temp_file(&idx)
+                && child.try_wait().unwrap().is_none()
+                && started.elapsed() < Duration::from_secs(120)
+            {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            std::thread::sleep(Duration::from_millis(extra));
+        }
+        let writing = has_temp_file(&idx);
+        if child.try_wait().unwrap().is_none() {
+            child.kill().unwrap();
+            landed_while_writing += usize::from(writing);
+        }
+        child.wait().unwrap();
+        // Whatever the moment, the index reads exactly as before.
+        assert_eq!(
+            contents(&idx),
+            before,
+            "kill {extra_ms:?} ms into compaction changed the index"
+        );
+        if stats_json(&idx)["segments"] == 1 {
+            completed = true;
+            break;
+        }
+    }
+    assert!(
+        completed || landed_while_writing > 0,
+        "no kill landed while the merged segment was being written"
+    );
+    // The next compaction cleans up and completes.
+    reprint()
+        .args(["index", "compact", "--all"])
+        .arg(&idx)
+        .assert()
+        .success();
+    assert!(!has_temp_file(&idx));
+    assert_eq!(stats_json(&idx)["segments"], 1);
+    assert_eq!(segment_files(&idx).len(), 1);
+    assert_eq!(read_everything(&idx).unwrap(), before);
+    reprint()
+        .args(["index", "verify"])
+        .arg(&idx)
+        .assert()
+        .success();
+}
+
+#[test]
+fn check_keeps_working_while_compaction_replaces_segments() {
+    let dir = tempfile::tempdir().unwrap();
+    let idx = dir.path().join("idx");
+    add_docs_lib(
+        &idx,
+        &[("a", "the first archived text of the series")],
+        false,
+    );
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writer = {
+        let idx = idx.clone();
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            /// Ends the reading loop however this thread ends.
+            struct Stop(std::sync::Arc<std::sync::atomic::AtomicBool>);
+            impl Drop for Stop {
+                fn drop(&mut self) {
+                    self.0.store(true, std::sync::atomic::Ordering::SeqCst);
+                }
+            }
+            let _stop = Stop(stop);
+            let options = reprint::index::CompactOptions {
+                all: true,
+                ..Default::default()
+            };
+            for i in 0..60 {
+                let id = format!("doc-{i}");
+                let text = format!("text number {i} of the archive, merged again and again");
+                add_docs_lib(&idx, &[(id.as_str(), text.as_str())], false);
+                let report = loop {
+                    match reprint::index::compact(&idx, &options) {
+                        Err(Error::Config(m)) if m.contains("another writer") => {
+                            std::thread::sleep(Duration::from_millis(2))
+                        }
+                        other => break other.unwrap(),
+                    }
+                };
+                assert_eq!(report.segments_after, 1);
+            }
+        })
+    };
+    let mut reads = 0;
+    let started = std::time::Instant::now();
+    while !stop.load(std::sync::atomic::Ordering::SeqCst)
+        && started.elapsed() < Duration::from_secs(60)
+    {
+        let docs = read_everything(&idx).unwrap_or_else(|e| panic!("read {reads}: {e}"));
+        assert!(!docs.is_empty() && docs[0].0 == "a");
+        reads += 1;
+    }
+    writer.join().unwrap();
+    assert!(reads > 10, "only {reads} reads overlapped the compactions");
+    assert_eq!(contents(&idx).len(), 61);
+}
+
+/// Rewrites a version 2 segment of `idx` as version 1 (no block checksum table),
+/// and the manifest to match: the layout of indexes built before version 2.
+fn downgrade_to_version_1(idx: &Path) {
+    let seg = segment_files(idx).remove(0);
+    let mut file = fs::read(&seg).unwrap();
+    let n = file.len();
+    let footer = file[n - 256..].to_vec();
+    let section_len = |i: usize| {
+        let at = 56 + i * 24 + 8;
+        u64::from_le_bytes(footer[at..at + 8].try_into().unwrap())
+    };
+    let blocks: u64 = [3, 4, 5, 6]
+        .iter()
+        .map(|&i| section_len(i).div_ceil(4096))
+        .sum();
+    // Version 1 ends with the postings (S6, written last), the footer right after.
+    let body_end = {
+        let at = 56 + 6 * 24;
+        (u64::from_le_bytes(footer[at..at + 8].try_into().unwrap()) + section_len(6)) as usize
+    };
+    let table = ((blocks + 1) * 8) as usize;
+    assert!(body_end + table <= n - 256);
+    file.truncate(body_end);
+    let mut footer = footer;
+    footer[224..228].copy_from_slice(&1u32.to_le_bytes());
+    let len = (body_end + 256) as u64;
+    footer[232..240].copy_from_slice(&len.to_le_bytes());
+    let sum = xxhash_rust::xxh3::xxh3_64(&footer[..240]);
+    footer[240..248].copy_from_slice(&sum.to_le_bytes());
+    file.extend_from_slice(&footer);
+    file[8..12].copy_from_slice(&1u32.to_le_bytes());
+    fs::write(&seg, &file).unwrap();
+    let manifest = idx.join("MANIFEST");
+    let m = fs::read(&manifest).unwrap();
+    let mut decoded = reprint::index::manifest::Manifest::decode(&m, &manifest).unwrap();
+    decoded.segments[0].file_len = len;
+    decoded.segments[0].footer_checksum = sum;
+    fs::write(&manifest, decoded.encode()).unwrap();
+}
+
+#[test]
+fn version_1_segments_are_still_read_and_compaction_rewrites_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let docs = dump_docs(dir.path(), 30);
+    let idx = build_in_adds(dir.path(), &docs, 1);
+    let articles = articles_from(&docs, dir.path());
+    let checked = check_json(&idx, &articles);
+    let good = read_everything(&idx).unwrap();
+    downgrade_to_version_1(&idx);
+    assert_eq!(stats_json(&idx)["old_format_segments"], 1);
+    assert_eq!(read_everything(&idx).unwrap(), good);
+    assert_eq!(check_json(&idx, &articles), checked);
+    reprint()
+        .args(["index", "verify"])
+        .arg(&idx)
+        .assert()
+        .success();
+    reprint()
+        .args(["index", "stats"])
+        .arg(&idx)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("older format:       1 segment"));
+    // Even a single segment of the older format is rewritten by --all.
+    reprint()
+        .args(["index", "compact", "--all"])
+        .arg(&idx)
+        .assert()
+        .success();
+    assert_eq!(stats_json(&idx)["old_format_segments"], 0);
+    assert_eq!(check_json(&idx, &articles), checked);
 }

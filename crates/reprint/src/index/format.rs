@@ -1,4 +1,5 @@
-//! Byte-level pieces of the index format shared by the writer and the reader:
+//! Byte-level pieces of the index format shared by the writer, the reader and
+//! compaction; it depends on none of them, and the reader never on the writer:
 //! magics, version, engine parameters and the segment footer (layout in [`super`]).
 
 use crate::error::{Error, Result};
@@ -6,8 +7,23 @@ use crate::text::NormalizeConfig;
 use std::path::Path;
 use xxhash_rust::xxh3::xxh3_64;
 
-/// Format version written by this build and the newest one it reads.
+/// Format version of the manifest written by this build and the newest one it
+/// reads; also the version of the first segment format (still read).
 pub const FORMAT_VERSION: u32 = 1;
+/// Format version of the segment files written by this build and the newest one it
+/// reads. Version 2 adds the block checksum table (S7), so that a reader verifies
+/// only the blocks it touches; version 1 segments are still read (verified whole
+/// when opened); `reprint index compact --all` rewrites them as version 2.
+pub const SEGMENT_VERSION: u32 = 2;
+/// Bytes covered by one checksum of the block table (S7) of a version 2 segment.
+pub const CHECK_BLOCK_BYTES: usize = 4096;
+/// The sections the block table covers, in the order of its entries.
+pub const BLOCK_CHECKED_SECTIONS: [usize; 4] = [
+    section::BUCKETS,
+    section::KEYS,
+    section::OFFSETS,
+    section::POSTINGS,
+];
 /// Magic at both ends of a segment file.
 pub const SEGMENT_MAGIC: [u8; 8] = *b"REPRSEG\0";
 /// Magic at both ends of the manifest.
@@ -169,19 +185,78 @@ pub fn incompatible(path: &Path, message: impl Into<String>) -> Error {
 /// Callers check the checksum covering the version first, so that a damaged
 /// version field is reported as damage, not as a newer format.
 pub fn check_version(version: u32, path: &Path) -> Result<()> {
+    check_version_up_to(version, FORMAT_VERSION, path)
+}
+
+/// [`check_version`] against the newest version `newest` this build reads.
+pub fn check_version_up_to(version: u32, newest: u32, path: &Path) -> Result<()> {
     if version == 0 {
         return Err(corrupt(path, "invalid format version 0"));
     }
-    if version > FORMAT_VERSION {
+    if version > newest {
         return Err(incompatible(
             path,
             format!(
-                "format version {version} is newer than this reprint reads ({FORMAT_VERSION}); \
+                "format version {version} is newer than this reprint reads ({newest}); \
                  upgrade reprint"
             ),
         ));
     }
     Ok(())
+}
+
+/// Number of block checksums of a section of `len` bytes.
+pub fn block_count(len: u64) -> u64 {
+    len.div_ceil(CHECK_BLOCK_BYTES as u64)
+}
+
+/// Streams a section's bytes into block checksums (S7 entries).
+#[derive(Default)]
+pub struct BlockHasher {
+    sums: Vec<u64>,
+    current: Vec<u8>,
+}
+
+impl BlockHasher {
+    /// Adds the next bytes of the section.
+    pub fn update(&mut self, mut bytes: &[u8]) {
+        while !bytes.is_empty() {
+            let take = (CHECK_BLOCK_BYTES - self.current.len()).min(bytes.len());
+            self.current.extend_from_slice(&bytes[..take]);
+            bytes = &bytes[take..];
+            if self.current.len() == CHECK_BLOCK_BYTES {
+                self.sums.push(xxh3_64(&self.current));
+                self.current.clear();
+            }
+        }
+    }
+
+    /// The checksums, the last (partial) block included.
+    pub fn finish(mut self) -> Vec<u64> {
+        if !self.current.is_empty() {
+            self.sums.push(xxh3_64(&self.current));
+        }
+        self.sums
+    }
+}
+
+/// The block checksums of a whole section.
+pub fn block_sums(bytes: &[u8]) -> Vec<u64> {
+    bytes.chunks(CHECK_BLOCK_BYTES).map(xxh3_64).collect()
+}
+
+/// Encodes the block table (S7): the checksums of [`BLOCK_CHECKED_SECTIONS`] in
+/// that order, then the xxh3-64 of those bytes (the table seals itself).
+pub fn encode_block_table(per_section: &[Vec<u64>; 4]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for sums in per_section {
+        for s in sums {
+            out.extend_from_slice(&s.to_le_bytes());
+        }
+    }
+    let seal = xxh3_64(&out);
+    out.extend_from_slice(&seal.to_le_bytes());
+    out
 }
 
 /// One section's place and checksum.
@@ -212,9 +287,27 @@ pub struct Footer {
     pub sections: [SectionEntry; SECTION_COUNT],
     /// Total file length.
     pub file_len: u64,
+    /// Format version of the segment (header and footer agree).
+    pub version: u32,
 }
 
 impl Footer {
+    /// Where the block table (S7) of a version 2 segment lies: just before the
+    /// footer, 8 bytes per block of [`BLOCK_CHECKED_SECTIONS`] plus the seal.
+    /// `None` for version 1.
+    pub fn block_table(&self) -> Option<std::ops::Range<u64>> {
+        if self.version < 2 {
+            return None;
+        }
+        let blocks: u64 = BLOCK_CHECKED_SECTIONS
+            .iter()
+            .map(|&s| block_count(self.sections[s].len))
+            .sum();
+        let len = (blocks + 1) * 8;
+        let end = self.file_len.checked_sub(FOOTER_BYTES as u64)?;
+        Some(end.checked_sub(len)?..end)
+    }
+
     /// Encodes the footer; returns the bytes and the footer checksum.
     pub fn encode(&self) -> ([u8; FOOTER_BYTES], u64) {
         let mut out = [0u8; FOOTER_BYTES];
@@ -229,7 +322,7 @@ impl Footer {
             out[at + 8..at + 16].copy_from_slice(&s.len.to_le_bytes());
             out[at + 16..at + 24].copy_from_slice(&s.checksum.to_le_bytes());
         }
-        out[224..228].copy_from_slice(&FORMAT_VERSION.to_le_bytes());
+        out[224..228].copy_from_slice(&self.version.to_le_bytes());
         out[232..240].copy_from_slice(&self.file_len.to_le_bytes());
         let checksum = xxh3_64(&out[..240]);
         out[240..248].copy_from_slice(&checksum.to_le_bytes());
@@ -279,7 +372,7 @@ impl Footer {
         let file_len = r.u64()?;
         r.u64()?; // the checksum, checked above
                   // The footer checksum covers the footer's version: only now is it trusted.
-        check_version(version, path)?;
+        check_version_up_to(version, SEGMENT_VERSION, path)?;
         if version != header_version {
             return Err(corrupt(
                 path,
@@ -323,18 +416,24 @@ impl Footer {
             key_count.saturating_add(1).saturating_mul(4),
         )?;
         expect(section::POSTINGS, posting_count.saturating_mul(4))?;
-        Ok((
-            Footer {
-                doc_count,
-                key_count,
-                posting_count,
-                bucket_bits,
-                params,
-                sections,
-                file_len,
-            },
-            checksum,
-        ))
+        let footer = Footer {
+            doc_count,
+            key_count,
+            posting_count,
+            bucket_bits,
+            params,
+            sections,
+            file_len,
+            version,
+        };
+        if version >= 2
+            && !footer
+                .block_table()
+                .is_some_and(|t| t.start >= SEGMENT_HEADER_BYTES as u64)
+        {
+            return Err(corrupt(path, "block checksum table out of bounds"));
+        }
+        Ok((footer, checksum))
     }
 }
 
@@ -406,6 +505,40 @@ pub fn u64_at(bytes: &[u8], i: usize) -> Option<u64> {
     Some(u64::from_le_bytes(a))
 }
 
+/// Bucket bits for a key count: about eight keys per bucket, so a lookup is one
+/// table read plus a binary search over a cache line or two.
+pub fn bucket_bits_for(key_count: u64) -> u32 {
+    if key_count < 16 {
+        return 0;
+    }
+    (63 - key_count.leading_zeros()).saturating_sub(3).min(24)
+}
+
+/// The bucket table (S3) of sorted keys (written by the writer and by compaction).
+pub fn bucket_table(keys: &[u64], bits: u32) -> Vec<u8> {
+    let buckets = 1usize << bits;
+    let mut out = Vec::with_capacity((buckets + 1) * 4);
+    let mut k = 0usize;
+    for b in 0..buckets {
+        while k < keys.len() && bucket_of(keys[k], bits) < b as u64 {
+            k += 1;
+        }
+        out.extend_from_slice(&(k as u32).to_le_bytes());
+    }
+    out.extend_from_slice(&(keys.len() as u32).to_le_bytes());
+    out
+}
+
+/// The bucket of a key: its top `bits` bits.
+#[inline]
+pub fn bucket_of(key: u64, bits: u32) -> u64 {
+    if bits == 0 {
+        0
+    } else {
+        key >> (64 - bits)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -432,11 +565,53 @@ mod tests {
     }
 
     #[test]
+    fn version_and_parameter_errors_are_typed_damage_or_incompatible() {
+        let newer = check_version_up_to(SEGMENT_VERSION + 1, SEGMENT_VERSION, Path::new("s"));
+        assert!(
+            matches!(newer, Err(Error::Incompatible { .. })),
+            "{newer:?}"
+        );
+        let zero = check_version_up_to(0, SEGMENT_VERSION, Path::new("s"));
+        assert!(matches!(zero, Err(Error::Corrupt { .. })), "{zero:?}");
+        assert!(check_version_up_to(1, SEGMENT_VERSION, Path::new("s")).is_ok());
+        let mut bytes = IndexParams::default().encode();
+        bytes[12] = 7; // strip diacritics must be 0 or 1
+        let bad = IndexParams::decode(&bytes, Path::new("s"));
+        assert!(matches!(bad, Err(Error::Corrupt { .. })), "{bad:?}");
+    }
+
+    #[test]
+    fn block_checksums_stream_like_they_hash_whole() {
+        let data: Vec<u8> = (0..10_000u32).map(|i| (i % 251) as u8).collect();
+        let mut streamed = BlockHasher::default();
+        for chunk in data.chunks(777) {
+            streamed.update(chunk);
+        }
+        let sums = streamed.finish();
+        assert_eq!(sums, block_sums(&data));
+        assert_eq!(sums.len() as u64, block_count(data.len() as u64));
+        assert_eq!(block_count(0), 0);
+    }
+
+    #[test]
     fn cursor_reports_truncation() {
         let mut r = Bytes::new(&[1, 0, 0], Path::new("m"));
         assert_eq!(r.u16().unwrap(), 1);
         assert!(matches!(r.u32(), Err(Error::Corrupt { .. })));
         assert_eq!(u32_at(&[1, 0, 0, 0, 2], 1), None);
         assert_eq!(u64_at(&[7, 0, 0, 0, 0, 0, 0, 0], 0), Some(7));
+    }
+
+    #[test]
+    fn buckets_point_at_first_key_of_each_prefix() {
+        let keys = [0u64, 1 << 62, (1 << 63) + 5, u64::MAX];
+        let table = bucket_table(&keys, 2);
+        let v: Vec<u32> = table
+            .chunks_exact(4)
+            .map(|c| u32::from_le_bytes(c.try_into().unwrap()))
+            .collect();
+        assert_eq!(v, [0, 1, 2, 3, 4]);
+        assert_eq!(bucket_bits_for(10), 0);
+        assert_eq!(bucket_bits_for(1 << 20), 17);
     }
 }

@@ -8,13 +8,24 @@
 //! and then reads a few dozen texts. Immutable, sorted, checksummed segment files
 //! read through `mmap` serve exactly that with no page cache of their own, no
 //! background compaction and no write-ahead log; an embedded key-value store would
-//! add all three and still need a layout for postings on top.
+//! add all three and still need a layout for postings on top. Segments are merged
+//! only when asked ([`compact()`], also run by `reprint index add` past
+//! [`compact::AUTO_MERGE_SEGMENTS`] segments), in the foreground, under the writer lock.
+//!
+//! # Modules
+//! [`format`] holds the byte-level pieces (magics, versions, parameters, footer,
+//! bucket table, block checksums) and depends on no other module here; [`manifest`]
+//! the list of live segments; [`reader`] maps and queries segments; [`writer`]
+//! builds segments from new documents, [`mod@compact`] from existing ones, and
+//! [`repair`] checks and rebuilds. The reader never depends on the writer.
 //!
 //! # Directory layout
 //! ```text
 //! <INDEX>/MANIFEST                  the list of live segments; replaced atomically
 //! <INDEX>/seg-<gen>-<tag>-<n>.rps   immutable segment files (commit, writer, number)
-//! <INDEX>/*.tmp                     files being written (ignored, removed by the next add)
+//! <INDEX>/*.tmp                     files being written (ignored, removed by the next
+//!                                   add or compact); a merge also spools `*.keys.tmp`
+//!                                   and `*.offsets.tmp`
 //! <INDEX>/LOCK                      empty; `flock`ed by the one writer (and by `repair`)
 //! <INDEX>/damaged/                  files `reprint index repair` moved aside (never read)
 //! ```
@@ -34,7 +45,7 @@
 //! segment it names; when a concurrent commit has meanwhile deleted one of them, it
 //! reads the new manifest and tries again (bounded). A mapped segment stays readable
 //! after it is deleted.
-//! A commit (`reprint index add`) writes its new segments under temporary names,
+//! A commit (`reprint index add`, and [`compact()`] alike) writes its new segments under temporary names,
 //! fsyncs them, renames them to their final names, then writes `MANIFEST.tmp`,
 //! fsyncs it, renames it over `MANIFEST` and fsyncs the directory. Readers only
 //! ever look at segments named by `MANIFEST`, so a writer killed at any moment
@@ -118,12 +129,29 @@
 //!   240 8   xxh3-64 of footer bytes 0..240
 //!   248 8   magic  b"REPRSEG\0"
 //! ```
-//! Opening a segment checks both magics, the footer checksum, the version, the file
-//! length, the parameters against the manifest and the checksums of S1..S6. Texts
-//! (S0, the bulk of the file) are checked one document at a time when read, against
-//! the checksum in S2, so opening stays fast however large the archive.
+//! Opening a version 1 segment checks both magics, the footer checksum, the version,
+//! the file length, the parameters against the manifest and the checksums of S1..S6.
+//! Texts (S0, the bulk of the file) are checked one document at a time when read,
+//! against the checksum in S2.
+//!
+//! # Segment file, format version 2
+//! As version 1 (version fields = 2), plus one section between the last section and
+//! the footer (sections may come in any order; the compactor writes S6 before S3):
+//! ```text
+//! S7 block table  for each of S3, S4, S5, S6 in that order: ceil(len / 4096) ×
+//!                 xxh3-64 of each 4 KiB block of the section (the last one short);
+//!                 then xxh3-64 of the table's preceding bytes (it seals itself)
+//! ```
+//! Its length follows from the section lengths, and it ends where the footer begins.
+//! Opening checks the ids (S1), the document table (S2) and the block table; each
+//! block of S3..S6 is checked against the table the first time a lookup touches it
+//! (then remembered in a bitset), so opening reads a few bytes per document however
+//! large the archive, a process maps only the pages it uses, and a damaged block is
+//! still an [`Error::Corrupt`] before anything in it is trusted. The manifest keeps
+//! format version 1; version 1 segments are read as before.
 
 pub mod add;
+pub mod compact;
 pub mod format;
 pub mod manifest;
 pub mod reader;
@@ -131,6 +159,7 @@ pub mod repair;
 pub mod writer;
 
 pub use add::{add_sources, AddOptions, AddSummary};
+pub use compact::{compact, CompactOptions, CompactReport, MergePolicy};
 pub use format::IndexParams;
 pub use reader::{DocRef, Index, IndexStats, Lookup, StoredDoc};
 pub use repair::{repair, verify, RepairReport, VerifyReport};

@@ -2,19 +2,19 @@
 //! once when opened, and then answers shingle lookups and document reads.
 
 use super::format::{
-    corrupt, incompatible, section, u32_at, u64_at, Footer, IndexParams, DOC_ENTRY_BYTES,
-    FORMAT_VERSION,
+    block_count, bucket_of, corrupt, incompatible, section, u32_at, u64_at, Footer, IndexParams,
+    BLOCK_CHECKED_SECTIONS, CHECK_BLOCK_BYTES, DOC_ENTRY_BYTES, SEGMENT_VERSION,
 };
 use super::manifest::{
     is_segment_name, repair_hint, segment_path, Manifest, SegmentEntry, MANIFEST_NAME,
 };
-use super::writer::bucket_of;
 use crate::error::{Error, Result};
 use bitvec::vec::BitVec;
 use memmap2::Mmap;
 use std::fs::File;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
 use xxhash_rust::xxh3::xxh3_64;
 
 /// The address of a stored document: segment position and local number.
@@ -53,8 +53,12 @@ pub enum Lookup {
 /// Figures about an index, for `reprint index stats`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct IndexStats {
-    /// Format version of the files.
+    /// Segment format version this build writes.
     pub format_version: u32,
+    /// Segments of an older format version (read as they are; checked whole when
+    /// opened, so `check` maps all of them; `reprint index compact --all` rewrites
+    /// them in the current format).
+    pub old_format_segments: usize,
     /// Commits so far.
     pub generation: u64,
     /// Live documents.
@@ -81,6 +85,18 @@ pub(super) struct Segment {
     map: Mmap,
     footer: Footer,
     deleted: BitVec,
+    /// Version 2: the block checksums of the index sections, checked on first use.
+    blocks: Option<Blocks>,
+}
+
+/// The block table (S7) of a version 2 segment and which blocks have been checked.
+struct Blocks {
+    /// Offset of the table in the file.
+    table: usize,
+    /// Number of the first block of each of [`BLOCK_CHECKED_SECTIONS`] in the table.
+    first: [usize; 4],
+    /// One bit per block: checked against its checksum already.
+    checked: Vec<AtomicU64>,
 }
 
 impl Segment {
@@ -105,7 +121,11 @@ impl Segment {
                 format!("segment built with {}", diff.join(", ")),
             ));
         }
-        let mut segment = Segment::check_sections(path, map, footer)?;
+        let mut segment = Segment::check_sections(path, map, footer, false)?;
+        if segment.blocks.is_none() {
+            // A version 1 segment was just read whole: give those pages back.
+            segment.release();
+        }
         let mut deleted = BitVec::repeat(false, entry.doc_count as usize);
         for &d in &entry.deleted {
             deleted.set(d as usize, true);
@@ -114,27 +134,64 @@ impl Segment {
         Ok(segment)
     }
 
-    /// Maps and checks a segment file on its own, without a manifest: header, footer
-    /// and the checksums of S1..S6 (`verify` and `repair` use it).
+    /// Maps and checks a segment file on its own, without a manifest: header, footer,
+    /// the checksums of S1..S6 and every block checksum (`verify` and `repair` use it).
     /// Returns the segment and its footer checksum.
     pub(super) fn open_file(path: &Path) -> Result<(Segment, u64)> {
         let file = File::open(path).map_err(|e| Error::io(path, e))?;
         // SAFETY: as in `open`; a segment file is never modified in place.
         let map = unsafe { Mmap::map(&file) }.map_err(|e| Error::io(path, e))?;
         let (footer, checksum) = Footer::decode_file(&map, path)?;
-        let mut segment = Segment::check_sections(path.to_path_buf(), map, footer)?;
+        let mut segment = Segment::check_sections(path.to_path_buf(), map, footer, true)?;
         segment.deleted = BitVec::repeat(false, segment.footer.doc_count as usize);
         Ok((segment, checksum))
     }
 
-    fn check_sections(path: PathBuf, map: Mmap, footer: Footer) -> Result<Segment> {
-        let segment = Segment {
+    /// Checks the sections a reader trusts from the start. A version 1 segment has
+    /// one checksum per section, so S1..S6 are read whole. A version 2 segment has
+    /// block checksums for the index sections (S3..S6, the bulk after the texts):
+    /// opening checks only the ids, the document table and the block table, and
+    /// each block is checked the first time a lookup touches it, so that opening is
+    /// fast and a process maps only the pages it uses. `full` checks everything.
+    fn check_sections(path: PathBuf, map: Mmap, footer: Footer, full: bool) -> Result<Segment> {
+        let mut segment = Segment {
             path,
             map,
             footer,
             deleted: BitVec::new(),
+            blocks: None,
         };
-        for number in 1..footer_sections() {
+        let whole: &[usize] = match segment.footer.block_table() {
+            Some(table) => {
+                // Bounds were checked when the footer was decoded.
+                let bytes = &segment.map[table.start as usize..table.end as usize];
+                let (sums, seal) = bytes.split_at(bytes.len() - 8);
+                if u64_at(seal, 0) != Some(xxh3_64(sums)) {
+                    return Err(corrupt(
+                        &segment.path,
+                        "checksum mismatch in the block checksum table",
+                    ));
+                }
+                let mut first = [0usize; 4];
+                let mut total = 0usize;
+                for (i, &number) in BLOCK_CHECKED_SECTIONS.iter().enumerate() {
+                    first[i] = total;
+                    total += block_count(segment.footer.sections[number].len) as usize;
+                }
+                segment.blocks = Some(Blocks {
+                    table: table.start as usize,
+                    first,
+                    checked: (0..total.div_ceil(64)).map(|_| AtomicU64::new(0)).collect(),
+                });
+                if full {
+                    &[1, 2, 3, 4, 5, 6]
+                } else {
+                    &[section::IDS, section::DOCS]
+                }
+            }
+            None => &[1, 2, 3, 4, 5, 6],
+        };
+        for &number in whole {
             let s = segment.footer.sections[number];
             if xxh3_64(segment.section(number)) != s.checksum {
                 return Err(corrupt(
@@ -143,7 +200,73 @@ impl Segment {
                 ));
             }
         }
+        if full && segment.blocks.is_some() {
+            for number in BLOCK_CHECKED_SECTIONS {
+                let len = segment.section(number).len();
+                segment.checked(number, 0..len)?;
+            }
+        }
         Ok(segment)
+    }
+
+    /// Drops this process's mapping of the pages of the segment (see
+    /// [`Index::release_pages`]).
+    fn release(&self) {
+        #[cfg(unix)]
+        // SAFETY: MADV_DONTNEED on a read-only shared file mapping only drops
+        // page-table entries: the next access faults the very same bytes back in
+        // from the file, which is never modified (segments are immutable, and a
+        // deleted file lives on while mapped). Borrowed slices stay valid.
+        let _ = unsafe {
+            self.map
+                .unchecked_advise(memmap2::UncheckedAdvice::DontNeed)
+        };
+    }
+
+    /// Checks the index sections S3..S6 whole (compaction reads them all).
+    pub(super) fn check_index_sections(&self) -> Result<()> {
+        for number in BLOCK_CHECKED_SECTIONS {
+            let s = self.footer.sections[number];
+            if xxh3_64(self.section(number)) != s.checksum {
+                return Err(corrupt(
+                    &self.path,
+                    format!("checksum mismatch in section {number}"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The bytes `range` of section `number`, after checking the blocks they lie in
+    /// against the block table (once per block; version 2). Out of range is damage.
+    pub(super) fn checked(&self, number: usize, range: Range<usize>) -> Result<&[u8]> {
+        let section = self.section(number);
+        let Some(bytes) = section.get(range.clone()) else {
+            return Err(self.damaged(&format!("reference out of section {number}")));
+        };
+        let (Some(blocks), false) = (&self.blocks, range.is_empty()) else {
+            return Ok(bytes);
+        };
+        let Some(which) = BLOCK_CHECKED_SECTIONS.iter().position(|&s| s == number) else {
+            return Ok(bytes);
+        };
+        for block in range.start / CHECK_BLOCK_BYTES..=(range.end - 1) / CHECK_BLOCK_BYTES {
+            let n = blocks.first[which] + block;
+            let (word, bit) = (&blocks.checked[n / 64], 1u64 << (n % 64));
+            if word.load(AtomicOrdering::Relaxed) & bit != 0 {
+                continue;
+            }
+            let start = block * CHECK_BLOCK_BYTES;
+            let data = &section[start..(start + CHECK_BLOCK_BYTES).min(section.len())];
+            if u64_at(&self.map[blocks.table..], n) != Some(xxh3_64(data)) {
+                return Err(corrupt(
+                    &self.path,
+                    format!("checksum mismatch in section {number}, block {block}"),
+                ));
+            }
+            word.fetch_or(bit, AtomicOrdering::Relaxed);
+        }
+        Ok(bytes)
     }
 
     /// The footer checksum and parameters of the segment.
@@ -168,45 +291,57 @@ impl Segment {
         self.footer.doc_count as u32
     }
 
-    fn section(&self, number: usize) -> &[u8] {
+    /// The bytes of section `number` (bounds checked when the footer was decoded).
+    pub(super) fn section(&self, number: usize) -> &[u8] {
         let s = self.footer.sections[number];
         // Bounds were checked against the file length when the footer was decoded.
         &self.map[s.offset as usize..(s.offset + s.len) as usize]
     }
 
-    fn damaged(&self, what: &str) -> Error {
+    /// True when document `local` is deleted (replaced) in this snapshot.
+    pub(super) fn is_deleted(&self, local: u32) -> bool {
+        self.deleted.get(local as usize).map_or(true, |d| *d)
+    }
+
+    /// Number of deleted documents.
+    pub(super) fn deleted_count(&self) -> u32 {
+        self.deleted.count_ones() as u32
+    }
+
+    pub(super) fn damaged(&self, what: &str) -> Error {
         corrupt(&self.path, format!("damaged segment: {what}"))
     }
 
     /// The range of postings of `key`, if the segment has the key.
     fn postings_of(&self, key: u64) -> Result<Option<Range<usize>>> {
         let bits = self.footer.bucket_bits;
-        let buckets = self.section(section::BUCKETS);
-        let keys = self.section(section::KEYS);
         let b = bucket_of(key, bits) as usize;
-        let (Some(lo), Some(hi)) = (u32_at(buckets, b), u32_at(buckets, b + 1)) else {
+        let bucket = self.checked(section::BUCKETS, b * 4..b * 4 + 8)?;
+        let (Some(lo), Some(hi)) = (u32_at(bucket, 0), u32_at(bucket, 1)) else {
             return Err(self.damaged("bucket table"));
         };
-        let (mut lo, mut hi) = (lo as usize, hi as usize);
+        let (lo, hi) = (lo as usize, hi as usize);
         if lo > hi || hi as u64 > self.footer.key_count {
             return Err(self.damaged("bucket table"));
         }
-        while lo < hi {
-            let mid = lo + (hi - lo) / 2;
+        let keys = self.checked(section::KEYS, lo * 8..hi * 8)?;
+        let (mut a, mut z) = (0usize, hi - lo);
+        while a < z {
+            let mid = a + (z - a) / 2;
             let k = u64_at(keys, mid).ok_or_else(|| self.damaged("keys"))?;
             match k.cmp(&key) {
-                std::cmp::Ordering::Less => lo = mid + 1,
-                std::cmp::Ordering::Greater => hi = mid,
+                std::cmp::Ordering::Less => a = mid + 1,
+                std::cmp::Ordering::Greater => z = mid,
                 std::cmp::Ordering::Equal => {
-                    let offsets = self.section(section::OFFSETS);
-                    let (Some(a), Some(b)) = (u32_at(offsets, mid), u32_at(offsets, mid + 1))
-                    else {
+                    let at = lo + mid;
+                    let offsets = self.checked(section::OFFSETS, at * 4..at * 4 + 8)?;
+                    let (Some(p), Some(q)) = (u32_at(offsets, 0), u32_at(offsets, 1)) else {
                         return Err(self.damaged("posting offsets"));
                     };
-                    if a > b || u64::from(b) > self.footer.posting_count {
+                    if p > q || u64::from(q) > self.footer.posting_count {
                         return Err(self.damaged("posting offsets"));
                     }
-                    return Ok(Some(a as usize..b as usize));
+                    return Ok(Some(p as usize..q as usize));
                 }
             }
         }
@@ -214,7 +349,7 @@ impl Segment {
     }
 
     /// The document-table entry of `local`.
-    fn entry(&self, local: u32) -> Result<&[u8]> {
+    pub(super) fn entry(&self, local: u32) -> Result<&[u8]> {
         let docs = self.section(section::DOCS);
         let at = local as usize * DOC_ENTRY_BYTES;
         docs.get(at..at + DOC_ENTRY_BYTES)
@@ -260,15 +395,14 @@ impl Segment {
     }
 }
 
-fn footer_sections() -> usize {
-    super::format::SECTION_COUNT
-}
-
 /// An open, read-only index.
 pub struct Index {
     dir: PathBuf,
     manifest: Manifest,
     segments: Vec<Segment>,
+    /// Segment probes since the last look at the mapped memory (see
+    /// [`Index::release_pages`]).
+    probes: AtomicU64,
 }
 
 impl std::fmt::Debug for Index {
@@ -310,6 +444,7 @@ impl Index {
                         dir: dir.to_path_buf(),
                         manifest,
                         segments,
+                        probes: AtomicU64::new(0),
                     })
                 }
                 Err(Error::Io { cause, .. })
@@ -331,6 +466,16 @@ impl Index {
                 Err(e) => return Err(e),
             }
         }
+    }
+
+    /// The open segments, in manifest order.
+    pub(super) fn segments(&self) -> &[Segment] {
+        &self.segments
+    }
+
+    /// The manifest this snapshot was opened from.
+    pub(super) fn manifest(&self) -> &Manifest {
+        &self.manifest
     }
 
     /// The directory of the index.
@@ -372,6 +517,7 @@ impl Index {
     /// segment, then document order) and says how common it is. A shingle over the
     /// document-frequency cap appends nothing.
     pub fn lookup(&self, key: u64, out: &mut Vec<DocRef>) -> Result<Lookup> {
+        self.count_probes(self.segments.len() as u64);
         let start = out.len();
         let mut df: u64 = 0;
         for (number, segment) in self.segments.iter().enumerate() {
@@ -387,9 +533,9 @@ impl Index {
                 out.truncate(start);
                 return Ok(Lookup::Saturated);
             }
-            let postings = segment.section(section::POSTINGS);
-            for i in range {
-                let local = u32_at(postings, i).ok_or_else(|| segment.damaged("postings"))?;
+            let postings = segment.checked(section::POSTINGS, range.start * 4..range.end * 4)?;
+            for chunk in postings.chunks_exact(4) {
+                let local = u32::from_le_bytes([chunk[0], chunk[1], chunk[2], chunk[3]]);
                 match segment.deleted.get(local as usize) {
                     Some(deleted) if !*deleted => out.push(DocRef {
                         segment: number as u32,
@@ -405,6 +551,28 @@ impl Index {
         } else {
             Lookup::Found(df as u32)
         })
+    }
+
+    /// Counts segment probes; every [`PROBES_PER_MEMORY_LOOK`] of them, releases
+    /// the mapped pages when they exceed [`MAPPED_BYTES_BUDGET`].
+    fn count_probes(&self, n: u64) {
+        let before = self.probes.fetch_add(n, AtomicOrdering::Relaxed);
+        if before / PROBES_PER_MEMORY_LOOK != (before + n) / PROBES_PER_MEMORY_LOOK
+            && mapped_resident_bytes().map_or(true, |b| b > MAPPED_BYTES_BUDGET)
+        {
+            self.release_pages();
+        }
+    }
+
+    /// Drops this process's mappings of the segment pages it has touched, so that
+    /// its resident memory stays bounded however large the archive (the pages stay
+    /// in the kernel's page cache, and the next access maps them again). Lookups
+    /// call it by themselves when the mapped memory passes [`MAPPED_BYTES_BUDGET`];
+    /// compaction calls it as it streams through its inputs.
+    pub fn release_pages(&self) {
+        for segment in &self.segments {
+            segment.release();
+        }
     }
 
     /// Reads a stored document, checking its text against its checksum.
@@ -467,7 +635,12 @@ impl Index {
             .map(|m| m.len())
             .unwrap_or(0);
         IndexStats {
-            format_version: FORMAT_VERSION,
+            format_version: SEGMENT_VERSION,
+            old_format_segments: self
+                .segments
+                .iter()
+                .filter(|s| s.footer.version < SEGMENT_VERSION)
+                .count(),
             generation: self.manifest.generation,
             documents: self.doc_count(),
             deleted_documents: self
@@ -488,6 +661,29 @@ impl Index {
             params: self.manifest.params,
         }
     }
+}
+
+/// Segment probes between two looks at the process's mapped resident memory. A
+/// probe can map up to four fault-around windows (64 KiB each on Linux), so this
+/// bounds the overshoot past the budget to about 128 MiB; a look (reading
+/// `/proc/self/statm`) costs a few microseconds, once or twice per article.
+pub const PROBES_PER_MEMORY_LOOK: u64 = 512;
+
+/// Mapped segment pages resident in this process above which lookups release them
+/// ([`Index::release_pages`]): keeps `check` well under 1 GB whatever the archive.
+pub const MAPPED_BYTES_BUDGET: u64 = 384 << 20;
+
+/// The process's resident file-backed (mapped) memory, where the system tells it
+/// (Linux `/proc/self/statm`: resident shared pages).
+fn mapped_resident_bytes() -> Option<u64> {
+    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
+    let shared_pages: u64 = statm.split_whitespace().nth(2)?.parse().ok()?;
+    #[cfg(unix)]
+    // SAFETY: sysconf only reads a system constant.
+    let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) }.max(4096) as u64;
+    #[cfg(not(unix))]
+    let page = 4096;
+    Some(shared_pages * page)
 }
 
 /// How often [`Index::open`] re-reads a manifest replaced while it was opening.

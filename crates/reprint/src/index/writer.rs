@@ -1,11 +1,12 @@
 //! Writing: new documents go into new immutable segment files; a commit publishes
 //! them (and any deletions) by replacing the manifest atomically.
 
-use super::format::{corrupt, incompatible};
 use super::format::{
-    section, Footer, IndexParams, SectionEntry, DOC_ENTRY_BYTES, FOOTER_BYTES, FORMAT_VERSION,
-    SECTION_COUNT, SEGMENT_HEADER_BYTES, SEGMENT_MAGIC,
+    block_sums, bucket_bits_for, bucket_table, encode_block_table, section, Footer, IndexParams,
+    SectionEntry, DOC_ENTRY_BYTES, FOOTER_BYTES, SECTION_COUNT, SEGMENT_HEADER_BYTES,
+    SEGMENT_MAGIC, SEGMENT_VERSION,
 };
+use super::format::{corrupt, incompatible};
 use super::manifest::{
     is_segment_name, repair_hint, segment_generation, segment_path, sync_dir, Manifest,
     SegmentEntry, MANIFEST_NAME,
@@ -153,7 +154,7 @@ fn refusal(dir: &Path, state: DirState) -> Error {
 }
 
 /// True for the temporary names this format's writers use (`seg-*.tmp`, `MANIFEST.tmp`).
-fn is_temporary_name(name: &str) -> bool {
+pub(super) fn is_temporary_name(name: &str) -> bool {
     name.ends_with(".tmp") && (name.starts_with("seg-") || name.starts_with(MANIFEST_NAME))
 }
 
@@ -481,7 +482,8 @@ impl WriterLock {
                 let err = std::io::Error::last_os_error();
                 if err.kind() == std::io::ErrorKind::WouldBlock {
                     return Err(Error::Config(format!(
-                        "{}: another `reprint index add` is writing this index",
+                        "{}: another writer (`reprint index add` or `reprint index compact`) is \
+                         writing this index",
                         dir.display()
                     )));
                 }
@@ -497,7 +499,7 @@ impl WriterLock {
 /// generation it has superseded (replaced segments, or segments of a commit that was
 /// interrupted before a later one succeeded). Segment files of a newer generation
 /// than the manifest's are left alone: nothing proves them garbage.
-fn remove_leftovers(dir: &Path, manifest: &Manifest) -> Result<()> {
+pub(super) fn remove_leftovers(dir: &Path, manifest: &Manifest) -> Result<()> {
     let entries = fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
     for entry in entries {
         let entry = entry.map_err(|e| Error::io(dir, e))?;
@@ -543,7 +545,7 @@ impl SegmentBuilder {
         let mut file = BufWriter::with_capacity(1 << 20, file);
         let mut header = [0u8; SEGMENT_HEADER_BYTES];
         header[0..8].copy_from_slice(&SEGMENT_MAGIC);
-        header[8..12].copy_from_slice(&FORMAT_VERSION.to_le_bytes());
+        header[8..12].copy_from_slice(&SEGMENT_VERSION.to_le_bytes());
         file.write_all(&header)
             .map_err(|e| Error::io(&tmp_path, e))?;
         Ok(SegmentBuilder {
@@ -654,6 +656,18 @@ impl SegmentBuilder {
             };
             pos += bytes.len() as u64;
         }
+        // S7: block checksums of the index sections, right before the footer.
+        let table = encode_block_table(&[
+            block_sums(&buckets),
+            block_sums(&keys),
+            block_sums(&offsets),
+            block_sums(&postings),
+        ]);
+        let pad = (8 - pos % 8) % 8;
+        self.write(&[0u8; 8][..pad as usize])?;
+        pos += pad;
+        self.write(&table)?;
+        pos += table.len() as u64;
         let footer = Footer {
             doc_count: u64::from(self.doc_count),
             key_count,
@@ -662,6 +676,7 @@ impl SegmentBuilder {
             params: *params,
             sections,
             file_len: pos + FOOTER_BYTES as u64,
+            version: SEGMENT_VERSION,
         };
         let (footer_bytes, footer_checksum) = footer.encode();
         self.write(&footer_bytes)?;
@@ -690,40 +705,6 @@ impl SegmentBuilder {
 
 /// Partitions of the pair buffer (by the top byte of the shingle hash).
 const PARTITIONS: usize = 256;
-
-/// Bucket bits for a key count: about eight keys per bucket, so a lookup is one
-/// table read plus a binary search over a cache line or two.
-pub fn bucket_bits_for(key_count: u64) -> u32 {
-    if key_count < 16 {
-        return 0;
-    }
-    (63 - key_count.leading_zeros()).saturating_sub(3).min(24)
-}
-
-/// The bucket table (S3) of sorted keys.
-fn bucket_table(keys: &[u64], bits: u32) -> Vec<u8> {
-    let buckets = 1usize << bits;
-    let mut out = Vec::with_capacity((buckets + 1) * 4);
-    let mut k = 0usize;
-    for b in 0..buckets {
-        while k < keys.len() && bucket_of(keys[k], bits) < b as u64 {
-            k += 1;
-        }
-        out.extend_from_slice(&(k as u32).to_le_bytes());
-    }
-    out.extend_from_slice(&(keys.len() as u32).to_le_bytes());
-    out
-}
-
-/// The bucket of a key: its top `bits` bits.
-#[inline]
-pub fn bucket_of(key: u64, bits: u32) -> u64 {
-    if bits == 0 {
-        0
-    } else {
-        key >> (64 - bits)
-    }
-}
 
 #[cfg(test)]
 mod tests {
@@ -763,18 +744,5 @@ mod tests {
         left.sort();
         // Listed, newer than the manifest (nothing proves it garbage), not ours.
         assert_eq!(left, ["notes.txt".to_owned(), name(2), name(3)]);
-    }
-
-    #[test]
-    fn buckets_point_at_first_key_of_each_prefix() {
-        let keys = [0u64, 1 << 62, (1 << 63) + 5, u64::MAX];
-        let table = bucket_table(&keys, 2);
-        let v: Vec<u32> = table
-            .chunks_exact(4)
-            .map(|c| u32::from_le_bytes(c.try_into().unwrap()))
-            .collect();
-        assert_eq!(v, [0, 1, 2, 3, 4]);
-        assert_eq!(bucket_bits_for(10), 0);
-        assert_eq!(bucket_bits_for(1 << 20), 17);
     }
 }
