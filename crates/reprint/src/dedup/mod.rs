@@ -28,8 +28,10 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::time::Instant;
 
+pub mod stages;
+
 /// Which document of a cluster is kept.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum KeepPolicy {
     /// The first in input order.
@@ -258,7 +260,7 @@ impl DedupResult {
 }
 
 /// What pass 1 makes of one record.
-enum Analysed {
+pub(crate) enum Analysed {
     Doc {
         meta: DocMeta,
         notes: DocNotes,
@@ -269,7 +271,7 @@ enum Analysed {
 }
 
 /// The checksum of a record's bytes that the second read is checked against.
-fn record_hash(bytes: &[u8]) -> u64 {
+pub(crate) fn record_hash(bytes: &[u8]) -> u64 {
     xxhash_rust::xxh3::xxh3_64(bytes)
 }
 
@@ -293,13 +295,13 @@ pub fn document_shingles(
 
 /// Per-thread buffers reused from one document to the next.
 #[derive(Default)]
-struct Scratch {
+pub(crate) struct Scratch {
     keys: Vec<u64>,
     hashes: Vec<u64>,
     signature: Vec<u32>,
 }
 
-fn analyse(
+pub(crate) fn analyse(
     mut doc: Document,
     ordinal: u64,
     config: &DedupConfig,
@@ -578,7 +580,7 @@ pub fn run(
     })
 }
 
-fn build_clusters(
+pub(crate) fn build_clusters(
     groups: Vec<Vec<u32>>,
     docs: &[DocMeta],
     store: &SetStore,

@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 /// Records a run could not use: how many, and how many for each reason. Flattened
 /// into each pipeline's stats, so that reports show `skipped` and
 /// `skipped_by_reason`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Skipped {
     /// All skipped records or files.
     #[serde(rename = "skipped")]
@@ -47,8 +47,8 @@ impl Skipped {
 /// parsed, so that the document itself can go on to other stages).
 #[derive(Debug, Clone)]
 pub struct DocNotes {
-    origin: crate::document::Origin,
-    encoding: Option<&'static str>,
+    pub(crate) origin: crate::document::Origin,
+    pub(crate) encoding: Option<&'static str>,
     bad_date: Option<String>,
     id_from_field: bool,
 }
@@ -78,11 +78,11 @@ pub struct InputTally {
     /// Files found in folders and not read, by extension or kind.
     pub passed_over: BTreeMap<String, u64>,
     #[serde(skip)]
-    decoded_sources: BTreeSet<u32>,
+    pub(crate) decoded_sources: BTreeSet<u32>,
     #[serde(skip)]
-    line_documents: u64,
+    pub(crate) line_documents: u64,
     #[serde(skip)]
-    ids_from_field: u64,
+    pub(crate) ids_from_field: u64,
 }
 
 impl InputTally {
