@@ -25,19 +25,27 @@ pub enum AlignFormat {
 #[derive(Debug, Args)]
 pub struct AlignArgs {
     /// The first text file (`-` for stdin; gzip and zstd are read transparently).
-    pub a: PathBuf,
+    #[arg(required_unless_present = "print_config")]
+    pub a: Option<PathBuf>,
     /// The second text file (`-` for stdin).
-    pub b: PathBuf,
+    #[arg(required_unless_present = "print_config")]
+    pub b: Option<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = AlignFormat::Text)]
     pub format: AlignFormat,
     /// Drop passages with fewer words than this on either side.
     #[arg(long, value_name = "N", value_parser = super::common::positive)]
     pub min_words: Option<usize>,
-    /// Alignment settings as a JSON object (fields of the library's `AlignConfig`;
-    /// missing fields keep their defaults), for tuning experiments.
+    /// Alignment settings as a JSON object grouped by step, e.g.
+    /// '{"extension":{"min_passage_cosine":0.42}}' (the library's `AlignConfig`;
+    /// missing fields keep their defaults; see --print-config), for tuning experiments.
     #[arg(long, value_name = "JSON")]
     pub align_config: Option<String>,
+    /// Print the alignment settings as JSON (the defaults, with --align-config and
+    /// --min-words applied) and exit, aligning nothing; the output is valid
+    /// --align-config input.
+    #[arg(long, conflicts_with_all = ["a", "b", "format"])]
+    pub print_config: bool,
 }
 
 /// Reads the two documents through the one ingest path (decompression, encodings,
@@ -76,12 +84,19 @@ pub fn run(args: AlignArgs, _global: &GlobalArgs) -> anyhow::Result<ExitCode> {
     if let Some(n) = args.min_words {
         cfg.min_words = n;
     }
-    let (ta, tb) = read_pair(&args.a, &args.b)?;
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let (Some(path_a), Some(path_b)) = (&args.a, &args.b) else {
+        // Without both files, clap has checked that --print-config was given.
+        serde_json::to_writer_pretty(&mut out, &cfg)?;
+        writeln!(out)?;
+        out.flush()?;
+        return Ok(ExitCode::SUCCESS);
+    };
+    let (ta, tb) = read_pair(path_a, path_b)?;
     let norm = NormalizeConfig::default();
     let (pa, pb) = (PreparedDoc::new(&ta, &norm), PreparedDoc::new(&tb, &norm));
     let passages = align(&pa, &pb, &cfg);
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
     match args.format {
         AlignFormat::Json => {
             let items: Vec<_> = passages
@@ -96,8 +111,8 @@ pub fn run(args: AlignArgs, _global: &GlobalArgs) -> anyhow::Result<ExitCode> {
                 .collect();
             let doc = serde_json::json!({
                 "schema_version": SCHEMA_VERSION,
-                "doc_a": args.a.display().to_string(),
-                "doc_b": args.b.display().to_string(),
+                "doc_a": path_a.display().to_string(),
+                "doc_b": path_b.display().to_string(),
                 "passages": items,
             });
             serde_json::to_writer_pretty(&mut out, &doc)?;
@@ -108,8 +123,8 @@ pub fn run(args: AlignArgs, _global: &GlobalArgs) -> anyhow::Result<ExitCode> {
                 out,
                 "{} shared by {} and {}",
                 count(passages.len() as u64, "passage", "passages"),
-                args.a.display(),
-                args.b.display()
+                path_a.display(),
+                path_b.display()
             )?;
             for (k, p) in passages.iter().enumerate() {
                 writeln!(out)?;

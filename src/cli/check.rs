@@ -40,7 +40,7 @@ pub struct CheckArgs {
     min_words: Option<usize>,
 
     /// Align at most this many candidate documents per article.
-    #[arg(long, default_value_t = 50, value_name = "N", value_parser = super::common::positive)]
+    #[arg(long, default_value_t = reprint::check::CheckConfig::default().max_candidates, value_name = "N", value_parser = super::common::positive)]
     max_candidates: usize,
 
     /// Keep archived documents that are the article itself (same id or identical text) as sources.

@@ -123,7 +123,7 @@ pub fn input_tally_lines(tally: &reprint::input::ingest::InputTally) -> Vec<Stri
 #[derive(Debug, Args)]
 pub struct ShingleArgs {
     /// Words per shingle (word n-grams).
-    #[arg(long = "shingle", value_name = "N", default_value_t = 5, value_parser = super::common::positive)]
+    #[arg(long = "shingle", value_name = "N", default_value_t = reprint::shingle::DEFAULT_SHINGLE_WORDS, value_parser = super::common::positive)]
     pub shingle_words: usize,
 
     /// Use character n-grams of N characters instead of word shingles (for text
@@ -158,15 +158,81 @@ pub fn input_files(sources: &reprint::input::Sources) -> Vec<PathBuf> {
     sources.list().iter().map(|s| s.path.clone()).collect()
 }
 
-/// Parses an `--align-config` JSON object into alignment settings (missing fields keep
-/// their defaults; unknown fields are an error, so a typo does not pass silently).
+/// Parses an `--align-config` JSON object into alignment settings, in the grouped
+/// shape of the library's `AlignConfig` (`{"seeds": {"min_sentence_cosine": 0.4}}`).
+/// Missing fields keep their defaults; unknown fields, at any level, are an error, so
+/// a typo does not pass silently. A field name of the earlier flat shape is an error
+/// too, one that names its place now.
 pub fn align_config(json: Option<&str>) -> Result<reprint::align::AlignConfig, UsageError> {
-    match json {
-        Some(json) => {
-            serde_json::from_str(json).map_err(|e| UsageError(format!("--align-config: {e}")))
+    let Some(json) = json else {
+        return Ok(reprint::align::AlignConfig::default());
+    };
+    let cfg = serde_json::from_str(json).map_err(|e| {
+        let moved = moved_fields(json);
+        if !moved.is_empty() {
+            return UsageError(format!("--align-config: {}", moved.join("; ")));
         }
-        None => Ok(reprint::align::AlignConfig::default()),
+        match unknown_group(json) {
+            Some(group) => UsageError(format!("--align-config: in `{group}`: {e}")),
+            None => UsageError(format!("--align-config: {e}")),
+        }
+    })?;
+    // serde also takes a struct as an array of its fields in order: settings by
+    // position would pass a misplaced value silently, so only objects are read.
+    if let Some(place) = not_an_object(json) {
+        return Err(UsageError(format!(
+            "--align-config: {place} must be a JSON object of named fields, \
+             e.g. {{\"seeds\":{{\"min_sentence_cosine\":0.4}}}}"
+        )));
     }
+    Ok(cfg)
+}
+
+/// Where `json` holds an array instead of an object of named fields (the settings
+/// as a whole, or a group): "the value" or "`seeds`".
+fn not_an_object(json: &str) -> Option<String> {
+    let given: serde_json::Value = serde_json::from_str(json).ok()?;
+    let Some(groups) = given.as_object() else {
+        return Some("the value".into());
+    };
+    groups
+        .iter()
+        .find(|(_, v)| v.is_array())
+        .map(|(group, _)| format!("`{group}`"))
+}
+
+/// The group holding the first unknown field of `json`, when that field is nested
+/// (serde names the field but not the object it sits in).
+fn unknown_group(json: &str) -> Option<String> {
+    let given: serde_json::Value = serde_json::from_str(json).ok()?;
+    let known = serde_json::to_value(reprint::align::AlignConfig::default()).ok()?;
+    let (given, known) = (given.as_object()?, known.as_object()?);
+    given.iter().find_map(|(group, fields)| {
+        let known_fields = known.get(group)?.as_object()?;
+        fields
+            .as_object()?
+            .keys()
+            .any(|f| !known_fields.contains_key(f))
+            .then(|| group.clone())
+    })
+}
+
+/// For each top-level field of `json` named as in the earlier flat `AlignConfig`, a
+/// sentence giving its place now and the object to write instead (for
+/// `{"min_passage_cosine":0.42}`: `extension.min_passage_cosine`, write
+/// `{"extension":{"min_passage_cosine":0.42}}`).
+fn moved_fields(json: &str) -> Vec<String> {
+    let Ok(serde_json::Value::Object(map)) = serde_json::from_str::<serde_json::Value>(json) else {
+        return Vec::new();
+    };
+    map.iter()
+        .filter_map(|(old, value)| {
+            let new = reprint::align::former_field(old)?;
+            let (group, field) = new.split_once('.')?;
+            let example = serde_json::json!({ group: { field: value } });
+            Some(format!("`{old}` is now `{new}`: write {example}"))
+        })
+        .collect()
 }
 
 /// The timings of a run's stats in the one layout every summary uses:

@@ -7,7 +7,7 @@ use super::GlobalArgs;
 use super::UsageError;
 use clap::{Args, ValueEnum};
 use reprint::dedup::{self, DedupConfig, DedupResult, KeepPolicy};
-use reprint::lsh::{LshParams, DEFAULT_FN_WEIGHT, DEFAULT_FP_WEIGHT};
+use reprint::lsh::LshLayout;
 use reprint::report;
 use reprint::report::prose::count;
 use std::io::Write;
@@ -41,11 +41,11 @@ pub struct DedupArgs {
     summary_json: Option<PathBuf>,
 
     /// Minimum exact Jaccard similarity of shingle sets for two documents to be duplicates.
-    #[arg(long, default_value_t = 0.8, value_name = "X")]
+    #[arg(long, default_value_t = DedupConfig::default().threshold, value_name = "X")]
     threshold: f64,
 
     /// MinHash signature length.
-    #[arg(long, default_value_t = 128, value_name = "N", value_parser = super::common::positive)]
+    #[arg(long, default_value_t = DedupConfig::default().num_perm, value_name = "N", value_parser = super::common::positive)]
     num_perm: usize,
 
     /// LSH bands (with --rows; by default chosen from --threshold, weighted toward recall).
@@ -57,7 +57,7 @@ pub struct DedupArgs {
     rows: Option<usize>,
 
     /// Seed of the MinHash hash family (results are deterministic for a seed).
-    #[arg(long, default_value_t = 1, value_parser = super::common::seed)]
+    #[arg(long, default_value_t = DedupConfig::default().seed, value_parser = super::common::seed)]
     seed: u64,
 
     /// Which document of a cluster to keep.
@@ -124,28 +124,9 @@ enum Keep {
 impl DedupArgs {
     fn config(&self) -> Result<DedupConfig, UsageError> {
         let (shingle, normalize) = self.shingle.config()?;
-        if !(self.threshold > 0.0 && self.threshold <= 1.0) {
-            return Err(UsageError(format!(
-                "--threshold must be in (0, 1], got {}",
-                self.threshold
-            )));
-        }
         let lsh = match (self.bands, self.rows) {
-            (Some(bands), Some(rows)) => {
-                if bands * rows > self.num_perm {
-                    return Err(UsageError(format!(
-                        "--bands × --rows must be between 1 and --num-perm ({})",
-                        self.num_perm
-                    )));
-                }
-                LshParams { bands, rows }
-            }
-            _ => LshParams::optimal(
-                self.threshold,
-                self.num_perm,
-                DEFAULT_FP_WEIGHT,
-                DEFAULT_FN_WEIGHT,
-            ),
+            (Some(bands), Some(rows)) => LshLayout::Fixed { bands, rows },
+            _ => LshLayout::Auto,
         };
         let mut input = self.input.config();
         let keep = match (&self.keep_by, self.keep) {
@@ -166,7 +147,7 @@ impl DedupArgs {
             .into_iter()
             .flatten(),
         )?;
-        Ok(DedupConfig {
+        let config = DedupConfig {
             input,
             shingle,
             normalize,
@@ -177,7 +158,13 @@ impl DedupArgs {
             keep,
             strict: self.input.strict,
             ..DedupConfig::default()
-        })
+        };
+        // The library checks the ranges; a bad combination of flags is a usage error.
+        config.validate().map_err(|e| match e {
+            reprint::Error::Config(message) => UsageError(message),
+            other => UsageError(other.to_string()),
+        })?;
+        Ok(config)
     }
 }
 
@@ -299,11 +286,12 @@ fn print_summary(result: &DedupResult, config: &DedupConfig, written: Option<u64
     for line in super::common::input_tally_lines(&s.input) {
         eprintln!("  {line}");
     }
+    let lsh = config.lsh_params();
     eprintln!(
         "  {} ({} bands × {} rows), {} verified at Jaccard ≥ {}",
         count(s.candidate_pairs, "candidate pair", "candidate pairs"),
-        config.lsh.bands,
-        config.lsh.rows,
+        lsh.bands,
+        lsh.rows,
         s.verified_pairs,
         config.threshold
     );

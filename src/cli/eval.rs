@@ -21,7 +21,8 @@ pub enum Benchmark {
     /// PAN 2013 text alignment corpus: plagdet, precision, recall, granularity.
     #[command(
         after_help = "Examples:\n  reprint eval pan13 pan13-text-alignment-training-corpus-2013-01-21\n  \
-                      reprint eval pan13 CORPUS --format json --detections detections/"
+                      reprint eval pan13 CORPUS --format json --detections detections/\n  \
+                      reprint eval pan13 CORPUS --align-config '{\"extension\":{\"chain_min_seeds\":0}}'"
     )]
     Pan13(Pan13Args),
 }
@@ -46,8 +47,9 @@ pub struct Pan13Args {
     /// Output format.
     #[arg(long, value_enum, default_value_t = EvalFormat::Text)]
     pub format: EvalFormat,
-    /// Alignment settings as a JSON object (fields of the library's `AlignConfig`;
-    /// missing fields keep their defaults), for tuning experiments.
+    /// Alignment settings as a JSON object grouped by step, as for `reprint align`
+    /// (see `reprint align --print-config`; missing fields keep their defaults), for
+    /// tuning experiments.
     #[arg(long, value_name = "JSON")]
     pub align_config: Option<String>,
 }

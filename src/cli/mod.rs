@@ -74,7 +74,7 @@ impl GlobalArgs {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
             ColorChoice::Auto => {
-                terminal && std::env::var_os("NO_COLOR").map_or(true, |v| v.is_empty())
+                terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
             }
         }
     }
@@ -131,12 +131,16 @@ const DEDUP_EXAMPLES: &str = "Examples:
 const SCAN_EXAMPLES: &str = "Examples:
   reprint scan corpus/seeds
   reprint scan dump.jsonl.gz --format json -o reuse.json --html reuse.html
-  reprint scan dump.jsonl --date-field date --summary-json run.json";
+  reprint scan dump.jsonl --date-field date --summary-json run.json
+  reprint scan dump.jsonl --align-config '{\"extension\":{\"min_passage_cosine\":0.42}}'";
 
 const ALIGN_EXAMPLES: &str = "Examples:
   reprint align draft.txt wire.txt
   reprint align --format json a.txt b.txt.gz
-  gzip -dc a.txt.gz | reprint align - b.txt";
+  gzip -dc a.txt.gz | reprint align - b.txt
+  reprint align --print-config > align.json
+  reprint align a.txt b.txt --align-config \"$(cat align.json)\"
+  reprint align a.txt b.txt --align-config '{\"seeds\":{\"min_sentence_cosine\":0.4}}'";
 
 const INDEX_EXAMPLES: &str = "Examples:
   reprint index add archive.idx archive-2024.jsonl.gz
@@ -146,7 +150,8 @@ const INDEX_EXAMPLES: &str = "Examples:
 
 const EVAL_EXAMPLES: &str = "Examples:
   reprint eval pan13 pan13-text-alignment-training-corpus-2013-01-21
-  reprint eval pan13 CORPUS --format json --detections detections/";
+  reprint eval pan13 CORPUS --format json --detections detections/
+  reprint eval pan13 CORPUS --align-config '{\"extension\":{\"chain_min_seeds\":0}}'";
 
 const SYNTH_EXAMPLES: &str = "Examples:
   reprint synth reuters.jsonl.gz --docs 100k -o dump.jsonl --truth truth.jsonl

@@ -184,7 +184,7 @@ pub fn prepare(requests: &[OutputRequest], inputs: &[PathBuf]) -> anyhow::Result
                     _ => false,
                 }
         });
-        if is_input && meta.as_ref().map_or(true, |m| m.is_file()) {
+        if is_input && meta.as_ref().is_none_or(|m| m.is_file()) {
             return Err(UsageError(format!(
                 "{} {} is one of the input files; writing it would destroy the input",
                 r.flag,
@@ -193,7 +193,7 @@ pub fn prepare(requests: &[OutputRequest], inputs: &[PathBuf]) -> anyhow::Result
             .into());
         }
         if let Some((_, other)) = seen.iter().find(|(p, _)| *p == resolved) {
-            if meta.as_ref().map_or(true, |m| m.is_file()) {
+            if meta.as_ref().is_none_or(|m| m.is_file()) {
                 return Err(UsageError(format!(
                     "{} and {} name the same file {}",
                     other,

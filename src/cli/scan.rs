@@ -76,8 +76,9 @@ pub struct ScanArgs {
     #[arg(long)]
     strip_diacritics: bool,
 
-    /// Alignment settings as a JSON object (fields of the library's `AlignConfig`;
-    /// missing fields keep their defaults), for tuning experiments.
+    /// Alignment settings as a JSON object grouped by step, as for `reprint align`
+    /// (see `reprint align --print-config`; missing fields keep their defaults), for
+    /// tuning experiments.
     #[arg(long, value_name = "JSON")]
     align_config: Option<String>,
 }

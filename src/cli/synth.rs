@@ -37,25 +37,25 @@ pub struct SynthArgs {
     #[arg(long, value_name = "FILE")]
     summary_json: Option<PathBuf>,
     /// Seed of every random choice.
-    #[arg(long, default_value_t = 1, value_parser = super::common::seed)]
+    #[arg(long, default_value_t = SynthConfig::default().seed, value_parser = super::common::seed)]
     seed: u64,
     /// Share of the documents that are planted copies.
-    #[arg(long, default_value_t = 0.25)]
+    #[arg(long, default_value_t = SynthConfig::default().dup_rate)]
     dup_rate: f64,
     /// Largest number of copies of one original.
-    #[arg(long, default_value_t = 5, value_parser = super::common::positive)]
+    #[arg(long, default_value_t = SynthConfig::default().max_copies, value_parser = super::common::positive)]
     max_copies: usize,
     /// Average length of an original in bytes.
-    #[arg(long, default_value_t = 2300, value_parser = super::common::positive)]
+    #[arg(long, default_value_t = SynthConfig::default().mean_doc_bytes, value_parser = super::common::positive)]
     mean_bytes: usize,
     /// Words per shingle for the truth's Jaccard values.
-    #[arg(long, default_value_t = 5, value_parser = super::common::positive)]
+    #[arg(long, default_value_t = SynthConfig::default().shingle_words, value_parser = super::common::positive)]
     shingle: usize,
     /// Pairs at or above this exact Jaccard similarity are marked as duplicates.
-    #[arg(long, default_value_t = 0.8)]
+    #[arg(long, default_value_t = SynthConfig::default().threshold)]
     threshold: f64,
     /// Base articles at or above this Jaccard similarity to an earlier one are left out.
-    #[arg(long, default_value_t = 0.5)]
+    #[arg(long, default_value_t = PoolConfig::default().natural_threshold)]
     natural_threshold: f64,
     /// JSON field of the base corpus holding the id.
     #[arg(long, default_value = "id")]

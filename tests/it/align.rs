@@ -162,3 +162,139 @@ fn cli_eval_rejects_a_directory_without_pairs() {
         .code(1)
         .stderr(predicates::str::contains("not a PAN 2013 corpus directory"));
 }
+
+fn reprint() -> assert_cmd::Command {
+    assert_cmd::Command::cargo_bin("reprint").unwrap()
+}
+
+/// Runs `reprint align --print-config` with `extra` and parses its JSON.
+fn printed_config(extra: &[&str]) -> (String, serde_json::Value) {
+    let out = reprint()
+        .args(["align", "--print-config"])
+        .args(extra)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    let v = serde_json::from_str(&text).unwrap();
+    (text, v)
+}
+
+#[test]
+fn print_config_prints_the_grouped_defaults_and_round_trips() {
+    let (text, v) = printed_config(&[]);
+    assert_eq!(v, serde_json::to_value(AlignConfig::default()).unwrap());
+    assert_eq!(v["extension"]["min_passage_cosine"], 0.38);
+    // Fed back through --align-config, it prints the very same text.
+    let (again, _) = printed_config(&["--align-config", &text]);
+    assert_eq!(again, text);
+    // A changed setting shows, and so does --min-words; the rest stay as they were.
+    let (_, tuned) = printed_config(&[
+        "--align-config",
+        r#"{"seeds": {"min_sentence_cosine": 0.4}}"#,
+        "--min-words",
+        "12",
+    ]);
+    assert_eq!(tuned["seeds"]["min_sentence_cosine"], 0.4);
+    assert_eq!(tuned["seeds"]["min_sentence_dice"], 0.33);
+    assert_eq!(tuned["min_words"], 12);
+    assert_eq!(tuned["summary"], v["summary"]);
+}
+
+#[test]
+fn print_config_takes_no_files() {
+    let a = Path::new(CORPUS).join("seeds/000_cff694c5b6003a2d.txt");
+    reprint()
+        .args(["align", "--print-config"])
+        .arg(&a)
+        .arg(&a)
+        .assert()
+        .code(2);
+    // Without it, both files are still required.
+    reprint().arg("align").arg(&a).assert().code(2);
+}
+
+#[test]
+fn align_config_nested_unknown_field_is_a_usage_error() {
+    let a = Path::new(CORPUS).join("seeds/000_cff694c5b6003a2d.txt");
+    for (json, group) in [
+        (r#"{"seeds": {"min_sentence_cosin": 0.4}}"#, "in `seeds`"),
+        (
+            r#"{"summary": {"summary_min_cosine": 0.3}}"#,
+            "in `summary`",
+        ),
+        (
+            r#"{"seed": {"min_sentence_cosine": 0.4}}"#,
+            "unknown field `seed`",
+        ),
+    ] {
+        let out = reprint()
+            .arg("align")
+            .arg(&a)
+            .arg(&a)
+            .args(["--align-config", json])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{json}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("--align-config") && err.contains("unknown field") && err.contains(group),
+            "{json}: {err}"
+        );
+    }
+}
+
+#[test]
+fn align_config_former_flat_name_says_where_it_moved() {
+    let a = Path::new(CORPUS).join("seeds/000_cff694c5b6003a2d.txt");
+    let out = reprint()
+        .arg("align")
+        .arg(&a)
+        .arg(&a)
+        .args([
+            "--align-config",
+            r#"{"min_passage_cosine": 0.42, "chain_min_seeds": 0, "min_words": 9}"#,
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    for expected in [
+        "`min_passage_cosine` is now `extension.min_passage_cosine`",
+        r#"{"extension":{"min_passage_cosine":0.42}}"#,
+        "`chain_min_seeds` is now `extension.chain_min_seeds`",
+    ] {
+        assert!(err.contains(expected), "{expected}: {err}");
+    }
+    // `min_words` did not move: it is not reported.
+    assert!(!err.contains("`min_words`"), "{err}");
+    // `eval pan13` reads the same settings, before it looks at the corpus.
+    reprint()
+        .args(["eval", "pan13", "/nonexistent/corpus"])
+        .args(["--align-config", r#"{"summary_max_fanout": 3}"#])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "`summary_max_fanout` is now `summary.max_fanout`",
+        ));
+}
+
+#[test]
+fn align_config_settings_by_position_are_a_usage_error() {
+    for (json, place) in [
+        ("[12]", "the value"),
+        (r#"{"seeds": [0.4, 0.4]}"#, "`seeds`"),
+    ] {
+        reprint()
+            .args(["align", "--print-config", "--align-config", json])
+            .assert()
+            .code(2)
+            .stderr(predicates::str::contains(format!(
+                "--align-config: {place} must be a JSON object"
+            )));
+    }
+}

@@ -171,17 +171,35 @@ fn align_config_reaches_the_aligner_and_typos_are_usage_errors() {
     let strict = scan_json(&["--align-config", r#"{"min_words": 200}"#]);
     assert_eq!(strict["clusters"].as_array().unwrap().len(), 0);
     assert!(!scan_json(&[])["clusters"].as_array().unwrap().is_empty());
-    let out = Command::cargo_bin("reprint")
-        .unwrap()
-        .arg("scan")
-        .arg(manifest().join("corpus/seeds"))
-        .args(["--align-config", r#"{"min_passage_cosin": 0.4}"#])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        err.contains("--align-config") && err.contains("min_passage_cosin"),
-        "{err}"
-    );
+    // A field inside a group reaches the aligner too: no passage can be that similar.
+    let impossible = scan_json(&[
+        "--align-config",
+        r#"{"passages": {"short_passage_words": 100000, "short_passage_similarity": 1.5}}"#,
+    ]);
+    assert_eq!(impossible["clusters"].as_array().unwrap().len(), 0);
+    for (json, named) in [
+        (r#"{"min_passage_cosin": 0.4}"#, "min_passage_cosin"),
+        (
+            r#"{"extension": {"min_passage_cosin": 0.4}}"#,
+            "min_passage_cosin",
+        ),
+        (
+            r#"{"min_passage_cosine": 0.4}"#,
+            "extension.min_passage_cosine",
+        ),
+    ] {
+        let out = Command::cargo_bin("reprint")
+            .unwrap()
+            .arg("scan")
+            .arg(manifest().join("corpus/seeds"))
+            .args(["--align-config", json])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{json}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("--align-config") && err.contains(named),
+            "{json}: {err}"
+        );
+    }
 }

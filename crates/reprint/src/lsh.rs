@@ -23,7 +23,6 @@
 //! memory is one band's worth and the candidate list comes out in a deterministic
 //! order.
 
-use rayon::prelude::*;
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
 /// Default weight of the false-positive area.
@@ -38,6 +37,39 @@ pub struct LshParams {
     pub bands: usize,
     /// Signature values per band.
     pub rows: usize,
+}
+
+/// How a run's banding layout is chosen.
+///
+/// The layout depends on the similarity threshold and the signature length, so it
+/// is resolved from them when a run starts ([`LshLayout::resolve`]) rather than
+/// stored beside them, where it would go stale when either changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LshLayout {
+    /// The layout [`LshParams::optimal`] chooses for the threshold and signature
+    /// length, with the default weights [`DEFAULT_FP_WEIGHT`] and
+    /// [`DEFAULT_FN_WEIGHT`].
+    #[default]
+    Auto,
+    /// Exactly this many bands of this many rows.
+    Fixed {
+        /// Number of bands.
+        bands: usize,
+        /// Signature values per band.
+        rows: usize,
+    },
+}
+
+impl LshLayout {
+    /// The bands and rows of this layout for `threshold` and `num_perm`.
+    pub fn resolve(&self, threshold: f64, num_perm: usize) -> LshParams {
+        match *self {
+            LshLayout::Auto => {
+                LshParams::optimal(threshold, num_perm, DEFAULT_FP_WEIGHT, DEFAULT_FN_WEIGHT)
+            }
+            LshLayout::Fixed { bands, rows } => LshParams { bands, rows },
+        }
+    }
 }
 
 /// Probability that a pair of Jaccard similarity `s` shares at least one band.
@@ -133,7 +165,7 @@ pub fn candidate_pairs(
                 .filter(|&d| eligible(d))
                 .map(|d| (keys[d as usize * bands + band], d)),
         );
-        column.par_sort_unstable();
+        crate::exec::sort_unstable(&mut column);
         let mut start = 0;
         while start < column.len() {
             let key = column[start].0;
@@ -155,11 +187,11 @@ pub fn candidate_pairs(
         }
         // Keep the list compact as it grows across bands.
         if pairs.len() > 1 << 22 {
-            pairs.par_sort_unstable();
+            crate::exec::sort_unstable(&mut pairs);
             pairs.dedup();
         }
     }
-    pairs.par_sort_unstable();
+    crate::exec::sort_unstable(&mut pairs);
     pairs.dedup();
     pairs
         .into_iter()

@@ -9,6 +9,12 @@ use crate::text::tokenize::Token;
 use unicode_normalization::UnicodeNormalization;
 use xxhash_rust::xxh3::{xxh3_64, xxh3_64_with_seed};
 
+/// Words per shingle unless chosen otherwise: the one default of the shingle size of
+/// every job (dedup's shingles, scan's candidate n-grams, the archive index's lookup
+/// shingles, synth's truth). Five words are long enough that shared shingles are
+/// rarely chance phrases, short enough that a small edit breaks few of them.
+pub const DEFAULT_SHINGLE_WORDS: usize = 5;
+
 /// How a document is cut into shingles.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "kind", content = "n", rename_all = "snake_case")]
@@ -21,7 +27,7 @@ pub enum ShingleConfig {
 
 impl Default for ShingleConfig {
     fn default() -> Self {
-        ShingleConfig::Words(5)
+        ShingleConfig::Words(DEFAULT_SHINGLE_WORDS)
     }
 }
 

@@ -70,8 +70,8 @@ impl Default for SynthConfig {
             max_copies: 5,
             mean_doc_bytes: 2300,
             seed: 1,
-            shingle_words: 5,
-            threshold: 0.8,
+            shingle_words: reprint::shingle::DEFAULT_SHINGLE_WORDS,
+            threshold: reprint::dedup::DedupConfig::default().threshold,
         }
     }
 }

@@ -33,7 +33,7 @@ impl Default for PoolConfig {
         PoolConfig {
             min_article_words: 40,
             min_paragraph_words: 12,
-            shingle_words: 5,
+            shingle_words: reprint::shingle::DEFAULT_SHINGLE_WORDS,
             natural_threshold: 0.5,
         }
     }

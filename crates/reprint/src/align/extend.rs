@@ -17,16 +17,17 @@
 //! shorter side is much shorter than its longer side (the mark of a summary).
 
 use super::prepare::PreparedDoc;
+use super::range::{SentenceRange, TokenRange};
 use super::seeds::{PairTerms, Seed};
-use super::AlignConfig;
+use super::{AlignConfig, ExtensionConfig, SummaryConfig};
 
-/// A candidate passage in sentence units (inclusive ranges).
+/// A candidate passage in sentence units.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct Fragment {
-    /// First and last sentence in the first document.
-    pub a: (u32, u32),
-    /// First and last sentence in the second document.
-    pub b: (u32, u32),
+    /// Its sentences in the first document.
+    pub a: SentenceRange,
+    /// Its sentences in the second document.
+    pub b: SentenceRange,
     /// Cosine of the two sides' tf-idf vectors.
     pub cosine: f64,
     /// Found by the summary pass.
@@ -99,13 +100,25 @@ fn cluster(seeds: Vec<Seed>, gap: (u32, u32)) -> Vec<Vec<Seed>> {
     out
 }
 
-/// Token range covered by an inclusive sentence range.
-pub(crate) fn token_range(doc: &PreparedDoc, sentences: (u32, u32)) -> (usize, usize) {
+/// The tokens a sentence range covers.
+pub(crate) fn token_range(doc: &PreparedDoc, sentences: SentenceRange) -> TokenRange {
     let s = doc.sentences();
-    (
-        s[sentences.0 as usize].first_token as usize,
-        s[sentences.1 as usize].end_token as usize,
+    TokenRange::new(
+        s[sentences.first as usize].first_token as usize,
+        s[sentences.last as usize].end_token as usize,
     )
+}
+
+/// Tf-idf cosine of the tokens two sentence ranges cover.
+fn sides_cosine(
+    a: &PreparedDoc,
+    ra: SentenceRange,
+    b: &PreparedDoc,
+    rb: SentenceRange,
+    terms: &PairTerms,
+) -> f64 {
+    let (ta, tb) = (token_range(a, ra), token_range(b, rb));
+    terms.range_cosine(&a.stems()[ta.indices()], &b.stems()[tb.indices()])
 }
 
 fn fragment_of(group: &[Seed], a: &PreparedDoc, b: &PreparedDoc, terms: &PairTerms) -> Fragment {
@@ -113,13 +126,14 @@ fn fragment_of(group: &[Seed], a: &PreparedDoc, b: &PreparedDoc, terms: &PairTer
     let amax = group.iter().map(|s| s.a).max().unwrap_or(0);
     let bmin = group.iter().map(|s| s.b).min().unwrap_or(0);
     let bmax = group.iter().map(|s| s.b).max().unwrap_or(0);
-    let (ta0, ta1) = token_range(a, (amin, amax));
-    let (tb0, tb1) = token_range(b, (bmin, bmax));
-    let cosine = terms.range_cosine(&a.stems()[ta0..ta1], &b.stems()[tb0..tb1]);
+    let (ra, rb) = (
+        SentenceRange::new(amin, amax),
+        SentenceRange::new(bmin, bmax),
+    );
     Fragment {
-        a: (amin, amax),
-        b: (bmin, bmax),
-        cosine,
+        a: ra,
+        b: rb,
+        cosine: sides_cosine(a, ra, b, rb, terms),
         summary: false,
     }
 }
@@ -147,7 +161,7 @@ fn validated(
     a: &PreparedDoc,
     b: &PreparedDoc,
     terms: &PairTerms,
-    cfg: &AlignConfig,
+    cfg: &ExtensionConfig,
     out: &mut Vec<Fragment>,
 ) {
     let chain_cosine = cfg.chain_min_cosine.min(min_cosine);
@@ -166,15 +180,6 @@ fn validated(
     }
 }
 
-fn tokens_len(doc: &PreparedDoc, r: (u32, u32)) -> usize {
-    let (s, e) = token_range(doc, r);
-    e - s
-}
-
-fn overlaps(x: (u32, u32), y: (u32, u32)) -> bool {
-    x.0 <= y.1 && y.0 <= x.1
-}
-
 /// True when a wide-gap fragment looks like a summary: its short side is much
 /// shorter than its long side, most sentences of the short side are seeds, and
 /// the long side has not many more seeded sentences than the short side.
@@ -184,16 +189,18 @@ fn is_summary(
     seeds: &[Seed],
     a: &PreparedDoc,
     b: &PreparedDoc,
-    cfg: &AlignConfig,
+    cfg: &SummaryConfig,
 ) -> bool {
-    let (la, lb) = (tokens_len(a, s.a), tokens_len(b, s.b));
+    let (la, lb) = (token_range(a, s.a).len(), token_range(b, s.b).len());
     let (short, long) = if a_is_short { (la, lb) } else { (lb, la) };
-    if short as f64 >= cfg.summary_length_ratio * long as f64 {
+    if short as f64 >= cfg.length_ratio * long as f64 {
         return false;
     }
     let inside: Vec<&Seed> = seeds
         .iter()
-        .filter(|x| overlaps((x.a, x.a), s.a) && overlaps((x.b, x.b), s.b))
+        .filter(|x| {
+            s.a.overlaps(SentenceRange::single(x.a)) && s.b.overlaps(SentenceRange::single(x.b))
+        })
         .collect();
     let seeded = |on_a: bool| {
         let mut seeded: Vec<u32> = inside
@@ -205,10 +212,9 @@ fn is_summary(
         seeded.len() as f64
     };
     let short_range = if a_is_short { s.a } else { s.b };
-    let sentences = |r: (u32, u32)| f64::from(r.1 - r.0 + 1);
     let (short_seeded, long_seeded) = (seeded(a_is_short), seeded(!a_is_short));
-    short_seeded >= cfg.summary_min_seeded * sentences(short_range)
-        && (cfg.summary_max_fanout <= 0.0 || long_seeded <= cfg.summary_max_fanout * short_seeded)
+    short_seeded >= cfg.min_seeded * f64::from(short_range.len())
+        && (cfg.max_fanout <= 0.0 || long_seeded <= cfg.max_fanout * short_seeded)
 }
 
 /// Grows an ordinary fragment by neighbouring sentences that resemble a sentence
@@ -219,31 +225,33 @@ fn grow_edges(
     a: &PreparedDoc,
     b: &PreparedDoc,
     terms: &PairTerms,
-    cfg: &AlignConfig,
+    cfg: &ExtensionConfig,
 ) {
     let th = cfg.edge_min_similarity;
     let (na, nb) = (a.sentences().len() as u32, b.sentences().len() as u32);
-    let near = |r: (u32, u32), n: u32| (r.0.saturating_sub(1), (r.1 + 1).min(n - 1));
+    let near = |r: SentenceRange, n: u32| {
+        SentenceRange::new(r.first.saturating_sub(1), (r.last + 1).min(n - 1))
+    };
     // Finds a partner of sentence `k` of `doc` among `range` of `other`.
-    let partner = |doc: &PreparedDoc, k: u32, other: &PreparedDoc, range: (u32, u32)| {
+    let partner = |doc: &PreparedDoc, k: u32, other: &PreparedDoc, range: SentenceRange| {
         let x = &doc.sentences()[k as usize];
-        (range.0..=range.1).find(|&j| terms.alike(x, &other.sentences()[j as usize], th))
+        (range.first..=range.last).find(|&j| terms.alike(x, &other.sentences()[j as usize], th))
     };
     let start = *f;
     for _ in 0..8 {
         let before = *f;
         let mut candidates: Vec<(u32, bool)> = Vec::new(); // (sentence, on a)
-        if f.a.0 > 0 {
-            candidates.push((f.a.0 - 1, true));
+        if f.a.first > 0 {
+            candidates.push((f.a.first - 1, true));
         }
-        if f.a.1 + 1 < na {
-            candidates.push((f.a.1 + 1, true));
+        if f.a.last + 1 < na {
+            candidates.push((f.a.last + 1, true));
         }
-        if f.b.0 > 0 {
-            candidates.push((f.b.0 - 1, false));
+        if f.b.first > 0 {
+            candidates.push((f.b.first - 1, false));
         }
-        if f.b.1 + 1 < nb {
-            candidates.push((f.b.1 + 1, false));
+        if f.b.last + 1 < nb {
+            candidates.push((f.b.last + 1, false));
         }
         for (k, on_a) in candidates {
             let found = if on_a {
@@ -252,8 +260,8 @@ fn grow_edges(
                 partner(b, k, a, near(f.a, na)).map(|j| (j, k))
             };
             if let Some((i, j)) = found {
-                f.a = (f.a.0.min(i), f.a.1.max(i));
-                f.b = (f.b.0.min(j), f.b.1.max(j));
+                f.a = f.a.including(i);
+                f.b = f.b.including(j);
             }
         }
         if *f == before {
@@ -261,41 +269,40 @@ fn grow_edges(
         }
     }
     if *f != start {
-        let (ta0, ta1) = token_range(a, f.a);
-        let (tb0, tb1) = token_range(b, f.b);
-        f.cosine = terms.range_cosine(&a.stems()[ta0..ta1], &b.stems()[tb0..tb1]);
+        f.cosine = sides_cosine(a, f.a, b, f.b, terms);
     }
 }
 
-/// Grows the long side of a summary fragment by sentences up to `max_gap_sentences`
-/// beyond either end that resemble some sentence of its short side at
-/// `cfg.summary_edge_similarity` (a source passage is summarised as a whole, but
-/// not every one of its sentences leaves a seed).
+/// Grows the long side of a summary fragment by sentences up to `gap` (the
+/// extension's `max_gap_sentences`) beyond either end that resemble some sentence of
+/// its short side at `cfg.edge_similarity` (a source passage is summarised as a
+/// whole, but not every one of its sentences leaves a seed).
 fn grow_summary(
     f: &mut Fragment,
     a_is_short: bool,
     a: &PreparedDoc,
     b: &PreparedDoc,
     terms: &PairTerms,
-    cfg: &AlignConfig,
+    cfg: &SummaryConfig,
+    gap: u32,
 ) {
-    let th = cfg.summary_edge_similarity;
+    let th = cfg.edge_similarity;
     let (short_doc, long_doc) = if a_is_short { (a, b) } else { (b, a) };
     let (short, mut long) = if a_is_short { (f.a, f.b) } else { (f.b, f.a) };
     let n = long_doc.sentences().len() as u32;
     let resembles = |k: u32| {
         let x = &long_doc.sentences()[k as usize];
-        (short.0..=short.1).any(|j| terms.alike(x, &short_doc.sentences()[j as usize], th))
+        (short.first..=short.last).any(|j| terms.alike(x, &short_doc.sentences()[j as usize], th))
     };
-    let reach = cfg.max_gap_sentences + 1;
+    let reach = gap + 1;
     loop {
         let before = long;
-        if let Some(k) = (long.0.saturating_sub(reach)..long.0).find(|&k| resembles(k)) {
-            long.0 = k;
+        if let Some(k) = (long.first.saturating_sub(reach)..long.first).find(|&k| resembles(k)) {
+            long.first = k;
         }
-        let hi = (long.1 + reach).min(n.saturating_sub(1));
-        if let Some(k) = (long.1 + 1..=hi).rev().find(|&k| resembles(k)) {
-            long.1 = k;
+        let hi = (long.last + reach).min(n.saturating_sub(1));
+        if let Some(k) = (long.last + 1..=hi).rev().find(|&k| resembles(k)) {
+            long.last = k;
         }
         if long == before {
             break;
@@ -308,7 +315,8 @@ fn grow_summary(
     }
 }
 
-/// All fragments of a pair, sorted by position in the first document.
+/// All fragments of a pair, sorted by position in the first document: the
+/// extension step (`cfg.extension`), then the summary pass (`cfg.summary`).
 pub(crate) fn fragments(
     seeds: Vec<Seed>,
     a: &PreparedDoc,
@@ -316,28 +324,29 @@ pub(crate) fn fragments(
     terms: &PairTerms,
     cfg: &AlignConfig,
 ) -> Vec<Fragment> {
+    let (ext, sum) = (&cfg.extension, &cfg.summary);
     let mut normal = Vec::new();
-    let gap = cfg.max_gap_sentences;
+    let gap = ext.max_gap_sentences;
     validated(
         seeds.clone(),
         (gap, gap),
-        cfg.min_passage_cosine,
+        ext.min_passage_cosine,
         a,
         b,
         terms,
-        cfg,
+        ext,
         &mut normal,
     );
-    if cfg.edge_min_similarity > 0.0 {
+    if ext.edge_min_similarity > 0.0 {
         for f in normal
             .iter_mut()
             .filter(|f| f.cosine < cfg.reworded_max_cosine)
         {
-            grow_edges(f, a, b, terms, cfg);
+            grow_edges(f, a, b, terms, ext);
         }
     }
-    if cfg.summary_gap_sentences > gap {
-        let wide = cfg.summary_gap_sentences;
+    if sum.gap_sentences > gap {
+        let wide = sum.gap_sentences;
         // A summary is short on one side only: the wide gap applies along the long side.
         let mut summaries = Vec::new();
         for a_is_short in [true, false] {
@@ -346,39 +355,39 @@ pub(crate) fn fragments(
             validated(
                 seeds.clone(),
                 gaps,
-                cfg.summary_min_cosine,
+                sum.min_cosine,
                 a,
                 b,
                 terms,
-                cfg,
+                ext,
                 &mut found,
             );
             summaries.extend(found.into_iter().map(|f| (f, a_is_short)));
         }
         for (s, a_is_short) in summaries {
-            if !is_summary(&s, a_is_short, &seeds, a, b, cfg) {
+            if !is_summary(&s, a_is_short, &seeds, a, b, sum) {
                 continue;
             }
             let covered = normal
                 .iter()
-                .filter(|f| overlaps(f.a, s.a) && overlaps(f.b, s.b))
+                .filter(|f| f.a.overlaps(s.a) && f.b.overlaps(s.b))
                 .count();
             // A summary splits into several ordinary fragments; one ordinary
             // fragment widened by stray seeds is not a summary.
             // With no ordinary fragment at all to back it, the summary needs a
             // higher similarity.
-            let unbacked = covered == 0 && s.cosine < cfg.summary_unbacked_min_cosine;
+            let unbacked = covered == 0 && s.cosine < sum.unbacked_min_cosine;
             // A summary does not swallow a passage that stands well on its own.
-            let swallows_strong = normal.iter().any(|f| {
-                overlaps(f.a, s.a) && overlaps(f.b, s.b) && f.cosine >= cfg.summary_max_part_cosine
-            });
+            let swallows_strong = normal
+                .iter()
+                .any(|f| f.a.overlaps(s.a) && f.b.overlaps(s.b) && f.cosine >= sum.max_part_cosine);
             if covered == 1 || unbacked || swallows_strong || normal.contains(&s) {
                 continue;
             }
-            normal.retain(|f| !(overlaps(f.a, s.a) && overlaps(f.b, s.b)));
+            normal.retain(|f| !(f.a.overlaps(s.a) && f.b.overlaps(s.b)));
             let mut s = Fragment { summary: true, ..s };
-            if cfg.summary_edge_similarity > 0.0 {
-                grow_summary(&mut s, a_is_short, a, b, terms, cfg);
+            if sum.edge_similarity > 0.0 {
+                grow_summary(&mut s, a_is_short, a, b, terms, sum, gap);
             }
             normal.push(s);
         }

@@ -8,15 +8,16 @@
 //! the first and last shared content word. In a reworded fragment (not a near
 //! copy) the first or last sentence is often rewritten at its edge: an end moves
 //! back to its sentence's edge when few words were cut off and they mostly occur
-//! on the other side (`snap_max_words`, `snap_min_shared`).
+//! on the other side (`boundaries.snap_max_words`, `boundaries.snap_min_shared`).
 //!
 //! *Overlaps*: two passages may not claim the same words of the first document.
 //! The better one (higher similarity times length) is kept.
 
 use super::extend::{token_range, Fragment};
 use super::prepare::{PreparedDoc, STOP};
+use super::range::TokenRange;
 use super::verbatim::Run;
-use super::{AlignConfig, AlignedPassage};
+use super::{AlignConfig, AlignedPassage, BoundaryConfig, PassageConfig};
 use crate::document::Span;
 use std::collections::HashSet;
 use std::hash::BuildHasherDefault;
@@ -24,8 +25,43 @@ use std::hash::BuildHasherDefault;
 /// Verbatim runs this close (in tokens, on both sides) merge into one passage.
 const MERGE_GAP_TOKENS: usize = 12;
 
-/// A passage being finished: similarity and token ranges on both sides.
-type Scored = (f64, (usize, usize), (usize, usize));
+/// A passage being finished: its token ranges on both sides and their similarity.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Scored {
+    /// Dice coefficient of the two sides' content stems (see [`dice`]).
+    similarity: f64,
+    /// Tokens in the first document.
+    a: TokenRange,
+    /// Tokens in the second document.
+    b: TokenRange,
+}
+
+/// A passage before the length and similarity filters: the token ranges it would
+/// report on both sides, and the tight ranges (before any snapping back to sentence
+/// edges) the filters judge.
+#[derive(Debug, Clone, Copy)]
+struct Candidate {
+    /// Reported tokens in the first document.
+    a: TokenRange,
+    /// Reported tokens in the second document.
+    b: TokenRange,
+    /// Tight tokens in the first document.
+    tight_a: TokenRange,
+    /// Tight tokens in the second document.
+    tight_b: TokenRange,
+}
+
+impl Candidate {
+    /// A candidate reported at its tight ranges.
+    fn tight(a: TokenRange, b: TokenRange) -> Self {
+        Candidate {
+            a,
+            b,
+            tight_a: a,
+            tight_b: b,
+        }
+    }
+}
 
 type KeySet = HashSet<u64, BuildHasherDefault<super::seeds::KeyHasher>>;
 
@@ -37,10 +73,18 @@ fn trigram(x: u64, y: u64, z: u64) -> u64 {
     bigram(bigram(x, y), z)
 }
 
-/// Bigram keys (with at least one content word) and content stems of a token range.
-fn range_keys(doc: &PreparedDoc, r: (usize, usize)) -> (KeySet, KeySet) {
-    let toks = &doc.tokens()[r.0..r.1];
-    let stems = &doc.stems()[r.0..r.1];
+/// What one side of a fragment offers the other side's boundaries to match.
+struct RangeKeys {
+    /// Keys of its word pairs (with at least one content word) and word triples.
+    phrases: KeySet,
+    /// Its content stems.
+    content: KeySet,
+}
+
+/// The word pair and triple keys and the content stems of a token range.
+fn range_keys(doc: &PreparedDoc, r: TokenRange) -> RangeKeys {
+    let toks = &doc.tokens()[r.indices()];
+    let stems = &doc.stems()[r.indices()];
     let mut bigrams = KeySet::default();
     for i in 1..toks.len() {
         if stems[i - 1] != STOP || stems[i] != STOP {
@@ -51,36 +95,41 @@ fn range_keys(doc: &PreparedDoc, r: (usize, usize)) -> (KeySet, KeySet) {
         }
     }
     let content = stems.iter().copied().filter(|&s| s != STOP).collect();
-    (bigrams, content)
+    RangeKeys {
+        phrases: bigrams,
+        content,
+    }
 }
 
 /// Narrows the token range `r` of `doc` to the words shared with the other side.
-fn tighten(doc: &PreparedDoc, r: (usize, usize), other: &(KeySet, KeySet)) -> (usize, usize) {
+fn tighten(doc: &PreparedDoc, r: TokenRange, other: &RangeKeys) -> TokenRange {
     let toks = doc.tokens();
     let stems = doc.stems();
     let starts_pair = |i: usize| {
-        i + 1 < r.1
+        i + 1 < r.end
             && (stems[i] != STOP || stems[i + 1] != STOP)
-            && other.0.contains(&bigram(toks[i].key, toks[i + 1].key))
+            && other
+                .phrases
+                .contains(&bigram(toks[i].key, toks[i + 1].key))
     };
     let starts_triple = |i: usize| {
-        i + 2 < r.1
+        i + 2 < r.end
             && other
-                .0
+                .phrases
                 .contains(&trigram(toks[i].key, toks[i + 1].key, toks[i + 2].key))
     };
-    let first = (r.0..r.1).find(|&i| starts_pair(i) || starts_triple(i));
-    let last = (r.0..r.1)
-        .rev()
-        .find(|&i| (i > r.0 && starts_pair(i - 1)) || (i > r.0 + 1 && starts_triple(i - 2)));
+    let first = r.indices().find(|&i| starts_pair(i) || starts_triple(i));
+    let last = r.indices().rev().find(|&i| {
+        (i > r.start && starts_pair(i - 1)) || (i > r.start + 1 && starts_triple(i - 2))
+    });
     if let (Some(f), Some(l)) = (first, last) {
         if f <= l {
-            return (f, l + 1);
+            return TokenRange::new(f, l + 1);
         }
     }
-    let shared = |i: &usize| stems[*i] != STOP && other.1.contains(&stems[*i]);
-    match ((r.0..r.1).find(shared), (r.0..r.1).rev().find(shared)) {
-        (Some(f), Some(l)) => (f, l + 1),
+    let shared = |i: &usize| stems[*i] != STOP && other.content.contains(&stems[*i]);
+    match (r.indices().find(shared), r.indices().rev().find(shared)) {
+        (Some(f), Some(l)) => TokenRange::new(f, l + 1),
         _ => r,
     }
 }
@@ -90,12 +139,12 @@ fn tighten(doc: &PreparedDoc, r: (usize, usize), other: &(KeySet, KeySet)) -> (u
 /// with the other side (a reworded first or last sentence).
 fn snap(
     doc: &PreparedDoc,
-    r: (usize, usize),
-    t: (usize, usize),
+    r: TokenRange,
+    t: TokenRange,
     other: &KeySet,
-    cfg: &AlignConfig,
-) -> (usize, usize) {
-    if cfg.snap_max_words == 0 || t.0 >= t.1 {
+    cfg: &BoundaryConfig,
+) -> TokenRange {
+    if cfg.snap_max_words == 0 || t.is_empty() {
         return t;
     }
     let stems = doc.stems();
@@ -114,30 +163,25 @@ fn snap(
     let sentences = doc.sentences();
     let of = |tok: usize| sentences.partition_point(|s| (s.end_token as usize) <= tok);
     let mut out = t;
-    if let Some(s) = sentences.get(of(t.0)) {
-        let lo = (s.first_token as usize).max(r.0);
-        if ok(lo, t.0) {
-            out.0 = lo;
+    if let Some(s) = sentences.get(of(t.start)) {
+        let lo = (s.first_token as usize).max(r.start);
+        if ok(lo, t.start) {
+            out.start = lo;
         }
     }
-    if let Some(s) = sentences.get(of(t.1 - 1)) {
-        let hi = (s.end_token as usize).min(r.1);
-        if ok(t.1, hi) {
-            out.1 = hi;
+    if let Some(s) = sentences.get(of(t.end - 1)) {
+        let hi = (s.end_token as usize).min(r.end);
+        if ok(t.end, hi) {
+            out.end = hi;
         }
     }
     out
 }
 
 /// Dice coefficient of the distinct content stems of two token ranges.
-pub(crate) fn dice(
-    a: &PreparedDoc,
-    ra: (usize, usize),
-    b: &PreparedDoc,
-    rb: (usize, usize),
-) -> f64 {
-    let set = |d: &PreparedDoc, r: (usize, usize)| -> KeySet {
-        d.stems()[r.0..r.1]
+pub(crate) fn dice(a: &PreparedDoc, ra: TokenRange, b: &PreparedDoc, rb: TokenRange) -> f64 {
+    let set = |d: &PreparedDoc, r: TokenRange| -> KeySet {
+        d.stems()[r.indices()]
             .iter()
             .copied()
             .filter(|&s| s != STOP)
@@ -151,13 +195,13 @@ pub(crate) fn dice(
     2.0 * shared as f64 / (sa.len() + sb.len()) as f64
 }
 
-fn span(doc: &PreparedDoc, r: (usize, usize)) -> Span {
+fn span(doc: &PreparedDoc, r: TokenRange) -> Span {
     let t = doc.tokens();
-    let mut end = t[r.1 - 1].end;
+    let mut end = t[r.end - 1].end;
     if matches!(doc.text().as_bytes().get(end), Some(b'.' | b'!' | b'?')) {
         end += 1;
     }
-    Span::new(t[r.0].start, end)
+    Span::new(t[r.start].start, end)
 }
 
 /// Turns fragments into final passages, sorted by start in the first document.
@@ -168,14 +212,6 @@ pub(crate) fn passages(
     runs: &[Run],
     cfg: &AlignConfig,
 ) -> Vec<AlignedPassage> {
-    // Token ranges on both sides, and the tight ranges (before any snapping) the
-    // length and similarity filters judge.
-    type Candidate = (
-        (usize, usize),
-        (usize, usize),
-        (usize, usize),
-        (usize, usize),
-    );
     let mut candidates: Vec<Candidate> = Vec::new();
     // Per run: replaces its fragment (Some(true)), lies in a fragment kept as is
     // (Some(false)), or lies in no fragment (None).
@@ -188,18 +224,18 @@ pub(crate) fn passages(
         let inside: Vec<usize> = (0..runs.len())
             .filter(|&k| {
                 let r = &runs[k];
-                r.a.0 >= ra.0 && r.a.1 <= ra.1 && r.b.0 >= rb.0 && r.b.1 <= rb.1
+                ra.contains(r.a) && rb.contains(r.b)
             })
             .collect();
-        let covered: usize = inside.iter().map(|&k| runs[k].a.1 - runs[k].a.0).sum();
+        let covered: usize = inside.iter().map(|&k| runs[k].a.len()).sum();
         // A summary may copy phrases of its source: only runs covering nearly all
         // of it show it to be a copy instead.
         let share = if f.summary {
-            cfg.verbatim_share.max(0.8)
+            cfg.verbatim.share.max(0.8)
         } else {
-            cfg.verbatim_share
+            cfg.verbatim.share
         };
-        let replace = !inside.is_empty() && covered as f64 >= share * (ra.1 - ra.0) as f64;
+        let replace = !inside.is_empty() && covered as f64 >= share * ra.len() as f64;
         for &k in &inside {
             if run_role[k] != Some(true) {
                 run_role[k] = Some(replace);
@@ -212,11 +248,16 @@ pub(crate) fn passages(
         let keys_b = range_keys(b, rb);
         let (ta, tb) = (tighten(a, ra, &keys_b), tighten(b, rb, &keys_a));
         if f.cosine < cfg.reworded_max_cosine {
-            let sa = snap(a, ra, ta, &keys_b.1, cfg);
-            let sb = snap(b, rb, tb, &keys_a.1, cfg);
-            candidates.push((sa, sb, ta, tb));
+            let sa = snap(a, ra, ta, &keys_b.content, &cfg.boundaries);
+            let sb = snap(b, rb, tb, &keys_a.content, &cfg.boundaries);
+            candidates.push(Candidate {
+                a: sa,
+                b: sb,
+                tight_a: ta,
+                tight_b: tb,
+            });
         } else {
-            candidates.push((ta, tb, ta, tb));
+            candidates.push(Candidate::tight(ta, tb));
         }
     }
     // Runs replacing fragments, and runs no fragment holds, join the candidates;
@@ -228,58 +269,63 @@ pub(crate) fn passages(
         }
         match merged.last_mut() {
             Some(m)
-                if r.a.0 <= m.a.1 + MERGE_GAP_TOKENS
-                    && r.b.0 >= m.b.0
-                    && r.b.0 <= m.b.1 + MERGE_GAP_TOKENS =>
+                if r.a.start <= m.a.end + MERGE_GAP_TOKENS
+                    && r.b.start >= m.b.start
+                    && r.b.start <= m.b.end + MERGE_GAP_TOKENS =>
             {
-                m.a.1 = m.a.1.max(r.a.1);
-                m.b.1 = m.b.1.max(r.b.1);
+                m.a.end = m.a.end.max(r.a.end);
+                m.b.end = m.b.end.max(r.b.end);
             }
             _ => merged.push(*r),
         }
     }
-    candidates.extend(merged.iter().map(|r| (r.a, r.b, r.a, r.b)));
+    candidates.extend(merged.iter().map(|r| Candidate::tight(r.a, r.b)));
     let mut scored: Vec<Scored> = Vec::new();
-    for (ta, tb, tight_a, tight_b) in candidates {
-        if tight_a.1 - tight_a.0 < cfg.min_words || tight_b.1 - tight_b.0 < cfg.min_words {
+    for c in candidates {
+        if c.tight_a.len() < cfg.min_words || c.tight_b.len() < cfg.min_words {
             continue;
         }
-        let shorter = (tight_a.1 - tight_a.0).min(tight_b.1 - tight_b.0);
-        let tight_sim = (shorter < cfg.short_passage_words).then(|| dice(a, tight_a, b, tight_b));
-        if tight_sim.is_some_and(|d| d < cfg.short_passage_similarity) {
+        let shorter = c.tight_a.len().min(c.tight_b.len());
+        let tight_sim =
+            (shorter < cfg.passages.short_passage_words).then(|| dice(a, c.tight_a, b, c.tight_b));
+        if tight_sim.is_some_and(|d| d < cfg.passages.short_passage_similarity) {
             continue;
         }
         // The reported ranges are the tight ones unless an end snapped back.
-        let sim = match tight_sim {
-            Some(d) if (ta, tb) == (tight_a, tight_b) => d,
-            _ => dice(a, ta, b, tb),
+        let similarity = match tight_sim {
+            Some(d) if (c.a, c.b) == (c.tight_a, c.tight_b) => d,
+            _ => dice(a, c.a, b, c.b),
         };
-        scored.push((sim, ta, tb));
+        scored.push(Scored {
+            similarity,
+            a: c.a,
+            b: c.b,
+        });
     }
     // Overlap resolution on the first document: best first.
-    let weight = |s: &Scored| s.0 * ((s.1 .1 - s.1 .0) + (s.2 .1 - s.2 .0)) as f64;
+    let weight = |s: &Scored| s.similarity * (s.a.len() + s.b.len()) as f64;
     scored.sort_by(|x, y| {
         weight(y)
             .total_cmp(&weight(x))
-            .then(x.1.cmp(&y.1))
-            .then(x.2.cmp(&y.2))
+            .then(x.a.cmp(&y.a))
+            .then(x.b.cmp(&y.b))
     });
     let mut kept: Vec<Scored> = Vec::new();
     for s in scored {
-        if kept.iter().any(|k| k.1 .0 < s.1 .1 && s.1 .0 < k.1 .1) {
+        if kept.iter().any(|k| k.a.overlaps(s.a)) {
             continue;
         }
         kept.push(s);
     }
-    if cfg.part_merge_gap_words > 0 {
-        kept = merge_parts(kept, a, b, cfg);
+    if cfg.passages.part_merge_gap_words > 0 {
+        kept = merge_parts(kept, a, b, &cfg.passages);
     }
     let mut out: Vec<AlignedPassage> = kept
         .into_iter()
-        .map(|(sim, ta, tb)| AlignedPassage {
-            a: span(a, ta),
-            b: span(b, tb),
-            similarity: sim,
+        .map(|s| AlignedPassage {
+            a: span(a, s.a),
+            b: span(b, s.b),
+            similarity: s.similarity,
         })
         .collect();
     out.sort_by(|x, y| x.a.cmp(&y.a).then(x.b.cmp(&y.b)));
@@ -295,27 +341,31 @@ fn merge_parts(
     mut kept: Vec<Scored>,
     a: &PreparedDoc,
     b: &PreparedDoc,
-    cfg: &AlignConfig,
+    cfg: &PassageConfig,
 ) -> Vec<Scored> {
-    kept.sort_by(|x, y| x.1.cmp(&y.1).then(x.2.cmp(&y.2)));
+    kept.sort_by(|x, y| x.a.cmp(&y.a).then(x.b.cmp(&y.b)));
     let mut out: Vec<Scored> = Vec::with_capacity(kept.len());
     let mut i = 0;
     while i < kept.len() {
         let mut j = i + 1;
-        while j < kept.len() && kept[j].1 .0 <= kept[j - 1].1 .1 + cfg.part_merge_gap_words {
+        while j < kept.len() && kept[j].a.start <= kept[j - 1].a.end + cfg.part_merge_gap_words {
             j += 1;
         }
         let group = &kept[i..j];
-        let ta = (
-            group[0].1 .0,
-            group.iter().map(|s| s.1 .1).max().unwrap_or(0),
+        let ta = TokenRange::new(
+            group[0].a.start,
+            group.iter().map(|s| s.a.end).max().unwrap_or(0),
         );
-        let tb = (
-            group.iter().map(|s| s.2 .0).min().unwrap_or(0),
-            group.iter().map(|s| s.2 .1).max().unwrap_or(0),
+        let tb = TokenRange::new(
+            group.iter().map(|s| s.b.start).min().unwrap_or(0),
+            group.iter().map(|s| s.b.end).max().unwrap_or(0),
         );
-        if group.len() >= 2 && (ta.1 - ta.0) as f64 <= cfg.part_merge_ratio * (tb.1 - tb.0) as f64 {
-            out.push((dice(a, ta, b, tb), ta, tb));
+        if group.len() >= 2 && ta.len() as f64 <= cfg.part_merge_ratio * tb.len() as f64 {
+            out.push(Scored {
+                similarity: dice(a, ta, b, tb),
+                a: ta,
+                b: tb,
+            });
         } else {
             out.extend_from_slice(group);
         }
@@ -337,12 +387,13 @@ mod tests {
     fn snap_restores_a_shared_sentence_start_only() {
         let a = prep("Officials said fuel prices rose sharply in the west.");
         let n = a.tokens().len();
-        let cfg = AlignConfig::default();
+        let cfg = BoundaryConfig::default();
         // The two cut-off words occur on the other side: back to the sentence start.
-        let other = range_keys(&a, (0, n)).1;
-        assert_eq!(snap(&a, (0, n), (2, n), &other, &cfg), (0, n));
+        let (whole, tight) = (TokenRange::new(0, n), TokenRange::new(2, n));
+        let other = range_keys(&a, whole).content;
+        assert_eq!(snap(&a, whole, tight, &other, &cfg), whole);
         // They do not: the tight start stays.
-        assert_eq!(snap(&a, (0, n), (2, n), &KeySet::default(), &cfg), (2, n));
+        assert_eq!(snap(&a, whole, tight, &KeySet::default(), &cfg), tight);
     }
 
     #[test]
@@ -350,17 +401,25 @@ mod tests {
         let words: Vec<String> = (0..200).map(|i| format!("w{i}")).collect();
         let text = words.join(" ");
         let (a, b) = (prep(&text), prep(&text));
-        let cfg = AlignConfig::default();
+        let cfg = PassageConfig::default();
+        let part = |a: (usize, usize), b: (usize, usize)| Scored {
+            similarity: 0.8,
+            a: TokenRange::new(a.0, a.1),
+            b: TokenRange::new(b.0, b.1),
+        };
         // Adjacent in a (10 words apart), 100 words apart in b: one passage.
-        let parts = vec![(0.8, (0, 20), (0, 20)), (0.8, (30, 50), (120, 140))];
+        let parts = vec![part((0, 20), (0, 20)), part((30, 50), (120, 140))];
         let merged = merge_parts(parts, &a, &b, &cfg);
         assert_eq!(merged.len(), 1);
-        assert_eq!((merged[0].1, merged[0].2), ((0, 50), (0, 140)));
+        assert_eq!(
+            (merged[0].a, merged[0].b),
+            (TokenRange::new(0, 50), TokenRange::new(0, 140))
+        );
         // The same spread in both documents: kept apart.
-        let parts = vec![(0.8, (0, 20), (0, 20)), (0.8, (30, 50), (30, 50))];
+        let parts = vec![part((0, 20), (0, 20)), part((30, 50), (30, 50))];
         assert_eq!(merge_parts(parts, &a, &b, &cfg).len(), 2);
         // Too far apart in a: kept apart.
-        let parts = vec![(0.8, (0, 20), (0, 20)), (0.8, (90, 110), (150, 170))];
+        let parts = vec![part((0, 20), (0, 20)), part((90, 110), (150, 170))];
         assert_eq!(merge_parts(parts, &a, &b, &cfg).len(), 2);
     }
 
@@ -372,11 +431,15 @@ mod tests {
             &norm,
         );
         let b = PreparedDoc::new("Fuel prices rose sharply in the west.", &norm);
-        let rb = (0, b.tokens().len());
-        let ta = tighten(&a, (0, a.tokens().len()), &range_keys(&b, rb));
+        let rb = TokenRange::new(0, b.tokens().len());
+        let ta = tighten(
+            &a,
+            TokenRange::new(0, a.tokens().len()),
+            &range_keys(&b, rb),
+        );
         let t = a.tokens();
         assert_eq!(
-            &a.text()[t[ta.0].start..t[ta.1 - 1].end],
+            &a.text()[t[ta.start].start..t[ta.end - 1].end],
             "fuel prices rose sharply in the west"
         );
     }

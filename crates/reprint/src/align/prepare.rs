@@ -170,7 +170,7 @@ pub(crate) struct Sentence {
 }
 
 /// Word n-gram length whose hashes are computed once per document (the default
-/// of `AlignConfig::seed_ngram_words`); other lengths are hashed per pair.
+/// of `SeedConfig::ngram_words`); other lengths are hashed per pair.
 pub(crate) const PREPARED_GRAM_WORDS: usize = 4;
 
 /// A document analysed once for alignment.

@@ -11,7 +11,7 @@
 //!    whose sentence boundaries differ on the two sides.
 
 use super::prepare::{gram_key, gram_position, term_counts, PreparedDoc, Sentence};
-use super::AlignConfig;
+use super::SeedConfig;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
@@ -172,7 +172,7 @@ pub(crate) fn sentence_seeds(
     a: &PreparedDoc,
     b: &PreparedDoc,
     terms: &PairTerms,
-    cfg: &AlignConfig,
+    cfg: &SeedConfig,
     out: &mut Vec<Seed>,
 ) {
     // Inverted index of the second document's sentences.
@@ -339,9 +339,9 @@ pub(crate) fn pick_repeated(seeds: Vec<Seed>, gap: u32) -> Vec<Seed> {
 /// Exact matches of word n-grams between the documents, as token index pairs
 /// `(first token in a, first token in b)`. N-grams that occur more than
 /// `max_occurrences` times in either document are skipped (formulas, lists).
-pub(crate) fn gram_matches(a: &PreparedDoc, b: &PreparedDoc, cfg: &AlignConfig) -> Vec<(u32, u32)> {
-    let ga = a.grams(cfg.seed_ngram_words);
-    let gb = b.grams(cfg.seed_ngram_words);
+pub(crate) fn gram_matches(a: &PreparedDoc, b: &PreparedDoc, cfg: &SeedConfig) -> Vec<(u32, u32)> {
+    let ga = a.grams(cfg.ngram_words);
+    let gb = b.grams(cfg.ngram_words);
     let mut out = Vec::new();
     let (mut i, mut j) = (0, 0);
     while i < ga.len() && j < gb.len() {
@@ -397,7 +397,7 @@ mod tests {
         let b = prep("Nobody expected such a dramatic change in the policy. On Monday fuel prices rose very sharply in the western regions of the country. Schools opened late.");
         let terms = PairTerms::new(&a, &b);
         let mut seeds = Vec::new();
-        sentence_seeds(&a, &b, &terms, &AlignConfig::default(), &mut seeds);
+        sentence_seeds(&a, &b, &terms, &SeedConfig::default(), &mut seeds);
         assert_eq!(seeds, vec![Seed { a: 1, b: 1 }]);
     }
 
@@ -408,13 +408,13 @@ mod tests {
         let (a, b) = (prep(line), prep(&many));
         let terms = PairTerms::new(&a, &b);
         let mut seeds = Vec::new();
-        sentence_seeds(&a, &b, &terms, &AlignConfig::default(), &mut seeds);
+        sentence_seeds(&a, &b, &terms, &SeedConfig::default(), &mut seeds);
         assert!(seeds.is_empty());
         // At the cap, every copy is a seed.
         let some = line.repeat(MAX_TERM_SENTENCES);
         let b = prep(&some);
         let terms = PairTerms::new(&a, &b);
-        sentence_seeds(&a, &b, &terms, &AlignConfig::default(), &mut seeds);
+        sentence_seeds(&a, &b, &terms, &SeedConfig::default(), &mut seeds);
         assert_eq!(seeds.len(), MAX_TERM_SENTENCES);
     }
 
@@ -429,7 +429,7 @@ mod tests {
         let b = prep(&text_b);
         let terms = PairTerms::new(&a, &b);
         let mut seeds = Vec::new();
-        sentence_seeds(&a, &b, &terms, &AlignConfig::default(), &mut seeds);
+        sentence_seeds(&a, &b, &terms, &SeedConfig::default(), &mut seeds);
         let last = b.sentences().len() as u32 - 1;
         assert_eq!(seeds, vec![Seed { a: 0, b: last }]);
         let (cosine, dice) = terms.sentence_pair(&a.sentences()[0], &b.sentences()[last as usize]);
@@ -465,9 +465,9 @@ mod tests {
     fn shared_ngrams_are_found() {
         let a = prep("alpha beta gamma delta epsilon zeta");
         let b = prep("one two beta gamma delta epsilon three");
-        let cfg = AlignConfig {
-            seed_ngram_words: 3,
-            ..AlignConfig::default()
+        let cfg = SeedConfig {
+            ngram_words: 3,
+            ..SeedConfig::default()
         };
         assert_eq!(gram_matches(&a, &b, &cfg), vec![(1, 2), (2, 3)]);
     }

@@ -7,13 +7,16 @@
 //! a fragment is covered by long verbatim runs, the runs themselves are the better
 //! answer: their boundaries are exact to the word.
 
-/// A verbatim run as token ranges `[start, end)` in both documents.
+use super::range::TokenRange;
+use super::VerbatimConfig;
+
+/// A verbatim run: the same words at token ranges of equal length in both documents.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) struct Run {
     /// Tokens in the first document.
-    pub a: (usize, usize),
+    pub a: TokenRange,
     /// Tokens in the second document.
-    pub b: (usize, usize),
+    pub b: TokenRange,
 }
 
 /// Matches further apart than this many tokens beyond the n-gram on one diagonal
@@ -21,8 +24,9 @@ pub(crate) struct Run {
 const MAX_RUN_GAP_TOKENS: usize = 3;
 
 /// Chains n-gram matches `(token in a, token in b)` of length `n` into runs of at
-/// least `min_tokens` tokens, sorted by position in the first document.
-pub(crate) fn runs(matches: &[(u32, u32)], n: usize, min_tokens: usize) -> Vec<Run> {
+/// least `cfg.min_words` tokens, sorted by position in the first document.
+pub(crate) fn runs(matches: &[(u32, u32)], n: usize, cfg: &VerbatimConfig) -> Vec<Run> {
+    let min_tokens = cfg.min_words;
     let mut diag: Vec<(i64, u32, u32)> = matches
         .iter()
         .map(|&(i, j)| (i64::from(j) - i64::from(i), i, j))
@@ -34,8 +38,8 @@ pub(crate) fn runs(matches: &[(u32, u32)], n: usize, min_tokens: usize) -> Vec<R
         if let Some((_, s, e, bs)) = c {
             if e - s >= min_tokens {
                 out.push(Run {
-                    a: (s, e),
-                    b: (bs, bs + (e - s)),
+                    a: TokenRange::new(s, e),
+                    b: TokenRange::new(bs, bs + (e - s)),
                 });
             }
         }
@@ -61,23 +65,31 @@ pub(crate) fn runs(matches: &[(u32, u32)], n: usize, min_tokens: usize) -> Vec<R
 mod tests {
     use super::*;
 
+    /// Runs of at least eight words.
+    fn eight() -> VerbatimConfig {
+        VerbatimConfig {
+            min_words: 8,
+            ..VerbatimConfig::default()
+        }
+    }
+
     #[test]
     fn chains_along_one_diagonal() {
         // Matches at a=10..=20 with b = a + 5, plus a stray match elsewhere.
         let mut m: Vec<(u32, u32)> = (10..=20).map(|i| (i, i + 5)).collect();
         m.push((12, 90));
-        let r = runs(&m, 4, 8);
+        let r = runs(&m, 4, &eight());
         assert_eq!(
             r,
             vec![Run {
-                a: (10, 24),
-                b: (15, 29)
+                a: TokenRange::new(10, 24),
+                b: TokenRange::new(15, 29)
             }]
         );
     }
 
     #[test]
     fn short_runs_are_dropped() {
-        assert!(runs(&[(1, 1), (2, 2)], 4, 8).is_empty());
+        assert!(runs(&[(1, 1), (2, 2)], 4, &eight()).is_empty());
     }
 }

@@ -1,13 +1,12 @@
-//! `reprint check` as a pipeline: articles are read in order, checked against the
+//! `reprint check` as a pipeline: articles are read through the ingest, checked against the
 //! index in parallel, and returned in input order.
 
 use crate::check::{ArticleCheck, CheckConfig, Checker};
 use crate::error::Result;
 use crate::exec::{Observer, Stage};
 use crate::index::Index;
-use crate::input::ingest::{DocNotes, InputTally, Skipped};
+use crate::input::ingest::{ingest, IngestConfig};
 use crate::input::{InputConfig, Sources};
-use rayon::prelude::*;
 
 /// One checked article with its text (reports show it).
 #[derive(Debug, Clone)]
@@ -32,11 +31,11 @@ pub struct CheckRun {
 pub fn check_article(checker: &Checker<'_>, id: &str, text: &str) -> Result<ArticleCheck> {
     let masked = checker.mask_layout(text);
     let article = checker.prepare(id, text, &masked)?;
-    let found: Vec<Option<crate::check::SourceMatch>> = article
-        .candidates
-        .docs
-        .par_iter()
-        .map(|&(doc, _)| checker.match_source(&article, doc))
+    let found: Vec<Option<crate::check::SourceMatch>> =
+        crate::exec::map(&article.candidates.docs, |&(doc, _)| {
+            checker.match_source(&article, doc)
+        })
+        .into_iter()
         .collect::<Result<_>>()?;
     Ok(checker.finish(&article, found.into_iter().flatten().collect()))
 }
@@ -54,31 +53,31 @@ pub fn check_sources(
     let checker = Checker::new(index, config.clone())?;
     let mut run = CheckRun::default();
     let mut docs = Vec::new();
-    let mut tally = InputTally::new(sources);
-    let mut skipped = Skipped::default();
-    for record in sources.records() {
-        match record.and_then(|r| sources.parse(&r, input)) {
-            Ok(mut doc) => {
-                tally.document(DocNotes::of(&mut doc), sources, strict, observer)?;
-                docs.push(doc);
-            }
-            Err(issue) => skipped.record(issue, strict, observer)?,
-        }
-    }
-    run.issues = skipped.total;
-    tally.check_fields(&skipped, sources, input)?;
+    let ingest_config = IngestConfig {
+        strict,
+        ..IngestConfig::default()
+    };
+    let read = ingest(
+        sources,
+        input,
+        &ingest_config,
+        observer,
+        |_: &mut (), _, doc| doc,
+        |doc| {
+            docs.push(doc);
+            Ok(())
+        },
+    )?;
+    run.issues = read.skipped.total;
     observer.stage_started(Stage::Align, Some(docs.len() as u64));
-    let results: Vec<Result<CheckedArticle>> = docs
-        .into_par_iter()
-        .map(|doc| {
-            let result = check_article(&checker, &doc.id, &doc.text);
-            observer.advance(1);
-            result.map(|result| CheckedArticle {
-                text: doc.text,
-                result,
-            })
+    let results: Vec<Result<CheckedArticle>> = crate::exec::map_owned(docs, |doc| {
+        let result = check_article(&checker, &doc.id, &doc.text);
+        observer.advance(1);
+        result.map(|result| CheckedArticle {
+            text: doc.text,
+            result,
         })
-        .collect();
+    });
     observer.stage_finished(Stage::Align);
     for r in results {
         run.articles.push(r?);

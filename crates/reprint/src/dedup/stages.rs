@@ -23,16 +23,14 @@
 //! in reading order over all inputs), so the tables join without reprint.
 //! The schemas are in `docs/STAGES.md`.
 
-use super::{
-    analyse, build_clusters, record_hash, Analysed, DedupConfig, DedupResult, DedupStats, DocMeta,
-    KeepPolicy, Scratch, VerifiedPair,
-};
+use super::run::{analyse, build_clusters, Scratch};
+use super::{DedupConfig, DedupResult, DedupStats, DocMeta, KeepPolicy, VerifiedPair};
 use crate::cluster::UnionFind;
 use crate::document::SortKey;
-use crate::error::{Error, InputIssue, Result};
+use crate::error::{Error, Result};
 use crate::exec::{Observer, Stage};
-use crate::input::ingest::{InputTally, Skipped};
-use crate::input::{RawRecord, Sources};
+use crate::input::ingest::{ingest_selected, IngestConfig, InputTally, Item, RecordInfo, Skipped};
+use crate::input::Sources;
 use crate::minhash::MinHasher;
 use crate::table::{read_table, write_atomic, FileDigest, Marker, TableKind, TableWriter};
 use crate::verify::{score_sets, PairScore, SetStore, SetStoreWriter};
@@ -44,7 +42,6 @@ use arrow_array::{
     UInt64Array,
 };
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
-use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -180,7 +177,7 @@ impl WorkDir {
             inputs: sources.list().iter().map(|s| s.display.clone()).collect(),
             part_records,
             params: StageParams {
-                bands: config.lsh.bands,
+                bands: config.lsh_params().bands,
                 max_bucket: config.max_bucket,
                 threshold: config.threshold,
                 keep: config.keep,
@@ -278,6 +275,14 @@ struct PartStats {
     bad_date: u64,
     line_documents: u64,
     ids_from_field: u64,
+}
+
+impl PartStats {
+    fn count_record(&mut self, record: &RecordInfo) {
+        self.records += 1;
+        self.input_bytes += record.bytes;
+        *self.records_by_source.entry(record.source).or_default() += 1;
+    }
 }
 
 /// What a stage did.
@@ -424,7 +429,6 @@ struct OpenPart {
     writer: TableWriter,
     rows: SignRows,
     stats: PartStats,
-    tally: InputTally,
     dir: PathBuf,
 }
 
@@ -441,9 +445,6 @@ impl OpenPart {
     fn close(mut self) -> Result<ClosedPart> {
         self.flush()?;
         let table = self.writer.finish()?;
-        self.stats.bad_date = self.tally.bad_date;
-        self.stats.line_documents = self.tally.line_documents;
-        self.stats.ids_from_field = self.tally.ids_from_field;
         Ok(ClosedPart {
             part: self.part,
             table,
@@ -482,17 +483,11 @@ impl ClosedPart {
     }
 }
 
-/// A record's number, source and checksum.
-type RecordKey = (u64, u32, u64);
-
-/// Records per parallel batch of the sign stage (and bytes, whichever comes first).
-const SIGN_BATCH_RECORDS: usize = 65_536;
-const SIGN_BATCH_BYTES: usize = 8 << 20;
-
 /// The sign stage: every record of this shard's parts becomes a row of
 /// `sign/part-NNNNN.parquet` (document id, size, keep key, band keys and shingle
 /// fingerprints; a record that cannot be used keeps only its number and checksum).
-/// Parts already complete are skipped.
+/// Records are read through the one ingest path; parts already complete are skipped
+/// (their records are read but not parsed).
 pub fn sign(
     work: &WorkDir,
     sources: &Sources,
@@ -509,163 +504,136 @@ pub fn sign(
     }
     let dir = work.stage_dir("sign")?;
     let per_part = work.manifest.part_records;
+    let lsh = config.lsh_params();
     let hasher = MinHasher::new(config.num_perm, config.seed);
     let mut report = StageReport::default();
-    let wanted = |part: u64, report: &mut StageReport| -> Result<bool> {
-        if !shard.owns(part) {
-            return Ok(false);
-        }
-        if Marker::is_complete(&dir, SIGN_TABLE.name, &part_name(part), work.fp())? {
-            report.skipped += 1;
-            return Ok(false);
-        }
-        Ok(true)
+    let complete = complete_parts(&dir, work.fp())?;
+    let select = |ordinal: u64| {
+        let part = ordinal / per_part;
+        shard.owns(part) && !complete.contains(&part)
     };
-    // Parts finished before the total is known: their stats are rewritten at the end.
     let mut finished: Vec<ClosedPart> = Vec::new();
     let mut open: Option<OpenPart> = None;
-    let mut skip_part: Option<u64> = None;
-    let mut next_ordinal = 0u64;
-    let mut batch: Vec<std::result::Result<RawRecord, InputIssue>> = Vec::new();
-    let mut batch_bytes = 0usize;
-    observer.stage_started(Stage::Sign, Some(sources.total_bytes()));
-
-    let process = |batch: Vec<std::result::Result<RawRecord, InputIssue>>,
-                   open: &mut Option<OpenPart>|
-     -> Result<()> {
-        let Some(part) = open.as_mut() else {
-            return Ok(());
-        };
-        let bytes: usize = batch
-            .iter()
-            .map(|r| r.as_ref().map_or(0, |r| r.bytes.len()))
-            .sum();
-        let analysed: Vec<(Option<RecordKey>, Analysed)> = batch
-            .into_par_iter()
-            .map_init(Scratch::default, |scratch, record| match record {
-                Ok(raw) => {
-                    let key = (raw.ordinal, raw.origin.source, record_hash(&raw.bytes));
-                    let item = match sources.parse(&raw, &config.input) {
-                        Ok(doc) => analyse(doc, raw.ordinal, config, &hasher, scratch),
-                        Err(issue) => Analysed::Issue(issue),
-                    };
-                    (Some(key), item)
+    let open_part = |part: u64| -> Result<OpenPart> {
+        let path = dir.join(format!("{}.parquet", part_name(part)));
+        Ok(OpenPart {
+            part,
+            writer: TableWriter::create(&path, SIGN_TABLE, sign_schema(lsh.bands))?,
+            rows: SignRows::new(lsh.bands),
+            stats: PartStats::default(),
+            dir: dir.clone(),
+        })
+    };
+    let ingest_config = IngestConfig {
+        strict: config.strict,
+        ..IngestConfig::default()
+    };
+    let ingested = ingest_selected(
+        sources,
+        &config.input,
+        &ingest_config,
+        &select,
+        observer,
+        |scratch: &mut Scratch, raw, doc| analyse(doc, raw.ordinal, config, &lsh, &hasher, scratch),
+        |item| {
+            let at = match &item {
+                Item::Doc { record, .. } => record.ordinal,
+                Item::Skipped { record, at, .. } => record.map_or(*at, |r| r.ordinal),
+            };
+            let part = at / per_part;
+            if open.as_ref().map(|p| p.part) != Some(part) {
+                if let Some(done) = open.take() {
+                    finished.push(done.close()?);
                 }
-                Err(issue) => (None, Analysed::Issue(issue)),
-            })
-            .collect();
-        for (key, item) in analysed {
-            if let Some((ordinal, source, hash)) = key {
-                part.rows.push_record(ordinal, source, hash);
-                part.stats.records += 1;
-                *part.stats.records_by_source.entry(source).or_default() += 1;
+                open = Some(open_part(part)?);
             }
+            let Some(p) = open.as_mut() else {
+                return Ok(());
+            };
             match item {
-                Analysed::Doc {
-                    meta,
+                Item::Doc {
+                    record,
                     notes,
-                    set,
-                    keys,
+                    value,
                 } => {
+                    p.rows
+                        .push_record(record.ordinal, record.source, record.hash);
+                    p.stats.count_record(&record);
                     if let Some(encoding) = notes.encoding {
-                        part.stats
+                        p.stats
                             .decoded
                             .entry(notes.origin.source)
                             .or_insert_with(|| encoding.to_string());
                     }
-                    part.tally
-                        .document(notes, sources, config.strict, observer)?;
-                    if meta.shingles == 0 {
-                        part.stats.empty_documents += 1;
+                    p.stats.bad_date += u64::from(notes.bad_date.is_some());
+                    if notes.origin.line > 0 {
+                        p.stats.line_documents += 1;
+                        p.stats.ids_from_field += u64::from(notes.id_from_field);
                     }
-                    part.stats.documents += 1;
-                    part.rows.push_doc(&meta, &keys, &set);
-                }
-                Analysed::Issue(issue) => {
-                    if key.is_some() {
-                        part.rows.push_skipped();
+                    if value.meta.shingles == 0 {
+                        p.stats.empty_documents += 1;
                     }
-                    part.stats.skipped.record(issue, config.strict, observer)?;
+                    p.stats.documents += 1;
+                    p.rows.push_doc(&value.meta, &value.keys, &value.set);
+                }
+                Item::Skipped { record, issue, .. } => {
+                    if let Some(record) = record {
+                        p.rows
+                            .push_record(record.ordinal, record.source, record.hash);
+                        p.stats.count_record(&record);
+                        p.rows.push_skipped();
+                    }
+                    p.stats.skipped.count(issue);
                 }
             }
-            if part.rows.rows >= crate::table::ROW_GROUP_ROWS {
-                part.flush()?;
+            if p.rows.rows >= crate::table::ROW_GROUP_ROWS {
+                p.flush()?;
             }
-        }
-        part.stats.input_bytes += bytes as u64;
-        observer.advance(bytes as u64);
-        Ok(())
-    };
-
-    for record in sources.records() {
-        // A record belongs to the part of its number; an unreadable file (no number)
-        // to the part of the next record.
-        let ordinal = match &record {
-            Ok(r) => r.ordinal,
-            Err(_) => next_ordinal,
-        };
-        if let Ok(r) = &record {
-            next_ordinal = r.ordinal + 1;
-        }
-        let part = ordinal / per_part;
-        let current = open.as_ref().map(|p| p.part).or(skip_part);
-        if current != Some(part) {
-            process(std::mem::take(&mut batch), &mut open)?;
-            batch_bytes = 0;
-            if let Some(done) = open.take() {
-                finished.push(done.close()?);
-            }
-            skip_part = None;
-            if wanted(part, &mut report)? {
-                let path = dir.join(format!("{}.parquet", part_name(part)));
-                open = Some(OpenPart {
-                    part,
-                    writer: TableWriter::create(&path, SIGN_TABLE, sign_schema(config.lsh.bands))?,
-                    rows: SignRows::new(config.lsh.bands),
-                    stats: PartStats::default(),
-                    tally: InputTally::new(&Sources::from_list(Vec::new())),
-                    dir: dir.clone(),
-                });
-            } else {
-                skip_part = Some(part);
-            }
-        }
-        if open.is_none() {
-            continue;
-        }
-        if let Ok(r) = &record {
-            batch_bytes += r.bytes.len();
-        }
-        batch.push(record);
-        if batch.len() >= SIGN_BATCH_RECORDS || batch_bytes >= SIGN_BATCH_BYTES {
-            process(std::mem::take(&mut batch), &mut open)?;
-            batch_bytes = 0;
-        }
-    }
-    process(std::mem::take(&mut batch), &mut open)?;
+            Ok(())
+        },
+    )?;
     if let Some(done) = open.take() {
         finished.push(done.close()?);
     }
-    let parts = next_ordinal.div_ceil(per_part).max(1);
-    // A run with no records still has part 0 (empty), so that later stages find it.
-    if next_ordinal == 0 && wanted(0, &mut report)? && finished.is_empty() {
-        let path = dir.join(format!("{}.parquet", part_name(0)));
-        let empty = OpenPart {
-            part: 0,
-            writer: TableWriter::create(&path, SIGN_TABLE, sign_schema(config.lsh.bands))?,
-            rows: SignRows::new(config.lsh.bands),
-            stats: PartStats::default(),
-            tally: InputTally::new(&Sources::from_list(Vec::new())),
-            dir: dir.clone(),
-        };
-        finished.push(empty.close()?);
+    // Every rank reads every record, so every rank knows how many parts there are.
+    let records = ingested.next_ordinal;
+    let parts = records.div_ceil(per_part).max(1);
+    // Parts of this shard with no record read at all (an empty input has part 0).
+    for part in (0..parts).filter(|&p| select(p * per_part)) {
+        if !finished.iter().any(|f| f.part == part) {
+            finished.push(open_part(part)?.close()?);
+        }
     }
+    report.skipped = (0..parts)
+        .filter(|&p| shard.owns(p) && complete.contains(&p))
+        .count() as u64;
     for part in finished {
         part.finish(parts, work.fp())?;
         report.made += 1;
     }
-    observer.stage_finished(Stage::Sign);
     Ok(report)
+}
+
+/// The parts of a sign folder whose markers hold.
+fn complete_parts(dir: &Path, fp: &str) -> Result<std::collections::BTreeSet<u64>> {
+    let mut parts = std::collections::BTreeSet::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Ok(parts);
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(number) = name
+            .strip_prefix("part-")
+            .and_then(|r| r.strip_suffix(".done"))
+            .and_then(|n| n.parse::<u64>().ok())
+        else {
+            continue;
+        };
+        if Marker::is_complete(dir, SIGN_TABLE.name, &part_name(number), fp)? {
+            parts.insert(number);
+        }
+    }
+    Ok(parts)
 }
 
 /// The sign parts of a finished sign stage, in order; an incomplete one is an error
@@ -754,7 +722,7 @@ pub fn band(work: &WorkDir, shard: Shard, observer: &dyn Observer) -> Result<Sta
                 }
             }
         }
-        column_keys.par_sort_unstable();
+        crate::exec::sort_unstable(&mut column_keys);
         let mut start = 0;
         while start < column_keys.len() {
             let key = column_keys[start].0;
@@ -774,12 +742,12 @@ pub fn band(work: &WorkDir, shard: Shard, observer: &dyn Observer) -> Result<Sta
             start = end;
         }
         if pairs.len() > 1 << 22 {
-            pairs.par_sort_unstable();
+            crate::exec::sort_unstable(&mut pairs);
             pairs.dedup();
         }
         observer.advance(1);
     }
-    pairs.par_sort_unstable();
+    crate::exec::sort_unstable(&mut pairs);
     pairs.dedup();
     let schema = Arc::new(Schema::new(vec![
         Field::new("a", DataType::UInt64, false),
@@ -986,24 +954,21 @@ pub fn verify(work: &WorkDir, shard: Shard, observer: &dyn Observer) -> Result<S
             }
         }
     }
-    pairs.par_sort_unstable();
+    crate::exec::sort_unstable(&mut pairs);
     pairs.dedup();
     observer.stage_started(Stage::Verify, Some(pairs.len() as u64));
     let threshold = work.params().threshold;
-    let verified: Vec<(u32, u32, PairScore)> = pairs
-        .par_chunks(4096)
-        .flat_map_iter(|chunk| {
-            let v: Vec<_> = chunk
-                .iter()
-                .filter_map(|&(a, b)| {
-                    let s = score_sets(docs.store.get(a as usize), docs.store.get(b as usize));
-                    (s.jaccard >= threshold).then_some((a, b, s))
-                })
-                .collect();
-            observer.advance(chunk.len() as u64);
-            v
-        })
-        .collect();
+    let verified: Vec<(u32, u32, PairScore)> = crate::exec::map_chunks(&pairs, 4096, |chunk| {
+        let v: Vec<_> = chunk
+            .iter()
+            .filter_map(|&(a, b)| {
+                let s = score_sets(docs.store.get(a as usize), docs.store.get(b as usize));
+                (s.jaccard >= threshold).then_some((a, b, s))
+            })
+            .collect();
+        observer.advance(chunk.len() as u64);
+        v
+    });
     let schema = verify_schema();
     let path = dir.join(format!("{name}.parquet"));
     let mut writer = TableWriter::create(&path, VERIFY_TABLE, schema.clone())?;

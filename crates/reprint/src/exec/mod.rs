@@ -6,6 +6,7 @@
 //! gathered in input order, so output is deterministic whatever the thread count.
 
 use crate::error::{Error, InputIssue, Result};
+use rayon::prelude::*;
 
 /// Sets how many worker threads every pipeline of this process uses (0 = one per
 /// core, the default). Call it once, before the first run; a second call fails.
@@ -14,6 +15,101 @@ pub fn set_threads(threads: usize) -> Result<()> {
         .num_threads(threads)
         .build_global()
         .map_err(|e| Error::Config(format!("cannot set up {threads} worker threads: {e}")))
+}
+
+/// Applies `f` to every item on the worker threads; the results come back in the
+/// order of `items`.
+pub fn map<T, R>(items: &[T], f: impl Fn(&T) -> R + Sync + Send) -> Vec<R>
+where
+    T: Sync,
+    R: Send,
+{
+    items.par_iter().map(f).collect()
+}
+
+/// Like [`map`], consuming the items (each is moved into `f`).
+pub fn map_owned<T, R>(items: Vec<T>, f: impl Fn(T) -> R + Sync + Send) -> Vec<R>
+where
+    T: Send,
+    R: Send,
+{
+    items.into_par_iter().map(f).collect()
+}
+
+/// Like [`map_owned`], with a scratch value per worker (made by `init`, reused from
+/// one item to the next) for buffers that should not be allocated per item.
+pub fn map_owned_with<T, S, R>(
+    items: Vec<T>,
+    init: impl Fn() -> S + Sync + Send,
+    f: impl Fn(&mut S, T) -> R + Sync + Send,
+) -> Vec<R>
+where
+    T: Send,
+    R: Send,
+{
+    items.into_par_iter().map_init(init, f).collect()
+}
+
+/// Applies `f` to every index `0..n` on the worker threads; results in index order.
+pub fn map_indices<R>(n: usize, f: impl Fn(usize) -> R + Sync + Send) -> Vec<R>
+where
+    R: Send,
+{
+    (0..n).into_par_iter().map(f).collect()
+}
+
+/// Applies `f` to consecutive chunks of `chunk` items (the last may be shorter) on
+/// the worker threads and concatenates what each returns, in input order. For work
+/// too small per item to be scheduled alone, or that reports progress per chunk.
+pub fn map_chunks<T, R>(
+    items: &[T],
+    chunk: usize,
+    f: impl Fn(&[T]) -> Vec<R> + Sync + Send,
+) -> Vec<R>
+where
+    T: Sync,
+    R: Send,
+{
+    items.par_chunks(chunk.max(1)).flat_map_iter(f).collect()
+}
+
+/// Applies `f` to every `(index, item)` on the worker threads, consuming the items,
+/// and concatenates the values each yields, in input order.
+pub fn flat_map_owned<T, I>(items: Vec<T>, f: impl Fn(usize, T) -> I + Sync + Send) -> Vec<I::Item>
+where
+    T: Send,
+    I: IntoIterator,
+    I::Item: Send,
+{
+    items
+        .into_par_iter()
+        .enumerate()
+        .flat_map_iter(|(i, item)| f(i, item))
+        .collect()
+}
+
+/// Applies `f` to every index `0..n` on the worker threads with a scratch value per
+/// worker (made by `init`), and concatenates the values each yields, in index order.
+pub fn flat_map_indices_with<S, I>(
+    n: usize,
+    init: impl Fn() -> S + Sync + Send,
+    f: impl Fn(&mut S, usize) -> I + Sync + Send,
+) -> Vec<I::Item>
+where
+    I: IntoIterator + Send,
+    I::Item: Send,
+{
+    (0..n)
+        .into_par_iter()
+        .map_init(init, f)
+        .flatten_iter()
+        .collect()
+}
+
+/// Sorts `items` on the worker threads (unstable: equal items may be reordered,
+/// which cannot be told apart for the plain keys this is used on).
+pub fn sort_unstable<T: Ord + Send>(items: &mut [T]) {
+    items.par_sort_unstable();
 }
 
 /// The stages a long run reports progress for.
@@ -71,3 +167,37 @@ pub trait Observer: Sync {
 pub struct Silent;
 
 impl Observer for Silent {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parallel_helpers_keep_input_order() {
+        let items: Vec<u64> = (0..10_000).collect();
+        let doubled: Vec<u64> = items.iter().map(|x| x * 2).collect();
+        assert_eq!(map(&items, |x| x * 2), doubled);
+        assert_eq!(map_owned(items.clone(), |x| x * 2), doubled);
+        assert_eq!(
+            map_owned_with(items.clone(), Vec::<u64>::new, |_, x| x * 2),
+            doubled
+        );
+        assert_eq!(map_indices(items.len(), |i| i as u64 * 2), doubled);
+        assert_eq!(
+            map_chunks(&items, 7, |c| c.iter().map(|x| x * 2).collect()),
+            doubled
+        );
+        let pairs: Vec<(usize, u64)> = (0..10_000).flat_map(|i| [(i, 0), (i, 1)]).collect();
+        assert_eq!(
+            flat_map_owned(vec![(); 10_000], |i, ()| [(i, 0), (i, 1)]),
+            pairs
+        );
+        assert_eq!(
+            flat_map_indices_with(10_000, || (), |_, i| [(i, 0), (i, 1)]),
+            pairs
+        );
+        let mut reversed: Vec<u64> = items.iter().rev().copied().collect();
+        sort_unstable(&mut reversed);
+        assert_eq!(reversed, items);
+    }
+}

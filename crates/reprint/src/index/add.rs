@@ -1,14 +1,13 @@
-//! `reprint index add` as a pipeline: records are read in order, parsed and shingled in
-//! parallel batches, and handed to the [`IndexWriter`] in input order, so the index
+//! `reprint index add` as a pipeline: records are read through the ingest, parsed and
+//! shingled in parallel batches, and handed to the [`IndexWriter`] in input order, so the index
 //! is the same whatever the number of threads.
 
 use crate::document::Document;
-use crate::error::{Error, InputIssue, Result};
+use crate::error::{Error, Result};
 use crate::exec::{Observer, Stage};
 use crate::index::{ensure_outside, shingle_text, AddOutcome, IndexParams, IndexWriter};
-use crate::input::ingest::{DocNotes, InputTally, Skipped};
-use crate::input::{InputConfig, RawRecord, Sources};
-use rayon::prelude::*;
+use crate::input::ingest::{ingest, IngestConfig};
+use crate::input::{InputConfig, Sources};
 use std::path::Path;
 
 /// Options of one `index add` run.
@@ -50,9 +49,6 @@ pub struct AddSummary {
     pub documents: u64,
 }
 
-const BATCH_RECORDS: usize = 2048;
-const BATCH_BYTES: usize = 16 << 20;
-
 /// Where a document came from, as the user named it: `file` or `file:line`.
 fn origin_of(sources: &Sources, doc: &Document) -> String {
     let file = sources
@@ -82,46 +78,22 @@ pub fn add_sources(
     let mut writer = IndexWriter::open(dir, options.params)?;
     let params = *writer.params();
     let mut summary = AddSummary::default();
-    let mut tally = InputTally::new(sources);
-    let mut skipped = Skipped::default();
-    let mut records = sources.records();
-    observer.stage_started(Stage::Sign, Some(sources.total_bytes()));
-    loop {
-        let mut batch: Vec<std::result::Result<RawRecord, InputIssue>> = Vec::new();
-        let mut bytes = 0usize;
-        for record in records.by_ref() {
-            if let Ok(r) = &record {
-                bytes += r.bytes.len();
-            }
-            batch.push(record);
-            if batch.len() >= BATCH_RECORDS || bytes >= BATCH_BYTES {
-                break;
-            }
-        }
-        if batch.is_empty() {
-            break;
-        }
-        type Prepared = std::result::Result<(Document, Vec<u64>, usize), InputIssue>;
-        let prepared: Vec<Prepared> = batch
-            .into_par_iter()
-            .map(|record| {
-                let doc = record.and_then(|r| sources.parse(&r, &options.input))?;
-                let (tokens, mut shingles) = shingle_text(&doc.text, &params);
-                shingles.sort_unstable();
-                shingles.dedup();
-                Ok((doc, shingles, tokens.len()))
-            })
-            .collect();
-        for item in prepared {
-            let (mut doc, shingles, words) = match item {
-                Ok(x) => x,
-                Err(issue) => {
-                    skipped.record(issue, options.strict, observer)?;
-                    summary.issues = skipped.total;
-                    continue;
-                }
-            };
-            tally.document(DocNotes::of(&mut doc), sources, options.strict, observer)?;
+    let ingest_config = IngestConfig {
+        strict: options.strict,
+        ..IngestConfig::default()
+    };
+    let read = ingest(
+        sources,
+        &options.input,
+        &ingest_config,
+        observer,
+        |_: &mut (), _, doc| {
+            let (tokens, mut shingles) = shingle_text(&doc.text, &params);
+            shingles.sort_unstable();
+            shingles.dedup();
+            (doc, shingles, tokens.len())
+        },
+        |(doc, shingles, words)| {
             match writer.add(&doc.id, &doc.text, shingles, words, options.replace)? {
                 AddOutcome::Added => {
                     summary.added += 1;
@@ -142,11 +114,10 @@ pub fn add_sources(
                     summary.conflict_ids.push((doc.id, origin));
                 }
             }
-        }
-        observer.advance(bytes as u64);
-    }
-    observer.stage_finished(Stage::Sign);
-    tally.check_fields(&skipped, sources, &options.input)?;
+            Ok(())
+        },
+    )?;
+    summary.issues = read.skipped.total;
     observer.stage_started(Stage::Write, None);
     summary.documents = writer.commit()?;
     observer.stage_finished(Stage::Write);

@@ -8,7 +8,7 @@
 //! sharing at least `min_shared` distinct n-grams become candidates. Never all pairs:
 //! the work is proportional to the postings, not to the square of the collection.
 
-use rayon::prelude::*;
+use crate::exec;
 
 /// Settings of candidate generation.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
@@ -24,7 +24,7 @@ pub struct CandidateConfig {
 impl Default for CandidateConfig {
     fn default() -> Self {
         CandidateConfig {
-            ngram_words: 5,
+            ngram_words: crate::shingle::DEFAULT_SHINGLE_WORDS,
             min_shared: 5,
             max_df: 100,
         }
@@ -54,18 +54,14 @@ pub fn candidate_pairs(grams: Vec<Vec<u32>>, config: &CandidateConfig) -> Vec<Ca
     let documents = grams.len();
     // A posting is `hash << 32 | document`, so that sorting groups each n-gram's
     // documents in ascending order, in 8 bytes per posting.
-    let mut postings: Vec<u64> = grams
-        .into_par_iter()
-        .enumerate()
-        .flat_map_iter(|(d, mut unique)| {
-            unique.sort_unstable();
-            unique.dedup();
-            unique
-                .into_iter()
-                .map(move |h| (u64::from(h) << 32) | d as u64)
-        })
-        .collect();
-    postings.par_sort_unstable();
+    let mut postings: Vec<u64> = exec::flat_map_owned(grams, |d, mut unique| {
+        unique.sort_unstable();
+        unique.dedup();
+        unique
+            .into_iter()
+            .map(move |h| (u64::from(h) << 32) | d as u64)
+    });
+    exec::sort_unstable(&mut postings);
 
     // Runs of documents sharing one n-gram (2 to max_df of them), each run's
     // documents ascending.
@@ -106,36 +102,32 @@ pub fn candidate_pairs(grams: Vec<Vec<u32>>, config: &CandidateConfig) -> Vec<Ca
     drop(fill);
 
     // Each document counts its partners with a larger index.
-    (0..documents)
-        .into_par_iter()
-        .map_init(Vec::new, |partners: &mut Vec<u32>, d| {
-            partners.clear();
-            for &r in &doc_runs[offsets[d]..offsets[d + 1]] {
-                let docs = &run_docs[run_bounds[r as usize]..run_bounds[r as usize + 1]];
-                let after = docs.partition_point(|&e| e <= d as u32);
-                partners.extend_from_slice(&docs[after..]);
+    exec::flat_map_indices_with(documents, Vec::new, |partners: &mut Vec<u32>, d| {
+        partners.clear();
+        for &r in &doc_runs[offsets[d]..offsets[d + 1]] {
+            let docs = &run_docs[run_bounds[r as usize]..run_bounds[r as usize + 1]];
+            let after = docs.partition_point(|&e| e <= d as u32);
+            partners.extend_from_slice(&docs[after..]);
+        }
+        partners.sort_unstable();
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < partners.len() {
+            let mut j = i + 1;
+            while j < partners.len() && partners[j] == partners[i] {
+                j += 1;
             }
-            partners.sort_unstable();
-            let mut out = Vec::new();
-            let mut i = 0;
-            while i < partners.len() {
-                let mut j = i + 1;
-                while j < partners.len() && partners[j] == partners[i] {
-                    j += 1;
-                }
-                if j - i >= config.min_shared {
-                    out.push(Candidate {
-                        a: d as u32,
-                        b: partners[i],
-                        shared: (j - i) as u32,
-                    });
-                }
-                i = j;
+            if j - i >= config.min_shared {
+                out.push(Candidate {
+                    a: d as u32,
+                    b: partners[i],
+                    shared: (j - i) as u32,
+                });
             }
-            out
-        })
-        .flatten_iter()
-        .collect()
+            i = j;
+        }
+        out
+    })
 }
 
 #[cfg(test)]

@@ -13,10 +13,18 @@
 //! 5. [`clusters`]: occurrences are linked by alignments and by overlap into one
 //!    cluster per reused passage.
 
+//!
+//! The job's own parts live in `config.rs` (what a scan is asked to do), `result.rs`
+//! (what it finds) and `run.rs` (reading and the stages in order), re-exported here.
+
 pub mod boilerplate;
 pub mod candidates;
 pub mod clusters;
+mod config;
 pub mod repeats;
+mod result;
 mod run;
 
-pub use run::*;
+pub use config::ScanConfig;
+pub use result::{BoilerplateItem, ScanCluster, ScanResult, ScanStats};
+pub use run::{run, scan_documents};

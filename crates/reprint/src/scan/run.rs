@@ -4,200 +4,49 @@
 //! is per document or per candidate pair, computed in parallel and gathered in input
 //! order, so the result is deterministic.
 
-use crate::align::{align, AlignConfig, PreparedDoc};
+use super::{BoilerplateItem, ScanCluster, ScanConfig, ScanResult, ScanStats};
+use crate::align::{align, PreparedDoc};
 use crate::cluster::UnionFind;
 use crate::document::{Document, Span};
-use crate::error::{Error, InputIssue, Result};
-use crate::exec::{Observer, Stage};
-use crate::input::ingest::{DocNotes, InputTally, Skipped};
-use crate::input::{InputConfig, Sources};
-use crate::scan::boilerplate::{
-    blank_masks, find_boilerplate_lines, lines, BoilerplateConfig, BoilerplateKind,
-};
-use crate::scan::candidates::{candidate_pairs, Candidate, CandidateConfig};
+use crate::error::Result;
+use crate::exec::{self, Observer, Stage};
+use crate::input::ingest::{ingest, IngestConfig, InputTally};
+use crate::input::Sources;
+use crate::scan::boilerplate::{blank_masks, find_boilerplate_lines, lines, BoilerplateKind};
+use crate::scan::candidates::{candidate_pairs, Candidate};
 use crate::scan::clusters::{overlap_clusters, Edge, Occurrence, PassageCluster};
 use crate::scan::repeats::find_repeats;
 use crate::shingle::hash_keys;
-use crate::text::{tokenize, NormalizeConfig};
+use crate::text::tokenize;
 use bitvec::vec::BitVec;
-use rayon::prelude::*;
 use std::borrow::Cow;
 use std::time::Instant;
 
-/// Records parsed together in one parallel batch.
-const READ_BATCH: usize = 4096;
-
-/// Everything a scan needs to know.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct ScanConfig {
-    /// How records map onto documents (`date_field` enables the likely-source guess).
-    #[serde(skip)]
-    pub input: InputConfig,
-    /// How words are normalised into keys.
-    pub normalize: NormalizeConfig,
-    /// Candidate pairs from the n-gram index.
-    pub candidates: CandidateConfig,
-    /// Passage alignment of candidate pairs.
-    #[serde(skip)]
-    pub align: AlignConfig,
-    /// Line-level boilerplate detection.
-    pub boilerplate: BoilerplateConfig,
-    /// Occurrences in one document overlapping by this share of the shorter one are
-    /// the same passage.
-    pub min_overlap: f64,
-    /// Candidate pairs aligned together between two rounds of freeing document
-    /// analyses: smaller blocks hold fewer analyses at once, larger ones keep both
-    /// cores busier. The report does not depend on it.
-    pub align_block_pairs: usize,
-    /// Stop at the first input issue.
-    pub strict: bool,
-}
-
-impl Default for ScanConfig {
-    fn default() -> Self {
-        ScanConfig {
-            input: InputConfig::default(),
-            normalize: NormalizeConfig::default(),
-            candidates: CandidateConfig::default(),
-            align: AlignConfig::default(),
-            boilerplate: BoilerplateConfig::default(),
-            min_overlap: 0.5,
-            align_block_pairs: 8192,
-            strict: false,
-        }
-    }
-}
-
-impl ScanConfig {
-    /// Checks that the parameters make sense together.
-    pub fn validate(&self) -> Result<()> {
-        if self.candidates.ngram_words == 0 || self.candidates.min_shared == 0 {
-            return Err(Error::Config(
-                "n-gram size and shared n-grams must be at least 1".into(),
-            ));
-        }
-        if self.candidates.max_df < 2 {
-            return Err(Error::Config(
-                "max document frequency must be at least 2".into(),
-            ));
-        }
-        if !(0.0..=1.0).contains(&self.min_overlap) {
-            return Err(Error::Config("min overlap must be in [0, 1]".into()));
-        }
-        Ok(())
-    }
-}
-
-/// A reuse cluster with its likely source.
-#[derive(Debug, Clone)]
-pub struct ScanCluster {
-    /// Members and links.
-    pub passage: PassageCluster,
-    /// The member in the earliest-dated document, when documents carry dates.
-    pub earliest: Option<usize>,
-}
-
-/// Boilerplate kept out of the clusters.
-#[derive(Debug, Clone)]
-pub struct BoilerplateItem {
-    /// Why it is boilerplate.
-    pub kind: BoilerplateKind,
-    /// Every place it occurs.
-    pub places: Vec<Occurrence>,
-}
-
-/// Counts and timings of a scan.
-#[derive(Debug, Clone, Default, serde::Serialize)]
-pub struct ScanStats {
-    /// Documents read.
-    pub documents: u64,
-    /// Records or files that could not be used.
-    #[serde(flatten)]
-    pub skipped: Skipped,
-    /// Decoded files, unparseable dates, files passed over.
-    #[serde(flatten)]
-    pub input: InputTally,
-    /// Candidate document pairs aligned.
-    pub candidate_pairs: u64,
-    /// Pairs in which alignment found at least one passage.
-    pub pairs_with_passages: u64,
-    /// Aligned passage pairs.
-    pub passages: u64,
-    /// Reuse clusters reported.
-    pub clusters: u64,
-    /// Boilerplate items listed.
-    pub boilerplate: u64,
-    /// Seconds reading and parsing.
-    pub read_seconds: f64,
-    /// Seconds for boilerplate, index and candidates.
-    pub candidate_seconds: f64,
-    /// Seconds aligning.
-    pub align_seconds: f64,
-    /// Seconds clustering.
-    pub cluster_seconds: f64,
-    /// Total seconds.
-    pub total_seconds: f64,
-}
-
-/// The outcome of a scan.
-#[derive(Debug)]
-pub struct ScanResult {
-    /// The documents, in input order (reports quote their text).
-    pub documents: Vec<Document>,
-    /// Reuse clusters (members in two or more documents).
-    pub clusters: Vec<ScanCluster>,
-    /// Boilerplate, listed separately.
-    pub boilerplate: Vec<BoilerplateItem>,
-    /// Counts and timings.
-    pub stats: ScanStats,
-}
-
+/// Reads and parses every document through the ingest, keeping them in input order.
 fn read_documents(
     sources: &Sources,
     config: &ScanConfig,
     observer: &dyn Observer,
     stats: &mut ScanStats,
 ) -> Result<Vec<Document>> {
-    observer.stage_started(Stage::Sign, Some(sources.total_bytes()));
     let mut docs = Vec::new();
-    let mut records = sources.records();
-    loop {
-        // Parsed a batch at a time, so that raw records never pile up beside the
-        // documents made from them.
-        let batch: Vec<_> = records.by_ref().take(READ_BATCH).collect();
-        if batch.is_empty() {
-            break;
-        }
-        let batch_bytes: usize = batch
-            .iter()
-            .map(|r| r.as_ref().map_or(0, |raw| raw.bytes.len() + 1))
-            .sum();
-        let parsed: Vec<Result<Document, InputIssue>> = batch
-            .into_par_iter()
-            .map(|r| r.and_then(|raw| sources.parse(&raw, &config.input)))
-            .collect();
-        for item in parsed {
-            match item {
-                Ok(mut doc) => {
-                    stats.input.document(
-                        DocNotes::of(&mut doc),
-                        sources,
-                        config.strict,
-                        observer,
-                    )?;
-                    docs.push(doc);
-                }
-                Err(issue) => {
-                    stats.skipped.record(issue, config.strict, observer)?;
-                }
-            }
-        }
-        observer.advance(batch_bytes as u64);
-    }
-    observer.stage_finished(Stage::Sign);
-    stats
-        .input
-        .check_fields(&stats.skipped, sources, &config.input)?;
+    let ingest_config = IngestConfig {
+        strict: config.strict,
+        ..IngestConfig::default()
+    };
+    let read = ingest(
+        sources,
+        &config.input,
+        &ingest_config,
+        observer,
+        |_: &mut (), _, doc| doc,
+        |doc| {
+            docs.push(doc);
+            Ok(())
+        },
+    )?;
+    stats.skipped = read.skipped;
+    stats.input = read.tally;
     Ok(docs)
 }
 
@@ -274,10 +123,7 @@ pub fn scan_documents(
     // 1. Boilerplate lines, then per-document masks.
     let t = Instant::now();
     observer.stage_started(Stage::Candidates, None);
-    let doc_lines: Vec<_> = documents
-        .par_iter()
-        .map(|d| lines(&d.text, &config.normalize))
-        .collect();
+    let doc_lines: Vec<_> = exec::map(&documents, |d| lines(&d.text, &config.normalize));
     let boiler_lines = find_boilerplate_lines(&doc_lines, &config.boilerplate);
     drop(doc_lines);
     let mut masks: Vec<Vec<Span>> = vec![Vec::new(); documents.len()];
@@ -292,13 +138,12 @@ pub fn scan_documents(
     }
 
     // 2. N-gram index and within-document repeats.
-    let (grams, repeats): (Vec<Vec<u32>>, Vec<Vec<RepeatPair>>) = documents
-        .par_iter()
-        .zip(masks.par_iter())
-        .map(|(d, m)| {
-            let index = index_document(&d.text, m, config);
+    let (grams, repeats): (Vec<Vec<u32>>, Vec<Vec<RepeatPair>>) =
+        exec::map_indices(documents.len(), |d| {
+            let index = index_document(&documents[d].text, &masks[d], config);
             (index.grams, index.repeats)
         })
+        .into_iter()
         .unzip();
     let candidates = candidate_pairs(grams, &config.candidates);
     observer.stage_finished(Stage::Candidates);
@@ -335,10 +180,9 @@ pub fn scan_documents(
             last_block[candidates[k].b as usize] = n as u32;
         }
     }
-    let blanked: Vec<Option<Cow<'_, str>>> = (0..documents.len())
-        .into_par_iter()
-        .map(|d| needed[d].then(|| blank_masks(&documents[d].text, &masks[d])))
-        .collect();
+    let blanked: Vec<Option<Cow<'_, str>>> = exec::map_indices(documents.len(), |d| {
+        needed[d].then(|| blank_masks(&documents[d].text, &masks[d]))
+    });
     let mut prepared: Vec<Option<PreparedDoc<'_>>> = Vec::new();
     prepared.resize_with(documents.len(), || None);
     let mut pair_edges: Vec<Vec<Edge>> = Vec::new();
@@ -351,27 +195,21 @@ pub fn scan_documents(
             .collect();
         fresh.sort_unstable();
         fresh.dedup();
-        let analysed: Vec<(u32, Option<PreparedDoc<'_>>)> = fresh
-            .par_iter()
-            .map(|&d| {
-                let text = blanked[d as usize].as_deref();
-                (d, text.map(|t| PreparedDoc::new(t, &config.normalize)))
-            })
-            .collect();
+        let analysed: Vec<(u32, Option<PreparedDoc<'_>>)> = exec::map(&fresh, |&d| {
+            let text = blanked[d as usize].as_deref();
+            (d, text.map(|t| PreparedDoc::new(t, &config.normalize)))
+        });
         for (d, doc) in analysed {
             prepared[d as usize] = doc;
         }
-        let aligned: Vec<(usize, Vec<Edge>)> = block
-            .par_chunks(64)
-            .flat_map_iter(|chunk| {
-                let out: Vec<(usize, Vec<Edge>)> = chunk
-                    .iter()
-                    .map(|&k| (k, align_pair(&candidates[k], &prepared, &masks, config)))
-                    .collect();
-                observer.advance(chunk.len() as u64);
-                out
-            })
-            .collect();
+        let aligned: Vec<(usize, Vec<Edge>)> = exec::map_chunks(block, 64, |chunk| {
+            let out: Vec<(usize, Vec<Edge>)> = chunk
+                .iter()
+                .map(|&k| (k, align_pair(&candidates[k], &prepared, &masks, config)))
+                .collect();
+            observer.advance(chunk.len() as u64);
+            out
+        });
         for (k, e) in aligned {
             pair_edges[k] = e;
         }
@@ -500,6 +338,7 @@ fn earliest_member(cluster: &PassageCluster, documents: &[Document]) -> Option<u
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::scan::candidates::CandidateConfig;
 
     #[test]
     fn report_does_not_depend_on_block_size() {

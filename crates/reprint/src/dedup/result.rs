@@ -1,0 +1,135 @@
+//! What a dedup run finds: documents, verified pairs, clusters and counts.
+
+use crate::document::SortKey;
+use crate::input::ingest::{InputTally, Skipped};
+use crate::verify::PairScore;
+use bitvec::vec::BitVec;
+
+/// What the run keeps of each document.
+#[derive(Debug, Clone)]
+pub struct DocMeta {
+    /// The document id.
+    pub id: String,
+    /// The record it came from (position in reading order).
+    pub ordinal: u64,
+    /// Text length in bytes.
+    pub text_bytes: usize,
+    /// Distinct shingles (0 for an empty document).
+    pub shingles: u32,
+    /// Value of the keep-by field, if any.
+    pub keep_key: Option<SortKey>,
+}
+
+/// A candidate pair that passed exact verification; `a < b` are document indices.
+#[derive(Debug, Clone, Copy)]
+pub struct VerifiedPair {
+    /// First document.
+    pub a: u32,
+    /// Second document.
+    pub b: u32,
+    /// Exact scores of `a` against `b`.
+    pub score: PairScore,
+}
+
+/// One member of a duplicate cluster with its scores against the kept document
+/// (`a` = the member, `b` = the kept document).
+#[derive(Debug, Clone, Copy)]
+pub struct ClusterMember {
+    /// Document index.
+    pub doc: u32,
+    /// Scores against the kept document.
+    pub score: PairScore,
+}
+
+/// A connected component of verified pairs (two or more documents).
+#[derive(Debug, Clone)]
+pub struct DupCluster {
+    /// The kept document.
+    pub kept: u32,
+    /// All members, the kept one included, in input order.
+    pub members: Vec<ClusterMember>,
+}
+
+/// Seconds spent per stage.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct StageSeconds {
+    /// Reading, parsing, shingling, signing.
+    pub read_and_sign: f64,
+    /// LSH candidate pairs.
+    pub candidates: f64,
+    /// Exact verification.
+    pub verify: f64,
+    /// Union-find and keep policy.
+    pub cluster: f64,
+}
+
+/// Counts and timings of a run, for the summary.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct DedupStats {
+    /// Documents read (including empty ones).
+    pub documents: u64,
+    /// Documents with no words (kept as singletons).
+    pub empty_documents: u64,
+    /// Records or files that could not be used.
+    #[serde(flatten)]
+    pub skipped: Skipped,
+    /// Decoded files, unparseable dates, files passed over.
+    #[serde(flatten)]
+    pub input: InputTally,
+    /// Bytes of raw records read (after decompression).
+    pub input_bytes: u64,
+    /// Candidate pairs from LSH.
+    pub candidate_pairs: u64,
+    /// Pairs whose exact Jaccard reached the threshold.
+    pub verified_pairs: u64,
+    /// Clusters of two or more documents.
+    pub clusters: u64,
+    /// Documents in those clusters.
+    pub documents_in_clusters: u64,
+    /// Documents removed (cluster members other than the kept one).
+    pub documents_removed: u64,
+    /// `documents_removed / documents`.
+    pub duplicate_fraction: f64,
+    /// Time per stage.
+    pub stage_seconds: StageSeconds,
+    /// Wall time of the whole analysis.
+    pub total_seconds: f64,
+    /// Documents per second over the whole analysis.
+    pub documents_per_second: f64,
+    /// Input megabytes (10⁶ bytes) per second over the whole analysis.
+    pub megabytes_per_second: f64,
+}
+
+/// The outcome of a dedup run.
+#[derive(Debug)]
+pub struct DedupResult {
+    /// Every document read, in input order.
+    pub docs: Vec<DocMeta>,
+    /// Verified pairs, sorted by `(a, b)`.
+    pub pairs: Vec<VerifiedPair>,
+    /// Clusters ordered by their first member.
+    pub clusters: Vec<DupCluster>,
+    /// Counts and timings.
+    pub stats: DedupStats,
+    /// Records read (documents and skipped records with an ordinal).
+    pub records: u64,
+    /// The xxh3 checksum of every record's bytes, by ordinal (checks the second read).
+    pub record_hashes: Vec<u64>,
+    /// Records read from each source, by source index (names a source that changed).
+    pub records_by_source: Vec<u64>,
+}
+
+impl DedupResult {
+    /// One bit per document: set when the document is removed as a duplicate.
+    pub fn removed(&self) -> BitVec {
+        let mut removed = BitVec::repeat(false, self.docs.len());
+        for cluster in &self.clusters {
+            for m in &cluster.members {
+                if m.doc != cluster.kept {
+                    removed.set(m.doc as usize, true);
+                }
+            }
+        }
+        removed
+    }
+}
