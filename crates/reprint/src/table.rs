@@ -126,6 +126,17 @@ pub struct TableWriter {
 impl TableWriter {
     /// Starts a table of `kind` with `schema` at `path` (written beside it first).
     pub fn create(path: &Path, kind: TableKind, schema: SchemaRef) -> Result<TableWriter> {
+        TableWriter::create_with_row_groups(path, kind, schema, ROW_GROUP_ROWS)
+    }
+
+    /// [`TableWriter::create`] with row groups of `rows` rows: a writer holds one row
+    /// group in memory, so tables of wide rows (lists) use smaller ones.
+    pub fn create_with_row_groups(
+        path: &Path,
+        kind: TableKind,
+        schema: SchemaRef,
+        rows: usize,
+    ) -> Result<TableWriter> {
         let dir = parent(path);
         let tmp = tempfile::Builder::new()
             .prefix(".reprint-")
@@ -139,7 +150,7 @@ impl TableWriter {
                 parquet::basic::ZstdLevel::try_new(1).map_err(|e| corrupt(path, e))?,
             ))
             .set_dictionary_enabled(false)
-            .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
+            .set_max_row_group_row_count(Some(rows.max(1)))
             .set_key_value_metadata(Some(vec![
                 KeyValue::new(TABLE_KEY.to_string(), kind.name.to_string()),
                 KeyValue::new(VERSION_KEY.to_string(), kind.version.to_string()),
@@ -192,6 +203,16 @@ fn parquet_write_error(path: &Path, e: parquet::errors::ParquetError) -> Error {
 /// Opens a table written by [`TableWriter`], checking its kind and version, and reads
 /// the named columns (all when `columns` is empty) in batches of [`ROW_GROUP_ROWS`].
 pub fn read_table(path: &Path, kind: TableKind, columns: &[&str]) -> Result<TableReader> {
+    read_table_batched(path, kind, columns, ROW_GROUP_ROWS)
+}
+
+/// [`read_table`] in batches of `batch_rows` rows (for wide rows, such as lists).
+pub fn read_table_batched(
+    path: &Path,
+    kind: TableKind,
+    columns: &[&str],
+    batch_rows: usize,
+) -> Result<TableReader> {
     let file = File::open(path).map_err(|e| Error::io(path, e))?;
     let builder = ParquetRecordBatchReaderBuilder::try_new(file)
         .map_err(|e| corrupt(path, format!("not a readable Parquet table: {e}")))?;
@@ -245,7 +266,7 @@ pub fn read_table(path: &Path, kind: TableKind, columns: &[&str]) -> Result<Tabl
         builder.with_projection(mask)
     };
     let reader = builder
-        .with_batch_size(ROW_GROUP_ROWS)
+        .with_batch_size(batch_rows.max(1))
         .build()
         .map_err(|e| corrupt(path, e))?;
     Ok(TableReader {

@@ -14,7 +14,7 @@ use crate::lsh::{band_keys, candidate_pairs, LshParams};
 use crate::minhash::MinHasher;
 use crate::shingle::{char_shingles, key_shingles, shingle_set, ShingleConfig};
 use crate::text::{word_keys, NormalizeConfig};
-use crate::verify::{score_sets, SetStore, SetStoreWriter};
+use crate::verify::{score_sets, SetSource, SetStore, SetStoreWriter};
 use bitvec::vec::BitVec;
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -275,17 +275,17 @@ pub fn run(
 pub(crate) fn build_clusters(
     groups: Vec<Vec<u32>>,
     docs: &[DocMeta],
-    store: &SetStore,
+    store: &impl SetSource,
     policy: KeepPolicy,
 ) -> Vec<DupCluster> {
     crate::exec::map_owned(groups, |members| {
         let kept = pick_kept(&members, docs, policy);
-        let kept_set = store.get(kept as usize);
+        let kept_set = store.set(kept);
         let members = members
             .into_iter()
             .map(|doc| ClusterMember {
                 doc,
-                score: score_sets(store.get(doc as usize), kept_set),
+                score: score_sets(store.set(doc), kept_set),
             })
             .collect();
         DupCluster { kept, members }

@@ -32,8 +32,10 @@ use crate::exec::{Observer, Stage};
 use crate::input::ingest::{ingest_selected, IngestConfig, InputTally, Item, RecordInfo, Skipped};
 use crate::input::Sources;
 use crate::minhash::MinHasher;
-use crate::table::{read_table, write_atomic, FileDigest, Marker, TableKind, TableWriter};
-use crate::verify::{score_sets, PairScore, SetStore, SetStoreWriter};
+use crate::table::{
+    read_table, read_table_batched, write_atomic, FileDigest, Marker, TableKind, TableWriter,
+};
+use crate::verify::{score_sets, PairScore, SetSource, SetStore, SetStoreWriter};
 use arrow_array::builder::{
     BooleanBuilder, Float64Builder, ListBuilder, StringBuilder, UInt32Builder, UInt64Builder,
 };
@@ -42,6 +44,7 @@ use arrow_array::{
     UInt64Array,
 };
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
+use bitvec::vec::BitVec;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -67,6 +70,12 @@ pub const CLUSTERS_TABLE: TableKind = TableKind {
     name: "dedup.clusters",
     version: 1,
 };
+
+/// Rows per row group of a sign table: a row holds a shingle set (about 2 KB for a news
+/// article), and the writer keeps one row group in memory, so about 32 MB.
+const SIGN_ROW_GROUP_ROWS: usize = 16_384;
+/// Rows built up before they are handed to the sign table's writer.
+const SIGN_FLUSH_ROWS: usize = 2_048;
 
 /// Records per sign part: the unit of sharding and of resumption. About 2 GB of news
 /// text; a part's rows are written as they are made, so it is not held in memory.
@@ -518,7 +527,12 @@ pub fn sign(
         let path = dir.join(format!("{}.parquet", part_name(part)));
         Ok(OpenPart {
             part,
-            writer: TableWriter::create(&path, SIGN_TABLE, sign_schema(lsh.bands))?,
+            writer: TableWriter::create_with_row_groups(
+                &path,
+                SIGN_TABLE,
+                sign_schema(lsh.bands),
+                SIGN_ROW_GROUP_ROWS,
+            )?,
             rows: SignRows::new(lsh.bands),
             stats: PartStats::default(),
             dir: dir.clone(),
@@ -586,7 +600,7 @@ pub fn sign(
                     p.stats.skipped.count(issue);
                 }
             }
-            if p.rows.rows >= crate::table::ROW_GROUP_ROWS {
+            if p.rows.rows >= SIGN_FLUSH_ROWS {
                 p.flush()?;
             }
             Ok(())
@@ -812,11 +826,11 @@ fn complete_shards(work: &WorkDir, stage: &str, kind: TableKind) -> Result<Vec<P
     })
 }
 
-/// Documents of the sign parts: their records (sorted), metadata and shingle sets.
+/// Documents of the sign parts: their records (sorted) and, when asked for, their
+/// metadata.
 struct Docs {
     records: Vec<u64>,
     meta: Vec<DocMeta>,
-    store: SetStore,
 }
 
 impl Docs {
@@ -828,7 +842,6 @@ impl Docs {
 fn load_docs(parts: &[PathBuf], with_meta: bool) -> Result<Docs> {
     let mut records = Vec::new();
     let mut meta = Vec::new();
-    let mut store = SetStoreWriter::new()?;
     let columns: &[&str] = if with_meta {
         &[
             "record",
@@ -837,17 +850,15 @@ fn load_docs(parts: &[PathBuf], with_meta: bool) -> Result<Docs> {
             "shingles",
             "keep_num",
             "keep_str",
-            "set",
         ]
     } else {
-        &["record", "id", "set"]
+        &["record", "id"]
     };
     for path in parts {
         for batch in read_table(path, SIGN_TABLE, columns)? {
             let batch = batch?;
             let record = column::<UInt64Array>(&batch, "record", path)?;
             let id = column::<StringArray>(&batch, "id", path)?;
-            let set = column::<ListArray>(&batch, "set", path)?;
             let meta_cols = if with_meta {
                 Some((
                     column::<UInt64Array>(&batch, "text_bytes", path)?,
@@ -863,15 +874,6 @@ fn load_docs(parts: &[PathBuf], with_meta: bool) -> Result<Docs> {
                     continue;
                 }
                 records.push(record.value(i));
-                let values = set.value(i);
-                let values = values
-                    .as_any()
-                    .downcast_ref::<UInt32Array>()
-                    .ok_or_else(|| Error::Corrupt {
-                        path: path.clone(),
-                        message: "column \"set\" is not a list of 32-bit integers".into(),
-                    })?;
-                store.push(values.values())?;
                 if let Some((text_bytes, shingles, keep_num, keep_str)) = meta_cols {
                     let keep_key = if !keep_num.is_null(i) {
                         Some(SortKey::Num(keep_num.value(i)))
@@ -897,10 +899,63 @@ fn load_docs(parts: &[PathBuf], with_meta: bool) -> Result<Docs> {
             message: "sign parts are out of record order".into(),
         });
     }
-    Ok(Docs {
-        records,
-        meta,
-        store: store.finish()?,
+    Ok(Docs { records, meta })
+}
+
+/// Rows per batch when reading shingle sets back (a set is about 2 KB of a news
+/// article, so a batch stays near 8 MB).
+const SET_BATCH_ROWS: usize = 4096;
+
+/// The shingle sets of the documents a stage needs (by document position), spilled
+/// to a memory-mapped temporary file.
+struct Sets {
+    store: SetStore,
+    /// Store slot of each document position (`u32::MAX` for a set not loaded).
+    slot: Vec<u32>,
+}
+
+impl SetSource for Sets {
+    fn set(&self, doc: u32) -> &[u32] {
+        match self.slot.get(doc as usize) {
+            Some(&slot) if slot != u32::MAX => self.store.get(slot as usize),
+            _ => &[],
+        }
+    }
+}
+
+fn load_sets(parts: &[PathBuf], needed: &BitVec) -> Result<Sets> {
+    let mut writer = SetStoreWriter::new()?;
+    let mut slot = vec![u32::MAX; needed.len()];
+    let mut position = 0usize;
+    for path in parts {
+        for batch in read_table_batched(path, SIGN_TABLE, &["id", "set"], SET_BATCH_ROWS)? {
+            let batch = batch?;
+            let id = column::<StringArray>(&batch, "id", path)?;
+            let set = column::<ListArray>(&batch, "set", path)?;
+            for i in 0..batch.num_rows() {
+                if id.is_null(i) {
+                    continue;
+                }
+                if needed.get(position).is_some_and(|b| *b) {
+                    let values = set.value(i);
+                    let values =
+                        values
+                            .as_any()
+                            .downcast_ref::<UInt32Array>()
+                            .ok_or_else(|| Error::Corrupt {
+                                path: path.clone(),
+                                message: "column \"set\" is not a list of 32-bit integers".into(),
+                            })?;
+                    slot[position] = writer.len() as u32;
+                    writer.push(values.values())?;
+                }
+                position += 1;
+            }
+        }
+    }
+    Ok(Sets {
+        store: writer.finish()?,
+        slot,
     })
 }
 
@@ -928,7 +983,8 @@ pub fn verify(work: &WorkDir, shard: Shard, observer: &dyn Observer) -> Result<S
         });
     }
     let bands = complete_shards(work, "band", BAND_TABLE)?;
-    let docs = load_docs(&sign_parts(work)?, false)?;
+    let parts = sign_parts(work)?;
+    let docs = load_docs(&parts, false)?;
     let mut pairs: Vec<(u32, u32)> = Vec::new();
     for path in &bands {
         for batch in read_table(path, BAND_TABLE, &[])? {
@@ -956,13 +1012,20 @@ pub fn verify(work: &WorkDir, shard: Shard, observer: &dyn Observer) -> Result<S
     }
     crate::exec::sort_unstable(&mut pairs);
     pairs.dedup();
+    let mut needed = BitVec::repeat(false, docs.records.len());
+    for &(a, b) in &pairs {
+        needed.set(a as usize, true);
+        needed.set(b as usize, true);
+    }
+    let sets = load_sets(&parts, &needed)?;
+    drop(needed);
     observer.stage_started(Stage::Verify, Some(pairs.len() as u64));
     let threshold = work.params().threshold;
     let verified: Vec<(u32, u32, PairScore)> = crate::exec::map_chunks(&pairs, 4096, |chunk| {
         let v: Vec<_> = chunk
             .iter()
             .filter_map(|&(a, b)| {
-                let s = score_sets(docs.store.get(a as usize), docs.store.get(b as usize));
+                let s = score_sets(sets.set(a), sets.set(b));
                 (s.jaccard >= threshold).then_some((a, b, s))
             })
             .collect();
@@ -1083,14 +1146,23 @@ pub fn components(work: &WorkDir, observer: &dyn Observer) -> Result<StageReport
             skipped: 1,
         });
     }
-    let docs = load_docs(&sign_parts(work)?, true)?;
+    let parts = sign_parts(work)?;
+    let docs = load_docs(&parts, true)?;
     let pairs = load_pairs(work, &docs)?;
     observer.stage_started(Stage::Cluster, None);
     let mut uf = UnionFind::new(docs.meta.len());
     for p in &pairs {
         uf.union(p.a, p.b);
     }
-    let clusters = build_clusters(uf.groups(2), &docs.meta, &docs.store, work.params().keep);
+    drop(pairs);
+    let groups = uf.groups(2);
+    let mut needed = BitVec::repeat(false, docs.records.len());
+    for &doc in groups.iter().flatten() {
+        needed.set(doc as usize, true);
+    }
+    let sets = load_sets(&parts, &needed)?;
+    drop(needed);
+    let clusters = build_clusters(groups, &docs.meta, &sets, work.params().keep);
     let schema = Arc::new(Schema::new(vec![
         Field::new("cluster", DataType::UInt64, false),
         Field::new("record", DataType::UInt64, false),
