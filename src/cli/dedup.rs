@@ -67,6 +67,50 @@ pub struct DedupArgs {
     /// Keep the document with the smallest value of this JSON field (e.g. a date).
     #[arg(long, value_name = "FIELD")]
     keep_by: Option<String>,
+
+    /// Run as stages over Parquet tables kept in this folder (see docs/STAGES.md): a
+    /// killed run given the same folder, inputs and flags resumes where it stopped.
+    #[arg(long, value_name = "DIR", help_heading = "Stages")]
+    work_dir: Option<PathBuf>,
+
+    /// Run only this stage (for this shard) and write nothing else; the other flags and
+    /// inputs must be the same for every stage of a run. Without it every stage still
+    /// missing runs here, and the outputs are written.
+    #[arg(long, value_enum, requires = "work_dir", help_heading = "Stages")]
+    stage: Option<StageName>,
+
+    /// This process's shard of the stage (0-based), with --world-size.
+    #[arg(
+        long,
+        default_value_t = 0,
+        requires = "stage",
+        value_name = "R",
+        help_heading = "Stages"
+    )]
+    rank: u32,
+
+    /// Number of shards the stage is split into.
+    #[arg(long, default_value_t = 1, requires = "stage", value_name = "W",
+          value_parser = super::common::positive_u32, help_heading = "Stages")]
+    world_size: u32,
+
+    /// Records per sign part: the unit of sharding and resumption.
+    #[arg(long, value_name = "N", requires = "work_dir", help_heading = "Stages",
+          default_value_t = dedup::stages::DEFAULT_PART_RECORDS, value_parser = clap::value_parser!(u64).range(1..))]
+    part_records: u64,
+}
+
+/// A stage of a staged run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum StageName {
+    /// Documents → band keys and shingle fingerprints (sharded by parts of records).
+    Sign,
+    /// Equal band keys → candidate pairs (sharded by band key).
+    Band,
+    /// Candidate pairs → exact scores above the threshold (sharded by first document).
+    Verify,
+    /// Verified pairs → clusters and kept documents (one process).
+    Components,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -127,7 +171,13 @@ impl DedupArgs {
 /// Runs `reprint dedup`.
 pub fn run(args: DedupArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
     let config = args.config()?;
+    if let Some(dir) = &args.work_dir {
+        output::work_dir_outside_inputs(dir, &args.input.inputs)?;
+    }
     let sources = args.input.sources()?;
+    if let (Some(stage), Some(dir)) = (args.stage, &args.work_dir) {
+        return run_stage(&args, stage, dir, &sources, &config, global);
+    }
     // Every destination is checked (and its temporary file created) before any work.
     let requests: Vec<OutputRequest> = [
         ("--clusters", &args.clusters),
@@ -140,7 +190,12 @@ pub fn run(args: DedupArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
     .collect();
     let mut outputs = output::prepare(&requests, &input_files(&sources))?;
     let observer = TerminalObserver::new(global.quiet);
-    let result = dedup::run(&sources, &config, &observer)?;
+    let result = match &args.work_dir {
+        Some(dir) => {
+            dedup::stages::run_local(dir, &sources, &config, args.part_records, &observer)?
+        }
+        None => dedup::run(&sources, &config, &observer)?,
+    };
 
     let mut written = None;
     for (request, out) in requests.iter().zip(outputs.iter_mut()) {
@@ -166,6 +221,52 @@ pub fn run(args: DedupArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
     }
     if !global.quiet {
         print_summary(&result, &config, written);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `reprint dedup --stage S`: one stage for one shard, nothing else written.
+fn run_stage(
+    args: &DedupArgs,
+    stage: StageName,
+    dir: &std::path::Path,
+    sources: &reprint::input::Sources,
+    config: &DedupConfig,
+    global: &GlobalArgs,
+) -> anyhow::Result<ExitCode> {
+    if let Some(flag) = [
+        ("--output", &args.output),
+        ("--clusters", &args.clusters),
+        ("--pairs", &args.pairs),
+        ("--summary-json", &args.summary_json),
+    ]
+    .into_iter()
+    .find_map(|(flag, p)| p.as_ref().map(|_| flag))
+    {
+        return Err(UsageError(format!(
+            "{flag} is written by the run without --stage (which reads the finished stages)"
+        ))
+        .into());
+    }
+    let shard = dedup::stages::Shard::new(args.rank, args.world_size)
+        .map_err(|e| UsageError(format!("--rank/--world-size: {e}")))?;
+    let observer = TerminalObserver::new(global.quiet);
+    let work = dedup::stages::WorkDir::create(dir, config, sources, args.part_records)?;
+    let report = match stage {
+        StageName::Sign => dedup::stages::sign(&work, sources, config, shard, &observer)?,
+        StageName::Band => dedup::stages::band(&work, shard, &observer)?,
+        StageName::Verify => dedup::stages::verify(&work, shard, &observer)?,
+        StageName::Components => dedup::stages::components(&work, &observer)?,
+    };
+    if !global.quiet {
+        let name = format!("{stage:?}").to_lowercase();
+        eprintln!(
+            "reprint dedup: stage {name}, shard {} of {}: {} made, {} already complete",
+            shard.rank(),
+            shard.world(),
+            report.made,
+            report.skipped
+        );
     }
     Ok(ExitCode::SUCCESS)
 }

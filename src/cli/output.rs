@@ -90,6 +90,44 @@ fn resolve(path: &Path) -> Option<PathBuf> {
     std::fs::canonicalize(parent).ok().map(|p| p.join(name))
 }
 
+/// A usage error when a work folder is, or would be created, inside an input folder
+/// (its tables would be read as input by the next run) or is an input itself.
+pub fn work_dir_outside_inputs(work: &Path, inputs: &[PathBuf]) -> Result<(), UsageError> {
+    let mut missing = Vec::new();
+    let mut existing = work.to_path_buf();
+    // The nearest folder that exists, resolved, with the rest of the path after it.
+    let resolved = loop {
+        if let Ok(p) = std::fs::canonicalize(&existing) {
+            break missing.iter().rev().fold(p, |acc: PathBuf, c| acc.join(c));
+        }
+        match (existing.file_name(), existing.parent()) {
+            (Some(name), Some(parent)) => {
+                missing.push(name.to_os_string());
+                existing = if parent.as_os_str().is_empty() {
+                    PathBuf::from(".")
+                } else {
+                    parent.to_path_buf()
+                };
+            }
+            _ => return Ok(()),
+        }
+    };
+    for input in inputs {
+        let Ok(input_path) = std::fs::canonicalize(input) else {
+            continue;
+        };
+        if resolved == input_path || (input_path.is_dir() && resolved.starts_with(&input_path)) {
+            return Err(UsageError(format!(
+                "--work-dir {} is inside the input folder {} (its tables would be read as input); \
+                 choose a folder outside the inputs",
+                work.display(),
+                input.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
 #[cfg(unix)]
 fn same_inode(a: &std::fs::Metadata, b: &std::fs::Metadata) -> bool {
     use std::os::unix::fs::MetadataExt;
@@ -146,7 +184,7 @@ pub fn prepare(requests: &[OutputRequest], inputs: &[PathBuf]) -> anyhow::Result
                     _ => false,
                 }
         });
-        if is_input && meta.as_ref().map_or(true, |m| m.is_file()) {
+        if is_input && meta.as_ref().is_none_or(|m| m.is_file()) {
             return Err(UsageError(format!(
                 "{} {} is one of the input files; writing it would destroy the input",
                 r.flag,
@@ -155,7 +193,7 @@ pub fn prepare(requests: &[OutputRequest], inputs: &[PathBuf]) -> anyhow::Result
             .into());
         }
         if let Some((_, other)) = seen.iter().find(|(p, _)| *p == resolved) {
-            if meta.as_ref().map_or(true, |m| m.is_file()) {
+            if meta.as_ref().is_none_or(|m| m.is_file()) {
                 return Err(UsageError(format!(
                     "{} and {} name the same file {}",
                     other,

@@ -16,6 +16,7 @@ mod pathological;
 mod properties;
 mod reports;
 mod scan;
+mod stages;
 
 /// Environment variable that turns every skip into a failure (set by `.ci/run`), so
 /// that CI cannot pass with the browser or corpus tests not run.

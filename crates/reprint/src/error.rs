@@ -71,6 +71,15 @@ pub enum Error {
         /// Why it cannot be used.
         message: String,
     },
+    /// A stage of a staged run was started before the stage it reads had finished
+    /// (every part, or every shard of one world size): the message names what to run.
+    #[error("{}: {message}", path.display())]
+    StageIncomplete {
+        /// The folder of the stage that is missing parts.
+        path: PathBuf,
+        /// What is missing and what to run.
+        message: String,
+    },
     /// A path that should be an index is not one: absent, or a folder holding other
     /// files (an index is only ever created in a new or empty folder).
     #[error("{}: {message}", path.display())]

@@ -55,6 +55,7 @@ pub mod minhash;
 pub mod report;
 pub mod scan;
 pub mod shingle;
+pub mod table;
 pub mod text;
 pub mod verify;
 

@@ -114,6 +114,18 @@ impl SetStoreWriter {
     }
 }
 
+/// Shingle sets by document number, wherever they are kept.
+pub trait SetSource: Sync {
+    /// The set of document `doc` (empty when it has none).
+    fn set(&self, doc: u32) -> &[u32];
+}
+
+impl SetSource for SetStore {
+    fn set(&self, doc: u32) -> &[u32] {
+        self.get(doc as usize)
+    }
+}
+
 /// Read access to the shingle sets written by a [`SetStoreWriter`].
 pub struct SetStore {
     _file: std::fs::File,

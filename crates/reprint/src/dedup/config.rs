@@ -7,7 +7,7 @@ use crate::shingle::ShingleConfig;
 use crate::text::NormalizeConfig;
 
 /// Which document of a cluster is kept.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum KeepPolicy {
     /// The first in input order.

@@ -19,6 +19,7 @@
 mod config;
 mod result;
 mod run;
+pub mod stages;
 
 pub use config::{DedupConfig, KeepPolicy};
 pub use result::{

@@ -14,17 +14,17 @@ use crate::lsh::{band_keys, candidate_pairs, LshParams};
 use crate::minhash::MinHasher;
 use crate::shingle::{char_shingles, key_shingles, shingle_set, ShingleConfig};
 use crate::text::{word_keys, NormalizeConfig};
-use crate::verify::{score_sets, SetStore, SetStoreWriter};
+use crate::verify::{score_sets, SetSource, SetStore, SetStoreWriter};
 use bitvec::vec::BitVec;
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::time::Instant;
 
 /// What pass 1 keeps of one document.
-struct Analysed {
-    meta: DocMeta,
-    set: Vec<u32>,
-    keys: Vec<u64>,
+pub(crate) struct Analysed {
+    pub(crate) meta: DocMeta,
+    pub(crate) set: Vec<u32>,
+    pub(crate) keys: Vec<u64>,
 }
 
 /// Shingle hashes of a document under a config, appended to `out`; `keys` is scratch.
@@ -47,13 +47,13 @@ pub fn document_shingles(
 
 /// Per-thread buffers reused from one document to the next.
 #[derive(Default)]
-struct Scratch {
+pub(crate) struct Scratch {
     keys: Vec<u64>,
     hashes: Vec<u64>,
     signature: Vec<u32>,
 }
 
-fn analyse(
+pub(crate) fn analyse(
     doc: Document,
     ordinal: u64,
     config: &DedupConfig,
@@ -272,20 +272,20 @@ pub fn run(
     })
 }
 
-fn build_clusters(
+pub(crate) fn build_clusters(
     groups: Vec<Vec<u32>>,
     docs: &[DocMeta],
-    store: &SetStore,
+    store: &impl SetSource,
     policy: KeepPolicy,
 ) -> Vec<DupCluster> {
     crate::exec::map_owned(groups, |members| {
         let kept = pick_kept(&members, docs, policy);
-        let kept_set = store.get(kept as usize);
+        let kept_set = store.set(kept);
         let members = members
             .into_iter()
             .map(|doc| ClusterMember {
                 doc,
-                score: score_sets(store.get(doc as usize), kept_set),
+                score: score_sets(store.set(doc), kept_set),
             })
             .collect();
         DupCluster { kept, members }

@@ -63,6 +63,9 @@ pub struct Ingested {
     pub records_by_source: Vec<u64>,
     /// Bytes of the records read (after decompression).
     pub bytes: u64,
+    /// Records in the whole input, selected or not (the number the next record would
+    /// have).
+    pub next_ordinal: u64,
     /// The [`record_hash`] of every record read, by ordinal, when
     /// [`IngestConfig::checksums`] is set (empty otherwise).
     pub record_hashes: Vec<u64>,
@@ -105,6 +108,76 @@ where
     S: Default,
     T: Send,
 {
+    let out = ingest_selected(
+        sources,
+        input,
+        config,
+        &|_| true,
+        observer,
+        prepare,
+        |item| match item {
+            Item::Doc { value, .. } => consume(value),
+            Item::Skipped { .. } => Ok(()),
+        },
+    )?;
+    out.tally.check_fields(&out.skipped, sources, input)?;
+    Ok(out)
+}
+
+/// What [`ingest_selected`] tells the job of each record it read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RecordInfo {
+    /// The record's number in reading order over all sources.
+    pub ordinal: u64,
+    /// Its source (index into [`Sources::list`]).
+    pub source: u32,
+    /// The [`record_hash`] of its bytes.
+    pub hash: u64,
+    /// Its size in bytes (after decompression).
+    pub bytes: u64,
+}
+
+/// One record as [`ingest_selected`] hands it to the job, in input order.
+pub enum Item<'a, T> {
+    /// A document, after the tally has taken note of it.
+    Doc {
+        /// The record it came from.
+        record: RecordInfo,
+        /// What the tally noted of it (encoding, date).
+        notes: &'a DocNotes,
+        /// What `prepare` made of it.
+        value: T,
+    },
+    /// A record or file that could not be used, after the skip policy counted it.
+    Skipped {
+        /// The record, when it was read at all (a file that could not be read has
+        /// none).
+        record: Option<RecordInfo>,
+        /// The number of the record it comes before: where an unreadable file stands.
+        at: u64,
+        /// Why it could not be used.
+        issue: &'a InputIssue,
+    },
+}
+
+/// [`ingest`] over the records whose number `select` accepts (the others are read
+/// but neither parsed nor counted; a file that cannot be read counts where the next
+/// record would stand), handing the job every selected record as an [`Item`]. The
+/// text and id fields are not checked here: over part of the input that check would
+/// be wrong, so a job that reads all of it calls [`InputTally::check_fields`] itself.
+pub fn ingest_selected<S, T>(
+    sources: &Sources,
+    input: &InputConfig,
+    config: &IngestConfig,
+    select: &(dyn Fn(u64) -> bool + Sync),
+    observer: &dyn Observer,
+    prepare: impl Fn(&mut S, &RawRecord, Document) -> T + Sync + Send,
+    mut consume: impl FnMut(Item<'_, T>) -> Result<()>,
+) -> Result<Ingested>
+where
+    S: Default,
+    T: Send,
+{
     let mut out = Ingested {
         tally: InputTally::new(sources),
         records_by_source: vec![0; sources.list().len()],
@@ -115,85 +188,137 @@ where
         // One batch waits while the reader fills the next and the workers prepare
         // the current one.
         let (tx, rx) = std::sync::mpsc::sync_channel(1);
-        scope.spawn(|| read_batches(sources, config, tx));
-        for batch in rx {
+        scope.spawn(|| read_batches(sources, config, select, tx));
+        for (batch, passed_bytes, next) in rx {
+            out.next_ordinal = next;
             let mut batch_bytes = 0u64;
-            for raw in batch.iter().flatten() {
+            let mut keys = Vec::with_capacity(batch.len());
+            for (record, _) in &batch {
+                let Ok(raw) = record else {
+                    keys.push(None);
+                    continue;
+                };
                 batch_bytes += raw.bytes.len() as u64;
                 out.records += 1;
                 if let Some(n) = out.records_by_source.get_mut(raw.origin.source as usize) {
                     *n += 1;
                 }
+                let hash = record_hash(&raw.bytes);
                 if config.checksums {
-                    out.record_hashes.push(record_hash(&raw.bytes));
+                    out.record_hashes.push(hash);
                 }
+                keys.push(Some(RecordInfo {
+                    ordinal: raw.ordinal,
+                    source: raw.origin.source,
+                    hash,
+                    bytes: raw.bytes.len() as u64,
+                }));
             }
-            let prepared: Vec<Prepared<T>> =
-                crate::exec::map_owned_with(batch, S::default, |scratch, record| {
+            let prepared: Vec<(u64, Prepared<T>)> =
+                crate::exec::map_owned_with(batch, S::default, |scratch, (record, at)| {
                     let parsed = record.and_then(|raw| {
                         let doc = sources.parse(&raw, input)?;
                         Ok((raw, doc))
                     });
-                    match parsed {
+                    let item = match parsed {
                         Ok((raw, mut doc)) => Prepared::Doc {
                             notes: DocNotes::of(&mut doc),
                             value: prepare(scratch, &raw, doc),
                         },
                         Err(issue) => Prepared::Issue(issue),
-                    }
+                    };
+                    (at, item)
                 });
-            for item in prepared {
+            for ((at, item), key) in prepared.into_iter().zip(keys) {
                 match item {
                     Prepared::Doc { notes, value } => {
                         out.tally
-                            .document(notes, sources, config.strict, observer)?;
-                        consume(value)?;
+                            .document(notes.clone(), sources, config.strict, observer)?;
+                        let record = key.unwrap_or(RecordInfo {
+                            ordinal: at,
+                            source: 0,
+                            hash: 0,
+                            bytes: 0,
+                        });
+                        consume(Item::Doc {
+                            record,
+                            notes: &notes,
+                            value,
+                        })?;
                     }
                     Prepared::Issue(issue) => {
-                        out.skipped.record(issue, config.strict, observer)?;
+                        out.skipped.record(issue.clone(), config.strict, observer)?;
+                        consume(Item::Skipped {
+                            record: key,
+                            at,
+                            issue: &issue,
+                        })?;
                     }
                 }
             }
             out.bytes += batch_bytes;
-            observer.advance(batch_bytes);
+            observer.advance(batch_bytes + passed_bytes);
         }
         Ok(())
     })?;
     observer.stage_finished(Stage::Sign);
-    out.tally.check_fields(&out.skipped, sources, input)?;
     Ok(out)
 }
+
+/// A batch from the reader: each selected record with the number it stands at, the
+/// bytes of the records passed over (for progress) and the next record's number.
+type Batch = (
+    Vec<(std::result::Result<RawRecord, InputIssue>, u64)>,
+    u64,
+    u64,
+);
 
 /// The reader thread: sends the records of `sources` in batches until they are all
 /// read or the receiving side has stopped.
 fn read_batches(
     sources: &Sources,
     config: &IngestConfig,
-    tx: std::sync::mpsc::SyncSender<Vec<std::result::Result<RawRecord, InputIssue>>>,
+    select: &(dyn Fn(u64) -> bool + Sync),
+    tx: std::sync::mpsc::SyncSender<Batch>,
 ) {
     let mut batch = Vec::new();
     let mut bytes = 0usize;
+    let mut passed = 0u64;
+    let mut next = 0u64;
     for record in sources.records() {
+        let at = match &record {
+            Ok(r) => {
+                next = r.ordinal + 1;
+                r.ordinal
+            }
+            Err(_) => next,
+        };
+        if !select(at) {
+            if let Ok(r) = &record {
+                passed += r.bytes.len() as u64;
+            }
+            continue;
+        }
         if let Ok(r) = &record {
             bytes += r.bytes.len();
         }
-        batch.push(record);
+        batch.push((record, at));
         if bytes >= config.batch_bytes || batch.len() >= config.batch_records {
-            if tx.send(std::mem::take(&mut batch)).is_err() {
+            if tx.send((std::mem::take(&mut batch), passed, next)).is_err() {
                 return;
             }
             bytes = 0;
+            passed = 0;
         }
     }
-    if !batch.is_empty() {
-        let _ = tx.send(batch);
-    }
+    // The last batch goes even when empty: it carries the number of records.
+    let _ = tx.send((batch, passed, next));
 }
 
 /// Records a run could not use: how many, and how many for each reason. Flattened
 /// into each pipeline's stats, so that reports show `skipped` and
 /// `skipped_by_reason`.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Skipped {
     /// All skipped records or files.
     #[serde(rename = "skipped")]
@@ -204,6 +329,15 @@ pub struct Skipped {
 }
 
 impl Skipped {
+    /// Counts an issue by reason, nothing more (the policy is [`Skipped::record`]).
+    pub(crate) fn count(&mut self, issue: &InputIssue) {
+        self.total += 1;
+        *self
+            .by_reason
+            .entry(issue.kind.name().to_string())
+            .or_default() += 1;
+    }
+
     /// The one policy for a record that cannot be used: with `strict` the run stops
     /// with [`Error::Strict`]; otherwise the observer hears of it, it is counted by
     /// reason, and the run carries on.
@@ -217,11 +351,7 @@ impl Skipped {
             return Err(Error::Strict(issue));
         }
         observer.issue(&issue);
-        self.total += 1;
-        *self
-            .by_reason
-            .entry(issue.kind.name().to_string())
-            .or_default() += 1;
+        self.count(&issue);
         Ok(())
     }
 }
@@ -230,10 +360,10 @@ impl Skipped {
 /// parsed, so that the document itself can go on to other stages).
 #[derive(Debug, Clone)]
 pub struct DocNotes {
-    origin: crate::document::Origin,
-    encoding: Option<&'static str>,
-    bad_date: Option<String>,
-    id_from_field: bool,
+    pub(crate) origin: crate::document::Origin,
+    pub(crate) encoding: Option<&'static str>,
+    pub(crate) bad_date: Option<String>,
+    pub(crate) id_from_field: bool,
 }
 
 impl DocNotes {
@@ -261,11 +391,11 @@ pub struct InputTally {
     /// Files found in folders and not read, by extension or kind.
     pub passed_over: BTreeMap<String, u64>,
     #[serde(skip)]
-    decoded_sources: BTreeSet<u32>,
+    pub(crate) decoded_sources: BTreeSet<u32>,
     #[serde(skip)]
-    line_documents: u64,
+    pub(crate) line_documents: u64,
     #[serde(skip)]
-    ids_from_field: u64,
+    pub(crate) ids_from_field: u64,
 }
 
 impl InputTally {

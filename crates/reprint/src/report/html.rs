@@ -425,7 +425,7 @@ pub fn write_scan(
         for l in &c.links {
             for (x, y) in [(l.a, l.b), (l.b, l.a)] {
                 if let Some(slot) = best.get_mut(x) {
-                    if slot.map_or(true, |(s, _)| l.similarity > s) {
+                    if slot.is_none_or(|(s, _)| l.similarity > s) {
                         *slot = Some((l.similarity, y));
                     }
                 }

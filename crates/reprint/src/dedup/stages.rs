@@ -1,0 +1,1595 @@
+//! `dedup` as stages over files: each stage reads Parquet tables, writes its own
+//! atomically with a completion marker, and can run alone on one shard of its input
+//! (another process, another machine), so that a killed run resumes and a large one
+//! spreads. [`run_local`] runs them one after the other in this process; its result
+//! is the same as [`super::run`]'s.
+//!
+//! ```text
+//! WORK/dedup.json                    the run: inputs, parameters, fingerprint
+//! WORK/sign/part-00000.parquet       sign: one row per record of a part (dedup.sign)
+//! WORK/sign/part-00000.stats.json    its counts (skipped records, decoded files, …)
+//! WORK/sign/part-00000.done          its completion marker
+//! WORK/band/rank-0-of-1.parquet      band: candidate pairs of one band-key shard
+//! WORK/verify/rank-0-of-1.parquet    verify: candidate pairs at or above the threshold
+//! WORK/components/clusters.parquet   components: one row per member of each cluster
+//! ```
+//!
+//! Sharding: records are cut into *parts* of consecutive records
+//! ([`DEFAULT_PART_RECORDS`]); the sign rank `R` of `W` signs the parts `p` with
+//! `p % W == R` (every rank reads the inputs through, and parses only its parts). The
+//! band rank takes the band keys `k` with `k % W == R`, the verify rank the pairs
+//! whose first document `a` has `a % W == R`. Components and apply read everything.
+//! A document's key in every table is its record number (`record`, counted from 0
+//! in reading order over all inputs), so the tables join without reprint.
+//! The schemas are in `docs/STAGES.md`.
+
+use super::run::{analyse, build_clusters, Scratch};
+use super::{DedupConfig, DedupResult, DedupStats, DocMeta, KeepPolicy, VerifiedPair};
+use crate::cluster::UnionFind;
+use crate::document::SortKey;
+use crate::error::{Error, Result};
+use crate::exec::{Observer, Stage};
+use crate::input::ingest::{ingest_selected, IngestConfig, InputTally, Item, RecordInfo, Skipped};
+use crate::input::Sources;
+use crate::minhash::MinHasher;
+use crate::table::{
+    read_table, read_table_batched, write_atomic, FileDigest, Marker, TableKind, TableWriter,
+};
+use crate::verify::{score_sets, PairScore, SetSource, SetStore, SetStoreWriter};
+use arrow_array::builder::{
+    BooleanBuilder, Float64Builder, ListBuilder, StringBuilder, UInt32Builder, UInt64Builder,
+};
+use arrow_array::{
+    Array, ArrayRef, BooleanArray, Float64Array, ListArray, RecordBatch, StringArray, UInt32Array,
+    UInt64Array,
+};
+use arrow_schema::{DataType, Field, Schema, SchemaRef};
+use bitvec::vec::BitVec;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+/// The sign table: one row per record.
+pub const SIGN_TABLE: TableKind = TableKind {
+    name: "dedup.sign",
+    version: 1,
+};
+/// The band table: candidate pairs.
+pub const BAND_TABLE: TableKind = TableKind {
+    name: "dedup.band",
+    version: 1,
+};
+/// The verify table: verified pairs with their exact scores.
+pub const VERIFY_TABLE: TableKind = TableKind {
+    name: "dedup.verify",
+    version: 1,
+};
+/// The components table: cluster members.
+pub const CLUSTERS_TABLE: TableKind = TableKind {
+    name: "dedup.clusters",
+    version: 1,
+};
+
+/// Rows per row group of a sign table: a row holds a shingle set (about 2 KB for a news
+/// article), and the writer keeps one row group in memory, so about 32 MB.
+const SIGN_ROW_GROUP_ROWS: usize = 16_384;
+/// Rows built up before they are handed to the sign table's writer.
+const SIGN_FLUSH_ROWS: usize = 2_048;
+
+/// Records per sign part: the unit of sharding and of resumption. About 2 GB of news
+/// text; a part's rows are written as they are made, so it is not held in memory.
+pub const DEFAULT_PART_RECORDS: u64 = 1 << 20;
+
+const WORK_FORMAT: &str = "reprint-dedup-work";
+const WORK_VERSION: u32 = 1;
+
+/// One shard of a stage's input: rank `rank` of `world` processes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    rank: u32,
+    world: u32,
+}
+
+impl Shard {
+    /// The whole input in one process.
+    pub const ALL: Shard = Shard { rank: 0, world: 1 };
+
+    /// Rank `rank` of `world`; `world` must be at least 1 and `rank` below it.
+    pub fn new(rank: u32, world: u32) -> Result<Shard> {
+        if world == 0 || rank >= world {
+            return Err(Error::Config(format!(
+                "rank {rank} of world size {world}: the rank must be below the world size, which must be at least 1"
+            )));
+        }
+        Ok(Shard { rank, world })
+    }
+
+    /// This shard's rank.
+    pub fn rank(&self) -> u32 {
+        self.rank
+    }
+
+    /// The number of shards.
+    pub fn world(&self) -> u32 {
+        self.world
+    }
+
+    fn owns(&self, value: u64) -> bool {
+        value % self.world as u64 == self.rank as u64
+    }
+
+    fn name(&self) -> String {
+        format!("rank-{}-of-{}", self.rank, self.world)
+    }
+}
+
+/// What the stages after `sign` need of the configuration, recorded in the work
+/// folder so that they run from it alone.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct StageParams {
+    /// LSH bands (band key columns of the sign table).
+    pub bands: usize,
+    /// Bucket size above which members pair with the first `max_bucket` only.
+    pub max_bucket: usize,
+    /// Minimum exact Jaccard similarity of a verified pair.
+    pub threshold: f64,
+    /// Which member of a cluster is kept.
+    pub keep: KeepPolicy,
+}
+
+/// The run description in `WORK/dedup.json`.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+struct RunManifest {
+    format: String,
+    version: u32,
+    /// xxh3 of the whole configuration and the input list: parts made under another
+    /// one are never mixed in.
+    fingerprint: String,
+    inputs: Vec<String>,
+    part_records: u64,
+    params: StageParams,
+}
+
+/// The work folder of one staged dedup run.
+#[derive(Debug, Clone)]
+pub struct WorkDir {
+    root: PathBuf,
+    manifest: RunManifest,
+}
+
+fn fingerprint(config: &DedupConfig, sources: &Sources, part_records: u64) -> String {
+    let inputs: Vec<&str> = sources.list().iter().map(|s| s.display.as_str()).collect();
+    let described = format!("{config:?}|{:?}|{inputs:?}|{part_records}", config.input);
+    format!("{:016x}", xxhash_rust::xxh3::xxh3_64(described.as_bytes()))
+}
+
+impl WorkDir {
+    /// Opens the work folder of a run of `config` over `sources`, creating it (and
+    /// its description) when new. A folder made for other inputs or parameters is
+    /// [`Error::Incompatible`]: its parts are never mixed with this run's.
+    pub fn create(
+        root: &Path,
+        config: &DedupConfig,
+        sources: &Sources,
+        part_records: u64,
+    ) -> Result<WorkDir> {
+        config.validate()?;
+        if part_records == 0 {
+            return Err(Error::Config("records per part must be at least 1".into()));
+        }
+        std::fs::create_dir_all(root).map_err(|e| Error::io(root, e))?;
+        let manifest = RunManifest {
+            format: WORK_FORMAT.into(),
+            version: WORK_VERSION,
+            fingerprint: fingerprint(config, sources, part_records),
+            inputs: sources.list().iter().map(|s| s.display.clone()).collect(),
+            part_records,
+            params: StageParams {
+                bands: config.lsh_params().bands,
+                max_bucket: config.max_bucket,
+                threshold: config.threshold,
+                keep: config.keep,
+            },
+        };
+        let path = root.join("dedup.json");
+        if path.exists() {
+            let existing = WorkDir::open(root)?;
+            if existing.manifest.fingerprint != manifest.fingerprint {
+                return Err(Error::Incompatible {
+                    path,
+                    message: "this work folder belongs to a run with other inputs or parameters; \
+                              give another --work-dir, or remove this one"
+                        .into(),
+                });
+            }
+            return Ok(existing);
+        }
+        let mut json = serde_json::to_vec_pretty(&manifest)
+            .map_err(|e| Error::Config(format!("describing the run: {e}")))?;
+        json.push(b'\n');
+        write_atomic(&path, &json)?;
+        Ok(WorkDir {
+            root: root.to_path_buf(),
+            manifest,
+        })
+    }
+
+    /// Opens an existing work folder (for the stages after `sign`).
+    pub fn open(root: &Path) -> Result<WorkDir> {
+        let path = root.join("dedup.json");
+        let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+        let manifest: RunManifest = serde_json::from_slice(&bytes).map_err(|e| Error::Corrupt {
+            path: path.clone(),
+            message: format!("not a dedup run description: {e}"),
+        })?;
+        if manifest.format != WORK_FORMAT {
+            return Err(Error::Corrupt {
+                path,
+                message: "not a dedup run description".into(),
+            });
+        }
+        if manifest.version != WORK_VERSION {
+            return Err(Error::Incompatible {
+                path,
+                message: format!(
+                    "work folder version {} (this build reads version {WORK_VERSION})",
+                    manifest.version
+                ),
+            });
+        }
+        Ok(WorkDir {
+            root: root.to_path_buf(),
+            manifest,
+        })
+    }
+
+    /// The parameters the stages after `sign` use.
+    pub fn params(&self) -> &StageParams {
+        &self.manifest.params
+    }
+
+    /// The inputs the run was made from, as the user named them.
+    pub fn inputs(&self) -> &[String] {
+        &self.manifest.inputs
+    }
+
+    fn stage_dir(&self, stage: &str) -> Result<PathBuf> {
+        let dir = self.root.join(stage);
+        std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+        Ok(dir)
+    }
+
+    fn fp(&self) -> &str {
+        &self.manifest.fingerprint
+    }
+}
+
+fn part_name(part: u64) -> String {
+    format!("part-{part:05}")
+}
+
+/// What one sign part counted, saved beside its table.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+struct PartStats {
+    /// Parts in the whole run (every rank reads all records, so all agree).
+    parts: u64,
+    records: u64,
+    documents: u64,
+    empty_documents: u64,
+    input_bytes: u64,
+    records_by_source: BTreeMap<u32, u64>,
+    skipped: Skipped,
+    decoded: BTreeMap<u32, String>,
+    bad_date: u64,
+    line_documents: u64,
+    ids_from_field: u64,
+}
+
+impl PartStats {
+    fn count_record(&mut self, record: &RecordInfo) {
+        self.records += 1;
+        self.input_bytes += record.bytes;
+        *self.records_by_source.entry(record.source).or_default() += 1;
+    }
+}
+
+/// What a stage did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StageReport {
+    /// Parts or shards made by this call.
+    pub made: u64,
+    /// Parts or shards already complete, skipped.
+    pub skipped: u64,
+}
+
+fn sign_schema(bands: usize) -> SchemaRef {
+    let mut fields = vec![
+        Field::new("record", DataType::UInt64, false),
+        Field::new("source", DataType::UInt32, false),
+        Field::new("record_hash", DataType::UInt64, false),
+        Field::new("id", DataType::Utf8, true),
+        Field::new("text_bytes", DataType::UInt64, true),
+        Field::new("shingles", DataType::UInt32, true),
+        Field::new("keep_num", DataType::Float64, true),
+        Field::new("keep_str", DataType::Utf8, true),
+    ];
+    for b in 0..bands {
+        fields.push(Field::new(band_column(b), DataType::UInt64, true));
+    }
+    fields.push(Field::new(
+        "set",
+        DataType::List(Arc::new(Field::new("item", DataType::UInt32, false))),
+        true,
+    ));
+    Arc::new(Schema::new(fields))
+}
+
+fn band_column(band: usize) -> String {
+    format!("band_{band}")
+}
+
+/// Column builders of one sign part, flushed every row group.
+struct SignRows {
+    schema: SchemaRef,
+    record: UInt64Builder,
+    source: UInt32Builder,
+    hash: UInt64Builder,
+    id: StringBuilder,
+    text_bytes: UInt64Builder,
+    shingles: UInt32Builder,
+    keep_num: Float64Builder,
+    keep_str: StringBuilder,
+    bands: Vec<UInt64Builder>,
+    set: ListBuilder<UInt32Builder>,
+    rows: usize,
+}
+
+impl SignRows {
+    fn new(bands: usize) -> SignRows {
+        SignRows {
+            schema: sign_schema(bands),
+            record: UInt64Builder::new(),
+            source: UInt32Builder::new(),
+            hash: UInt64Builder::new(),
+            id: StringBuilder::new(),
+            text_bytes: UInt64Builder::new(),
+            shingles: UInt32Builder::new(),
+            keep_num: Float64Builder::new(),
+            keep_str: StringBuilder::new(),
+            bands: (0..bands).map(|_| UInt64Builder::new()).collect(),
+            set: ListBuilder::new(UInt32Builder::new()).with_field(Arc::new(Field::new(
+                "item",
+                DataType::UInt32,
+                false,
+            ))),
+            rows: 0,
+        }
+    }
+
+    fn push_record(&mut self, record: u64, source: u32, hash: u64) {
+        self.record.append_value(record);
+        self.source.append_value(source);
+        self.hash.append_value(hash);
+        self.rows += 1;
+    }
+
+    fn push_doc(&mut self, meta: &DocMeta, keys: &[u64], set: &[u32]) {
+        self.id.append_value(&meta.id);
+        self.text_bytes.append_value(meta.text_bytes as u64);
+        self.shingles.append_value(meta.shingles);
+        match &meta.keep_key {
+            Some(SortKey::Num(n)) => {
+                self.keep_num.append_value(*n);
+                self.keep_str.append_null();
+            }
+            Some(SortKey::Str(s)) => {
+                self.keep_num.append_null();
+                self.keep_str.append_value(s);
+            }
+            None => {
+                self.keep_num.append_null();
+                self.keep_str.append_null();
+            }
+        }
+        for (b, k) in self.bands.iter_mut().zip(keys) {
+            b.append_value(*k);
+        }
+        self.set.values().append_slice(set);
+        self.set.append(true);
+    }
+
+    fn push_skipped(&mut self) {
+        self.id.append_null();
+        self.text_bytes.append_null();
+        self.shingles.append_null();
+        self.keep_num.append_null();
+        self.keep_str.append_null();
+        for b in &mut self.bands {
+            b.append_null();
+        }
+        self.set.append_null();
+    }
+
+    fn batch(&mut self) -> Result<RecordBatch> {
+        let mut columns: Vec<ArrayRef> = vec![
+            Arc::new(self.record.finish()),
+            Arc::new(self.source.finish()),
+            Arc::new(self.hash.finish()),
+            Arc::new(self.id.finish()),
+            Arc::new(self.text_bytes.finish()),
+            Arc::new(self.shingles.finish()),
+            Arc::new(self.keep_num.finish()),
+            Arc::new(self.keep_str.finish()),
+        ];
+        for b in &mut self.bands {
+            columns.push(Arc::new(b.finish()));
+        }
+        columns.push(Arc::new(self.set.finish()));
+        self.rows = 0;
+        RecordBatch::try_new(self.schema.clone(), columns)
+            .map_err(|e| Error::Config(format!("building a sign batch: {e}")))
+    }
+}
+
+/// A sign part being written.
+struct OpenPart {
+    part: u64,
+    writer: TableWriter,
+    rows: SignRows,
+    stats: PartStats,
+    dir: PathBuf,
+}
+
+impl OpenPart {
+    fn flush(&mut self) -> Result<()> {
+        if self.rows.rows > 0 {
+            let batch = self.rows.batch()?;
+            self.writer.write(&batch)?;
+        }
+        Ok(())
+    }
+
+    /// Closes the part's table; its statistics and marker wait for the total.
+    fn close(mut self) -> Result<ClosedPart> {
+        self.flush()?;
+        let table = self.writer.finish()?;
+        Ok(ClosedPart {
+            part: self.part,
+            table,
+            stats: self.stats,
+            dir: self.dir,
+        })
+    }
+}
+
+/// A sign part whose table is written.
+struct ClosedPart {
+    part: u64,
+    table: FileDigest,
+    stats: PartStats,
+    dir: PathBuf,
+}
+
+impl ClosedPart {
+    /// Writes the statistics (with the run's part count) and then the marker.
+    fn finish(mut self, parts: u64, fp: &str) -> Result<()> {
+        let name = part_name(self.part);
+        self.stats.parts = parts;
+        let stats_path = self.dir.join(format!("{name}.stats.json"));
+        let mut json = serde_json::to_vec_pretty(&self.stats)
+            .map_err(|e| Error::Config(format!("part statistics: {e}")))?;
+        json.push(b'\n');
+        write_atomic(&stats_path, &json)?;
+        let stats = FileDigest::of(&stats_path)?;
+        Marker::write(
+            &self.dir,
+            SIGN_TABLE.name,
+            &name,
+            fp,
+            vec![self.table, stats],
+        )
+    }
+}
+
+/// The sign stage: every record of this shard's parts becomes a row of
+/// `sign/part-NNNNN.parquet` (document id, size, keep key, band keys and shingle
+/// fingerprints; a record that cannot be used keeps only its number and checksum).
+/// Records are read through the one ingest path; parts already complete are skipped
+/// (their records are read but not parsed).
+pub fn sign(
+    work: &WorkDir,
+    sources: &Sources,
+    config: &DedupConfig,
+    shard: Shard,
+    observer: &dyn Observer,
+) -> Result<StageReport> {
+    config.validate()?;
+    if fingerprint(config, sources, work.manifest.part_records) != work.fp() {
+        return Err(Error::Incompatible {
+            path: work.root.join("dedup.json"),
+            message: "the work folder belongs to a run with other inputs or parameters".into(),
+        });
+    }
+    let dir = work.stage_dir("sign")?;
+    let per_part = work.manifest.part_records;
+    let lsh = config.lsh_params();
+    let hasher = MinHasher::new(config.num_perm, config.seed);
+    let mut report = StageReport::default();
+    let complete = complete_parts(&dir, work.fp())?;
+    let select = |ordinal: u64| {
+        let part = ordinal / per_part;
+        shard.owns(part) && !complete.contains(&part)
+    };
+    let mut finished: Vec<ClosedPart> = Vec::new();
+    let mut open: Option<OpenPart> = None;
+    let open_part = |part: u64| -> Result<OpenPart> {
+        let path = dir.join(format!("{}.parquet", part_name(part)));
+        Ok(OpenPart {
+            part,
+            writer: TableWriter::create_with_row_groups(
+                &path,
+                SIGN_TABLE,
+                sign_schema(lsh.bands),
+                SIGN_ROW_GROUP_ROWS,
+            )?,
+            rows: SignRows::new(lsh.bands),
+            stats: PartStats::default(),
+            dir: dir.clone(),
+        })
+    };
+    let ingest_config = IngestConfig {
+        strict: config.strict,
+        ..IngestConfig::default()
+    };
+    let ingested = ingest_selected(
+        sources,
+        &config.input,
+        &ingest_config,
+        &select,
+        observer,
+        |scratch: &mut Scratch, raw, doc| analyse(doc, raw.ordinal, config, &lsh, &hasher, scratch),
+        |item| {
+            let at = match &item {
+                Item::Doc { record, .. } => record.ordinal,
+                Item::Skipped { record, at, .. } => record.map_or(*at, |r| r.ordinal),
+            };
+            let part = at / per_part;
+            if open.as_ref().map(|p| p.part) != Some(part) {
+                if let Some(done) = open.take() {
+                    finished.push(done.close()?);
+                }
+                open = Some(open_part(part)?);
+            }
+            let Some(p) = open.as_mut() else {
+                return Ok(());
+            };
+            match item {
+                Item::Doc {
+                    record,
+                    notes,
+                    value,
+                } => {
+                    p.rows
+                        .push_record(record.ordinal, record.source, record.hash);
+                    p.stats.count_record(&record);
+                    if let Some(encoding) = notes.encoding {
+                        p.stats
+                            .decoded
+                            .entry(notes.origin.source)
+                            .or_insert_with(|| encoding.to_string());
+                    }
+                    p.stats.bad_date += u64::from(notes.bad_date.is_some());
+                    if notes.origin.line > 0 {
+                        p.stats.line_documents += 1;
+                        p.stats.ids_from_field += u64::from(notes.id_from_field);
+                    }
+                    if value.meta.shingles == 0 {
+                        p.stats.empty_documents += 1;
+                    }
+                    p.stats.documents += 1;
+                    p.rows.push_doc(&value.meta, &value.keys, &value.set);
+                }
+                Item::Skipped { record, issue, .. } => {
+                    if let Some(record) = record {
+                        p.rows
+                            .push_record(record.ordinal, record.source, record.hash);
+                        p.stats.count_record(&record);
+                        p.rows.push_skipped();
+                    }
+                    p.stats.skipped.count(issue);
+                }
+            }
+            if p.rows.rows >= SIGN_FLUSH_ROWS {
+                p.flush()?;
+            }
+            Ok(())
+        },
+    )?;
+    if let Some(done) = open.take() {
+        finished.push(done.close()?);
+    }
+    // Every rank reads every record, so every rank knows how many parts there are.
+    let records = ingested.next_ordinal;
+    let parts = records.div_ceil(per_part).max(1);
+    // Parts of this shard with no record read at all (an empty input has part 0).
+    for part in (0..parts).filter(|&p| select(p * per_part)) {
+        if !finished.iter().any(|f| f.part == part) {
+            finished.push(open_part(part)?.close()?);
+        }
+    }
+    report.skipped = (0..parts)
+        .filter(|&p| shard.owns(p) && complete.contains(&p))
+        .count() as u64;
+    for part in finished {
+        part.finish(parts, work.fp())?;
+        report.made += 1;
+    }
+    Ok(report)
+}
+
+/// The parts of a sign folder whose markers hold.
+fn complete_parts(dir: &Path, fp: &str) -> Result<std::collections::BTreeSet<u64>> {
+    let mut parts = std::collections::BTreeSet::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Ok(parts);
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(number) = name
+            .strip_prefix("part-")
+            .and_then(|r| r.strip_suffix(".done"))
+            .and_then(|n| n.parse::<u64>().ok())
+        else {
+            continue;
+        };
+        if Marker::is_complete(dir, SIGN_TABLE.name, &part_name(number), fp)? {
+            parts.insert(number);
+        }
+    }
+    Ok(parts)
+}
+
+/// The sign parts of a finished sign stage, in order; an incomplete one is an error
+/// naming it.
+fn sign_parts(work: &WorkDir) -> Result<Vec<PathBuf>> {
+    let dir = work.root.join("sign");
+    if !Marker::is_complete(&dir, SIGN_TABLE.name, &part_name(0), work.fp())? {
+        return Err(Error::StageIncomplete {
+            path: dir,
+            message: "sign part 0 is not complete; run the sign stage (every rank) first".into(),
+        });
+    }
+    let first = dir.join(format!("{}.stats.json", part_name(0)));
+    let stats: PartStats = read_json(&first)?;
+    let mut parts = Vec::with_capacity(stats.parts as usize);
+    for p in 0..stats.parts {
+        let name = part_name(p);
+        if !Marker::is_complete(&dir, SIGN_TABLE.name, &name, work.fp())? {
+            return Err(Error::StageIncomplete {
+                path: dir.clone(),
+                message: format!(
+                    "sign part {p} of {} is not complete; run the sign stage (every rank) first",
+                    stats.parts
+                ),
+            });
+        }
+        parts.push(dir.join(format!("{name}.parquet")));
+    }
+    Ok(parts)
+}
+
+fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    serde_json::from_slice(&bytes).map_err(|e| Error::Corrupt {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })
+}
+
+fn column<'a, T: 'static>(batch: &'a RecordBatch, name: &str, path: &Path) -> Result<&'a T> {
+    batch
+        .column_by_name(name)
+        .and_then(|c| c.as_any().downcast_ref::<T>())
+        .ok_or_else(|| Error::Corrupt {
+            path: path.to_path_buf(),
+            message: format!("column {name:?} is missing or of another type"),
+        })
+}
+
+/// The band stage: for each band, documents whose band keys are equal (and, for this
+/// shard, `key % world == rank`) are candidate pairs; a bucket larger than
+/// `max_bucket` pairs every member with its first `max_bucket` members only.
+/// Writes `band/rank-R-of-W.parquet` (`a < b`, sorted, unique).
+pub fn band(work: &WorkDir, shard: Shard, observer: &dyn Observer) -> Result<StageReport> {
+    let dir = work.stage_dir("band")?;
+    let name = shard.name();
+    if Marker::is_complete(&dir, BAND_TABLE.name, &name, work.fp())? {
+        return Ok(StageReport {
+            made: 0,
+            skipped: 1,
+        });
+    }
+    let parts = sign_parts(work)?;
+    let params = work.params();
+    let max_bucket = params.max_bucket.max(2);
+    observer.stage_started(Stage::Candidates, Some(params.bands as u64));
+    let mut pairs: Vec<u128> = Vec::new();
+    let mut column_keys: Vec<(u64, u64)> = Vec::new();
+    for b in 0..params.bands {
+        column_keys.clear();
+        let band_name = band_column(b);
+        for path in &parts {
+            for batch in read_table(path, SIGN_TABLE, &["record", "shingles", &band_name])? {
+                let batch = batch?;
+                let record = column::<UInt64Array>(&batch, "record", path)?;
+                let shingles = column::<UInt32Array>(&batch, "shingles", path)?;
+                let keys = column::<UInt64Array>(&batch, &band_name, path)?;
+                for i in 0..batch.num_rows() {
+                    if shingles.is_null(i) || shingles.value(i) == 0 || keys.is_null(i) {
+                        continue;
+                    }
+                    let key = keys.value(i);
+                    if shard.owns(key) {
+                        column_keys.push((key, record.value(i)));
+                    }
+                }
+            }
+        }
+        crate::exec::sort_unstable(&mut column_keys);
+        let mut start = 0;
+        while start < column_keys.len() {
+            let key = column_keys[start].0;
+            let mut end = start + 1;
+            while end < column_keys.len() && column_keys[end].0 == key {
+                end += 1;
+            }
+            let run = &column_keys[start..end];
+            if run.len() > 1 {
+                let heads = run.len().min(max_bucket);
+                for i in 0..heads {
+                    for j in i + 1..run.len() {
+                        pairs.push(((run[i].1 as u128) << 64) | run[j].1 as u128);
+                    }
+                }
+            }
+            start = end;
+        }
+        if pairs.len() > 1 << 22 {
+            crate::exec::sort_unstable(&mut pairs);
+            pairs.dedup();
+        }
+        observer.advance(1);
+    }
+    crate::exec::sort_unstable(&mut pairs);
+    pairs.dedup();
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("a", DataType::UInt64, false),
+        Field::new("b", DataType::UInt64, false),
+    ]));
+    let path = dir.join(format!("{name}.parquet"));
+    let mut writer = TableWriter::create(&path, BAND_TABLE, schema.clone())?;
+    for chunk in pairs.chunks(crate::table::ROW_GROUP_ROWS) {
+        let a: UInt64Array = chunk.iter().map(|p| (p >> 64) as u64).collect();
+        let b: UInt64Array = chunk.iter().map(|p| *p as u64).collect();
+        let batch = RecordBatch::try_new(schema.clone(), vec![Arc::new(a), Arc::new(b)])
+            .map_err(|e| Error::Config(format!("building a band batch: {e}")))?;
+        writer.write(&batch)?;
+    }
+    let digest = writer.finish()?;
+    Marker::write(&dir, BAND_TABLE.name, &name, work.fp(), vec![digest])?;
+    observer.stage_finished(Stage::Candidates);
+    Ok(StageReport {
+        made: 1,
+        skipped: 0,
+    })
+}
+
+/// The complete shards of a sharded stage (`rank-R-of-W`): one world size whose ranks
+/// are all complete.
+fn complete_shards(work: &WorkDir, stage: &str, kind: TableKind) -> Result<Vec<PathBuf>> {
+    let dir = work.root.join(stage);
+    let mut worlds: BTreeMap<u32, ()> = BTreeMap::new();
+    if let Ok(entries) = std::fs::read_dir(&dir) {
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if let Some(rest) = name.strip_suffix(".done") {
+                if let Some((_, w)) = rest.split_once("-of-") {
+                    if let Ok(w) = w.parse::<u32>() {
+                        worlds.insert(w, ());
+                    }
+                }
+            }
+        }
+    }
+    for (&w, _) in worlds.iter().rev() {
+        let mut paths = Vec::new();
+        let mut all = true;
+        for r in 0..w {
+            let name = format!("rank-{r}-of-{w}");
+            if Marker::is_complete(&dir, kind.name, &name, work.fp())? {
+                paths.push(dir.join(format!("{name}.parquet")));
+            } else {
+                all = false;
+                break;
+            }
+        }
+        if all {
+            return Ok(paths);
+        }
+    }
+    Err(Error::StageIncomplete {
+        path: dir,
+        message: format!(
+            "the {stage} stage is not complete (every rank of one world size); run it first"
+        ),
+    })
+}
+
+/// Documents of the sign parts: their records (sorted) and, when asked for, their
+/// metadata.
+struct Docs {
+    records: Vec<u64>,
+    meta: Vec<DocMeta>,
+}
+
+impl Docs {
+    fn position(&self, record: u64) -> Option<u32> {
+        self.records.binary_search(&record).ok().map(|i| i as u32)
+    }
+}
+
+fn load_docs(parts: &[PathBuf], with_meta: bool) -> Result<Docs> {
+    let mut records = Vec::new();
+    let mut meta = Vec::new();
+    let columns: &[&str] = if with_meta {
+        &[
+            "record",
+            "id",
+            "text_bytes",
+            "shingles",
+            "keep_num",
+            "keep_str",
+        ]
+    } else {
+        &["record", "id"]
+    };
+    for path in parts {
+        for batch in read_table(path, SIGN_TABLE, columns)? {
+            let batch = batch?;
+            let record = column::<UInt64Array>(&batch, "record", path)?;
+            let id = column::<StringArray>(&batch, "id", path)?;
+            let meta_cols = if with_meta {
+                Some((
+                    column::<UInt64Array>(&batch, "text_bytes", path)?,
+                    column::<UInt32Array>(&batch, "shingles", path)?,
+                    column::<Float64Array>(&batch, "keep_num", path)?,
+                    column::<StringArray>(&batch, "keep_str", path)?,
+                ))
+            } else {
+                None
+            };
+            for i in 0..batch.num_rows() {
+                if id.is_null(i) {
+                    continue;
+                }
+                records.push(record.value(i));
+                if let Some((text_bytes, shingles, keep_num, keep_str)) = meta_cols {
+                    let keep_key = if !keep_num.is_null(i) {
+                        Some(SortKey::Num(keep_num.value(i)))
+                    } else if !keep_str.is_null(i) {
+                        Some(SortKey::Str(keep_str.value(i).to_string()))
+                    } else {
+                        None
+                    };
+                    meta.push(DocMeta {
+                        id: id.value(i).to_string(),
+                        ordinal: record.value(i),
+                        text_bytes: text_bytes.value(i) as usize,
+                        shingles: shingles.value(i),
+                        keep_key,
+                    });
+                }
+            }
+        }
+    }
+    if records.windows(2).any(|w| w[0] >= w[1]) {
+        return Err(Error::Corrupt {
+            path: parts.first().cloned().unwrap_or_default(),
+            message: "sign parts are out of record order".into(),
+        });
+    }
+    Ok(Docs { records, meta })
+}
+
+/// Rows per batch when reading shingle sets back (a set is about 2 KB of a news
+/// article, so a batch stays near 8 MB).
+const SET_BATCH_ROWS: usize = 4096;
+
+/// The shingle sets of the documents a stage needs (by document position), spilled
+/// to a memory-mapped temporary file.
+struct Sets {
+    store: SetStore,
+    /// Store slot of each document position (`u32::MAX` for a set not loaded).
+    slot: Vec<u32>,
+}
+
+impl SetSource for Sets {
+    fn set(&self, doc: u32) -> &[u32] {
+        match self.slot.get(doc as usize) {
+            Some(&slot) if slot != u32::MAX => self.store.get(slot as usize),
+            _ => &[],
+        }
+    }
+}
+
+fn load_sets(parts: &[PathBuf], needed: &BitVec) -> Result<Sets> {
+    let mut writer = SetStoreWriter::new()?;
+    let mut slot = vec![u32::MAX; needed.len()];
+    let mut position = 0usize;
+    for path in parts {
+        for batch in read_table_batched(path, SIGN_TABLE, &["id", "set"], SET_BATCH_ROWS)? {
+            let batch = batch?;
+            let id = column::<StringArray>(&batch, "id", path)?;
+            let set = column::<ListArray>(&batch, "set", path)?;
+            for i in 0..batch.num_rows() {
+                if id.is_null(i) {
+                    continue;
+                }
+                if needed.get(position).is_some_and(|b| *b) {
+                    let values = set.value(i);
+                    let values =
+                        values
+                            .as_any()
+                            .downcast_ref::<UInt32Array>()
+                            .ok_or_else(|| Error::Corrupt {
+                                path: path.clone(),
+                                message: "column \"set\" is not a list of 32-bit integers".into(),
+                            })?;
+                    slot[position] = writer.len() as u32;
+                    writer.push(values.values())?;
+                }
+                position += 1;
+            }
+        }
+    }
+    Ok(Sets {
+        store: writer.finish()?,
+        slot,
+    })
+}
+
+fn verify_schema() -> SchemaRef {
+    Arc::new(Schema::new(vec![
+        Field::new("a", DataType::UInt64, false),
+        Field::new("b", DataType::UInt64, false),
+        Field::new("jaccard", DataType::Float64, false),
+        Field::new("containment_a_in_b", DataType::Float64, false),
+        Field::new("containment_b_in_a", DataType::Float64, false),
+        Field::new("shared_shingles", DataType::UInt64, false),
+    ]))
+}
+
+/// The verify stage: the candidate pairs of this shard (`a % world == rank`) scored on
+/// their exact shingle sets; those at or above the threshold are written to
+/// `verify/rank-R-of-W.parquet`, sorted by `(a, b)`.
+pub fn verify(work: &WorkDir, shard: Shard, observer: &dyn Observer) -> Result<StageReport> {
+    let dir = work.stage_dir("verify")?;
+    let name = shard.name();
+    if Marker::is_complete(&dir, VERIFY_TABLE.name, &name, work.fp())? {
+        return Ok(StageReport {
+            made: 0,
+            skipped: 1,
+        });
+    }
+    let bands = complete_shards(work, "band", BAND_TABLE)?;
+    let parts = sign_parts(work)?;
+    let docs = load_docs(&parts, false)?;
+    let mut pairs: Vec<(u32, u32)> = Vec::new();
+    for path in &bands {
+        for batch in read_table(path, BAND_TABLE, &[])? {
+            let batch = batch?;
+            let a = column::<UInt64Array>(&batch, "a", path)?;
+            let b = column::<UInt64Array>(&batch, "b", path)?;
+            for i in 0..batch.num_rows() {
+                if !shard.owns(a.value(i)) {
+                    continue;
+                }
+                let (Some(pa), Some(pb)) = (docs.position(a.value(i)), docs.position(b.value(i)))
+                else {
+                    return Err(Error::Corrupt {
+                        path: path.clone(),
+                        message: format!(
+                            "pair ({}, {}) names a record that is no document",
+                            a.value(i),
+                            b.value(i)
+                        ),
+                    });
+                };
+                pairs.push((pa, pb));
+            }
+        }
+    }
+    crate::exec::sort_unstable(&mut pairs);
+    pairs.dedup();
+    let mut needed = BitVec::repeat(false, docs.records.len());
+    for &(a, b) in &pairs {
+        needed.set(a as usize, true);
+        needed.set(b as usize, true);
+    }
+    let sets = load_sets(&parts, &needed)?;
+    drop(needed);
+    observer.stage_started(Stage::Verify, Some(pairs.len() as u64));
+    let threshold = work.params().threshold;
+    let verified: Vec<(u32, u32, PairScore)> = crate::exec::map_chunks(&pairs, 4096, |chunk| {
+        let v: Vec<_> = chunk
+            .iter()
+            .filter_map(|&(a, b)| {
+                let s = score_sets(sets.set(a), sets.set(b));
+                (s.jaccard >= threshold).then_some((a, b, s))
+            })
+            .collect();
+        observer.advance(chunk.len() as u64);
+        v
+    });
+    let schema = verify_schema();
+    let path = dir.join(format!("{name}.parquet"));
+    let mut writer = TableWriter::create(&path, VERIFY_TABLE, schema.clone())?;
+    for chunk in verified.chunks(crate::table::ROW_GROUP_ROWS) {
+        let rec = |p: u32| docs.records[p as usize];
+        let cols: Vec<ArrayRef> = vec![
+            Arc::new(chunk.iter().map(|p| rec(p.0)).collect::<UInt64Array>()),
+            Arc::new(chunk.iter().map(|p| rec(p.1)).collect::<UInt64Array>()),
+            Arc::new(chunk.iter().map(|p| p.2.jaccard).collect::<Float64Array>()),
+            Arc::new(
+                chunk
+                    .iter()
+                    .map(|p| p.2.containment_a_in_b)
+                    .collect::<Float64Array>(),
+            ),
+            Arc::new(
+                chunk
+                    .iter()
+                    .map(|p| p.2.containment_b_in_a)
+                    .collect::<Float64Array>(),
+            ),
+            Arc::new(
+                chunk
+                    .iter()
+                    .map(|p| p.2.shared_shingles as u64)
+                    .collect::<UInt64Array>(),
+            ),
+        ];
+        let batch = RecordBatch::try_new(schema.clone(), cols)
+            .map_err(|e| Error::Config(format!("building a verify batch: {e}")))?;
+        writer.write(&batch)?;
+    }
+    let digest = writer.finish()?;
+    let stats_path = dir.join(format!("{name}.stats.json"));
+    let stats = VerifyStats {
+        candidate_pairs: pairs.len() as u64,
+    };
+    let mut json = serde_json::to_vec_pretty(&stats)
+        .map_err(|e| Error::Config(format!("verify statistics: {e}")))?;
+    json.push(b'\n');
+    write_atomic(&stats_path, &json)?;
+    let stats = FileDigest::of(&stats_path)?;
+    Marker::write(
+        &dir,
+        VERIFY_TABLE.name,
+        &name,
+        work.fp(),
+        vec![digest, stats],
+    )?;
+    observer.stage_finished(Stage::Verify);
+    Ok(StageReport {
+        made: 1,
+        skipped: 0,
+    })
+}
+
+/// What a verify shard counted.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+struct VerifyStats {
+    /// Distinct candidate pairs of the shard (a pair found in several bands counts once).
+    candidate_pairs: u64,
+}
+
+/// Verified pairs of every verify shard, as document positions, sorted by `(a, b)`.
+fn load_pairs(work: &WorkDir, docs: &Docs) -> Result<Vec<VerifiedPair>> {
+    let mut pairs = Vec::new();
+    for path in complete_shards(work, "verify", VERIFY_TABLE)? {
+        for batch in read_table(&path, VERIFY_TABLE, &[])? {
+            let batch = batch?;
+            let a = column::<UInt64Array>(&batch, "a", &path)?;
+            let b = column::<UInt64Array>(&batch, "b", &path)?;
+            let j = column::<Float64Array>(&batch, "jaccard", &path)?;
+            let cab = column::<Float64Array>(&batch, "containment_a_in_b", &path)?;
+            let cba = column::<Float64Array>(&batch, "containment_b_in_a", &path)?;
+            let shared = column::<UInt64Array>(&batch, "shared_shingles", &path)?;
+            for i in 0..batch.num_rows() {
+                let (Some(pa), Some(pb)) = (docs.position(a.value(i)), docs.position(b.value(i)))
+                else {
+                    return Err(Error::Corrupt {
+                        path: path.clone(),
+                        message: "a verified pair names a record that is no document".into(),
+                    });
+                };
+                pairs.push(VerifiedPair {
+                    a: pa,
+                    b: pb,
+                    score: PairScore {
+                        jaccard: j.value(i),
+                        containment_a_in_b: cab.value(i),
+                        containment_b_in_a: cba.value(i),
+                        shared_shingles: shared.value(i) as usize,
+                    },
+                });
+            }
+        }
+    }
+    pairs.sort_unstable_by_key(|p| (p.a, p.b));
+    Ok(pairs)
+}
+
+/// The components stage: verified pairs linked into clusters (union-find), the kept
+/// member chosen by the keep policy, each member scored against it. Writes
+/// `components/clusters.parquet`: one row per member (`cluster` numbered from 0 in
+/// the order of first members, `record`, `id`, `kept`, and the scores against the
+/// kept member).
+pub fn components(work: &WorkDir, observer: &dyn Observer) -> Result<StageReport> {
+    let dir = work.stage_dir("components")?;
+    let name = "clusters";
+    if Marker::is_complete(&dir, CLUSTERS_TABLE.name, name, work.fp())? {
+        return Ok(StageReport {
+            made: 0,
+            skipped: 1,
+        });
+    }
+    let parts = sign_parts(work)?;
+    let docs = load_docs(&parts, true)?;
+    let pairs = load_pairs(work, &docs)?;
+    observer.stage_started(Stage::Cluster, None);
+    let mut uf = UnionFind::new(docs.meta.len());
+    for p in &pairs {
+        uf.union(p.a, p.b);
+    }
+    drop(pairs);
+    let groups = uf.groups(2);
+    let mut needed = BitVec::repeat(false, docs.records.len());
+    for &doc in groups.iter().flatten() {
+        needed.set(doc as usize, true);
+    }
+    let sets = load_sets(&parts, &needed)?;
+    drop(needed);
+    let clusters = build_clusters(groups, &docs.meta, &sets, work.params().keep);
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("cluster", DataType::UInt64, false),
+        Field::new("record", DataType::UInt64, false),
+        Field::new("id", DataType::Utf8, false),
+        Field::new("kept", DataType::Boolean, false),
+        Field::new("jaccard", DataType::Float64, false),
+        Field::new("containment_a_in_b", DataType::Float64, false),
+        Field::new("containment_b_in_a", DataType::Float64, false),
+        Field::new("shared_shingles", DataType::UInt64, false),
+    ]));
+    let path = dir.join(format!("{name}.parquet"));
+    let mut writer = TableWriter::create(&path, CLUSTERS_TABLE, schema.clone())?;
+    let mut rows = ClusterRows::default();
+    for (c, cluster) in clusters.iter().enumerate() {
+        for m in &cluster.members {
+            let meta = &docs.meta[m.doc as usize];
+            rows.cluster.append_value(c as u64);
+            rows.record.append_value(meta.ordinal);
+            rows.id.append_value(&meta.id);
+            rows.kept.append_value(m.doc == cluster.kept);
+            rows.jaccard.append_value(m.score.jaccard);
+            rows.cab.append_value(m.score.containment_a_in_b);
+            rows.cba.append_value(m.score.containment_b_in_a);
+            rows.shared.append_value(m.score.shared_shingles as u64);
+            rows.n += 1;
+            if rows.n >= crate::table::ROW_GROUP_ROWS {
+                writer.write(&rows.batch(&schema)?)?;
+            }
+        }
+    }
+    if rows.n > 0 {
+        writer.write(&rows.batch(&schema)?)?;
+    }
+    let digest = writer.finish()?;
+    Marker::write(&dir, CLUSTERS_TABLE.name, name, work.fp(), vec![digest])?;
+    observer.stage_finished(Stage::Cluster);
+    Ok(StageReport {
+        made: 1,
+        skipped: 0,
+    })
+}
+
+#[derive(Default)]
+struct ClusterRows {
+    cluster: UInt64Builder,
+    record: UInt64Builder,
+    id: StringBuilder,
+    kept: BooleanBuilder,
+    jaccard: Float64Builder,
+    cab: Float64Builder,
+    cba: Float64Builder,
+    shared: UInt64Builder,
+    n: usize,
+}
+
+impl ClusterRows {
+    fn batch(&mut self, schema: &SchemaRef) -> Result<RecordBatch> {
+        self.n = 0;
+        RecordBatch::try_new(
+            schema.clone(),
+            vec![
+                Arc::new(self.cluster.finish()),
+                Arc::new(self.record.finish()),
+                Arc::new(self.id.finish()),
+                Arc::new(self.kept.finish()),
+                Arc::new(self.jaccard.finish()),
+                Arc::new(self.cab.finish()),
+                Arc::new(self.cba.finish()),
+                Arc::new(self.shared.finish()),
+            ],
+        )
+        .map_err(|e| Error::Config(format!("building a clusters batch: {e}")))
+    }
+}
+
+/// Reads a finished run back into the [`DedupResult`] the report writers and
+/// [`super::write_deduplicated`] take (the apply stage): documents and record
+/// checksums from the sign parts, pairs from verify, clusters from components.
+pub fn load_result(work: &WorkDir, sources: &Sources) -> Result<DedupResult> {
+    let parts = sign_parts(work)?;
+    let docs = load_docs(&parts, true)?;
+    let pairs = load_pairs(work, &docs)?;
+    let clusters_path = work.root.join("components").join("clusters.parquet");
+    if !Marker::is_complete(
+        &work.root.join("components"),
+        CLUSTERS_TABLE.name,
+        "clusters",
+        work.fp(),
+    )? {
+        return Err(Error::StageIncomplete {
+            path: work.root.join("components"),
+            message: "the components stage is not complete; run it first".into(),
+        });
+    }
+    let mut clusters: Vec<super::DupCluster> = Vec::new();
+    for batch in read_table(&clusters_path, CLUSTERS_TABLE, &[])? {
+        let batch = batch?;
+        let p = &clusters_path;
+        let cluster = column::<UInt64Array>(&batch, "cluster", p)?;
+        let record = column::<UInt64Array>(&batch, "record", p)?;
+        let kept = column::<BooleanArray>(&batch, "kept", p)?;
+        let j = column::<Float64Array>(&batch, "jaccard", p)?;
+        let cab = column::<Float64Array>(&batch, "containment_a_in_b", p)?;
+        let cba = column::<Float64Array>(&batch, "containment_b_in_a", p)?;
+        let shared = column::<UInt64Array>(&batch, "shared_shingles", p)?;
+        for i in 0..batch.num_rows() {
+            let c = cluster.value(i) as usize;
+            let Some(doc) = docs.position(record.value(i)) else {
+                return Err(Error::Corrupt {
+                    path: p.clone(),
+                    message: "a cluster member names a record that is no document".into(),
+                });
+            };
+            if c == clusters.len() {
+                clusters.push(super::DupCluster {
+                    kept: doc,
+                    members: Vec::new(),
+                });
+            } else if c + 1 != clusters.len() {
+                return Err(Error::Corrupt {
+                    path: p.clone(),
+                    message: "cluster rows are out of order".into(),
+                });
+            }
+            let last = clusters.len() - 1;
+            if kept.value(i) {
+                clusters[last].kept = doc;
+            }
+            clusters[last].members.push(super::ClusterMember {
+                doc,
+                score: PairScore {
+                    jaccard: j.value(i),
+                    containment_a_in_b: cab.value(i),
+                    containment_b_in_a: cba.value(i),
+                    shared_shingles: shared.value(i) as usize,
+                },
+            });
+        }
+    }
+    // Record checksums (for the checked second read) and the merged counts.
+    let mut record_hashes = Vec::new();
+    for path in &parts {
+        for batch in read_table(path, SIGN_TABLE, &["record", "record_hash"])? {
+            let batch = batch?;
+            let record = column::<UInt64Array>(&batch, "record", path)?;
+            let hash = column::<UInt64Array>(&batch, "record_hash", path)?;
+            for i in 0..batch.num_rows() {
+                if record.value(i) != record_hashes.len() as u64 {
+                    return Err(Error::Corrupt {
+                        path: path.clone(),
+                        message: "sign rows are not numbered consecutively".into(),
+                    });
+                }
+                record_hashes.push(hash.value(i));
+            }
+        }
+    }
+    let mut stats = DedupStats {
+        input: InputTally::new(sources),
+        ..DedupStats::default()
+    };
+    let mut records_by_source = vec![0u64; sources.list().len()];
+    let mut decoded_seen = std::collections::BTreeSet::new();
+    let mut records = 0u64;
+    let dir = work.root.join("sign");
+    for p in 0..parts.len() {
+        let part: PartStats = read_json(&dir.join(format!("{}.stats.json", part_name(p as u64))))?;
+        records += part.records;
+        stats.empty_documents += part.empty_documents;
+        stats.input_bytes += part.input_bytes;
+        for (s, n) in part.records_by_source {
+            if let Some(slot) = records_by_source.get_mut(s as usize) {
+                *slot += n;
+            }
+        }
+        stats.skipped.total += part.skipped.total;
+        for (k, n) in part.skipped.by_reason {
+            *stats.skipped.by_reason.entry(k).or_default() += n;
+        }
+        for (source, encoding) in part.decoded {
+            if decoded_seen.insert(source) {
+                *stats.input.decoded.entry(encoding).or_default() += 1;
+            }
+        }
+        stats.input.bad_date += part.bad_date;
+        stats.input.line_documents += part.line_documents;
+        stats.input.ids_from_field += part.ids_from_field;
+    }
+    stats.documents = docs.meta.len() as u64;
+    stats.verified_pairs = pairs.len() as u64;
+    stats.clusters = clusters.len() as u64;
+    stats.documents_in_clusters = clusters.iter().map(|c| c.members.len() as u64).sum();
+    stats.documents_removed = stats.documents_in_clusters - stats.clusters;
+    stats.duplicate_fraction = if stats.documents == 0 {
+        0.0
+    } else {
+        stats.documents_removed as f64 / stats.documents as f64
+    };
+    let mut candidates = 0u64;
+    for path in complete_shards(work, "verify", VERIFY_TABLE)? {
+        let stats: VerifyStats = read_json(&path.with_extension("stats.json"))?;
+        candidates += stats.candidate_pairs;
+    }
+    stats.candidate_pairs = candidates;
+    Ok(DedupResult {
+        docs: docs.meta,
+        pairs,
+        clusters,
+        stats,
+        records,
+        record_hashes,
+        records_by_source,
+    })
+}
+
+/// Runs every stage in this process, in a work folder (resuming the parts already
+/// complete there), and reads the result back: the local executor behind
+/// `reprint dedup --work-dir`.
+///
+/// Stages already complete in the folder (made by sharded runs of any world size, or
+/// by an earlier, killed run) are not made again.
+pub fn run_local(
+    root: &Path,
+    sources: &Sources,
+    config: &DedupConfig,
+    part_records: u64,
+    observer: &dyn Observer,
+) -> Result<DedupResult> {
+    let started = Instant::now();
+    let work = WorkDir::create(root, config, sources, part_records)?;
+    let t = Instant::now();
+    sign(&work, sources, config, Shard::ALL, observer)?;
+    let sign_seconds = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    if complete_shards(&work, "band", BAND_TABLE).is_err() {
+        band(&work, Shard::ALL, observer)?;
+    }
+    let band_seconds = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    if complete_shards(&work, "verify", VERIFY_TABLE).is_err() {
+        verify(&work, Shard::ALL, observer)?;
+    }
+    let verify_seconds = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    components(&work, observer)?;
+    let mut result = load_result(&work, sources)?;
+    result
+        .stats
+        .input
+        .check_fields(&result.stats.skipped, sources, &config.input)?;
+    let s = &mut result.stats;
+    s.stage_seconds.read_and_sign = sign_seconds;
+    s.stage_seconds.candidates = band_seconds;
+    s.stage_seconds.verify = verify_seconds;
+    s.stage_seconds.cluster = t.elapsed().as_secs_f64();
+    s.total_seconds = started.elapsed().as_secs_f64();
+    if s.total_seconds > 0.0 {
+        s.documents_per_second = s.documents as f64 / s.total_seconds;
+        s.megabytes_per_second = s.input_bytes as f64 / 1e6 / s.total_seconds;
+    }
+    Ok(result)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::exec::Silent;
+
+    fn dump(lines: &[String]) -> (tempfile::TempDir, Sources) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("d.jsonl");
+        std::fs::write(&path, lines.join("\n")).unwrap();
+        let sources = Sources::discover(&[path]).unwrap();
+        (dir, sources)
+    }
+
+    fn corpus() -> Vec<String> {
+        let base = "the quick brown fox jumps over the lazy dog while the farmer sleeps in the sun near the river bank";
+        let mut lines = Vec::new();
+        for i in 0..40 {
+            let text = if i % 3 == 0 {
+                format!("{base} copy")
+            } else {
+                format!(
+                    "unique story number {i} about {} things happening in town {}",
+                    i * 7,
+                    i * 13
+                )
+            };
+            lines.push(serde_json::json!({"id": format!("d{i}"), "text": text}).to_string());
+        }
+        lines.push("{not json".into());
+        lines.push(serde_json::json!({"id": "empty", "text": ""}).to_string());
+        lines
+    }
+
+    fn same(a: &DedupResult, b: &DedupResult) {
+        assert_eq!(a.docs.len(), b.docs.len());
+        assert_eq!(a.record_hashes, b.record_hashes);
+        assert_eq!(a.records, b.records);
+        assert_eq!(a.records_by_source, b.records_by_source);
+        let pairs = |r: &DedupResult| -> Vec<(u32, u32, f64)> {
+            r.pairs
+                .iter()
+                .map(|p| (p.a, p.b, p.score.jaccard))
+                .collect()
+        };
+        assert_eq!(pairs(a), pairs(b));
+        let clusters = |r: &DedupResult| -> Vec<(u32, Vec<u32>)> {
+            r.clusters
+                .iter()
+                .map(|c| (c.kept, c.members.iter().map(|m| m.doc).collect()))
+                .collect()
+        };
+        assert_eq!(clusters(a), clusters(b));
+        assert_eq!(a.stats.candidate_pairs, b.stats.candidate_pairs);
+        assert_eq!(a.stats.skipped, b.stats.skipped);
+        assert_eq!(a.stats.empty_documents, b.stats.empty_documents);
+    }
+
+    #[test]
+    fn staged_run_equals_in_memory_run() {
+        let (_d, sources) = dump(&corpus());
+        let config = DedupConfig::default();
+        let memory = super::super::run(&sources, &config, &Silent).unwrap();
+        let work = tempfile::tempdir().unwrap();
+        let staged = run_local(
+            work.path(),
+            &sources,
+            &config,
+            DEFAULT_PART_RECORDS,
+            &Silent,
+        )
+        .unwrap();
+        same(&memory, &staged);
+        assert!(!staged.clusters.is_empty());
+    }
+
+    #[test]
+    fn sharded_stages_in_any_order_equal_one_shard() {
+        let (_d, sources) = dump(&corpus());
+        let config = DedupConfig::default();
+        let memory = super::super::run(&sources, &config, &Silent).unwrap();
+        let root = tempfile::tempdir().unwrap();
+        // Parts of 7 records, three sign ranks run last-first, two band and verify ranks.
+        let work = WorkDir::create(root.path(), &config, &sources, 7).unwrap();
+        for r in (0..3).rev() {
+            sign(&work, &sources, &config, Shard::new(r, 3).unwrap(), &Silent).unwrap();
+        }
+        assert!(band(&work, Shard::ALL, &Silent).is_ok());
+        for r in 0..2 {
+            band(&work, Shard::new(r, 2).unwrap(), &Silent).unwrap();
+            verify(&work, Shard::new(r, 2).unwrap(), &Silent).unwrap();
+        }
+        components(&work, &Silent).unwrap();
+        let staged = load_result(&work, &sources).unwrap();
+        same(&memory, &staged);
+    }
+
+    #[test]
+    fn rerun_skips_complete_parts_and_redoes_a_damaged_one() {
+        let (_d, sources) = dump(&corpus());
+        let config = DedupConfig::default();
+        let root = tempfile::tempdir().unwrap();
+        let work = WorkDir::create(root.path(), &config, &sources, 10).unwrap();
+        let first = sign(&work, &sources, &config, Shard::ALL, &Silent).unwrap();
+        assert_eq!(
+            first,
+            StageReport {
+                made: 5,
+                skipped: 0
+            }
+        );
+        let again = sign(&work, &sources, &config, Shard::ALL, &Silent).unwrap();
+        assert_eq!(
+            again,
+            StageReport {
+                made: 0,
+                skipped: 5
+            }
+        );
+        // A part whose table was cut short (a crash in the middle of a copy) is made again.
+        let table = root.path().join("sign/part-00002.parquet");
+        let bytes = std::fs::read(&table).unwrap();
+        std::fs::write(&table, &bytes[..bytes.len() / 2]).unwrap();
+        let repaired = sign(&work, &sources, &config, Shard::ALL, &Silent).unwrap();
+        assert_eq!(
+            repaired,
+            StageReport {
+                made: 1,
+                skipped: 4
+            }
+        );
+        let memory = super::super::run(&sources, &config, &Silent).unwrap();
+        let staged = run_local(
+            root.path(),
+            &sources,
+            &config,
+            DEFAULT_PART_RECORDS,
+            &Silent,
+        );
+        // The part size differs from run_local's default: the folder is refused, not mixed.
+        assert!(matches!(staged, Err(Error::Incompatible { .. })));
+        band(&work, Shard::ALL, &Silent).unwrap();
+        verify(&work, Shard::ALL, &Silent).unwrap();
+        components(&work, &Silent).unwrap();
+        same(&memory, &load_result(&work, &sources).unwrap());
+    }
+
+    #[test]
+    fn later_stage_before_its_input_is_an_error_naming_the_stage() {
+        let (_d, sources) = dump(&corpus());
+        let config = DedupConfig::default();
+        let root = tempfile::tempdir().unwrap();
+        let work = WorkDir::create(root.path(), &config, &sources, 10).unwrap();
+        sign(&work, &sources, &config, Shard::new(0, 2).unwrap(), &Silent).unwrap();
+        let err = band(&work, Shard::ALL, &Silent).unwrap_err().to_string();
+        assert!(err.contains("sign part 1"), "{err}");
+        sign(&work, &sources, &config, Shard::new(1, 2).unwrap(), &Silent).unwrap();
+        let err = verify(&work, Shard::ALL, &Silent).unwrap_err().to_string();
+        assert!(err.contains("band stage"), "{err}");
+    }
+
+    #[test]
+    fn bad_shard_is_a_config_error() {
+        assert!(Shard::new(2, 2).is_err());
+        assert!(Shard::new(0, 0).is_err());
+        assert!(Shard::new(1, 2).is_ok());
+    }
+}

@@ -1,0 +1,483 @@
+//! Tables between stages: Parquet files that pyarrow, DuckDB, Spark and Ray read
+//! without reprint, written atomically, with a completion marker per part.
+//!
+//! Every table carries two key-value entries in its Parquet footer:
+//! `reprint.table` (what it holds, e.g. `dedup.sign`) and `reprint.schema_version`
+//! (raised when a column is renamed, removed or changes meaning; adding a column
+//! does not raise it). A reader refuses a table of another name or version with
+//! [`Error::Incompatible`]; a file that is not valid Parquet is [`Error::Corrupt`].
+//! The schemas are documented in `docs/STAGES.md`.
+//!
+//! A part is complete when its marker (`<part>.done`, JSON with a magic name, a
+//! version and the size and xxh3 checksum of every file of the part) exists and the
+//! files match it. A stage rerun skips complete parts, so a killed run resumes.
+
+use crate::error::{Error, Result};
+use arrow_array::RecordBatch;
+use arrow_schema::SchemaRef;
+use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
+use parquet::arrow::{ArrowWriter, ProjectionMask};
+use parquet::basic::Compression;
+use parquet::file::metadata::KeyValue;
+use parquet::file::properties::WriterProperties;
+use std::fs::File;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+/// Footer key naming what a table holds.
+pub const TABLE_KEY: &str = "reprint.table";
+/// Footer key holding the table's schema version.
+pub const VERSION_KEY: &str = "reprint.schema_version";
+/// Rows per Parquet row group (and per batch read back): large enough for fast
+/// column scans, small enough that a reader holds little at once.
+pub const ROW_GROUP_ROWS: usize = 65_536;
+
+/// What a table holds and in which version of its schema.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TableKind {
+    /// The name in the footer, e.g. `dedup.sign`.
+    pub name: &'static str,
+    /// The schema version this build writes and reads.
+    pub version: u32,
+}
+
+fn corrupt(path: &Path, message: impl std::fmt::Display) -> Error {
+    Error::Corrupt {
+        path: path.to_path_buf(),
+        message: message.to_string(),
+    }
+}
+
+/// Size and checksum of a finished file.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct FileDigest {
+    /// File name inside the stage folder.
+    pub name: String,
+    /// Size in bytes.
+    pub bytes: u64,
+    /// xxh3-64 of the content, as 16 hex digits.
+    pub xxh3: String,
+}
+
+impl FileDigest {
+    /// Reads a file through and digests it.
+    pub fn of(path: &Path) -> Result<FileDigest> {
+        let mut file = File::open(path).map_err(|e| Error::io(path, e))?;
+        let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+        let mut buf = vec![0u8; 1 << 20];
+        let mut bytes = 0u64;
+        loop {
+            let n = file.read(&mut buf).map_err(|e| Error::io(path, e))?;
+            if n == 0 {
+                break;
+            }
+            hasher.update(&buf[..n]);
+            bytes += n as u64;
+        }
+        Ok(FileDigest {
+            name: path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            bytes,
+            xxh3: format!("{:016x}", hasher.digest()),
+        })
+    }
+}
+
+/// Writes `bytes` to `path` atomically: a temporary file beside it, synced, then
+/// renamed over it, and the folder synced.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = parent(path);
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".reprint-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(|e| Error::io(dir, e))?;
+    tmp.write_all(bytes).map_err(|e| Error::io(path, e))?;
+    tmp.as_file().sync_all().map_err(|e| Error::io(path, e))?;
+    tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
+    sync_dir(dir);
+    Ok(())
+}
+
+fn parent(path: &Path) -> &Path {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    }
+}
+
+fn sync_dir(dir: &Path) {
+    // A folder cannot be synced everywhere (and not on every file system); the
+    // rename itself is atomic either way.
+    if let Ok(d) = File::open(dir) {
+        let _ = d.sync_all();
+    }
+}
+
+/// Streams record batches into a Parquet table that appears at its path only when
+/// [`TableWriter::finish`] succeeds.
+pub struct TableWriter {
+    path: PathBuf,
+    writer: ArrowWriter<tempfile::NamedTempFile>,
+}
+
+impl TableWriter {
+    /// Starts a table of `kind` with `schema` at `path` (written beside it first).
+    pub fn create(path: &Path, kind: TableKind, schema: SchemaRef) -> Result<TableWriter> {
+        TableWriter::create_with_row_groups(path, kind, schema, ROW_GROUP_ROWS)
+    }
+
+    /// [`TableWriter::create`] with row groups of `rows` rows: a writer holds one row
+    /// group in memory, so tables of wide rows (lists) use smaller ones.
+    pub fn create_with_row_groups(
+        path: &Path,
+        kind: TableKind,
+        schema: SchemaRef,
+        rows: usize,
+    ) -> Result<TableWriter> {
+        let dir = parent(path);
+        let tmp = tempfile::Builder::new()
+            .prefix(".reprint-")
+            .suffix(".tmp")
+            .tempfile_in(dir)
+            .map_err(|e| Error::io(dir, e))?;
+        // Hashes and offsets do not compress; plain encoding without dictionaries keeps
+        // writing and scanning cheap. Identifiers compress well with zstd level 1.
+        let props = WriterProperties::builder()
+            .set_compression(Compression::ZSTD(
+                parquet::basic::ZstdLevel::try_new(1).map_err(|e| corrupt(path, e))?,
+            ))
+            .set_dictionary_enabled(false)
+            .set_max_row_group_row_count(Some(rows.max(1)))
+            .set_key_value_metadata(Some(vec![
+                KeyValue::new(TABLE_KEY.to_string(), kind.name.to_string()),
+                KeyValue::new(VERSION_KEY.to_string(), kind.version.to_string()),
+            ]))
+            .build();
+        let writer = ArrowWriter::try_new(tmp, schema, Some(props))
+            .map_err(|e| Error::Config(format!("{}: {e}", path.display())))?;
+        Ok(TableWriter {
+            path: path.to_path_buf(),
+            writer,
+        })
+    }
+
+    /// Appends a batch.
+    pub fn write(&mut self, batch: &RecordBatch) -> Result<()> {
+        self.writer
+            .write(batch)
+            .map_err(|e| parquet_write_error(&self.path, e))
+    }
+
+    /// Closes the table, syncs it, renames it into place and returns its digest.
+    pub fn finish(self) -> Result<FileDigest> {
+        let path = self.path;
+        let tmp = self
+            .writer
+            .into_inner()
+            .map_err(|e| parquet_write_error(&path, e))?;
+        tmp.as_file().sync_all().map_err(|e| Error::io(&path, e))?;
+        tmp.persist(&path).map_err(|e| Error::io(&path, e.error))?;
+        sync_dir(parent(&path));
+        FileDigest::of(&path)
+    }
+}
+
+fn parquet_write_error(path: &Path, e: parquet::errors::ParquetError) -> Error {
+    match e {
+        parquet::errors::ParquetError::External(inner) => {
+            match inner.downcast::<std::io::Error>() {
+                Ok(io) => Error::io(path, *io),
+                Err(other) => corrupt(path, other),
+            }
+        }
+        other => Error::Stream {
+            context: format!("writing {}", path.display()),
+            cause: std::io::Error::other(other.to_string()),
+        },
+    }
+}
+
+/// Opens a table written by [`TableWriter`], checking its kind and version, and reads
+/// the named columns (all when `columns` is empty) in batches of [`ROW_GROUP_ROWS`].
+pub fn read_table(path: &Path, kind: TableKind, columns: &[&str]) -> Result<TableReader> {
+    read_table_batched(path, kind, columns, ROW_GROUP_ROWS)
+}
+
+/// [`read_table`] in batches of `batch_rows` rows (for wide rows, such as lists).
+pub fn read_table_batched(
+    path: &Path,
+    kind: TableKind,
+    columns: &[&str],
+    batch_rows: usize,
+) -> Result<TableReader> {
+    let file = File::open(path).map_err(|e| Error::io(path, e))?;
+    let builder = ParquetRecordBatchReaderBuilder::try_new(file)
+        .map_err(|e| corrupt(path, format!("not a readable Parquet table: {e}")))?;
+    let meta = builder.metadata().file_metadata();
+    let value = |key: &str| {
+        meta.key_value_metadata().and_then(|kv| {
+            kv.iter()
+                .find(|e| e.key == key)
+                .and_then(|e| e.value.clone())
+        })
+    };
+    let name = value(TABLE_KEY);
+    if name.as_deref() != Some(kind.name) {
+        return Err(Error::Incompatible {
+            path: path.to_path_buf(),
+            message: format!(
+                "holds {}, not a {} table",
+                name.map_or_else(
+                    || "no reprint table".to_string(),
+                    |n| format!("a {n} table")
+                ),
+                kind.name
+            ),
+        });
+    }
+    let version = value(VERSION_KEY);
+    if version.as_deref() != Some(kind.version.to_string().as_str()) {
+        return Err(Error::Incompatible {
+            path: path.to_path_buf(),
+            message: format!(
+                "{} schema version {} (this build reads version {}); rerun the stage that wrote it",
+                kind.name,
+                version.as_deref().unwrap_or("missing"),
+                kind.version
+            ),
+        });
+    }
+    let rows = meta.num_rows().max(0) as u64;
+    let builder = if columns.is_empty() {
+        builder
+    } else {
+        let schema = builder.schema().clone();
+        let mut indices = Vec::with_capacity(columns.len());
+        for c in columns {
+            let i = schema
+                .index_of(c)
+                .map_err(|_| corrupt(path, format!("{} table without column {c:?}", kind.name)))?;
+            indices.push(i);
+        }
+        let mask = ProjectionMask::roots(builder.parquet_schema(), indices);
+        builder.with_projection(mask)
+    };
+    let reader = builder
+        .with_batch_size(batch_rows.max(1))
+        .build()
+        .map_err(|e| corrupt(path, e))?;
+    Ok(TableReader {
+        path: path.to_path_buf(),
+        rows,
+        reader,
+    })
+}
+
+/// Batches of a table, in file order.
+pub struct TableReader {
+    path: PathBuf,
+    rows: u64,
+    reader: ParquetRecordBatchReader,
+}
+
+impl TableReader {
+    /// Rows in the whole table.
+    pub fn rows(&self) -> u64 {
+        self.rows
+    }
+
+    /// The table's path (for messages).
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl Iterator for TableReader {
+    type Item = Result<RecordBatch>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.reader
+            .next()
+            .map(|r| r.map_err(|e| corrupt(&self.path, e)))
+    }
+}
+
+/// The completion marker of one part of a stage.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Marker {
+    /// Always [`Marker::FORMAT`].
+    pub format: String,
+    /// Marker format version, [`Marker::VERSION`].
+    pub version: u32,
+    /// The stage, e.g. `dedup.sign`.
+    pub stage: String,
+    /// The part's name, e.g. `part-00003` or `rank-1-of-4`.
+    pub part: String,
+    /// Fingerprint of the run's parameters: a part made under others is not reused.
+    pub fingerprint: String,
+    /// The files the part consists of.
+    pub files: Vec<FileDigest>,
+}
+
+impl Marker {
+    /// The marker's magic name.
+    pub const FORMAT: &'static str = "reprint-stage-done";
+    /// The marker format version.
+    pub const VERSION: u32 = 1;
+
+    /// The marker path of a part in a stage folder.
+    pub fn path(dir: &Path, part: &str) -> PathBuf {
+        dir.join(format!("{part}.done"))
+    }
+
+    /// Writes the marker (atomically) once every file of the part is in place.
+    pub fn write(
+        dir: &Path,
+        stage: &str,
+        part: &str,
+        fingerprint: &str,
+        files: Vec<FileDigest>,
+    ) -> Result<()> {
+        let marker = Marker {
+            format: Marker::FORMAT.to_string(),
+            version: Marker::VERSION,
+            stage: stage.to_string(),
+            part: part.to_string(),
+            fingerprint: fingerprint.to_string(),
+            files,
+        };
+        let mut json = serde_json::to_vec_pretty(&marker)
+            .map_err(|e| Error::Config(format!("marker of {part}: {e}")))?;
+        json.push(b'\n');
+        write_atomic(&Marker::path(dir, part), &json)
+    }
+
+    /// Whether a part is complete: its marker is there, of this format, made under
+    /// `fingerprint`, and every file it lists has the size and checksum it records.
+    /// A marker that exists but does not hold is reported as `Err` only when it is
+    /// unreadable as a marker at all (damaged); a mismatch means "not complete".
+    pub fn is_complete(dir: &Path, stage: &str, part: &str, fingerprint: &str) -> Result<bool> {
+        let path = Marker::path(dir, part);
+        let bytes = match std::fs::read(&path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+            Err(e) => return Err(Error::io(&path, e)),
+        };
+        let marker: Marker = match serde_json::from_slice(&bytes) {
+            Ok(m) => m,
+            Err(_) => return Ok(false),
+        };
+        if marker.format != Marker::FORMAT
+            || marker.version != Marker::VERSION
+            || marker.stage != stage
+            || marker.part != part
+            || marker.fingerprint != fingerprint
+        {
+            return Ok(false);
+        }
+        for f in &marker.files {
+            let p = dir.join(&f.name);
+            match FileDigest::of(&p) {
+                Ok(d) if d == *f => {}
+                _ => return Ok(false),
+            }
+        }
+        Ok(true)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow_array::{ArrayRef, UInt64Array};
+    use arrow_schema::{DataType, Field, Schema};
+    use std::sync::Arc;
+
+    const KIND: TableKind = TableKind {
+        name: "test.numbers",
+        version: 1,
+    };
+
+    fn write(path: &Path, kind: TableKind) -> FileDigest {
+        let schema = Arc::new(Schema::new(vec![Field::new("n", DataType::UInt64, false)]));
+        let mut w = TableWriter::create(path, kind, schema.clone()).unwrap();
+        let col: ArrayRef = Arc::new(UInt64Array::from(vec![1u64, 2, 3]));
+        w.write(&RecordBatch::try_new(schema, vec![col]).unwrap())
+            .unwrap();
+        w.finish().unwrap()
+    }
+
+    #[test]
+    fn table_round_trips_and_leaves_no_temporary_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.parquet");
+        let digest = write(&path, KIND);
+        assert_eq!(digest.name, "t.parquet");
+        let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(names.len(), 1);
+        let reader = read_table(&path, KIND, &["n"]).unwrap();
+        assert_eq!(reader.rows(), 3);
+        let batches: Vec<_> = reader.map(|b| b.unwrap()).collect();
+        assert_eq!(batches[0].num_rows(), 3);
+    }
+
+    #[test]
+    fn table_of_another_version_or_name_is_incompatible() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.parquet");
+        write(
+            &path,
+            TableKind {
+                name: "test.numbers",
+                version: 2,
+            },
+        );
+        assert!(matches!(
+            read_table(&path, KIND, &[]),
+            Err(Error::Incompatible { .. })
+        ));
+        write(
+            &path,
+            TableKind {
+                name: "test.other",
+                version: 1,
+            },
+        );
+        assert!(matches!(
+            read_table(&path, KIND, &[]),
+            Err(Error::Incompatible { .. })
+        ));
+    }
+
+    #[test]
+    fn truncated_table_is_corrupt() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.parquet");
+        write(&path, KIND);
+        let bytes = std::fs::read(&path).unwrap();
+        std::fs::write(&path, &bytes[..bytes.len() / 2]).unwrap();
+        assert!(matches!(
+            read_table(&path, KIND, &[]),
+            Err(Error::Corrupt { .. })
+        ));
+    }
+
+    #[test]
+    fn marker_holds_only_while_its_files_are_unchanged() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("part-00000.parquet");
+        let digest = write(&path, KIND);
+        assert!(!Marker::is_complete(dir.path(), "s", "part-00000", "f").unwrap());
+        Marker::write(dir.path(), "s", "part-00000", "f", vec![digest]).unwrap();
+        assert!(Marker::is_complete(dir.path(), "s", "part-00000", "f").unwrap());
+        assert!(!Marker::is_complete(dir.path(), "s", "part-00000", "other").unwrap());
+        let mut bytes = std::fs::read(&path).unwrap();
+        let last = bytes.len() - 10;
+        bytes[last] ^= 1;
+        std::fs::write(&path, &bytes).unwrap();
+        assert!(!Marker::is_complete(dir.path(), "s", "part-00000", "f").unwrap());
+    }
+}
