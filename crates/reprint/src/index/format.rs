@@ -427,9 +427,9 @@ impl Footer {
             version,
         };
         if version >= 2
-            && !footer
+            && footer
                 .block_table()
-                .is_some_and(|t| t.start >= SEGMENT_HEADER_BYTES as u64)
+                .is_none_or(|t| t.start < SEGMENT_HEADER_BYTES as u64)
         {
             return Err(corrupt(path, "block checksum table out of bounds"));
         }

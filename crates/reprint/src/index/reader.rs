@@ -300,7 +300,7 @@ impl Segment {
 
     /// True when document `local` is deleted (replaced) in this snapshot.
     pub(super) fn is_deleted(&self, local: u32) -> bool {
-        self.deleted.get(local as usize).map_or(true, |d| *d)
+        self.deleted.get(local as usize).is_none_or(|d| *d)
     }
 
     /// Number of deleted documents.
@@ -558,7 +558,7 @@ impl Index {
     fn count_probes(&self, n: u64) {
         let before = self.probes.fetch_add(n, AtomicOrdering::Relaxed);
         if before / PROBES_PER_MEMORY_LOOK != (before + n) / PROBES_PER_MEMORY_LOOK
-            && mapped_resident_bytes().map_or(true, |b| b > MAPPED_BYTES_BUDGET)
+            && mapped_resident_bytes().is_none_or(|b| b > MAPPED_BYTES_BUDGET)
         {
             self.release_pages();
         }
