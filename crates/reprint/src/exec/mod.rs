@@ -157,8 +157,8 @@ pub trait Observer: Sync {
     /// A record could not be used (it has been counted and skipped).
     fn issue(&self, _issue: &InputIssue) {}
     /// A record was used but deserves a word: it was decoded from another encoding
-    /// than UTF-8 ([`IssueKind::Decoded`], once per file), or its date could not be
-    /// parsed ([`IssueKind::BadDate`]; it has been counted).
+    /// than UTF-8 ([`IssueKind::Decoded`](crate::error::IssueKind::Decoded), once per file), or its date could not be
+    /// parsed ([`IssueKind::BadDate`](crate::error::IssueKind::BadDate); it has been counted).
     fn warning(&self, _warning: &InputIssue) {}
 }
 

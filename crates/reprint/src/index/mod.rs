@@ -13,7 +13,7 @@
 //! [`compact::AUTO_MERGE_SEGMENTS`] segments), in the foreground, under the writer lock.
 //!
 //! # Modules
-//! [`format`] holds the byte-level pieces (magics, versions, parameters, footer,
+//! [`format`](mod@format) holds the byte-level pieces (magics, versions, parameters, footer,
 //! bucket table, block checksums) and depends on no other module here; [`manifest`]
 //! the list of live segments; [`reader`] maps and queries segments; [`writer`]
 //! builds segments from new documents, [`mod@compact`] from existing ones, and

@@ -323,7 +323,7 @@ pub struct Skipped {
     /// All skipped records or files.
     #[serde(rename = "skipped")]
     pub total: u64,
-    /// Skipped records by [`IssueKind`](crate::error::IssueKind) name.
+    /// Skipped records by [`crate::error::IssueKind`] name.
     #[serde(rename = "skipped_by_reason")]
     pub by_reason: BTreeMap<String, u64>,
 }
