@@ -5,7 +5,7 @@ use crate::check::{ArticleCheck, CheckConfig, Checker};
 use crate::error::Result;
 use crate::exec::{Observer, Stage};
 use crate::index::Index;
-use crate::input::ingest::{ingest, IngestConfig};
+use crate::input::ingest::{read_documents, IngestConfig};
 use crate::input::{InputConfig, Sources};
 
 /// One checked article with its text (reports show it).
@@ -52,22 +52,11 @@ pub fn check_sources(
 ) -> Result<CheckRun> {
     let checker = Checker::new(index, config.clone())?;
     let mut run = CheckRun::default();
-    let mut docs = Vec::new();
     let ingest_config = IngestConfig {
         strict,
         ..IngestConfig::default()
     };
-    let read = ingest(
-        sources,
-        input,
-        &ingest_config,
-        observer,
-        |_: &mut (), _, doc| doc,
-        |doc| {
-            docs.push(doc);
-            Ok(())
-        },
-    )?;
+    let (docs, read) = read_documents(sources, input, &ingest_config, observer)?;
     run.issues = read.skipped.total;
     observer.stage_started(Stage::Align, Some(docs.len() as u64));
     let results: Vec<Result<CheckedArticle>> = crate::exec::map_owned(docs, |doc| {

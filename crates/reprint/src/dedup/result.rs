@@ -119,6 +119,30 @@ pub struct DedupResult {
     pub records_by_source: Vec<u64>,
 }
 
+impl DedupStats {
+    /// Sets the cluster counts (clusters, documents in them, removed, duplicate
+    /// fraction) from the clusters found; `documents` must be set.
+    pub(crate) fn count_clusters(&mut self, clusters: &[DupCluster]) {
+        self.clusters = clusters.len() as u64;
+        self.documents_in_clusters = clusters.iter().map(|c| c.members.len() as u64).sum();
+        self.documents_removed = self.documents_in_clusters - self.clusters;
+        self.duplicate_fraction = if self.documents == 0 {
+            0.0
+        } else {
+            self.documents_removed as f64 / self.documents as f64
+        };
+    }
+
+    /// Sets the wall time of the whole analysis and the throughputs derived from it.
+    pub(crate) fn set_total_seconds(&mut self, seconds: f64) {
+        self.total_seconds = seconds;
+        if seconds > 0.0 {
+            self.documents_per_second = self.documents as f64 / seconds;
+            self.megabytes_per_second = self.input_bytes as f64 / 1e6 / seconds;
+        }
+    }
+}
+
 impl DedupResult {
     /// One bit per document: set when the document is removed as a duplicate.
     pub fn removed(&self) -> BitVec {

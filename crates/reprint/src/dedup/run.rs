@@ -248,19 +248,8 @@ pub fn run(
     observer.stage_finished(Stage::Cluster);
     stats.stage_seconds.cluster = t.elapsed().as_secs_f64();
 
-    stats.clusters = clusters.len() as u64;
-    stats.documents_in_clusters = clusters.iter().map(|c| c.members.len() as u64).sum();
-    stats.documents_removed = stats.documents_in_clusters - stats.clusters;
-    stats.duplicate_fraction = if stats.documents == 0 {
-        0.0
-    } else {
-        stats.documents_removed as f64 / stats.documents as f64
-    };
-    stats.total_seconds = started.elapsed().as_secs_f64();
-    if stats.total_seconds > 0.0 {
-        stats.documents_per_second = stats.documents as f64 / stats.total_seconds;
-        stats.megabytes_per_second = stats.input_bytes as f64 / 1e6 / stats.total_seconds;
-    }
+    stats.count_clusters(&clusters);
+    stats.set_total_seconds(started.elapsed().as_secs_f64());
     Ok(DedupResult {
         docs,
         pairs,

@@ -1353,14 +1353,7 @@ pub fn load_result(work: &WorkDir, sources: &Sources) -> Result<DedupResult> {
     }
     stats.documents = docs.meta.len() as u64;
     stats.verified_pairs = pairs.len() as u64;
-    stats.clusters = clusters.len() as u64;
-    stats.documents_in_clusters = clusters.iter().map(|c| c.members.len() as u64).sum();
-    stats.documents_removed = stats.documents_in_clusters - stats.clusters;
-    stats.duplicate_fraction = if stats.documents == 0 {
-        0.0
-    } else {
-        stats.documents_removed as f64 / stats.documents as f64
-    };
+    stats.count_clusters(&clusters);
     let mut candidates = 0u64;
     for path in complete_shards(work, "verify", VERIFY_TABLE)? {
         let stats: VerifyStats = read_json(&path.with_extension("stats.json"))?;
@@ -1418,11 +1411,7 @@ pub fn run_local(
     s.stage_seconds.candidates = band_seconds;
     s.stage_seconds.verify = verify_seconds;
     s.stage_seconds.cluster = t.elapsed().as_secs_f64();
-    s.total_seconds = started.elapsed().as_secs_f64();
-    if s.total_seconds > 0.0 {
-        s.documents_per_second = s.documents as f64 / s.total_seconds;
-        s.megabytes_per_second = s.input_bytes as f64 / 1e6 / s.total_seconds;
-    }
+    s.set_total_seconds(started.elapsed().as_secs_f64());
     Ok(result)
 }
 

@@ -124,6 +124,29 @@ where
     Ok(out)
 }
 
+/// [`ingest`] that keeps every document, in input order: for jobs that need the whole
+/// collection at once (scan, check).
+pub fn read_documents(
+    sources: &Sources,
+    input: &InputConfig,
+    config: &IngestConfig,
+    observer: &dyn Observer,
+) -> Result<(Vec<Document>, Ingested)> {
+    let mut docs = Vec::new();
+    let read = ingest(
+        sources,
+        input,
+        config,
+        observer,
+        |_: &mut (), _, doc| doc,
+        |doc| {
+            docs.push(doc);
+            Ok(())
+        },
+    )?;
+    Ok((docs, read))
+}
+
 /// What [`ingest_selected`] tells the job of each record it read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RecordInfo {

@@ -10,7 +10,7 @@ use crate::cluster::UnionFind;
 use crate::document::{Document, Span};
 use crate::error::Result;
 use crate::exec::{self, Observer, Stage};
-use crate::input::ingest::{ingest, IngestConfig, InputTally};
+use crate::input::ingest::{self, IngestConfig, InputTally};
 use crate::input::Sources;
 use crate::scan::boilerplate::{blank_masks, find_boilerplate_lines, lines, BoilerplateKind};
 use crate::scan::candidates::{candidate_pairs, Candidate};
@@ -29,22 +29,11 @@ fn read_documents(
     observer: &dyn Observer,
     stats: &mut ScanStats,
 ) -> Result<Vec<Document>> {
-    let mut docs = Vec::new();
     let ingest_config = IngestConfig {
         strict: config.strict,
         ..IngestConfig::default()
     };
-    let read = ingest(
-        sources,
-        &config.input,
-        &ingest_config,
-        observer,
-        |_: &mut (), _, doc| doc,
-        |doc| {
-            docs.push(doc);
-            Ok(())
-        },
-    )?;
+    let (docs, read) = ingest::read_documents(sources, &config.input, &ingest_config, observer)?;
     stats.skipped = read.skipped;
     stats.input = read.tally;
     Ok(docs)
