@@ -53,7 +53,7 @@ fn main() {
     let index = Index::open(&PathBuf::from(index_dir)).expect("index opens");
     let open_ms = opened.elapsed().as_secs_f64() * 1e3;
     let sources = Sources::discover(&[PathBuf::from(articles)]).expect("articles exist");
-    let (docs, issues) = read_all(&sources, &InputConfig::default());
+    let (docs, issues) = read_all(&sources, &InputConfig::default()).unwrap();
     assert!(issues.is_empty(), "bad article records: {issues:?}");
     let checker = Checker::new(&index, CheckConfig::default()).expect("valid config");
     for d in &docs {

@@ -59,7 +59,7 @@ fn read_pair(a: &Path, b: &Path) -> anyhow::Result<(String, String)> {
         )
         .into());
     }
-    let (docs, issues) = read_all(&sources, &InputConfig::default());
+    let (docs, issues) = read_all(&sources, &InputConfig::default())?;
     if let Some(issue) = issues.first() {
         return Err(anyhow::anyhow!("{issue}"));
     }

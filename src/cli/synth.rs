@@ -114,7 +114,7 @@ pub fn run(args: SynthArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
         date_field: Some(args.date_field),
         ..InputConfig::default()
     };
-    let (docs, issues) = read_all(&sources, &input);
+    let (docs, issues) = read_all(&sources, &input)?;
     if !global.quiet {
         for issue in issues.iter().take(5) {
             eprintln!("reprint: warning: {issue}");

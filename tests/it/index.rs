@@ -21,7 +21,7 @@ fn seeds() -> PathBuf {
 
 fn seed_docs() -> Vec<(String, String)> {
     let sources = Sources::discover(&[seeds()]).unwrap();
-    let (docs, issues) = read_all(&sources, &InputConfig::default());
+    let (docs, issues) = read_all(&sources, &InputConfig::default()).unwrap();
     assert!(issues.is_empty());
     docs.into_iter()
         .filter(|d| d.id.ends_with(".txt"))
@@ -1057,7 +1057,7 @@ fn dump_docs(dir: &Path, n: usize) -> Vec<(String, String)> {
     let dump = dir.join("dump.jsonl");
     write_dump(&dump, n);
     let sources = Sources::discover(&[dump]).unwrap();
-    let (docs, issues) = read_all(&sources, &InputConfig::default());
+    let (docs, issues) = read_all(&sources, &InputConfig::default()).unwrap();
     assert!(issues.is_empty());
     docs.into_iter().map(|d| (d.id, d.text)).collect()
 }

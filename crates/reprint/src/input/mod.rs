@@ -830,20 +830,32 @@ impl Iterator for RecordReader<'_> {
     }
 }
 
-/// Reads every document of the sources into memory, returning documents and issues.
+/// Reads every document of the sources into memory through the one ingest path
+/// ([`ingest::read_documents`]), returning the documents and every record that could
+/// not be used (counted and skipped, never stopping the read).
 ///
-/// Meant for small collections (a scan of a few thousand articles, tests); the dedup
-/// pipeline streams instead.
-pub fn read_all(sources: &Sources, config: &InputConfig) -> (Vec<Document>, Vec<InputIssue>) {
-    let mut docs = Vec::new();
-    let mut issues = Vec::new();
-    for record in sources.records() {
-        match record.and_then(|r| sources.parse(&r, config)) {
-            Ok(doc) => docs.push(doc),
-            Err(issue) => issues.push(issue),
+/// Meant for small collections (the two texts of `align`, a benchmark's base pool,
+/// tests); the jobs stream instead. A text or id field that no record has is still an
+/// error.
+pub fn read_all(
+    sources: &Sources,
+    config: &InputConfig,
+) -> crate::error::Result<(Vec<Document>, Vec<InputIssue>)> {
+    /// Keeps the issues the ingest reports.
+    #[derive(Default)]
+    struct Collect(std::sync::Mutex<Vec<InputIssue>>);
+    impl crate::exec::Observer for Collect {
+        fn issue(&self, issue: &InputIssue) {
+            if let Ok(mut issues) = self.0.lock() {
+                issues.push(issue.clone());
+            }
         }
     }
-    (docs, issues)
+    let collect = Collect::default();
+    let (docs, _) =
+        ingest::read_documents(sources, config, &ingest::IngestConfig::default(), &collect)?;
+    let issues = collect.0.into_inner().unwrap_or_default();
+    Ok((docs, issues))
 }
 
 /// The id a whole-file document gets when `path` is named directly.
@@ -878,7 +890,7 @@ mod tests {
         )
         .unwrap();
         let sources = Sources::discover(&[dir.path().to_path_buf()]).unwrap();
-        let (docs, issues) = read_all(&sources, &InputConfig::default());
+        let (docs, issues) = read_all(&sources, &InputConfig::default()).unwrap();
         assert!(issues.is_empty());
         let ids: Vec<_> = docs.iter().map(|d| d.id.clone()).collect();
         let base = dir.path().display().to_string();
@@ -903,7 +915,7 @@ mod tests {
         )
         .unwrap();
         let sources = Sources::discover(&[p]).unwrap();
-        let (docs, issues) = read_all(&sources, &InputConfig::default());
+        let (docs, issues) = read_all(&sources, &InputConfig::default()).unwrap();
         assert_eq!(docs.len(), 2);
         assert_eq!(docs[1].text, "b");
         assert_eq!(docs[1].id, "4");
@@ -914,12 +926,12 @@ mod tests {
             encoding: "utf-8".parse().unwrap(),
             ..InputConfig::default()
         };
-        let (_, issues) = read_all(&sources, &utf8);
+        let (_, issues) = read_all(&sources, &utf8).unwrap();
         assert_eq!(issues[1].kind, IssueKind::InvalidUtf8);
     }
 
     fn ids(sources: &Sources) -> Vec<String> {
-        let (docs, issues) = read_all(sources, &InputConfig::default());
+        let (docs, issues) = read_all(sources, &InputConfig::default()).unwrap();
         assert!(issues.is_empty(), "{issues:?}");
         docs.into_iter().map(|d| d.id).collect()
     }
@@ -968,7 +980,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("a.txt");
         fs::write(&p, b"\xEF\xBB\xBFHello").unwrap();
-        let (docs, _) = read_all(&Sources::discover(&[p]).unwrap(), &InputConfig::default());
+        let (docs, _) =
+            read_all(&Sources::discover(&[p]).unwrap(), &InputConfig::default()).unwrap();
         assert_eq!(docs[0].text, "Hello");
     }
 
@@ -1002,7 +1015,8 @@ mod tests {
         let mut gz = enc.finish().unwrap();
         gz.extend_from_slice(b"\x00garbage");
         fs::write(&p, gz).unwrap();
-        let (docs, issues) = read_all(&Sources::discover(&[p]).unwrap(), &InputConfig::default());
+        let (docs, issues) =
+            read_all(&Sources::discover(&[p]).unwrap(), &InputConfig::default()).unwrap();
         assert_eq!(
             docs.iter().map(|d| d.text.as_str()).collect::<Vec<_>>(),
             ["a", "b"]
@@ -1021,7 +1035,8 @@ mod tests {
         let mut gz = enc.finish().unwrap();
         gz.extend_from_slice(b"junk");
         fs::write(&p, gz).unwrap();
-        let (docs, issues) = read_all(&Sources::discover(&[p]).unwrap(), &InputConfig::default());
+        let (docs, issues) =
+            read_all(&Sources::discover(&[p]).unwrap(), &InputConfig::default()).unwrap();
         assert_eq!(docs.len(), 1);
         assert_eq!(docs[0].text, "whole text");
         assert_eq!(issues.len(), 1);
@@ -1162,7 +1177,7 @@ mod tests {
         std::os::unix::fs::symlink(".", dir.path().join("c")).unwrap();
         fs::write(dir.path().join("d.txt"), "d").unwrap();
         let sources = Sources::discover(&[dir.path().to_path_buf()]).unwrap();
-        let (docs, issues) = read_all(&sources, &InputConfig::default());
+        let (docs, issues) = read_all(&sources, &InputConfig::default()).unwrap();
         assert_eq!(
             docs.iter().map(|d| d.text.as_str()).collect::<Vec<_>>(),
             ["a", "d"]
@@ -1217,7 +1232,7 @@ mod tests {
         };
         let sources = Sources::discover(std::slice::from_ref(&fifo)).unwrap();
         writer.join().unwrap();
-        let (docs, issues) = read_all(&sources, &InputConfig::default());
+        let (docs, issues) = read_all(&sources, &InputConfig::default()).unwrap();
         assert!(issues.is_empty());
         assert_eq!(docs.len(), 1);
         assert_eq!(docs[0].text, "{\"looks\": \"like json\"}\n");
