@@ -293,3 +293,33 @@ print(records, docs, members, joined)
     assert_eq!(numbers[2], expected_members);
     assert!(numbers[3] > 0);
 }
+
+#[test]
+fn an_input_changed_after_sign_is_an_error_at_apply_and_nothing_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("dump.jsonl");
+    dump(&input);
+    let w = dir.path().join("work");
+    reprint()
+        .arg("dedup")
+        .arg(&input)
+        .args(["--work-dir", w.to_str().unwrap(), "--stage", "sign", "-q"])
+        .assert()
+        .success();
+    let text = fs::read_to_string(&input).unwrap();
+    fs::write(&input, text.replacen("Story 2:", "Story 2 (updated):", 1)).unwrap();
+    let out = dir.path().join("deduped.jsonl");
+    reprint()
+        .arg("dedup")
+        .arg(&input)
+        .args([
+            "--work-dir",
+            w.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+        ])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("changed while it was being read"));
+    assert!(!out.exists());
+}

@@ -160,7 +160,11 @@ pub struct WorkDir {
 
 fn fingerprint(config: &DedupConfig, sources: &Sources, part_records: u64) -> String {
     let inputs: Vec<&str> = sources.list().iter().map(|s| s.display.as_str()).collect();
-    let described = format!("{config:?}|{:?}|{inputs:?}|{part_records}", config.input);
+    let described = format!(
+        "{}|{config:?}|{:?}|{inputs:?}|{part_records}",
+        env!("CARGO_PKG_VERSION"),
+        config.input
+    );
     format!("{:016x}", xxhash_rust::xxh3::xxh3_64(described.as_bytes()))
 }
 
