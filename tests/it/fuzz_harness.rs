@@ -11,8 +11,9 @@
 use reprint::align::{align as align_docs, AlignConfig, PreparedDoc};
 use reprint::document::Origin;
 use reprint::index::format::{
-    section, Footer, IndexParams, SectionEntry, FOOTER_BYTES, FORMAT_VERSION, MANIFEST_MAGIC,
-    SECTION_COUNT, SEGMENT_HEADER_BYTES, SEGMENT_MAGIC,
+    block_count, block_sums, encode_block_table, section, Footer, IndexParams, SectionEntry,
+    BLOCK_CHECKED_SECTIONS, DOC_ENTRY_BYTES, FOOTER_BYTES, FORMAT_VERSION, MANIFEST_MAGIC,
+    SECTION_COUNT, SEGMENT_HEADER_BYTES, SEGMENT_MAGIC, SEGMENT_VERSION,
 };
 use reprint::index::manifest::{Manifest, SegmentEntry};
 use reprint::index::Index;
@@ -206,52 +207,153 @@ fn u32_at(bytes: &[u8], at: usize) -> u32 {
     u32::from_le_bytes(bytes[at..at + 4].try_into().expect("4 bytes"))
 }
 
-/// Gives fuzzed segment bytes their magics, version, file length and checksums
-/// (sections and footer), so that the reader gets past its integrity checks to the
-/// structure behind them. Bytes too short for a footer are padded.
-fn repair_segment(data: &[u8]) -> Vec<u8> {
+/// The section lengths a footer's counts call for, S2..S6 (S0 and S1 are free).
+fn section_lens(doc_count: u64, key_count: u64, posting_count: u64, bits: u32) -> [u64; 5] {
+    [
+        doc_count.saturating_mul(DOC_ENTRY_BYTES as u64),
+        ((1u64 << bits) + 1) * 4,
+        key_count.saturating_mul(8),
+        key_count.saturating_add(1).saturating_mul(4),
+        posting_count.saturating_mul(4),
+    ]
+}
+
+/// Bytes of the block checksum table (S7) of a format 2 segment with these lengths
+/// of the block-checked sections (S3..S6).
+fn block_table_len(lens: &[u64; 5]) -> u64 {
+    (lens[1..].iter().map(|&l| block_count(l)).sum::<u64>() + 1) * 8
+}
+
+/// Gives fuzzed segment bytes a sound frame in format `version` (1 or 2): magics and
+/// version in header and footer, counts shrunk until their sections fit, each section
+/// moved inside the body, section checksums, for version 2 the block checksum table
+/// (S7) right before the footer, and the footer's file length and checksum; so the
+/// reader gets past its integrity checks to the structure behind them. A sound
+/// segment comes back unchanged. Bytes too short for header, footer and the
+/// smallest sections are padded.
+pub fn repair_segment(data: &[u8], version: u32) -> Vec<u8> {
     let mut file = data.to_vec();
-    if file.len() < SEGMENT_HEADER_BYTES + FOOTER_BYTES {
-        file.resize(SEGMENT_HEADER_BYTES + FOOTER_BYTES, 0);
+    let least = SEGMENT_HEADER_BYTES + FOOTER_BYTES + 64;
+    if file.len() < least {
+        file.resize(least, 0);
     }
     let n = file.len();
     file[..8].copy_from_slice(&SEGMENT_MAGIC);
-    file[8..12].copy_from_slice(&FORMAT_VERSION.to_le_bytes());
+    file[8..12].copy_from_slice(&version.to_le_bytes());
     let raw = file[n - FOOTER_BYTES..].to_vec();
-    let Ok(params) = IndexParams::decode(&raw[32..56], Path::new("segment")) else {
-        return file;
+    let mut params = IndexParams::decode(&raw[32..56], Path::new("segment"))
+        .unwrap_or_else(|_| IndexParams::default());
+    // An invalid strip flag or parameters are a different path (fuzzed raw above);
+    // here the frame must hold.
+    params.normalize.strip_diacritics = raw[44] & 1 == 1;
+    let (mut docs, mut keys, mut postings) = (u64_at(&raw, 0), u64_at(&raw, 8), u64_at(&raw, 16));
+    let mut bits = u32_at(&raw, 24) % 29;
+    let room = (n - FOOTER_BYTES - SEGMENT_HEADER_BYTES) as u64;
+    let table_len = |lens: &[u64; 5]| {
+        if version >= 2 {
+            block_table_len(lens)
+        } else {
+            0
+        }
     };
-    let body_end = (n - FOOTER_BYTES) as u64;
+    // Shrink the count behind the largest section until every section fits
+    // beside the block table.
+    loop {
+        let lens = section_lens(docs, keys, postings, bits);
+        let Some(body) = room.checked_sub(table_len(&lens)) else {
+            (docs, keys, postings, bits) =
+                (docs / 2, keys / 2, postings / 2, bits.saturating_sub(1));
+            continue;
+        };
+        let (largest, &len) = lens
+            .iter()
+            .enumerate()
+            .max_by_key(|&(_, l)| *l)
+            .expect("five sections");
+        if len <= body {
+            break;
+        }
+        match largest {
+            0 => docs /= 2,
+            1 => bits -= 1,
+            2 | 3 => keys /= 2,
+            _ => postings /= 2,
+        }
+    }
+    let lens = section_lens(docs, keys, postings, bits);
+    let table_start = n as u64 - FOOTER_BYTES as u64 - table_len(&lens);
+    let body = table_start - SEGMENT_HEADER_BYTES as u64;
     let mut sections = [SectionEntry::default(); SECTION_COUNT];
     for (i, s) in sections.iter_mut().enumerate() {
         let at = 56 + i * 24;
-        s.offset = u64_at(&raw, at);
-        s.len = u64_at(&raw, at + 8);
-        s.checksum = match s.offset.checked_add(s.len) {
-            Some(end) if end <= body_end => xxh3_64(&file[s.offset as usize..end as usize]),
-            _ => u64_at(&raw, at + 16),
+        s.len = match i {
+            section::TEXTS | section::IDS => u64_at(&raw, at + 8) % (body + 1),
+            _ => lens[i - 2],
         };
+        let offset = u64_at(&raw, at);
+        let fits = offset >= SEGMENT_HEADER_BYTES as u64
+            && offset
+                .checked_add(s.len)
+                .is_some_and(|end| end <= table_start);
+        s.offset = if fits {
+            offset
+        } else {
+            SEGMENT_HEADER_BYTES as u64 + offset % (body - s.len + 1)
+        };
+        s.checksum = xxh3_64(&file[s.offset as usize..(s.offset + s.len) as usize]);
+    }
+    if version >= 2 {
+        let sums = BLOCK_CHECKED_SECTIONS.map(|i| {
+            let s = sections[i];
+            block_sums(&file[s.offset as usize..(s.offset + s.len) as usize])
+        });
+        let table = encode_block_table(&sums);
+        file[table_start as usize..n - FOOTER_BYTES].copy_from_slice(&table);
     }
     let footer = Footer {
-        doc_count: u64_at(&raw, 0),
-        key_count: u64_at(&raw, 8),
-        posting_count: u64_at(&raw, 16),
-        bucket_bits: u32_at(&raw, 24),
+        doc_count: docs,
+        key_count: keys,
+        posting_count: postings,
+        bucket_bits: bits,
         params,
         sections,
         file_len: n as u64,
-        version: FORMAT_VERSION,
+        version,
     };
     file[n - FOOTER_BYTES..].copy_from_slice(&footer.encode().0);
     file
 }
 
-/// Segment bytes, raw and [repaired](repair_segment), decoded by the footer reader
+/// A [repaired](repair_segment) format 2 segment with one byte of a block-checked
+/// section flipped after the block table was made, so that the lazily checked block
+/// holding it fails when a lookup first touches it.
+fn damage_block(mut file: Vec<u8>) -> Vec<u8> {
+    let Ok((footer, _)) = Footer::decode_file(&file, Path::new("segment")) else {
+        return file;
+    };
+    let pick = xxh3_64(&file) as usize;
+    let s = footer.sections[BLOCK_CHECKED_SECTIONS[pick % 4]];
+    if s.len > 0 {
+        file[s.offset as usize + (pick >> 8) % s.len as usize] ^= 0x5A;
+    }
+    file
+}
+
+/// Segment bytes, raw, [repaired](repair_segment) as format 1 and as format 2 (block
+/// checksum table included), and format 2 with one [damaged block](damage_block),
+/// decoded by the footer reader
 /// and then opened as the only segment of an index (a manifest written to match),
 /// every live document read and every stored key looked up.
 pub fn segment(data: &[u8]) {
     let name = "seg-0000000000000001-0000.rps";
-    for file in [data.to_vec(), repair_segment(data)] {
+    let v2 = repair_segment(data, SEGMENT_VERSION);
+    let damaged = damage_block(v2.clone());
+    for file in [
+        data.to_vec(),
+        repair_segment(data, FORMAT_VERSION),
+        v2,
+        damaged,
+    ] {
         let Ok((footer, checksum)) = Footer::decode_file(&file, Path::new(name)) else {
             continue;
         };
