@@ -72,6 +72,11 @@ fn fuzz_regressions_segment() {
     replay("segment");
 }
 
+#[test]
+fn fuzz_regressions_stage_table() {
+    replay("stage_table");
+}
+
 /// The segment target's repair must leave a sound format 2 segment (a real index's,
 /// kept as a seed) byte for byte as it is, or fuzzing would never start from valid
 /// block checksum tables.
