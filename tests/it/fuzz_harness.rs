@@ -9,10 +9,16 @@
 #![allow(dead_code)]
 
 use reprint::align::{align as align_docs, AlignConfig, PreparedDoc};
+use reprint::dedup::stages::{
+    self, Shard, WorkDir, BAND_TABLE, CLUSTERS_TABLE, SIGN_TABLE, VERIFY_TABLE,
+};
+use reprint::dedup::DedupConfig;
 use reprint::document::Origin;
+use reprint::exec::Silent;
 use reprint::index::format::{
-    section, Footer, IndexParams, SectionEntry, FOOTER_BYTES, FORMAT_VERSION, MANIFEST_MAGIC,
-    SECTION_COUNT, SEGMENT_HEADER_BYTES, SEGMENT_MAGIC,
+    block_count, block_sums, encode_block_table, section, Footer, IndexParams, SectionEntry,
+    BLOCK_CHECKED_SECTIONS, DOC_ENTRY_BYTES, FOOTER_BYTES, FORMAT_VERSION, MANIFEST_MAGIC,
+    SECTION_COUNT, SEGMENT_HEADER_BYTES, SEGMENT_MAGIC, SEGMENT_VERSION,
 };
 use reprint::index::manifest::{Manifest, SegmentEntry};
 use reprint::index::Index;
@@ -20,6 +26,7 @@ use reprint::input::compress::decode;
 use reprint::input::jsonl::parse_record;
 use reprint::input::{InputConfig, Sources};
 use reprint::shingle::{char_shingles, key_shingles};
+use reprint::table::{read_table, FileDigest, Marker};
 use reprint::text::normalize::normalize;
 use reprint::text::{sentence_spans, tokenize, word_key, word_keys, NormalizeConfig};
 use std::io::Read;
@@ -42,6 +49,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("align", align),
     ("manifest", manifest),
     ("segment", segment),
+    ("stage_table", stage_table),
 ];
 
 fn both_normalisations() -> [NormalizeConfig; 2] {
@@ -206,52 +214,153 @@ fn u32_at(bytes: &[u8], at: usize) -> u32 {
     u32::from_le_bytes(bytes[at..at + 4].try_into().expect("4 bytes"))
 }
 
-/// Gives fuzzed segment bytes their magics, version, file length and checksums
-/// (sections and footer), so that the reader gets past its integrity checks to the
-/// structure behind them. Bytes too short for a footer are padded.
-fn repair_segment(data: &[u8]) -> Vec<u8> {
+/// The section lengths a footer's counts call for, S2..S6 (S0 and S1 are free).
+fn section_lens(doc_count: u64, key_count: u64, posting_count: u64, bits: u32) -> [u64; 5] {
+    [
+        doc_count.saturating_mul(DOC_ENTRY_BYTES as u64),
+        ((1u64 << bits) + 1) * 4,
+        key_count.saturating_mul(8),
+        key_count.saturating_add(1).saturating_mul(4),
+        posting_count.saturating_mul(4),
+    ]
+}
+
+/// Bytes of the block checksum table (S7) of a format 2 segment with these lengths
+/// of the block-checked sections (S3..S6).
+fn block_table_len(lens: &[u64; 5]) -> u64 {
+    (lens[1..].iter().map(|&l| block_count(l)).sum::<u64>() + 1) * 8
+}
+
+/// Gives fuzzed segment bytes a sound frame in format `version` (1 or 2): magics and
+/// version in header and footer, counts shrunk until their sections fit, each section
+/// moved inside the body, section checksums, for version 2 the block checksum table
+/// (S7) right before the footer, and the footer's file length and checksum; so the
+/// reader gets past its integrity checks to the structure behind them. A sound
+/// segment comes back unchanged. Bytes too short for header, footer and the
+/// smallest sections are padded.
+pub fn repair_segment(data: &[u8], version: u32) -> Vec<u8> {
     let mut file = data.to_vec();
-    if file.len() < SEGMENT_HEADER_BYTES + FOOTER_BYTES {
-        file.resize(SEGMENT_HEADER_BYTES + FOOTER_BYTES, 0);
+    let least = SEGMENT_HEADER_BYTES + FOOTER_BYTES + 64;
+    if file.len() < least {
+        file.resize(least, 0);
     }
     let n = file.len();
     file[..8].copy_from_slice(&SEGMENT_MAGIC);
-    file[8..12].copy_from_slice(&FORMAT_VERSION.to_le_bytes());
+    file[8..12].copy_from_slice(&version.to_le_bytes());
     let raw = file[n - FOOTER_BYTES..].to_vec();
-    let Ok(params) = IndexParams::decode(&raw[32..56], Path::new("segment")) else {
-        return file;
+    let mut params = IndexParams::decode(&raw[32..56], Path::new("segment"))
+        .unwrap_or_else(|_| IndexParams::default());
+    // An invalid strip flag or parameters are a different path (fuzzed raw above);
+    // here the frame must hold.
+    params.normalize.strip_diacritics = raw[44] & 1 == 1;
+    let (mut docs, mut keys, mut postings) = (u64_at(&raw, 0), u64_at(&raw, 8), u64_at(&raw, 16));
+    let mut bits = u32_at(&raw, 24) % 29;
+    let room = (n - FOOTER_BYTES - SEGMENT_HEADER_BYTES) as u64;
+    let table_len = |lens: &[u64; 5]| {
+        if version >= 2 {
+            block_table_len(lens)
+        } else {
+            0
+        }
     };
-    let body_end = (n - FOOTER_BYTES) as u64;
+    // Shrink the count behind the largest section until every section fits
+    // beside the block table.
+    loop {
+        let lens = section_lens(docs, keys, postings, bits);
+        let Some(body) = room.checked_sub(table_len(&lens)) else {
+            (docs, keys, postings, bits) =
+                (docs / 2, keys / 2, postings / 2, bits.saturating_sub(1));
+            continue;
+        };
+        let (largest, &len) = lens
+            .iter()
+            .enumerate()
+            .max_by_key(|&(_, l)| *l)
+            .expect("five sections");
+        if len <= body {
+            break;
+        }
+        match largest {
+            0 => docs /= 2,
+            1 => bits -= 1,
+            2 | 3 => keys /= 2,
+            _ => postings /= 2,
+        }
+    }
+    let lens = section_lens(docs, keys, postings, bits);
+    let table_start = n as u64 - FOOTER_BYTES as u64 - table_len(&lens);
+    let body = table_start - SEGMENT_HEADER_BYTES as u64;
     let mut sections = [SectionEntry::default(); SECTION_COUNT];
     for (i, s) in sections.iter_mut().enumerate() {
         let at = 56 + i * 24;
-        s.offset = u64_at(&raw, at);
-        s.len = u64_at(&raw, at + 8);
-        s.checksum = match s.offset.checked_add(s.len) {
-            Some(end) if end <= body_end => xxh3_64(&file[s.offset as usize..end as usize]),
-            _ => u64_at(&raw, at + 16),
+        s.len = match i {
+            section::TEXTS | section::IDS => u64_at(&raw, at + 8) % (body + 1),
+            _ => lens[i - 2],
         };
+        let offset = u64_at(&raw, at);
+        let fits = offset >= SEGMENT_HEADER_BYTES as u64
+            && offset
+                .checked_add(s.len)
+                .is_some_and(|end| end <= table_start);
+        s.offset = if fits {
+            offset
+        } else {
+            SEGMENT_HEADER_BYTES as u64 + offset % (body - s.len + 1)
+        };
+        s.checksum = xxh3_64(&file[s.offset as usize..(s.offset + s.len) as usize]);
+    }
+    if version >= 2 {
+        let sums = BLOCK_CHECKED_SECTIONS.map(|i| {
+            let s = sections[i];
+            block_sums(&file[s.offset as usize..(s.offset + s.len) as usize])
+        });
+        let table = encode_block_table(&sums);
+        file[table_start as usize..n - FOOTER_BYTES].copy_from_slice(&table);
     }
     let footer = Footer {
-        doc_count: u64_at(&raw, 0),
-        key_count: u64_at(&raw, 8),
-        posting_count: u64_at(&raw, 16),
-        bucket_bits: u32_at(&raw, 24),
+        doc_count: docs,
+        key_count: keys,
+        posting_count: postings,
+        bucket_bits: bits,
         params,
         sections,
         file_len: n as u64,
-        version: FORMAT_VERSION,
+        version,
     };
     file[n - FOOTER_BYTES..].copy_from_slice(&footer.encode().0);
     file
 }
 
-/// Segment bytes, raw and [repaired](repair_segment), decoded by the footer reader
+/// A [repaired](repair_segment) format 2 segment with one byte of a block-checked
+/// section flipped after the block table was made, so that the lazily checked block
+/// holding it fails when a lookup first touches it.
+fn damage_block(mut file: Vec<u8>) -> Vec<u8> {
+    let Ok((footer, _)) = Footer::decode_file(&file, Path::new("segment")) else {
+        return file;
+    };
+    let pick = xxh3_64(&file) as usize;
+    let s = footer.sections[BLOCK_CHECKED_SECTIONS[pick % 4]];
+    if s.len > 0 {
+        file[s.offset as usize + (pick >> 8) % s.len as usize] ^= 0x5A;
+    }
+    file
+}
+
+/// Segment bytes, raw, [repaired](repair_segment) as format 1 and as format 2 (block
+/// checksum table included), and format 2 with one [damaged block](damage_block),
+/// decoded by the footer reader
 /// and then opened as the only segment of an index (a manifest written to match),
 /// every live document read and every stored key looked up.
 pub fn segment(data: &[u8]) {
     let name = "seg-0000000000000001-0000.rps";
-    for file in [data.to_vec(), repair_segment(data)] {
+    let v2 = repair_segment(data, SEGMENT_VERSION);
+    let damaged = damage_block(v2.clone());
+    for file in [
+        data.to_vec(),
+        repair_segment(data, FORMAT_VERSION),
+        v2,
+        damaged,
+    ] {
         let Ok((footer, checksum)) = Footer::decode_file(&file, Path::new(name)) else {
             continue;
         };
@@ -293,5 +402,243 @@ pub fn segment(data: &[u8]) {
         }
         let _ = index.lookup(0, &mut out);
         let _ = index.lookup(u64::MAX, &mut out);
+    }
+}
+
+/// The stage folders of a work folder, in the order the stages run.
+const STAGE_DIRS: [&str; 4] = ["sign", "band", "verify", "components"];
+
+/// A finished staged dedup run (sign, band, verify, components) over a few small
+/// documents, some of them near-duplicates, made once: its inputs stay in the kept
+/// directory, its work folder is copied for every fuzzed input.
+struct StageTemplate {
+    _dir: tempfile::TempDir,
+    input: std::path::PathBuf,
+    /// Every file of the work folder: path relative to it, and bytes.
+    files: Vec<(std::path::PathBuf, Vec<u8>)>,
+}
+
+fn stage_template() -> &'static StageTemplate {
+    static TEMPLATE: std::sync::OnceLock<StageTemplate> = std::sync::OnceLock::new();
+    TEMPLATE.get_or_init(|| {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let input = dir.path().join("d.jsonl");
+        let base = "the quick brown fox jumps over the lazy dog while the farmer sleeps in the sun";
+        let mut lines = String::new();
+        for i in 0..12 {
+            let text = if i % 3 == 0 {
+                format!("{base} copy {}", i % 2)
+            } else {
+                format!("unique story {i} about {} things in town {}", i * 7, i * 13)
+            };
+            lines.push_str(&format!("{{\"id\":\"d{i}\",\"text\":\"{text}\"}}\n"));
+        }
+        lines.push_str("{not json\n");
+        std::fs::write(&input, lines).expect("write the input");
+        let sources = Sources::discover(std::slice::from_ref(&input)).expect("the input");
+        let root = dir.path().join("work");
+        let config = DedupConfig::default();
+        let work = WorkDir::create(&root, &config, &sources, 5).expect("work folder");
+        stages::sign(&work, &sources, &config, Shard::ALL, &Silent).expect("sign");
+        stages::band(&work, Shard::ALL, &Silent).expect("band");
+        stages::verify(&work, Shard::ALL, &Silent).expect("verify");
+        stages::components(&work, &Silent).expect("components");
+        stages::load_result(&work, &sources).expect("a result");
+        let mut files = Vec::new();
+        let mut pending = vec![root.clone()];
+        while let Some(d) = pending.pop() {
+            for entry in std::fs::read_dir(&d).expect("work folder") {
+                let path = entry.expect("entry").path();
+                if path.is_dir() {
+                    pending.push(path);
+                } else {
+                    let bytes = std::fs::read(&path).expect("a work file");
+                    let rel = path.strip_prefix(&root).expect("inside").to_path_buf();
+                    files.push((rel, bytes));
+                }
+            }
+        }
+        files.sort();
+        StageTemplate {
+            _dir: dir,
+            input,
+            files,
+        }
+    })
+}
+
+/// Rewrites every completion marker of a stage folder so that it records the sizes
+/// and checksums its files have now (the fuzzed bytes get past the marker check to
+/// the table reader).
+fn reseal_markers(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries {
+        let path = entry.expect("entry").path();
+        if path.extension().is_none_or(|e| e != "done") {
+            continue;
+        }
+        let Ok(marker) = serde_json::from_slice::<Marker>(&std::fs::read(&path).expect("marker"))
+        else {
+            continue;
+        };
+        let files = marker
+            .files
+            .iter()
+            .map(|f| FileDigest::of(&dir.join(&f.name)).expect("a listed file"))
+            .collect();
+        Marker::write(dir, &marker.stage, &marker.part, &marker.fingerprint, files)
+            .expect("rewrite the marker");
+    }
+}
+
+/// Removes the completion markers of the stages after `stage`, so that they run
+/// again from its (fuzzed) output.
+fn drop_later_markers(root: &Path, stage: usize) {
+    for later in &STAGE_DIRS[stage + 1..] {
+        let Ok(entries) = std::fs::read_dir(root.join(later)) else {
+            continue;
+        };
+        for entry in entries {
+            let path = entry.expect("entry").path();
+            if path.extension().is_some_and(|e| e == "done") {
+                std::fs::remove_file(&path).expect("remove a marker");
+            }
+        }
+    }
+}
+
+/// An error the stages may return for a damaged work folder; anything else (or a
+/// panic) is a defect.
+fn expect_damage_error(err: reprint::Error) {
+    use reprint::Error;
+    assert!(
+        matches!(
+            err,
+            Error::Corrupt { .. }
+                | Error::Incompatible { .. }
+                | Error::StageIncomplete { .. }
+                | Error::Io { .. }
+                | Error::Config(_)
+        ),
+        "unexpected error for a damaged work folder: {err:?}"
+    );
+}
+
+/// Runs band, verify, components and the result read-back over a work folder, as
+/// far as they get; each error must be one of [`expect_damage_error`]'s.
+fn run_stages(root: &Path, input: &Path) {
+    let work = match WorkDir::open(root) {
+        Ok(w) => w,
+        Err(e) => return expect_damage_error(e),
+    };
+    let sources = Sources::discover(&[input.to_path_buf()]).expect("the input");
+    let steps: [&dyn Fn() -> reprint::Result<()>; 4] = [
+        &|| stages::band(&work, Shard::ALL, &Silent).map(drop),
+        &|| stages::verify(&work, Shard::ALL, &Silent).map(drop),
+        &|| stages::components(&work, &Silent).map(drop),
+        &|| stages::load_result(&work, &sources).map(drop),
+    ];
+    for step in steps {
+        if let Err(e) = step() {
+            return expect_damage_error(e);
+        }
+    }
+}
+
+/// Lays the template's work folder out in a new temporary directory.
+fn copy_template(template: &StageTemplate) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    for (rel, bytes) in &template.files {
+        let path = dir.path().join(rel);
+        std::fs::create_dir_all(path.parent().expect("a parent")).expect("stage folder");
+        std::fs::write(&path, bytes).expect("copy a work file");
+    }
+    dir
+}
+
+/// The first Parquet table of a stage folder of the template, relative path.
+fn stage_table_file(template: &StageTemplate, stage: usize) -> Option<&std::path::PathBuf> {
+    template.files.iter().map(|(rel, _)| rel).find(|rel| {
+        rel.starts_with(STAGE_DIRS[stage]) && rel.extension().is_some_and(|e| e == "parquet")
+    })
+}
+
+/// What `reprint dedup --work-dir` reads back from a work folder, fed fuzzed bytes in
+/// three ways over a copy of a real finished run: (1) the input split at 0xFF bytes
+/// into the run description `dedup.json`, the first sign part's marker and its
+/// Parquet table; (2) the whole input as that sign table with its marker resealed;
+/// (3) the table of the stage `data[0] % 4` picks with the bytes from `data[3..]`
+/// written over it at an offset `data[1..3]` picks, marker resealed. Each time the
+/// later stages' markers are dropped so that they run again, and band, verify,
+/// components and the result read-back must end without panic, with an error only
+/// of the kinds damage calls for; the damaged tables are also read whole through
+/// [`read_table`].
+pub fn stage_table(data: &[u8]) {
+    let template = stage_template();
+    let sign_table = stage_table_file(template, 0).expect("a sign table").clone();
+    let sign_marker = sign_table.with_extension("done");
+
+    let dir = copy_template(template);
+    let root = dir.path();
+    let mut pieces = data.split(|&b| b == 0xFF);
+    for rel in [Path::new("dedup.json"), &sign_marker, &sign_table] {
+        if let Some(piece) = pieces.next() {
+            std::fs::write(root.join(rel), piece).expect("write a piece");
+        }
+    }
+    drop_later_markers(root, 0);
+    run_stages(root, &template.input);
+
+    let dir = copy_template(template);
+    let root = dir.path();
+    std::fs::write(root.join(&sign_table), data).expect("write the table");
+    reseal_markers(&root.join(STAGE_DIRS[0]));
+    drop_later_markers(root, 0);
+    read_whole(&root.join(&sign_table), SIGN_TABLE);
+    run_stages(root, &template.input);
+
+    let (Some(&pick), Some(at), Some(patch)) = (data.first(), data.get(1..3), data.get(3..)) else {
+        return;
+    };
+    let stage = pick as usize % STAGE_DIRS.len();
+    let kind = [SIGN_TABLE, BAND_TABLE, VERIFY_TABLE, CLUSTERS_TABLE][stage];
+    let Some(rel) = stage_table_file(template, stage) else {
+        return;
+    };
+    let dir = copy_template(template);
+    let root = dir.path();
+    let path = root.join(rel);
+    let mut table = std::fs::read(&path).expect("a template table");
+    let offset = usize::from(u16::from_le_bytes([at[0], at[1]])) % (table.len() + 1);
+    let end = offset + patch.len();
+    if end > table.len() {
+        table.resize(end, 0);
+    }
+    table[offset..end].copy_from_slice(patch);
+    std::fs::write(&path, &table).expect("write the table");
+    reseal_markers(&root.join(STAGE_DIRS[stage]));
+    drop_later_markers(root, stage);
+    read_whole(&path, kind);
+    run_stages(root, &template.input);
+}
+
+/// Reads a table whole through [`read_table`], all columns and none; errors must be
+/// damage.
+fn read_whole(path: &Path, kind: reprint::table::TableKind) {
+    match read_table(path, kind, &[]) {
+        Ok(reader) => {
+            let rows = reader.rows();
+            let mut seen = 0u64;
+            for batch in reader {
+                match batch {
+                    Ok(b) => seen += b.num_rows() as u64,
+                    Err(e) => return expect_damage_error(e),
+                }
+            }
+            assert!(seen <= rows, "more rows than the footer counts");
+        }
+        Err(e) => expect_damage_error(e),
     }
 }

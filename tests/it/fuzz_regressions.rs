@@ -71,3 +71,25 @@ fn fuzz_regressions_manifest() {
 fn fuzz_regressions_segment() {
     replay("segment");
 }
+
+#[test]
+fn fuzz_regressions_stage_table() {
+    replay("stage_table");
+}
+
+/// The segment target's repair must leave a sound format 2 segment (a real index's,
+/// kept as a seed) byte for byte as it is, or fuzzing would never start from valid
+/// block checksum tables.
+#[test]
+fn segment_repair_keeps_a_sound_format2_segment_unchanged() {
+    use crate::fuzz_harness::repair_segment;
+    use reprint::index::format::{Footer, SEGMENT_VERSION};
+    let path = regressions_dir().join("segment/seed-format2-two-documents.rps");
+    let file = std::fs::read(&path).expect("the format 2 seed");
+    let (footer, _) = Footer::decode_file(&file, &path).expect("a sound segment");
+    assert_eq!(footer.version, SEGMENT_VERSION);
+    assert!(
+        repair_segment(&file, SEGMENT_VERSION) == file,
+        "repair changed it"
+    );
+}
