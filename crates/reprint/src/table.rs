@@ -379,6 +379,13 @@ impl Marker {
             return Ok(false);
         }
         for f in &marker.files {
+            // A part's files are in its stage folder: a name with a path in it is not ours.
+            let plain = Path::new(&f.name)
+                .file_name()
+                .is_some_and(|n| n == f.name.as_str() && f.name != "." && f.name != "..");
+            if !plain {
+                return Ok(false);
+            }
             let p = dir.join(&f.name);
             match FileDigest::of(&p) {
                 Ok(d) if d == *f => {}
@@ -479,5 +486,17 @@ mod tests {
         bytes[last] ^= 1;
         std::fs::write(&path, &bytes).unwrap();
         assert!(!Marker::is_complete(dir.path(), "s", "part-00000", "f").unwrap());
+    }
+
+    #[test]
+    fn marker_naming_a_file_outside_its_folder_does_not_hold() {
+        let dir = tempfile::tempdir().unwrap();
+        let stage = dir.path().join("stage");
+        std::fs::create_dir(&stage).unwrap();
+        let outside = dir.path().join("t.parquet");
+        let mut digest = write(&outside, KIND);
+        digest.name = "../t.parquet".into();
+        Marker::write(&stage, "s", "part-00000", "f", vec![digest]).unwrap();
+        assert!(!Marker::is_complete(&stage, "s", "part-00000", "f").unwrap());
     }
 }
