@@ -140,6 +140,23 @@ pub fn band_keys(signature: &[u32], params: &LshParams, out: &mut Vec<u64>) {
     }
 }
 
+/// The pairs of every bucket of `sorted` (band keys with their documents, sorted by
+/// key, then document): a bucket of up to `max_bucket` documents (at least 2) yields
+/// all its pairs, a larger one pairs every member with its first `max_bucket` only.
+/// `pair(a, b)` receives each pair with `a` before `b` in the bucket's order. The one
+/// rule for both the in-memory run and the staged band stage.
+pub fn bucket_pairs<D: Copy>(sorted: &[(u64, D)], max_bucket: usize, mut pair: impl FnMut(D, D)) {
+    let max_bucket = max_bucket.max(2);
+    for run in sorted.chunk_by(|x, y| x.0 == y.0) {
+        let heads = run.len().min(max_bucket);
+        for i in 0..heads {
+            for j in i + 1..run.len() {
+                pair(run[i].1, run[j].1);
+            }
+        }
+    }
+}
+
 /// Finds candidate pairs from the band keys of all documents.
 ///
 /// `keys` holds `bands` keys per document, documents in order; `eligible(doc)` says
@@ -155,7 +172,6 @@ pub fn candidate_pairs(
     max_bucket: usize,
 ) -> Vec<(u32, u32)> {
     let docs = keys.len() / bands.max(1);
-    let max_bucket = max_bucket.max(2);
     let mut pairs: Vec<u64> = Vec::new();
     let mut column: Vec<(u64, u32)> = Vec::with_capacity(docs);
     for band in 0..bands {
@@ -166,25 +182,9 @@ pub fn candidate_pairs(
                 .map(|d| (keys[d as usize * bands + band], d)),
         );
         crate::exec::sort_unstable(&mut column);
-        let mut start = 0;
-        while start < column.len() {
-            let key = column[start].0;
-            let mut end = start + 1;
-            while end < column.len() && column[end].0 == key {
-                end += 1;
-            }
-            let run = &column[start..end];
-            if run.len() > 1 {
-                let heads = run.len().min(max_bucket);
-                for i in 0..heads {
-                    for j in i + 1..run.len() {
-                        let (a, b) = (run[i].1, run[j].1);
-                        pairs.push(((a as u64) << 32) | b as u64);
-                    }
-                }
-            }
-            start = end;
-        }
+        bucket_pairs(&column, max_bucket, |a, b| {
+            pairs.push(((a as u64) << 32) | b as u64)
+        });
         // Keep the list compact as it grows across bands.
         if pairs.len() > 1 << 22 {
             crate::exec::sort_unstable(&mut pairs);

@@ -101,6 +101,14 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     Ok(())
 }
 
+/// Writes `value` as pretty JSON (with a final newline) to `path`, atomically.
+pub fn write_json_atomic(path: &Path, value: &impl serde::Serialize) -> Result<()> {
+    let mut json = serde_json::to_vec_pretty(value)
+        .map_err(|e| Error::Config(format!("{}: {e}", path.display())))?;
+    json.push(b'\n');
+    write_atomic(path, &json)
+}
+
 fn parent(path: &Path) -> &Path {
     match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
@@ -349,10 +357,7 @@ impl Marker {
             fingerprint: fingerprint.to_string(),
             files,
         };
-        let mut json = serde_json::to_vec_pretty(&marker)
-            .map_err(|e| Error::Config(format!("marker of {part}: {e}")))?;
-        json.push(b'\n');
-        write_atomic(&Marker::path(dir, part), &json)
+        write_json_atomic(&Marker::path(dir, part), &marker)
     }
 
     /// Whether a part is complete: its marker is there, of this format, made under

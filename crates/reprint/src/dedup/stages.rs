@@ -33,7 +33,7 @@ use crate::input::ingest::{ingest_selected, IngestConfig, InputTally, Item, Reco
 use crate::input::Sources;
 use crate::minhash::MinHasher;
 use crate::table::{
-    read_table, read_table_batched, write_atomic, FileDigest, Marker, TableKind, TableWriter,
+    read_table, read_table_batched, write_json_atomic, FileDigest, Marker, TableKind, TableWriter,
 };
 use crate::verify::{score_sets, PairScore, SetSource, SetStore, SetStoreWriter};
 use arrow_array::builder::{
@@ -209,10 +209,7 @@ impl WorkDir {
             }
             return Ok(existing);
         }
-        let mut json = serde_json::to_vec_pretty(&manifest)
-            .map_err(|e| Error::Config(format!("describing the run: {e}")))?;
-        json.push(b'\n');
-        write_atomic(&path, &json)?;
+        write_json_atomic(&path, &manifest)?;
         Ok(WorkDir {
             root: root.to_path_buf(),
             manifest,
@@ -481,10 +478,7 @@ impl ClosedPart {
         let name = part_name(self.part);
         self.stats.parts = parts;
         let stats_path = self.dir.join(format!("{name}.stats.json"));
-        let mut json = serde_json::to_vec_pretty(&self.stats)
-            .map_err(|e| Error::Config(format!("part statistics: {e}")))?;
-        json.push(b'\n');
-        write_atomic(&stats_path, &json)?;
+        write_json_atomic(&stats_path, &self.stats)?;
         let stats = FileDigest::of(&stats_path)?;
         Marker::write(
             &self.dir,
@@ -716,7 +710,7 @@ pub fn band(work: &WorkDir, shard: Shard, observer: &dyn Observer) -> Result<Sta
     }
     let parts = sign_parts(work)?;
     let params = work.params();
-    let max_bucket = params.max_bucket.max(2);
+    let max_bucket = params.max_bucket;
     observer.stage_started(Stage::Candidates, Some(params.bands as u64));
     let mut pairs: Vec<u128> = Vec::new();
     let mut column_keys: Vec<(u64, u64)> = Vec::new();
@@ -741,24 +735,9 @@ pub fn band(work: &WorkDir, shard: Shard, observer: &dyn Observer) -> Result<Sta
             }
         }
         crate::exec::sort_unstable(&mut column_keys);
-        let mut start = 0;
-        while start < column_keys.len() {
-            let key = column_keys[start].0;
-            let mut end = start + 1;
-            while end < column_keys.len() && column_keys[end].0 == key {
-                end += 1;
-            }
-            let run = &column_keys[start..end];
-            if run.len() > 1 {
-                let heads = run.len().min(max_bucket);
-                for i in 0..heads {
-                    for j in i + 1..run.len() {
-                        pairs.push(((run[i].1 as u128) << 64) | run[j].1 as u128);
-                    }
-                }
-            }
-            start = end;
-        }
+        crate::lsh::bucket_pairs(&column_keys, max_bucket, |a, b| {
+            pairs.push(((a as u128) << 64) | b as u128)
+        });
         if pairs.len() > 1 << 22 {
             crate::exec::sort_unstable(&mut pairs);
             pairs.dedup();
@@ -831,10 +810,24 @@ fn complete_shards(work: &WorkDir, stage: &str, kind: TableKind) -> Result<Vec<P
 }
 
 /// Documents of the sign parts: their records (sorted) and, when asked for, their
-/// metadata.
+/// metadata and the checksum of every record.
 struct Docs {
     records: Vec<u64>,
     meta: Vec<DocMeta>,
+    /// The checksum of every record (documents or not), by record number.
+    hashes: Vec<u64>,
+}
+
+/// What [`load_docs`] reads besides the record numbers of the documents.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Load {
+    /// Nothing else.
+    Records,
+    /// Each document's metadata.
+    Meta,
+    /// Each document's metadata and every record's checksum (for the checked second
+    /// read of apply).
+    MetaAndHashes,
 }
 
 impl Docs {
@@ -843,26 +836,29 @@ impl Docs {
     }
 }
 
-fn load_docs(parts: &[PathBuf], with_meta: bool) -> Result<Docs> {
+fn load_docs(parts: &[PathBuf], load: Load) -> Result<Docs> {
     let mut records = Vec::new();
     let mut meta = Vec::new();
-    let columns: &[&str] = if with_meta {
-        &[
-            "record",
-            "id",
-            "text_bytes",
-            "shingles",
-            "keep_num",
-            "keep_str",
-        ]
-    } else {
-        &["record", "id"]
-    };
+    let mut hashes = Vec::new();
+    let with_meta = load != Load::Records;
+    let with_hashes = load == Load::MetaAndHashes;
+    let mut columns = vec!["record", "id"];
+    if with_meta {
+        columns.extend(["text_bytes", "shingles", "keep_num", "keep_str"]);
+    }
+    if with_hashes {
+        columns.push("record_hash");
+    }
     for path in parts {
-        for batch in read_table(path, SIGN_TABLE, columns)? {
+        for batch in read_table(path, SIGN_TABLE, &columns)? {
             let batch = batch?;
             let record = column::<UInt64Array>(&batch, "record", path)?;
             let id = column::<StringArray>(&batch, "id", path)?;
+            let hash = if with_hashes {
+                Some(column::<UInt64Array>(&batch, "record_hash", path)?)
+            } else {
+                None
+            };
             let meta_cols = if with_meta {
                 Some((
                     column::<UInt64Array>(&batch, "text_bytes", path)?,
@@ -874,6 +870,15 @@ fn load_docs(parts: &[PathBuf], with_meta: bool) -> Result<Docs> {
                 None
             };
             for i in 0..batch.num_rows() {
+                if let Some(hash) = hash {
+                    if record.value(i) != hashes.len() as u64 {
+                        return Err(Error::Corrupt {
+                            path: path.clone(),
+                            message: "sign rows are not numbered consecutively".into(),
+                        });
+                    }
+                    hashes.push(hash.value(i));
+                }
                 if id.is_null(i) {
                     continue;
                 }
@@ -903,7 +908,11 @@ fn load_docs(parts: &[PathBuf], with_meta: bool) -> Result<Docs> {
             message: "sign parts are out of record order".into(),
         });
     }
-    Ok(Docs { records, meta })
+    Ok(Docs {
+        records,
+        meta,
+        hashes,
+    })
 }
 
 /// Rows per batch when reading shingle sets back (a set is about 2 KB of a news
@@ -988,7 +997,7 @@ pub fn verify(work: &WorkDir, shard: Shard, observer: &dyn Observer) -> Result<S
     }
     let bands = complete_shards(work, "band", BAND_TABLE)?;
     let parts = sign_parts(work)?;
-    let docs = load_docs(&parts, false)?;
+    let docs = load_docs(&parts, Load::Records)?;
     let mut pairs: Vec<(u32, u32)> = Vec::new();
     for path in &bands {
         for batch in read_table(path, BAND_TABLE, &[])? {
@@ -1073,10 +1082,7 @@ pub fn verify(work: &WorkDir, shard: Shard, observer: &dyn Observer) -> Result<S
     let stats = VerifyStats {
         candidate_pairs: pairs.len() as u64,
     };
-    let mut json = serde_json::to_vec_pretty(&stats)
-        .map_err(|e| Error::Config(format!("verify statistics: {e}")))?;
-    json.push(b'\n');
-    write_atomic(&stats_path, &json)?;
+    write_json_atomic(&stats_path, &stats)?;
     let stats = FileDigest::of(&stats_path)?;
     Marker::write(
         &dir,
@@ -1151,7 +1157,7 @@ pub fn components(work: &WorkDir, observer: &dyn Observer) -> Result<StageReport
         });
     }
     let parts = sign_parts(work)?;
-    let docs = load_docs(&parts, true)?;
+    let docs = load_docs(&parts, Load::Meta)?;
     let pairs = load_pairs(work, &docs)?;
     observer.stage_started(Stage::Cluster, None);
     let mut uf = UnionFind::new(docs.meta.len());
@@ -1247,7 +1253,7 @@ impl ClusterRows {
 /// checksums from the sign parts, pairs from verify, clusters from components.
 pub fn load_result(work: &WorkDir, sources: &Sources) -> Result<DedupResult> {
     let parts = sign_parts(work)?;
-    let docs = load_docs(&parts, true)?;
+    let docs = load_docs(&parts, Load::MetaAndHashes)?;
     let pairs = load_pairs(work, &docs)?;
     let clusters_path = work.root.join("components").join("clusters.parquet");
     if !Marker::is_complete(
@@ -1306,24 +1312,6 @@ pub fn load_result(work: &WorkDir, sources: &Sources) -> Result<DedupResult> {
             });
         }
     }
-    // Record checksums (for the checked second read) and the merged counts.
-    let mut record_hashes = Vec::new();
-    for path in &parts {
-        for batch in read_table(path, SIGN_TABLE, &["record", "record_hash"])? {
-            let batch = batch?;
-            let record = column::<UInt64Array>(&batch, "record", path)?;
-            let hash = column::<UInt64Array>(&batch, "record_hash", path)?;
-            for i in 0..batch.num_rows() {
-                if record.value(i) != record_hashes.len() as u64 {
-                    return Err(Error::Corrupt {
-                        path: path.clone(),
-                        message: "sign rows are not numbered consecutively".into(),
-                    });
-                }
-                record_hashes.push(hash.value(i));
-            }
-        }
-    }
     let mut stats = DedupStats {
         input: InputTally::new(sources),
         ..DedupStats::default()
@@ -1370,7 +1358,7 @@ pub fn load_result(work: &WorkDir, sources: &Sources) -> Result<DedupResult> {
         clusters,
         stats,
         records,
-        record_hashes,
+        record_hashes: docs.hashes,
         records_by_source,
     })
 }
