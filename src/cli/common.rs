@@ -299,3 +299,37 @@ pub fn count(s: &str) -> Result<usize, String> {
 pub fn seed(s: &str) -> Result<u64, String> {
     number_at_least(s, 0)
 }
+
+/// A memory size for `--memory-limit`: bytes, or a number with a unit (`512MiB`,
+/// `2GB`, `1.5 GiB`), at least [`reprint::exec::MIN_MEMORY_LIMIT`].
+#[allow(dead_code)] // until the staged jobs take --memory-limit
+pub fn memory_limit(s: &str) -> Result<reprint::exec::MemoryLimit, String> {
+    let size: bytesize::ByteSize = s
+        .trim()
+        .parse()
+        .map_err(|e| format!("{s:?} is not a memory size such as 2GiB or 512MB: {e}"))?;
+    if size.as_u64() < reprint::exec::MIN_MEMORY_LIMIT {
+        return Err(format!(
+            "{s} is too small: the least memory limit is {}",
+            bytesize::ByteSize::b(reprint::exec::MIN_MEMORY_LIMIT)
+                .display()
+                .iec()
+        ));
+    }
+    Ok(reprint::exec::MemoryLimit::new(size.as_u64()))
+}
+
+#[cfg(test)]
+mod memory_limit_tests {
+    use super::memory_limit;
+
+    #[test]
+    fn memory_limit_takes_units_and_refuses_tiny_values() {
+        assert_eq!(memory_limit("2GiB").unwrap().bytes(), 2 << 30);
+        assert_eq!(memory_limit("512MB").unwrap().bytes(), 512_000_000);
+        assert!(memory_limit("1k").unwrap_err().contains("too small"));
+        assert!(memory_limit("lots")
+            .unwrap_err()
+            .contains("not a memory size"));
+    }
+}

@@ -5,6 +5,10 @@
 //! value; here they are applied to batches of records in parallel and their results
 //! gathered in input order, so output is deterministic whatever the thread count.
 
+mod memory;
+
+pub use memory::{MemoryLimit, DEFAULT_MEMORY_SHARE, FALLBACK_MEMORY_LIMIT, MIN_MEMORY_LIMIT};
+
 use crate::error::{Error, InputIssue, Result};
 use rayon::prelude::*;
 
