@@ -155,11 +155,6 @@ pub fn run(args: ScanArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
         w.flush()?;
     }
     if let Some(mut html_out) = html_out {
-        let docs: Vec<(&str, &str)> = result
-            .documents
-            .iter()
-            .map(|d| (d.id.as_str(), d.text.as_str()))
-            .collect();
         let clusters: Vec<ClusterView> = result
             .clusters
             .iter()
@@ -197,7 +192,7 @@ pub fn run(args: ScanArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
         report::html::write_scan(
             &mut w,
             "reprint scan",
-            &docs,
+            &result.documents,
             &clusters,
             result.boilerplate.len(),
             &limits,

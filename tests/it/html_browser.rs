@@ -247,7 +247,7 @@ fn write_scan_report(path: &Path) {
     write_scan(
         &mut file,
         "Scan <report>",
-        &docs,
+        &docs[..],
         &clusters,
         3,
         &ScanHtmlLimits::default(),

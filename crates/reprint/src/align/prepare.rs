@@ -176,7 +176,7 @@ pub(crate) const PREPARED_GRAM_WORDS: usize = 4;
 /// A document analysed once for alignment.
 #[derive(Debug, Clone)]
 pub struct PreparedDoc<'a> {
-    text: &'a str,
+    text: std::borrow::Cow<'a, str>,
     tokens: Vec<Token>,
     /// Per token: the key of its stem, or [`STOP`] for a stop word.
     stems: Vec<u64>,
@@ -192,7 +192,16 @@ impl<'a> PreparedDoc<'a> {
     /// Snowball stemmer; other languages pass mostly unchanged) and groups tokens
     /// into sentences.
     pub fn new(text: &'a str, norm: &NormalizeConfig) -> Self {
-        let tokens = tokenize(text, norm);
+        PreparedDoc::from_cow(std::borrow::Cow::Borrowed(text), norm)
+    }
+
+    /// [`PreparedDoc::new`] owning its text (a text read from a store for one stage).
+    pub fn owned(text: String, norm: &NormalizeConfig) -> PreparedDoc<'static> {
+        PreparedDoc::from_cow(std::borrow::Cow::Owned(text), norm)
+    }
+
+    fn from_cow(text: std::borrow::Cow<'a, str>, norm: &NormalizeConfig) -> Self {
+        let tokens = tokenize(&text, norm);
         let stemmer = Stemmer::create(Algorithm::English);
         let mut scratch = String::new();
         let stems: Vec<u64> = tokens
@@ -210,7 +219,7 @@ impl<'a> PreparedDoc<'a> {
                 }
             })
             .collect();
-        let sentences = group_sentences(text, &tokens, &stems);
+        let sentences = group_sentences(&text, &tokens, &stems);
         let grams = gram_hashes(&tokens, &stems, PREPARED_GRAM_WORDS);
         // Each sentence lists a term once: counting the listings counts sentences.
         let listed: Vec<u64> = sentences
@@ -244,8 +253,8 @@ impl<'a> PreparedDoc<'a> {
     }
 
     /// The original text.
-    pub fn text(&self) -> &'a str {
-        self.text
+    pub fn text(&self) -> &str {
+        &self.text
     }
 
     /// The word tokens, with byte offsets into [`text`](Self::text).

@@ -404,7 +404,7 @@ impl DocNotes {
 /// What a run noticed about its input besides skipped records, flattened into each
 /// pipeline's stats: files decoded from other encodings, unparseable dates, files
 /// passed over in folders. It also watches for a text or id field that no record has.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct InputTally {
     /// Files (or JSON Lines files with at least one such line) that were not UTF-8 and
     /// were decoded, by encoding.

@@ -341,14 +341,48 @@ fn context_after(text: &str, at: usize, max_chars: usize) -> &str {
     }
 }
 
-/// Writes the report of a scan: `docs` as `(id, text)`; `clusters` in their report
+/// The documents a scan report quotes: their ids and texts by document number.
+pub trait ScanTexts {
+    /// Number of documents.
+    fn count(&self) -> usize;
+    /// Document `d`'s id.
+    fn id(&self, d: usize) -> &str;
+    /// Document `d`'s text.
+    fn text(&self, d: usize) -> Result<std::borrow::Cow<'_, str>>;
+}
+
+impl ScanTexts for [(&str, &str)] {
+    fn count(&self) -> usize {
+        self.len()
+    }
+    fn id(&self, d: usize) -> &str {
+        self.get(d).map_or("", |x| x.0)
+    }
+    fn text(&self, d: usize) -> Result<std::borrow::Cow<'_, str>> {
+        Ok(std::borrow::Cow::Borrowed(self.get(d).map_or("", |x| x.1)))
+    }
+}
+
+impl ScanTexts for crate::scan::ScanDocuments {
+    fn count(&self) -> usize {
+        self.len()
+    }
+    fn id(&self, d: usize) -> &str {
+        crate::scan::ScanDocuments::id(self, d)
+    }
+    fn text(&self, d: usize) -> Result<std::borrow::Cow<'_, str>> {
+        crate::scan::ScanDocuments::text(self, d)
+    }
+}
+
+/// Writes the report of a scan: `docs` their ids and texts; `clusters` in their report
 /// order; `boilerplate` the number of boilerplate items (listed in the other
 /// formats). A summary and a table of contents (largest clusters first) come first;
 /// `limits` bound how much is shown in full.
 pub fn write_scan(
     out: &mut dyn Write,
     title: &str,
-    docs: &[(&str, &str)],
+    docs: &(impl ScanTexts + ?Sized),
     clusters: &[ClusterView],
     boilerplate: usize,
     limits: &ScanHtmlLimits,
@@ -364,7 +398,7 @@ pub fn write_scan(
         html,
         "<h1>{}</h1>\n<p class=\"meta\">{}, {} of reused passages ({}), {} listed apart.</p>\n",
         escape(title),
-        count(docs.len() as u64, "document", "documents"),
+        count(docs.count() as u64, "document", "documents"),
         count(clusters.len() as u64, "cluster", "clusters"),
         count(passages as u64, "passage", "passages"),
         count(boilerplate as u64, "boilerplate item", "boilerplate items"),
@@ -388,12 +422,12 @@ pub fn write_scan(
              <th>Documents</th><th>Passages</th><th>Similarity</th><th>Passage</th></tr></thead>\n<tbody>\n",
         );
         for &i in &order[..shown] {
-            contents_row(&mut html, docs, &clusters[i], doc_counts[i], true);
+            contents_row(&mut html, docs, &clusters[i], doc_counts[i], true)?;
         }
         html.push_str("</tbody>\n</table>\n");
     }
     // Marks per document, only for documents shown whole.
-    let mut doc_shown: Vec<Option<usize>> = vec![None; docs.len()];
+    let mut doc_shown: Vec<Option<usize>> = vec![None; docs.count()];
     let mut shown_docs: Vec<usize> = Vec::new();
     let mut marks: Vec<Vec<Mark>> = Vec::new();
     for &i in &order[..shown] {
@@ -413,7 +447,7 @@ pub fn write_scan(
             }
         );
         if let Some(e) = c.earliest.and_then(|e| c.members.get(e)) {
-            let id = docs.get(e.doc).map_or("", |d| d.0);
+            let id = docs.id(e.doc);
             let _ = writeln!(
                 html,
                 "<p class=\"meta\">Likely source (earliest): {}</p>",
@@ -433,9 +467,12 @@ pub fn write_scan(
         }
         html.push_str("<ol class=\"members\" start=\"0\">\n");
         for (m, member) in c.members.iter().enumerate().take(limits.max_members) {
-            let Some(&(id, text)) = docs.get(member.doc) else {
+            if member.doc >= docs.count() {
                 continue;
-            };
+            }
+            let id = docs.id(member.doc);
+            let text = docs.text(member.doc)?;
+            let text: &str = &text;
             let (start, end) = clamp_span(text, member.start, member.end);
             let slot = match doc_shown[member.doc] {
                 Some(slot) => Some(slot),
@@ -502,7 +539,7 @@ pub fn write_scan(
              <th>Documents</th><th>Passages</th><th>Similarity</th><th>Passage</th></tr></thead>\n<tbody>\n"
         );
         for &i in order[shown..].iter().take(limits.max_summary_rows) {
-            contents_row(&mut html, docs, &clusters[i], doc_counts[i], false);
+            contents_row(&mut html, docs, &clusters[i], doc_counts[i], false)?;
         }
         html.push_str("</tbody>\n</table>\n");
         let rest = clusters.len() - shown;
@@ -521,13 +558,13 @@ pub fn write_scan(
     if !shown_docs.is_empty() {
         html.push_str("<h2>Documents</h2>\n");
         for (slot, &d) in shown_docs.iter().enumerate() {
-            let (id, text) = docs[d];
+            let (id, text) = (docs.id(d), docs.text(d)?);
             let _ = write!(
                 html,
                 "<section class=\"document\" id=\"d{d}\">\n<h3>{}</h3>\n<div class=\"text\">",
                 escape(id)
             );
-            highlight(&mut html, text, &marks[slot]);
+            highlight(&mut html, &text, &marks[slot]);
             html.push_str("</div>\n</section>\n");
         }
         let with_members = {
@@ -561,21 +598,20 @@ pub fn write_scan(
 /// documents, passages, similarity and the first member's passage.
 fn contents_row(
     html: &mut String,
-    docs: &[(&str, &str)],
+    docs: &(impl ScanTexts + ?Sized),
     c: &ClusterView,
     documents: usize,
     linked: bool,
-) {
+) -> Result<()> {
     let n = c.number;
-    let first = c
-        .members
-        .first()
-        .and_then(|m| docs.get(m.doc).map(|d| (d.1, m)))
-        .map(|(text, m)| {
-            let (s, e) = clamp_span(text, m.start, m.end);
+    let first = match c.members.first() {
+        Some(m) if m.doc < docs.count() => {
+            let text = docs.text(m.doc)?;
+            let (s, e) = clamp_span(&text, m.start, m.end);
             super::prose::excerpt(&text[s..e], 140)
-        })
-        .unwrap_or_default();
+        }
+        _ => String::new(),
+    };
     let label = if linked {
         format!("<a href=\"#cl{n}\">{n}</a>")
     } else {
@@ -590,6 +626,7 @@ fn contents_row(
         similarity_cell(c.similarity_range()),
         escape(&first)
     );
+    Ok(())
 }
 
 /// A highlighted span: its colour, its own anchor and the anchor it links to.
@@ -873,7 +910,7 @@ mod tests {
         write_scan(
             &mut out,
             "Scan",
-            &docs,
+            &docs[..],
             &[cluster],
             0,
             &ScanHtmlLimits::default(),

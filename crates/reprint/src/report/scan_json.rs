@@ -51,7 +51,7 @@ impl Serialize for ClusterJson<'_> {
         let earliest = self
             .cluster
             .earliest
-            .map(|i| &result.documents[passage.members[i].doc as usize].id);
+            .map(|i| result.documents.id(passage.members[i].doc as usize));
         let mut map = serializer.serialize_map(Some(6 + usize::from(self.standalone)))?;
         if self.standalone {
             map.serialize_entry("schema_version", &SCHEMA_VERSION)?;
@@ -66,13 +66,14 @@ impl Serialize for ClusterJson<'_> {
                 len: passage.members.len(),
                 element: |k| {
                     let m = &passage.members[k];
-                    let doc = &result.documents[m.doc as usize];
-                    json!({
-                        "doc": doc.id,
+                    let d = m.doc as usize;
+                    let text = result.documents.quote(d, m.span)?;
+                    Ok(json!({
+                        "doc": result.documents.id(d),
                         "start": m.span.start,
                         "end": m.span.end,
-                        "text": &doc.text[m.span.start..m.span.end],
-                    })
+                        "text": text,
+                    }))
                 },
             },
         )?;
@@ -82,7 +83,7 @@ impl Serialize for ClusterJson<'_> {
                 len: passage.links.len(),
                 element: |k| {
                     let l = &passage.links[k];
-                    json!({"member_a": l.a, "member_b": l.b, "similarity": round6(l.similarity)})
+                    Ok(json!({"member_a": l.a, "member_b": l.b, "similarity": round6(l.similarity)}))
                 },
             },
         )?;
@@ -107,17 +108,20 @@ impl Serialize for BoilerplateJson<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
         let (result, item) = (self.result, self.item);
         let first = item.places[0];
-        let text = &result.documents[first.doc as usize].text[first.span.start..first.span.end];
+        let text = result
+            .documents
+            .quote(first.doc as usize, first.span)
+            .map_err(serde::ser::Error::custom)?;
         let mut map = serializer.serialize_map(Some(3))?;
         map.serialize_entry("kind", &item.kind)?;
-        map.serialize_entry("text", text)?;
+        map.serialize_entry("text", &text)?;
         map.serialize_entry(
             "members",
             &LazyArray {
                 len: item.places.len(),
                 element: |k| {
                     let p = &item.places[k];
-                    json!({"doc": result.documents[p.doc as usize].id, "start": p.span.start, "end": p.span.end})
+                    Ok(json!({"doc": result.documents.id(p.doc as usize), "start": p.span.start, "end": p.span.end}))
                 },
             },
         )?;
@@ -126,17 +130,19 @@ impl Serialize for BoilerplateJson<'_> {
 }
 
 /// A JSON array whose elements are built one at a time while it is written, so
-/// a large report never exists as one tree in memory.
-struct LazyArray<T: Serialize, F: Fn(usize) -> T> {
+/// a large report never exists as one tree in memory. An element that cannot be
+/// built (a text that cannot be read from a store) stops the report with its error.
+struct LazyArray<T: Serialize, F: Fn(usize) -> Result<T>> {
     len: usize,
     element: F,
 }
 
-impl<T: Serialize, F: Fn(usize) -> T> Serialize for LazyArray<T, F> {
+impl<T: Serialize, F: Fn(usize) -> Result<T>> Serialize for LazyArray<T, F> {
     fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
         let mut seq = serializer.serialize_seq(Some(self.len))?;
         for i in 0..self.len {
-            seq.serialize_element(&(self.element)(i))?;
+            let element = (self.element)(i).map_err(serde::ser::Error::custom)?;
+            seq.serialize_element(&element)?;
         }
         seq.end()
     }
@@ -161,16 +167,16 @@ impl Serialize for Report<'_> {
             &LazyArray {
                 len: result.documents.len(),
                 element: |i| {
-                    let d = &result.documents[i];
+                    let docs = &result.documents;
                     let mut entry = json!({
-                        "doc": d.id,
-                        "bytes": d.text.len(),
-                        "date": d.date.as_ref().map(|date| &date.text),
+                        "doc": docs.id(i),
+                        "bytes": docs.bytes(i),
+                        "date": docs.date(i).map(|date| &date.text),
                     });
-                    if let Some(encoding) = d.encoding {
+                    if let Some(encoding) = docs.encoding(i) {
                         entry["encoding"] = json!(encoding);
                     }
-                    entry
+                    Ok(entry)
                 },
             },
         )?;
@@ -178,14 +184,14 @@ impl Serialize for Report<'_> {
             "clusters",
             &LazyArray {
                 len: result.clusters.len(),
-                element: |i| cluster_json(result, i, &result.clusters[i], false),
+                element: |i| Ok(cluster_json(result, i, &result.clusters[i], false)),
             },
         )?;
         map.serialize_entry(
             "boilerplate",
             &LazyArray {
                 len: result.boilerplate.len(),
-                element: |i| boilerplate_json(result, &result.boilerplate[i]),
+                element: |i| Ok(boilerplate_json(result, &result.boilerplate[i])),
             },
         )?;
         map.serialize_entry("stats", &summary::counts_only(&result.stats))?;

@@ -40,7 +40,7 @@ pub fn write(result: &ScanResult, out: &mut dyn Write) -> Result<()> {
         )
         .map_err(&err)?;
         for (m_i, m) in c.passage.members.iter().enumerate() {
-            let doc = &result.documents[m.doc as usize];
+            let d = m.doc as usize;
             let source = if c.earliest == Some(m_i) {
                 "  (earliest)"
             } else {
@@ -49,13 +49,15 @@ pub fn write(result: &ScanResult, out: &mut dyn Write) -> Result<()> {
             writeln!(
                 out,
                 "  [{m_i}] {} {}..{}{source}",
-                doc.id, m.span.start, m.span.end
+                result.documents.id(d),
+                m.span.start,
+                m.span.end
             )
             .map_err(&err)?;
             writeln!(
                 out,
                 "      “{}”",
-                excerpt(&doc.text[m.span.start..m.span.end])
+                excerpt(&result.documents.quote(d, m.span)?)
             )
             .map_err(&err)?;
         }
@@ -70,7 +72,6 @@ pub fn write(result: &ScanResult, out: &mut dyn Write) -> Result<()> {
         .map_err(&err)?;
         for b in &result.boilerplate {
             let first = b.places[0];
-            let doc = &result.documents[first.doc as usize];
             let kind = serde_json::to_value(b.kind)
                 .ok()
                 .and_then(|v| v.as_str().map(String::from))
@@ -79,7 +80,7 @@ pub fn write(result: &ScanResult, out: &mut dyn Write) -> Result<()> {
                 out,
                 "  {kind} ×{}: “{}”",
                 b.places.len(),
-                excerpt(&doc.text[first.span.start..first.span.end])
+                excerpt(&result.documents.quote(first.doc as usize, first.span)?)
             )
             .map_err(&err)?;
         }

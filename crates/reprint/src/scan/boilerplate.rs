@@ -141,22 +141,30 @@ pub fn find_boilerplate_lines(
     }
     let mut out: Vec<BoilerplateLine> = by_key
         .into_values()
-        .filter_map(|places| {
-            let mut docs_with: Vec<u32> = places.iter().map(|p| p.0).collect();
-            docs_with.dedup();
-            let repeated_in_one = docs_with.len() < places.len();
-            let kind = if docs_with.len() >= config.min_documents.max(2) {
-                BoilerplateKind::CommonLine
-            } else if repeated_in_one {
-                BoilerplateKind::RepeatedLine
-            } else {
-                return None;
-            };
-            Some(BoilerplateLine { kind, places })
-        })
+        .filter_map(|places| classify_line(places, config))
         .collect();
     out.sort_by_key(|b| b.places[0]);
     out
+}
+
+/// What the short lines sharing one key are, given every place they occur (in
+/// document order, then position): boilerplate of some kind, or `None`. The one
+/// rule of [`find_boilerplate_lines`] and of the staged scan's boilerplate stage.
+pub fn classify_line(
+    places: Vec<(u32, Span)>,
+    config: &BoilerplateConfig,
+) -> Option<BoilerplateLine> {
+    let mut docs_with: Vec<u32> = places.iter().map(|p| p.0).collect();
+    docs_with.dedup();
+    let repeated_in_one = docs_with.len() < places.len();
+    let kind = if docs_with.len() >= config.min_documents.max(2) {
+        BoilerplateKind::CommonLine
+    } else if repeated_in_one {
+        BoilerplateKind::RepeatedLine
+    } else {
+        return None;
+    };
+    Some(BoilerplateLine { kind, places })
 }
 
 #[cfg(test)]

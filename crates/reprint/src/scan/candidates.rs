@@ -31,6 +31,12 @@ impl Default for CandidateConfig {
     }
 }
 
+/// Whether an n-gram found in `documents` documents makes pairs: at least two, and
+/// not more than `max_df` (a stock phrase).
+pub fn is_candidate_run(documents: usize, config: &CandidateConfig) -> bool {
+    documents >= 2 && documents <= config.max_df
+}
+
 /// A candidate pair `a < b` with the number of distinct n-grams they share.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Candidate {
@@ -75,7 +81,7 @@ pub fn candidate_pairs(grams: Vec<Vec<u32>>, config: &CandidateConfig) -> Vec<Ca
             end += 1;
         }
         let run = &postings[start..end];
-        if run.len() >= 2 && run.len() <= config.max_df {
+        if is_candidate_run(run.len(), config) {
             run_docs.extend(run.iter().map(|&p| p as u32));
             run_bounds.push(run_docs.len());
         }

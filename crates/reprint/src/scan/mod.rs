@@ -21,10 +21,14 @@ pub mod boilerplate;
 pub mod candidates;
 pub mod clusters;
 mod config;
+pub mod documents;
 pub mod repeats;
 mod result;
 mod run;
+pub mod stages;
 
+pub use clusters::Occurrence;
 pub use config::ScanConfig;
+pub use documents::ScanDocuments;
 pub use result::{BoilerplateItem, ScanCluster, ScanResult, ScanStats};
 pub use run::{run, scan_documents};

@@ -1,9 +1,9 @@
 //! What a scan finds: reuse clusters, boilerplate and counts.
 
-use crate::document::Document;
 use crate::input::ingest::{InputTally, Skipped};
 use crate::scan::boilerplate::BoilerplateKind;
 use crate::scan::clusters::{Occurrence, PassageCluster};
+use crate::scan::documents::ScanDocuments;
 
 /// A reuse cluster with its likely source.
 #[derive(Debug, Clone)]
@@ -59,8 +59,9 @@ pub struct ScanStats {
 /// The outcome of a scan.
 #[derive(Debug)]
 pub struct ScanResult {
-    /// The documents, in input order (reports quote their text).
-    pub documents: Vec<Document>,
+    /// The documents, in input order (reports quote their text): in memory, or in
+    /// the text store of a staged scan's work folder.
+    pub documents: ScanDocuments,
     /// Reuse clusters (members in two or more documents).
     pub clusters: Vec<ScanCluster>,
     /// Boilerplate, listed separately.

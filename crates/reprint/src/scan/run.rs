@@ -4,7 +4,7 @@
 //! is per document or per candidate pair, computed in parallel and gathered in input
 //! order, so the result is deterministic.
 
-use super::{BoilerplateItem, ScanCluster, ScanConfig, ScanResult, ScanStats};
+use super::{BoilerplateItem, ScanCluster, ScanConfig, ScanDocuments, ScanResult, ScanStats};
 use crate::align::{align, PreparedDoc};
 use crate::cluster::UnionFind;
 use crate::document::{Document, Span};
@@ -54,15 +54,158 @@ fn masked_share(span: &Span, masks: &[Span]) -> f64 {
 }
 
 /// A span repeated later in the same document.
-type RepeatPair = (Span, Span);
+pub(crate) type RepeatPair = (Span, Span);
 
-struct DocIndex {
-    /// Upper 32 bits of each unmasked n-gram's hash.
-    grams: Vec<u32>,
-    repeats: Vec<RepeatPair>,
+/// The boilerplate spans of every document, sorted and disjoint per document (one
+/// allocation for the whole collection).
+#[derive(Debug, Default)]
+pub(crate) struct Masks {
+    /// Start of each document's spans in `spans`; one more entry than documents.
+    offsets: Vec<usize>,
+    spans: Vec<Span>,
 }
 
-fn index_document(text: &str, masks: &[Span], config: &ScanConfig) -> DocIndex {
+impl Masks {
+    /// Masks from `(document, span)` places of boilerplate lines, for `documents`
+    /// documents (places in any order, repeats allowed).
+    pub(crate) fn from_places(documents: usize, mut places: Vec<(u32, Span)>) -> Masks {
+        places.sort_unstable();
+        places.dedup();
+        let mut offsets = vec![0usize; documents + 1];
+        for &(d, _) in &places {
+            offsets[d as usize + 1] += 1;
+        }
+        for i in 1..offsets.len() {
+            offsets[i] += offsets[i - 1];
+        }
+        Masks {
+            offsets,
+            spans: places.into_iter().map(|(_, s)| s).collect(),
+        }
+    }
+
+    /// Document `d`'s masked spans.
+    pub(crate) fn get(&self, d: usize) -> &[Span] {
+        match (self.offsets.get(d), self.offsets.get(d + 1)) {
+            (Some(&a), Some(&b)) => &self.spans[a..b],
+            _ => &[],
+        }
+    }
+}
+
+/// The order and blocks in which candidate pairs are aligned. Every document taking
+/// part in a pair is analysed once (tokens, stems, sentences) and shared by all its
+/// pairs: preparing per pair would cost more than aligning. Pairs are taken one
+/// connected component of the pair graph after another, a block at a time, and each
+/// analysis is freed after the last block that needs it, so only the documents of
+/// the components at hand are held at once.
+pub(crate) struct AlignPlan {
+    /// Candidate indices in alignment order.
+    order: Vec<usize>,
+    block_pairs: usize,
+    /// Documents taking part in some pair.
+    pub(crate) needed: BitVec,
+}
+
+impl AlignPlan {
+    /// Plans the alignment of `candidates` among `documents` documents in blocks of
+    /// `block_pairs` pairs.
+    pub(crate) fn new(candidates: &[Candidate], documents: usize, block_pairs: usize) -> AlignPlan {
+        let mut needed: BitVec = BitVec::repeat(false, documents);
+        let mut components = UnionFind::new(documents);
+        for c in candidates {
+            needed.set(c.a as usize, true);
+            needed.set(c.b as usize, true);
+            components.union(c.a, c.b);
+        }
+        let root: Vec<u32> = (0..documents as u32).map(|d| components.find(d)).collect();
+        drop(components);
+        let mut order: Vec<usize> = (0..candidates.len()).collect();
+        order.sort_by_key(|&k| (root[candidates[k].a as usize], k));
+        drop(root);
+        AlignPlan {
+            order,
+            block_pairs: block_pairs.max(1),
+            needed,
+        }
+    }
+
+    /// The last of the blocks `owned` accepts that needs each document (0 for a
+    /// document no such block needs): where its analysis can be freed.
+    pub(crate) fn last_blocks(
+        &self,
+        candidates: &[Candidate],
+        owned: impl Fn(usize) -> bool,
+    ) -> Vec<u32> {
+        let mut last = vec![0u32; self.needed.len()];
+        for (n, block) in self.blocks().enumerate().filter(|(n, _)| owned(*n)) {
+            for &k in block {
+                last[candidates[k].a as usize] = n as u32;
+                last[candidates[k].b as usize] = n as u32;
+            }
+        }
+        last
+    }
+
+    /// The blocks of candidate indices, in alignment order.
+    pub(crate) fn blocks(&self) -> std::slice::Chunks<'_, usize> {
+        self.order.chunks(self.block_pairs)
+    }
+
+    /// Aligns block number `n`: analyses the documents of its pairs not analysed yet
+    /// (`analyse` gets them sorted, and returns each with its analysis, `None` for a
+    /// document that cannot be aligned), aligns every pair, frees the analyses whose
+    /// `last` block this is and returns each pair's edges by candidate index.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn align_block<'t>(
+        &self,
+        n: usize,
+        block: &[usize],
+        candidates: &[Candidate],
+        prepared: &mut [Option<Box<PreparedDoc<'t>>>],
+        last: &[u32],
+        analyse: impl FnOnce(&[u32]) -> Result<Vec<(u32, Option<Box<PreparedDoc<'t>>>)>>,
+        masks: &Masks,
+        config: &ScanConfig,
+        observer: &dyn Observer,
+    ) -> Result<Vec<(usize, Vec<Edge>)>> {
+        let mut fresh: Vec<u32> = block
+            .iter()
+            .flat_map(|&k| [candidates[k].a, candidates[k].b])
+            .filter(|&d| prepared[d as usize].is_none())
+            .collect();
+        fresh.sort_unstable();
+        fresh.dedup();
+        for (d, doc) in analyse(&fresh)? {
+            prepared[d as usize] = doc;
+        }
+        let shared: &[Option<Box<PreparedDoc<'t>>>] = prepared;
+        let aligned: Vec<(usize, Vec<Edge>)> = exec::map_chunks(block, 64, |chunk| {
+            let out: Vec<(usize, Vec<Edge>)> = chunk
+                .iter()
+                .map(|&k| (k, align_pair(&candidates[k], shared, masks, config)))
+                .collect();
+            observer.advance(chunk.len() as u64);
+            out
+        });
+        for &k in block {
+            for d in [candidates[k].a, candidates[k].b] {
+                if last[d as usize] == n as u32 {
+                    prepared[d as usize] = None;
+                }
+            }
+        }
+        Ok(aligned)
+    }
+}
+
+pub(crate) struct DocIndex {
+    /// Upper 32 bits of each unmasked n-gram's hash.
+    pub(crate) grams: Vec<u32>,
+    pub(crate) repeats: Vec<RepeatPair>,
+}
+
+pub(crate) fn index_document(text: &str, masks: &[Span], config: &ScanConfig) -> DocIndex {
     let tokens = tokenize(text, &config.normalize);
     let n = config.candidates.ngram_words.max(1);
     let mut grams = Vec::with_capacity(tokens.len());
@@ -115,21 +258,18 @@ pub fn scan_documents(
     let doc_lines: Vec<_> = exec::map(&documents, |d| lines(&d.text, &config.normalize));
     let boiler_lines = find_boilerplate_lines(&doc_lines, &config.boilerplate);
     drop(doc_lines);
-    let mut masks: Vec<Vec<Span>> = vec![Vec::new(); documents.len()];
-    for b in &boiler_lines {
-        for &(d, span) in &b.places {
-            masks[d as usize].push(span);
-        }
-    }
-    for m in &mut masks {
-        m.sort_unstable();
-        m.dedup();
-    }
+    let masks = Masks::from_places(
+        documents.len(),
+        boiler_lines
+            .iter()
+            .flat_map(|b| b.places.iter().copied())
+            .collect(),
+    );
 
     // 2. N-gram index and within-document repeats.
     let (grams, repeats): (Vec<Vec<u32>>, Vec<Vec<RepeatPair>>) =
         exec::map_indices(documents.len(), |d| {
-            let index = index_document(&documents[d].text, &masks[d], config);
+            let index = index_document(&documents[d].text, masks.get(d), config);
             (index.grams, index.repeats)
         })
         .into_iter()
@@ -139,75 +279,41 @@ pub fn scan_documents(
     stats.candidate_pairs = candidates.len() as u64;
     stats.candidate_seconds = t.elapsed().as_secs_f64();
 
-    // 3. Alignment. Every document taking part in a pair is analysed once (tokens,
-    // stems, sentences) and shared by all its pairs: preparing per pair would cost
-    // more than aligning. Pairs are taken one connected component of the pair graph
-    // after another, a block at a time, and each analysis is freed after the last
-    // block that needs it, so only the documents of the components at hand are
-    // held at once. Edges are gathered back in candidate order (deterministic).
+    // 3. Alignment, a block of pairs at a time (see [`AlignPlan`]). Edges are
+    // gathered back in candidate order (deterministic).
     let t = Instant::now();
     observer.stage_started(Stage::Align, Some(candidates.len() as u64));
-    let mut needed: BitVec = BitVec::repeat(false, documents.len());
-    let mut components = UnionFind::new(documents.len());
-    for c in &candidates {
-        needed.set(c.a as usize, true);
-        needed.set(c.b as usize, true);
-        components.union(c.a, c.b);
-    }
-    let root: Vec<u32> = (0..documents.len() as u32)
-        .map(|d| components.find(d))
-        .collect();
-    drop(components);
-    let mut order: Vec<usize> = (0..candidates.len()).collect();
-    order.sort_by_key(|&k| (root[candidates[k].a as usize], k));
-    drop(root);
-    let blocks: Vec<&[usize]> = order.chunks(config.align_block_pairs.max(1)).collect();
-    let mut last_block = vec![0u32; documents.len()];
-    for (n, block) in blocks.iter().enumerate() {
-        for &k in *block {
-            last_block[candidates[k].a as usize] = n as u32;
-            last_block[candidates[k].b as usize] = n as u32;
-        }
-    }
+    let plan = AlignPlan::new(&candidates, documents.len(), config.align_block_pairs);
     let blanked: Vec<Option<Cow<'_, str>>> = exec::map_indices(documents.len(), |d| {
-        needed[d].then(|| blank_masks(&documents[d].text, &masks[d]))
+        plan.needed[d].then(|| blank_masks(&documents[d].text, masks.get(d)))
     });
-    let mut prepared: Vec<Option<PreparedDoc<'_>>> = Vec::new();
+    let last = plan.last_blocks(&candidates, |_| true);
+    let mut prepared: Vec<Option<Box<PreparedDoc<'_>>>> = Vec::new();
     prepared.resize_with(documents.len(), || None);
     let mut pair_edges: Vec<Vec<Edge>> = Vec::new();
     pair_edges.resize_with(candidates.len(), Vec::new);
-    for (n, block) in blocks.iter().enumerate() {
-        let mut fresh: Vec<u32> = block
-            .iter()
-            .flat_map(|&k| [candidates[k].a, candidates[k].b])
-            .filter(|&d| prepared[d as usize].is_none())
-            .collect();
-        fresh.sort_unstable();
-        fresh.dedup();
-        let analysed: Vec<(u32, Option<PreparedDoc<'_>>)> = exec::map(&fresh, |&d| {
-            let text = blanked[d as usize].as_deref();
-            (d, text.map(|t| PreparedDoc::new(t, &config.normalize)))
-        });
-        for (d, doc) in analysed {
-            prepared[d as usize] = doc;
-        }
-        let aligned: Vec<(usize, Vec<Edge>)> = exec::map_chunks(block, 64, |chunk| {
-            let out: Vec<(usize, Vec<Edge>)> = chunk
-                .iter()
-                .map(|&k| (k, align_pair(&candidates[k], &prepared, &masks, config)))
-                .collect();
-            observer.advance(chunk.len() as u64);
-            out
-        });
+    for (n, block) in plan.blocks().enumerate() {
+        let aligned = plan.align_block(
+            n,
+            block,
+            &candidates,
+            &mut prepared,
+            &last,
+            |fresh| {
+                Ok(exec::map(fresh, |&d| {
+                    let text = blanked[d as usize].as_deref();
+                    (
+                        d,
+                        text.map(|t| Box::new(PreparedDoc::new(t, &config.normalize))),
+                    )
+                }))
+            },
+            &masks,
+            config,
+            observer,
+        )?;
         for (k, e) in aligned {
             pair_edges[k] = e;
-        }
-        for &k in *block {
-            for d in [candidates[k].a, candidates[k].b] {
-                if last_block[d as usize] == n as u32 {
-                    prepared[d as usize] = None;
-                }
-            }
         }
     }
     drop(prepared);
@@ -224,20 +330,52 @@ pub fn scan_documents(
     // 4. Repeats inside documents, then overlap clusters.
     let t = Instant::now();
     observer.stage_started(Stage::Cluster, None);
-    for (d, doc_repeats) in repeats.iter().enumerate() {
-        for &(first, second) in doc_repeats {
-            edges.push(Edge {
-                x: Occurrence {
-                    doc: d as u32,
-                    span: first,
-                },
-                y: Occurrence {
-                    doc: d as u32,
-                    span: second,
-                },
-                similarity: 1.0,
-            });
-        }
+    let (clusters, boilerplate) = cluster_passages(
+        edges,
+        repeats
+            .iter()
+            .enumerate()
+            .flat_map(|(d, r)| r.iter().map(move |&pair| (d as u32, pair))),
+        boiler_lines,
+        config.min_overlap,
+        |d| documents[d].date.as_ref(),
+    );
+    observer.stage_finished(Stage::Cluster);
+    stats.clusters = clusters.len() as u64;
+    stats.boilerplate = boilerplate.len() as u64;
+    stats.cluster_seconds = t.elapsed().as_secs_f64();
+    stats.total_seconds = started.elapsed().as_secs_f64();
+    Ok(ScanResult {
+        documents: ScanDocuments::in_memory(documents),
+        clusters,
+        boilerplate,
+        stats,
+    })
+}
+
+/// The last step of a scan: within-document repeats join the aligned edges, the
+/// edges become overlap clusters (those in two or more documents are reuse, the
+/// others boilerplate repeated inside one document), and boilerplate lines become
+/// boilerplate items, sorted by their first place.
+pub(crate) fn cluster_passages<'d>(
+    mut edges: Vec<Edge>,
+    repeats: impl Iterator<Item = (u32, RepeatPair)>,
+    boiler_lines: Vec<crate::scan::boilerplate::BoilerplateLine>,
+    min_overlap: f64,
+    date: impl Fn(usize) -> Option<&'d crate::document::DocDate>,
+) -> (Vec<ScanCluster>, Vec<BoilerplateItem>) {
+    for (d, (first, second)) in repeats {
+        edges.push(Edge {
+            x: Occurrence {
+                doc: d,
+                span: first,
+            },
+            y: Occurrence {
+                doc: d,
+                span: second,
+            },
+            similarity: 1.0,
+        });
     }
     let mut clusters = Vec::new();
     let mut boilerplate: Vec<BoilerplateItem> = boiler_lines
@@ -251,9 +389,9 @@ pub fn scan_documents(
                 .collect(),
         })
         .collect();
-    for passage in overlap_clusters(&edges, config.min_overlap) {
+    for passage in overlap_clusters(&edges, min_overlap) {
         if passage.document_count() >= 2 {
-            let earliest = earliest_member(&passage, &documents);
+            let earliest = earliest_member(&passage, &date);
             clusters.push(ScanCluster { passage, earliest });
         } else {
             boilerplate.push(BoilerplateItem {
@@ -263,25 +401,15 @@ pub fn scan_documents(
         }
     }
     boilerplate.sort_by_key(|b| b.places[0]);
-    observer.stage_finished(Stage::Cluster);
-    stats.clusters = clusters.len() as u64;
-    stats.boilerplate = boilerplate.len() as u64;
-    stats.cluster_seconds = t.elapsed().as_secs_f64();
-    stats.total_seconds = started.elapsed().as_secs_f64();
-    Ok(ScanResult {
-        documents,
-        clusters,
-        boilerplate,
-        stats,
-    })
+    (clusters, boilerplate)
 }
 
 /// The passages of one candidate pair as edges, leaving out passages that lie
 /// mostly on boilerplate.
 fn align_pair(
     c: &Candidate,
-    prepared: &[Option<PreparedDoc<'_>>],
-    masks: &[Vec<Span>],
+    prepared: &[Option<Box<PreparedDoc<'_>>>],
+    masks: &Masks,
     config: &ScanConfig,
 ) -> Vec<Edge> {
     let (Some(prep_a), Some(prep_b)) = (&prepared[c.a as usize], &prepared[c.b as usize]) else {
@@ -290,8 +418,8 @@ fn align_pair(
     align(prep_a, prep_b, &config.align)
         .into_iter()
         .filter(|p| {
-            masked_share(&p.a, &masks[c.a as usize]) < 0.5
-                && masked_share(&p.b, &masks[c.b as usize]) < 0.5
+            masked_share(&p.a, masks.get(c.a as usize)) < 0.5
+                && masked_share(&p.b, masks.get(c.b as usize)) < 0.5
         })
         .map(|p| Edge {
             x: Occurrence {
@@ -309,17 +437,15 @@ fn align_pair(
 
 /// The member in the document with the earliest parsed date; ties go to the first
 /// member in input order (members are sorted by document). Undated documents never win.
-fn earliest_member(cluster: &PassageCluster, documents: &[Document]) -> Option<usize> {
+pub(crate) fn earliest_member<'d>(
+    cluster: &PassageCluster,
+    date: impl Fn(usize) -> Option<&'d crate::document::DocDate>,
+) -> Option<usize> {
     cluster
         .members
         .iter()
         .enumerate()
-        .filter_map(|(i, m)| {
-            documents[m.doc as usize]
-                .date
-                .as_ref()
-                .map(|d| (d.instant, i))
-        })
+        .filter_map(|(i, m)| date(m.doc as usize).map(|d| (d.instant, i)))
         .min()
         .map(|(_, i)| i)
 }
@@ -411,7 +537,7 @@ mod tests {
             links: Vec::new(),
         };
         assert_eq!(
-            earliest_member(&cluster, &docs),
+            earliest_member(&cluster, |d| docs[d].date.as_ref()),
             Some(1),
             "ties go to input order"
         );
