@@ -6,11 +6,14 @@ use super::progress::TerminalObserver;
 use super::GlobalArgs;
 use super::UsageError;
 use clap::{Args, ValueEnum};
+use reprint::dedup::stages::Shard;
+use reprint::exec::MemoryLimit;
 use reprint::report;
 use reprint::report::html::{ClusterView, LinkView, MemberView, ScanHtmlLimits};
 use reprint::report::prose::count;
 use reprint::scan::boilerplate::BoilerplateConfig;
 use reprint::scan::candidates::CandidateConfig;
+use reprint::scan::stages::{ScanStage, ScanWork};
 use reprint::scan::{self, ScanConfig};
 use reprint::text::NormalizeConfig;
 use std::io::Write;
@@ -81,6 +84,70 @@ pub struct ScanArgs {
     /// tuning experiments.
     #[arg(long, value_name = "JSON")]
     align_config: Option<String>,
+
+    /// Run as stages over files kept in this folder (see docs/STAGES.md), holding at
+    /// once only what --memory-limit allows; the report is the same. A killed run
+    /// given the same folder, inputs and flags resumes where it stopped.
+    #[arg(long, value_name = "DIR", help_heading = "Stages")]
+    work_dir: Option<PathBuf>,
+
+    /// Memory a scan may hold (e.g. 2GiB, 512MB; default half of the machine's). A
+    /// collection whose in-memory scan would need more is scanned in stages, in a
+    /// temporary folder beside the report when no --work-dir is given. A work folder
+    /// keeps the plan it was made with.
+    #[arg(long, value_name = "SIZE", value_parser = super::common::memory_limit, help_heading = "Stages")]
+    memory_limit: Option<MemoryLimit>,
+
+    /// Run only this stage (for this shard) and write nothing else; the other flags and
+    /// inputs must be the same for every stage of a run. Without it every stage still
+    /// missing runs here, and the report is written.
+    #[arg(long, value_enum, requires = "work_dir", help_heading = "Stages")]
+    stage: Option<StageName>,
+
+    /// This process's shard of the stage (0-based), with --world-size.
+    #[arg(
+        long,
+        default_value_t = 0,
+        requires = "stage",
+        value_name = "R",
+        help_heading = "Stages"
+    )]
+    rank: u32,
+
+    /// Number of shards the stage is split into.
+    #[arg(long, default_value_t = 1, requires = "stage", value_name = "W",
+          value_parser = super::common::positive_u32, help_heading = "Stages")]
+    world_size: u32,
+}
+
+/// A stage of a staged scan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum StageName {
+    /// Inputs → text store, documents and short lines (one process).
+    Store,
+    /// Short lines → boilerplate (sharded by line partition).
+    Boilerplate,
+    /// Texts → n-gram hashes and repeats (sharded by block of documents).
+    Grams,
+    /// N-gram hashes → postings (sharded by hash partition).
+    Postings,
+    /// Postings → candidate pairs (sharded by range of documents).
+    Pairs,
+    /// Candidate pairs → passages (sharded by block of pairs).
+    Align,
+}
+
+impl StageName {
+    fn stage(self) -> ScanStage {
+        match self {
+            StageName::Store => ScanStage::Store,
+            StageName::Boilerplate => ScanStage::Boilerplate,
+            StageName::Grams => ScanStage::Grams,
+            StageName::Postings => ScanStage::Postings,
+            StageName::Pairs => ScanStage::Pairs,
+            StageName::Align => ScanStage::Align,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -122,7 +189,13 @@ impl ScanArgs {
 /// Runs `reprint scan`.
 pub fn run(args: ScanArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
     let config = args.config()?;
+    if let Some(dir) = &args.work_dir {
+        output::work_dir_outside_inputs(dir, &args.input.inputs)?;
+    }
     let sources = args.input.sources()?;
+    if let (Some(stage), Some(dir)) = (args.stage, &args.work_dir) {
+        return run_stage(&args, stage, dir, &sources, &config, global);
+    }
     let mut requests = vec![OutputRequest::new(
         "--output",
         args.output.clone().unwrap_or_else(|| PathBuf::from("-")),
@@ -144,7 +217,47 @@ pub fn run(args: ScanArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
     };
     let summary_out = outputs.next();
     let observer = TerminalObserver::new(global.quiet);
-    let result = scan::run(&sources, &config, &observer)?;
+    let memory = args.memory_limit.unwrap_or_default();
+    // A staged run without a folder of the user's works in a temporary one beside
+    // the report, removed when the report is written.
+    let mut temporary = None;
+    let work_dir = match &args.work_dir {
+        Some(dir) => Some(dir.clone()),
+        None if scan::estimated_memory(&sources) > memory.bytes() => {
+            let beside = args
+                .output
+                .as_ref()
+                .and_then(|p| p.parent())
+                .filter(|p| !p.as_os_str().is_empty())
+                .map_or_else(|| PathBuf::from("."), PathBuf::from);
+            let dir = tempfile::Builder::new()
+                .prefix(".reprint-scan-")
+                .tempdir_in(&beside)
+                .map_err(|e| {
+                    anyhow::anyhow!("cannot make a work folder in {}: {e}", beside.display())
+                })?;
+            output::work_dir_outside_inputs(dir.path(), &args.input.inputs)?;
+            if !global.quiet {
+                eprintln!(
+                    "reprint scan: the inputs need about {} in memory, over the limit of {}; \
+                     scanning in stages in {}",
+                    bytesize::ByteSize::b(scan::estimated_memory(&sources))
+                        .display()
+                        .iec(),
+                    bytesize::ByteSize::b(memory.bytes()).display().iec(),
+                    dir.path().display()
+                );
+            }
+            let path = dir.path().to_path_buf();
+            temporary = Some(dir);
+            Some(path)
+        }
+        None => None,
+    };
+    let result = match &work_dir {
+        Some(dir) => scan::stages::run_local(dir, &sources, &config, memory, &observer)?,
+        None => scan::run(&sources, &config, &observer)?,
+    };
     {
         let mut w = report_out.writer();
         match args.format {
@@ -227,6 +340,52 @@ pub fn run(args: ScanArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
             eprintln!("  {line}");
         }
         eprintln!("  {}", time_line(s));
+    }
+    drop(result);
+    if let Some(dir) = temporary {
+        dir.close()
+            .map_err(|e| anyhow::anyhow!("cannot remove the temporary work folder: {e}"))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `reprint scan --stage S`: one stage for one shard, nothing else written.
+fn run_stage(
+    args: &ScanArgs,
+    stage: StageName,
+    dir: &std::path::Path,
+    sources: &reprint::input::Sources,
+    config: &ScanConfig,
+    global: &GlobalArgs,
+) -> anyhow::Result<ExitCode> {
+    if let Some(flag) = [
+        ("--output", &args.output),
+        ("--html", &args.html),
+        ("--summary-json", &args.summary_json),
+    ]
+    .into_iter()
+    .find_map(|(flag, p)| p.as_ref().map(|_| flag))
+    {
+        return Err(UsageError(format!(
+            "{flag} is written by the run without --stage (which reads the finished stages)"
+        ))
+        .into());
+    }
+    let shard = Shard::new(args.rank, args.world_size)
+        .map_err(|e| UsageError(format!("--rank/--world-size: {e}")))?;
+    let observer = TerminalObserver::new(global.quiet);
+    let memory = args.memory_limit.unwrap_or_default();
+    let work = ScanWork::create(dir, config, sources, memory)?;
+    let report = scan::stages::run_stage(&work, stage.stage(), sources, config, shard, &observer)?;
+    if !global.quiet {
+        let name = format!("{stage:?}").to_lowercase();
+        eprintln!(
+            "reprint scan: stage {name}, shard {} of {}: {} made, {} already complete",
+            shard.rank(),
+            shard.world(),
+            report.made,
+            report.skipped
+        );
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -16,6 +16,7 @@ mod pathological;
 mod properties;
 mod reports;
 mod scan;
+mod scan_stages;
 mod stages;
 
 /// Environment variable that turns every skip into a failure (set by `.ci/run`), so

@@ -145,6 +145,27 @@ impl TableWriter {
         schema: SchemaRef,
         rows: usize,
     ) -> Result<TableWriter> {
+        TableWriter::create_with(path, kind, schema, rows, true)
+    }
+
+    /// [`TableWriter::create`] without compression, for tables of hashes and document
+    /// numbers that a later stage reads back at once: zstd would spend time on bytes
+    /// that do not compress.
+    pub fn create_uncompressed(
+        path: &Path,
+        kind: TableKind,
+        schema: SchemaRef,
+    ) -> Result<TableWriter> {
+        TableWriter::create_with(path, kind, schema, ROW_GROUP_ROWS, false)
+    }
+
+    fn create_with(
+        path: &Path,
+        kind: TableKind,
+        schema: SchemaRef,
+        rows: usize,
+        compress: bool,
+    ) -> Result<TableWriter> {
         let dir = parent(path);
         let tmp = tempfile::Builder::new()
             .prefix(".reprint-")
@@ -153,10 +174,13 @@ impl TableWriter {
             .map_err(|e| Error::io(dir, e))?;
         // Hashes and offsets do not compress; plain encoding without dictionaries keeps
         // writing and scanning cheap. Identifiers compress well with zstd level 1.
+        let compression = if compress {
+            Compression::ZSTD(parquet::basic::ZstdLevel::try_new(1).map_err(|e| corrupt(path, e))?)
+        } else {
+            Compression::UNCOMPRESSED
+        };
         let props = WriterProperties::builder()
-            .set_compression(Compression::ZSTD(
-                parquet::basic::ZstdLevel::try_new(1).map_err(|e| corrupt(path, e))?,
-            ))
+            .set_compression(compression)
             .set_dictionary_enabled(false)
             .set_max_row_group_row_count(Some(rows.max(1)))
             .set_key_value_metadata(Some(vec![

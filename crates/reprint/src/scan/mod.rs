@@ -31,4 +31,4 @@ pub use clusters::Occurrence;
 pub use config::ScanConfig;
 pub use documents::ScanDocuments;
 pub use result::{BoilerplateItem, ScanCluster, ScanResult, ScanStats};
-pub use run::{run, scan_documents};
+pub use run::{estimated_memory, run, scan_documents, IN_MEMORY_BYTES_PER_TEXT_BYTE};

@@ -226,6 +226,34 @@ pub(crate) fn index_document(text: &str, masks: &[Span], config: &ScanConfig) ->
     DocIndex { grams, repeats }
 }
 
+/// Bytes of memory the in-memory scan holds at its peak per byte of document text
+/// (documents, lines, the n-gram index and its postings), measured on news: 1 M
+/// articles of 3.4 GB peaked at 11.8 GB.
+pub const IN_MEMORY_BYTES_PER_TEXT_BYTE: f64 = 3.5;
+
+/// The in-memory scan's estimated peak memory for `sources`, from their size on disk
+/// (a compressed file, `.gz` or `.zst`, counted as four times its size): above the
+/// memory limit, the staged scan is the one to run.
+pub fn estimated_memory(sources: &Sources) -> u64 {
+    let text: u64 = sources
+        .list()
+        .iter()
+        .map(|s| {
+            let bytes = std::fs::metadata(&s.path).map_or(0, |m| m.len());
+            let compressed = s
+                .path
+                .extension()
+                .is_some_and(|e| e == "gz" || e == "zst" || e == "zstd");
+            if compressed {
+                bytes.saturating_mul(4)
+            } else {
+                bytes
+            }
+        })
+        .sum();
+    (text as f64 * IN_MEMORY_BYTES_PER_TEXT_BYTE) as u64
+}
+
 /// Finds reused passages across a collection.
 pub fn run(sources: &Sources, config: &ScanConfig, observer: &dyn Observer) -> Result<ScanResult> {
     config.validate()?;

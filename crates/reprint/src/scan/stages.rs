@@ -449,8 +449,14 @@ struct PartWriter {
 
 impl PartWriter {
     fn create(path: &Path, kind: TableKind, schema: SchemaRef) -> Result<PartWriter> {
+        // The (gram, doc) tables are hashes read back at once: not worth compressing.
+        let writer = if schema.fields().len() == 2 {
+            TableWriter::create_uncompressed(path, kind, schema.clone())?
+        } else {
+            TableWriter::create(path, kind, schema.clone())?
+        };
         Ok(PartWriter {
-            writer: TableWriter::create(path, kind, schema.clone())?,
+            writer,
             schema,
             keys: Vec::new(),
             docs: Vec::new(),
@@ -610,7 +616,11 @@ pub fn store(
     read.tally
         .check_fields(&read.skipped, sources, &config.input)?;
     rows.flush(&mut docs_writer)?;
-    let mut files = vec![texts.finish()?, docs_writer.finish()?];
+    // The text store is not in the marker: each text carries its own checksum, checked
+    // on every read, and its size is checked against the documents table on open, so
+    // that checking the marker does not read the whole text again.
+    texts.finish()?;
+    let mut files = vec![docs_writer.finish()?];
     for part in line_parts {
         files.push(part.finish()?);
     }
@@ -1049,13 +1059,17 @@ pub fn postings(
             report.skipped += 1;
             continue;
         }
+        let paths: Vec<PathBuf> = (0..world)
+            .map(|r| grams_dir.join(format!("rank-{r}-of-{world}.part-{p:05}.parquet")))
+            .collect();
         let mut postings: Vec<u64> = Vec::new();
-        for r in 0..world {
-            let path = grams_dir.join(format!("rank-{r}-of-{world}.part-{p:05}.parquet"));
-            for batch in read_table(&path, GRAMS_TABLE, &[])? {
+        for path in &paths {
+            let table = read_table(path, GRAMS_TABLE, &[])?;
+            postings.reserve_exact(table.rows() as usize);
+            for batch in table {
                 let batch = batch?;
-                let gram = column::<UInt32Array>(&batch, "gram", &path)?;
-                let doc = column::<UInt32Array>(&batch, "doc", &path)?;
+                let gram = column::<UInt32Array>(&batch, "gram", path)?;
+                let doc = column::<UInt32Array>(&batch, "doc", path)?;
                 postings.extend(
                     gram.values()
                         .iter()
@@ -1071,7 +1085,8 @@ pub fn postings(
             instances: vec![0; documents.div_ceil(block_docs)],
         };
         let path = dir.join(format!("{name}.parquet"));
-        let mut writer = TableWriter::create(&path, POSTINGS_TABLE, postings_schema())?;
+        let mut writer =
+            TableWriter::create_uncompressed(&path, POSTINGS_TABLE, postings_schema())?;
         let mut grams: Vec<u32> = Vec::new();
         let mut lists = ListBuilder::new(UInt32Builder::new()).with_field(Arc::new(Field::new(
             "item",
@@ -1238,7 +1253,10 @@ pub fn pairs(
             continue;
         }
         let (lo32, hi32) = (lo as u32, hi as u32);
-        let mut found: Vec<u64> = Vec::new();
+        let expected: u64 = instances
+            .get(lo / block_docs..hi.div_ceil(block_docs).min(instances.len()))
+            .map_or(0, |b| b.iter().sum());
+        let mut found: Vec<u64> = Vec::with_capacity(expected as usize);
         for path in &parts {
             for batch in read_table(path, POSTINGS_TABLE, &["docs"])? {
                 let batch = batch?;
