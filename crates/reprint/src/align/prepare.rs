@@ -252,6 +252,27 @@ impl<'a> PreparedDoc<'a> {
         &self.sentence_df
     }
 
+    /// Bytes this analysis holds on the heap (its text when it owns it, tokens, stems,
+    /// sentences, n-grams): what a caller that keeps many of them counts against its
+    /// memory budget.
+    pub fn heap_bytes(&self) -> usize {
+        use std::mem::size_of;
+        let text = match &self.text {
+            std::borrow::Cow::Owned(t) => t.capacity(),
+            std::borrow::Cow::Borrowed(_) => 0,
+        };
+        let sentences: usize = self
+            .sentences
+            .iter()
+            .map(|s| size_of::<Sentence>() + s.terms.capacity() * size_of::<(u64, u32)>())
+            .sum();
+        text + self.tokens.capacity() * size_of::<Token>()
+            + self.stems.capacity() * size_of::<u64>()
+            + sentences
+            + self.grams.capacity() * size_of::<u64>()
+            + self.sentence_df.capacity() * size_of::<(u64, u32)>()
+    }
+
     /// The original text.
     pub fn text(&self) -> &str {
         &self.text

@@ -67,6 +67,14 @@ pub fn blank_masks<'t>(text: &'t str, masks: &[Span]) -> Cow<'t, str> {
     }
 }
 
+/// [`blank_masks`] on a text the caller owns: blanked in place, without a copy.
+pub fn blank_masks_owned(text: String, masks: &[Span]) -> String {
+    match blank_masks(&text, masks) {
+        Cow::Borrowed(_) => text,
+        Cow::Owned(blanked) => blanked,
+    }
+}
+
 /// Spans of the short lines (at most `max_line_words` words) that occur more than
 /// once in `text`: layout artefacts and repeated captions, sorted by position.
 pub fn repeated_line_spans(

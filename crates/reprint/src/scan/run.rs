@@ -130,56 +130,126 @@ impl AlignPlan {
         }
     }
 
-    /// The last of the blocks `owned` accepts that needs each document (0 for a
-    /// document no such block needs): where its analysis can be freed.
-    pub(crate) fn last_blocks(
-        &self,
-        candidates: &[Candidate],
-        owned: impl Fn(usize) -> bool,
-    ) -> Vec<u32> {
-        let mut last = vec![0u32; self.needed.len()];
-        for (n, block) in self.blocks().enumerate().filter(|(n, _)| owned(*n)) {
-            for &k in block {
-                last[candidates[k].a as usize] = n as u32;
-                last[candidates[k].b as usize] = n as u32;
-            }
-        }
-        last
-    }
-
     /// The blocks of candidate indices, in alignment order.
     pub(crate) fn blocks(&self) -> std::slice::Chunks<'_, usize> {
         self.order.chunks(self.block_pairs)
     }
+}
 
-    /// Aligns block number `n`: analyses the documents of its pairs not analysed yet
-    /// (`analyse` gets them sorted, and returns each with its analysis, `None` for a
-    /// document that cannot be aligned), aligns every pair, frees the analyses whose
-    /// `last` block this is and returns each pair's edges by candidate index.
+/// The document analyses held from one block of an alignment to the next, within a
+/// budget of bytes. An analysis is freed after the last block that uses it; when
+/// the analyses held between blocks exceed the budget (a dense collection whose pair
+/// graph is one large component), those used again the latest are freed first (the
+/// optimal choice, since the plan says which block uses what) and made again when
+/// needed. An unlimited budget keeps every analysis until its last use.
+pub(crate) struct Analyses<'t> {
+    prepared: Vec<Option<Box<PreparedDoc<'t>>>>,
+    bytes: Vec<u32>,
+    /// The blocks using each document, ascending: `uses[use_offsets[d]..use_offsets[d + 1]]`.
+    use_offsets: Vec<u64>,
+    uses: Vec<u32>,
+    /// `(next block using it, document)` of the analyses held; entries whose next use
+    /// has moved on are skipped when popped.
+    next: std::collections::BinaryHeap<(u32, u32)>,
+    held: usize,
+    budget: usize,
+    /// Analyses made, counting those made again after being freed.
+    pub(crate) made: u64,
+}
+
+impl<'t> Analyses<'t> {
+    /// Room for the documents of `candidates` in the blocks `owned` accepts.
+    pub(crate) fn new(
+        plan: &AlignPlan,
+        candidates: &[Candidate],
+        owned: impl Fn(usize) -> bool,
+        budget: usize,
+    ) -> Analyses<'t> {
+        let documents = plan.needed.len();
+        let mut use_offsets = vec![0u64; documents + 1];
+        for (_, block) in plan.blocks().enumerate().filter(|(n, _)| owned(*n)) {
+            for &k in block {
+                use_offsets[candidates[k].a as usize + 1] += 1;
+                use_offsets[candidates[k].b as usize + 1] += 1;
+            }
+        }
+        for i in 1..use_offsets.len() {
+            use_offsets[i] += use_offsets[i - 1];
+        }
+        let mut fill = use_offsets.clone();
+        let mut uses = vec![0u32; use_offsets[documents] as usize];
+        for (n, block) in plan.blocks().enumerate().filter(|(n, _)| owned(*n)) {
+            for &k in block {
+                for d in [candidates[k].a as usize, candidates[k].b as usize] {
+                    uses[fill[d] as usize] = n as u32;
+                    fill[d] += 1;
+                }
+            }
+        }
+        let mut prepared = Vec::new();
+        prepared.resize_with(documents, || None);
+        Analyses {
+            prepared,
+            bytes: vec![0; documents],
+            use_offsets,
+            uses,
+            next: std::collections::BinaryHeap::new(),
+            held: 0,
+            budget,
+            made: 0,
+        }
+    }
+
+    /// The first block after `n` that uses document `d`.
+    fn next_use(&self, d: usize, n: u32) -> Option<u32> {
+        let list = &self.uses[self.use_offsets[d] as usize..self.use_offsets[d + 1] as usize];
+        list.get(list.partition_point(|&b| b <= n)).copied()
+    }
+
+    fn free(&mut self, d: usize) {
+        if self.prepared[d].take().is_some() {
+            self.held -= self.bytes[d] as usize;
+        }
+    }
+}
+
+impl AlignPlan {
+    /// Aligns block number `n`: analyses the documents of its pairs not held (`analyse`
+    /// gets them sorted, and returns each with its analysis, `None` for a document
+    /// that cannot be aligned), aligns every pair, frees the analyses no later block
+    /// uses and, over the budget, those used again the latest, and returns each
+    /// pair's edges by candidate index.
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn align_block<'t>(
         &self,
         n: usize,
         block: &[usize],
         candidates: &[Candidate],
-        prepared: &mut [Option<Box<PreparedDoc<'t>>>],
-        last: &[u32],
+        analyses: &mut Analyses<'t>,
         analyse: impl FnOnce(&[u32]) -> Result<Vec<(u32, Option<Box<PreparedDoc<'t>>>)>>,
         masks: &Masks,
         config: &ScanConfig,
         observer: &dyn Observer,
     ) -> Result<Vec<(usize, Vec<Edge>)>> {
-        let mut fresh: Vec<u32> = block
+        let mut docs: Vec<u32> = block
             .iter()
             .flat_map(|&k| [candidates[k].a, candidates[k].b])
-            .filter(|&d| prepared[d as usize].is_none())
             .collect();
-        fresh.sort_unstable();
-        fresh.dedup();
+        docs.sort_unstable();
+        docs.dedup();
+        let fresh: Vec<u32> = docs
+            .iter()
+            .copied()
+            .filter(|&d| analyses.prepared[d as usize].is_none())
+            .collect();
         for (d, doc) in analyse(&fresh)? {
-            prepared[d as usize] = doc;
+            let bytes = doc.as_ref().map_or(0, |p| p.heap_bytes());
+            analyses.bytes[d as usize] = bytes.min(u32::MAX as usize) as u32;
+            analyses.held += analyses.bytes[d as usize] as usize;
+            analyses.prepared[d as usize] = doc;
+            analyses.made += 1;
         }
-        let shared: &[Option<Box<PreparedDoc<'t>>>] = prepared;
+        let shared: &[Option<Box<PreparedDoc<'t>>>] = &analyses.prepared;
         let aligned: Vec<(usize, Vec<Edge>)> = exec::map_chunks(block, 64, |chunk| {
             let out: Vec<(usize, Vec<Edge>)> = chunk
                 .iter()
@@ -188,11 +258,20 @@ impl AlignPlan {
             observer.advance(chunk.len() as u64);
             out
         });
-        for &k in block {
-            for d in [candidates[k].a, candidates[k].b] {
-                if last[d as usize] == n as u32 {
-                    prepared[d as usize] = None;
-                }
+        let n = n as u32;
+        for &d in &docs {
+            match analyses.next_use(d as usize, n) {
+                None => analyses.free(d as usize),
+                Some(next) => analyses.next.push((next, d)),
+            }
+        }
+        while analyses.held > analyses.budget {
+            let Some((next, d)) = analyses.next.pop() else {
+                break;
+            };
+            let d = d as usize;
+            if analyses.prepared[d].is_some() && analyses.next_use(d, n) == Some(next) {
+                analyses.free(d);
             }
         }
         Ok(aligned)
@@ -315,9 +394,7 @@ pub fn scan_documents(
     let blanked: Vec<Option<Cow<'_, str>>> = exec::map_indices(documents.len(), |d| {
         plan.needed[d].then(|| blank_masks(&documents[d].text, masks.get(d)))
     });
-    let last = plan.last_blocks(&candidates, |_| true);
-    let mut prepared: Vec<Option<Box<PreparedDoc<'_>>>> = Vec::new();
-    prepared.resize_with(documents.len(), || None);
+    let mut analyses = Analyses::new(&plan, &candidates, |_| true, usize::MAX);
     let mut pair_edges: Vec<Vec<Edge>> = Vec::new();
     pair_edges.resize_with(candidates.len(), Vec::new);
     for (n, block) in plan.blocks().enumerate() {
@@ -325,8 +402,7 @@ pub fn scan_documents(
             n,
             block,
             &candidates,
-            &mut prepared,
-            &last,
+            &mut analyses,
             |fresh| {
                 Ok(exec::map(fresh, |&d| {
                     let text = blanked[d as usize].as_deref();
@@ -344,7 +420,7 @@ pub fn scan_documents(
             pair_edges[k] = e;
         }
     }
-    drop(prepared);
+    drop(analyses);
     drop(blanked);
     observer.stage_finished(Stage::Align);
     let mut edges: Vec<Edge> = Vec::new();

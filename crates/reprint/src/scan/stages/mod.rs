@@ -34,14 +34,14 @@ use crate::error::{Error, Result};
 use crate::exec::{self, MemoryLimit, Observer, Stage};
 use crate::input::ingest::{self, IngestConfig, InputTally, Skipped};
 use crate::input::Sources;
-use crate::scan::boilerplate::blank_masks;
+use crate::scan::boilerplate::blank_masks_owned;
 use crate::scan::boilerplate::{classify_line, lines, BoilerplateKind, BoilerplateLine};
 use crate::scan::candidates::Candidate;
 use crate::scan::clusters::{Edge, Occurrence};
 use crate::scan::documents::{
     ScanDocuments, StoredDocuments, StoredText, TextStore, TextStoreWriter,
 };
-use crate::scan::run::{cluster_passages, index_document, AlignPlan, Masks, RepeatPair};
+use crate::scan::run::{cluster_passages, index_document, AlignPlan, Analyses, Masks, RepeatPair};
 use crate::scan::{ScanConfig, ScanResult, ScanStats};
 use crate::table::{
     read_table, read_table_batched, write_json_atomic, FileDigest, Marker, TableKind, TableWriter,
@@ -168,6 +168,9 @@ pub struct ScanPlan {
     /// Documents per block: the grams stage shards by block, and pair shards are
     /// made of whole blocks.
     pub block_docs: u32,
+    /// Most bytes of document analyses the align stage keeps from one block of pairs
+    /// to the next (those used again the latest are freed first, and made again).
+    pub analyses_bytes: u64,
 }
 
 impl ScanPlan {
@@ -182,6 +185,7 @@ impl ScanPlan {
             gram_partitions: None,
             pair_shard_bytes: share,
             block_docs: DEFAULT_BLOCK_DOCS,
+            analyses_bytes: share,
         }
     }
 }
@@ -529,6 +533,7 @@ mod tests {
             gram_partitions: Some(5),
             pair_shard_bytes: 8 * 40,
             block_docs: 8,
+            analyses_bytes: 0,
         }
     }
 
@@ -576,6 +581,10 @@ mod tests {
         }
         let plan: Vec<(usize, usize)> = read_json(&root.join("pairs/plan.json")).unwrap();
         assert!(plan.len() >= 3, "pair shards {plan:?}");
+        // With no room for analyses between blocks, documents were analysed again.
+        let align: align::AlignStats =
+            read_json(&root.join("align/rank-0-of-2.stats.json")).unwrap();
+        assert!(align.analyses > align.documents, "{align:?}");
         let staged = load_result(&work, &config, StageSeconds::default()).unwrap();
         assert_eq!(report(&staged, &config), expected);
         assert_eq!(staged.stats.skipped.total, 1);
