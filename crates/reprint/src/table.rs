@@ -14,12 +14,13 @@
 
 use crate::error::{Error, Result};
 use arrow_array::RecordBatch;
-use arrow_schema::SchemaRef;
+use arrow_schema::{DataType, SchemaRef};
 use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
 use parquet::arrow::{ArrowWriter, ProjectionMask};
 use parquet::basic::Compression;
 use parquet::file::metadata::KeyValue;
-use parquet::file::properties::WriterProperties;
+use parquet::file::properties::{EnabledStatistics, WriterProperties};
+use parquet::schema::types::ColumnPath;
 use std::fs::File;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -145,6 +146,20 @@ impl TableWriter {
         schema: SchemaRef,
         rows: usize,
     ) -> Result<TableWriter> {
+        TableWriter::create_with_raw_columns(path, kind, schema, rows, &[])
+    }
+
+    /// [`TableWriter::create_with_row_groups`] where the columns named in `raw` (top-level
+    /// names; for a list column, its items) are stored plain: uncompressed and without
+    /// statistics. For columns of hashes, which neither compress nor filter, this saves
+    /// the compressor's and the statistics' time on write and the decompressor's on read.
+    pub fn create_with_raw_columns(
+        path: &Path,
+        kind: TableKind,
+        schema: SchemaRef,
+        rows: usize,
+        raw: &[&str],
+    ) -> Result<TableWriter> {
         let dir = parent(path);
         let tmp = tempfile::Builder::new()
             .prefix(".reprint-")
@@ -153,7 +168,7 @@ impl TableWriter {
             .map_err(|e| Error::io(dir, e))?;
         // Hashes and offsets do not compress; plain encoding without dictionaries keeps
         // writing and scanning cheap. Identifiers compress well with zstd level 1.
-        let props = WriterProperties::builder()
+        let mut props = WriterProperties::builder()
             .set_compression(Compression::ZSTD(
                 parquet::basic::ZstdLevel::try_new(1).map_err(|e| corrupt(path, e))?,
             ))
@@ -162,8 +177,19 @@ impl TableWriter {
             .set_key_value_metadata(Some(vec![
                 KeyValue::new(TABLE_KEY.to_string(), kind.name.to_string()),
                 KeyValue::new(VERSION_KEY.to_string(), kind.version.to_string()),
-            ]))
-            .build();
+            ]));
+        for name in raw {
+            let leaf = leaf_path(&schema, name).ok_or_else(|| {
+                Error::Config(format!(
+                    "{}: no column {name:?} to store plain",
+                    path.display()
+                ))
+            })?;
+            props = props
+                .set_column_compression(leaf.clone(), Compression::UNCOMPRESSED)
+                .set_column_statistics_enabled(leaf, EnabledStatistics::None);
+        }
+        let props = props.build();
         let writer = ArrowWriter::try_new(tmp, schema, Some(props))
             .map_err(|e| Error::Config(format!("{}: {e}", path.display())))?;
         Ok(TableWriter {
@@ -191,6 +217,20 @@ impl TableWriter {
         sync_dir(parent(&path));
         FileDigest::of(&path)
     }
+}
+
+/// The Parquet path of the values of top-level column `name`: the column itself, or
+/// for a list its items (`name.list.item`, as the Arrow writer names them).
+fn leaf_path(schema: &SchemaRef, name: &str) -> Option<ColumnPath> {
+    let field = schema.field_with_name(name).ok()?;
+    Some(match field.data_type() {
+        DataType::List(item) | DataType::LargeList(item) => ColumnPath::from(vec![
+            name.to_string(),
+            "list".to_string(),
+            item.name().clone(),
+        ]),
+        _ => ColumnPath::from(name),
+    })
 }
 
 fn parquet_write_error(path: &Path, e: parquet::errors::ParquetError) -> Error {
