@@ -302,7 +302,6 @@ pub fn seed(s: &str) -> Result<u64, String> {
 
 /// A memory size for `--memory-limit`: bytes, or a number with a unit (`512MiB`,
 /// `2GB`, `1.5 GiB`), at least [`reprint::exec::MIN_MEMORY_LIMIT`].
-#[allow(dead_code)] // until the staged jobs take --memory-limit
 pub fn memory_limit(s: &str) -> Result<reprint::exec::MemoryLimit, String> {
     let size: bytesize::ByteSize = s
         .trim()

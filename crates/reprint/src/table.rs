@@ -15,7 +15,9 @@
 use crate::error::{Error, Result};
 use arrow_array::RecordBatch;
 use arrow_schema::{DataType, SchemaRef};
-use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
+use parquet::arrow::arrow_reader::{
+    ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder, RowSelection,
+};
 use parquet::arrow::{ArrowWriter, ProjectionMask};
 use parquet::basic::Compression;
 use parquet::file::metadata::KeyValue;
@@ -261,6 +263,20 @@ pub fn read_table_batched(
     columns: &[&str],
     batch_rows: usize,
 ) -> Result<TableReader> {
+    read_table_rows(path, kind, columns, batch_rows, None)
+}
+
+/// [`read_table_batched`] of the rows whose numbers (from 0, in the file) are in
+/// `selected` (sorted, not overlapping) only; `None` reads every row. Rows left out are
+/// skipped without being decoded into arrays, which saves most of the reading of a
+/// list column when few rows are wanted.
+pub fn read_table_rows(
+    path: &Path,
+    kind: TableKind,
+    columns: &[&str],
+    batch_rows: usize,
+    selected: Option<&[std::ops::Range<usize>]>,
+) -> Result<TableReader> {
     let file = File::open(path).map_err(|e| Error::io(path, e))?;
     let builder = ParquetRecordBatchReaderBuilder::try_new(file)
         .map_err(|e| corrupt(path, format!("not a readable Parquet table: {e}")))?;
@@ -312,6 +328,22 @@ pub fn read_table_batched(
         }
         let mask = ProjectionMask::roots(builder.parquet_schema(), indices);
         builder.with_projection(mask)
+    };
+    let builder = match selected {
+        None => builder,
+        Some(ranges) => {
+            let total = rows as usize;
+            if ranges.iter().any(|r| r.end > total) {
+                return Err(corrupt(
+                    path,
+                    format!("{} table of {total} rows, fewer than expected", kind.name),
+                ));
+            }
+            builder.with_row_selection(RowSelection::from_consecutive_ranges(
+                ranges.iter().cloned(),
+                total,
+            ))
+        }
     };
     let reader = builder
         .with_batch_size(batch_rows.max(1))

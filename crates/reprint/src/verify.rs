@@ -53,6 +53,8 @@ pub struct SetStoreWriter {
     file: BufWriter<std::fs::File>,
     offsets: Vec<u64>,
     written: u64,
+    /// The bytes of the set being pushed (reused, so a set is one write).
+    bytes: Vec<u8>,
 }
 
 impl SetStoreWriter {
@@ -65,16 +67,17 @@ impl SetStoreWriter {
             file: BufWriter::with_capacity(1 << 20, file),
             offsets: vec![0],
             written: 0,
+            bytes: Vec::new(),
         })
     }
 
     /// Appends the next document's set.
     pub fn push(&mut self, set: &[u32]) -> Result<()> {
-        for v in set {
-            self.file
-                .write_all(&v.to_ne_bytes())
-                .map_err(|e| Error::stream("writing the shingle spill file", e))?;
-        }
+        self.bytes.clear();
+        self.bytes.extend(set.iter().flat_map(|v| v.to_ne_bytes()));
+        self.file
+            .write_all(&self.bytes)
+            .map_err(|e| Error::stream("writing the shingle spill file", e))?;
         self.written += set.len() as u64;
         self.offsets.push(self.written);
         Ok(())
@@ -151,6 +154,20 @@ impl SetStore {
     /// Number of documents.
     pub fn len(&self) -> usize {
         self.offsets.len() - 1
+    }
+
+    /// Lets go of the pages of the file this process has mapped so far: they stay in
+    /// the page cache (the next read maps them again), but no longer count in the
+    /// process's resident memory. A reader that goes through the sets in blocks
+    /// calls it between blocks, so that its memory holds one block's sets, not all.
+    pub fn release_pages(&self) {
+        #[cfg(unix)]
+        if let Some(map) = &self.map {
+            // SAFETY: the map is a shared, read-only map of a file: after MADV_DONTNEED
+            // a page is read again from the file, whose bytes nothing changes, so every
+            // slice handed out keeps its content. Failing only keeps the pages mapped.
+            let _ = unsafe { map.unchecked_advise(memmap2::UncheckedAdvice::DontNeed) };
+        }
     }
 
     /// True when the store holds no document.

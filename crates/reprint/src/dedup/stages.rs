@@ -33,7 +33,7 @@ use crate::input::ingest::{ingest_selected, IngestConfig, InputTally, Item, Reco
 use crate::input::Sources;
 use crate::minhash::MinHasher;
 use crate::table::{
-    read_table, read_table_batched, write_json_atomic, FileDigest, Marker, TableKind, TableWriter,
+    read_table, read_table_rows, write_json_atomic, FileDigest, Marker, TableKind, TableWriter,
 };
 use crate::verify::{score_sets, PairScore, SetSource, SetStore, SetStoreWriter};
 use arrow_array::builder::{
@@ -47,7 +47,7 @@ use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use bitvec::vec::BitVec;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 /// The sign table: one row per record.
@@ -160,9 +160,52 @@ struct RunManifest {
 pub struct WorkDir {
     root: PathBuf,
     manifest: RunManifest,
+    /// The sign parts found complete by this process, with the size and modification
+    /// time of each of their files then: the stages after sign check the markers once
+    /// (reading every table through), not once per stage, unless a file has changed.
+    sign_checked: Arc<Mutex<Option<CheckedParts>>>,
+}
+
+/// Sign parts whose markers held, and the stamps of their files at that time.
+#[derive(Debug, Clone)]
+struct CheckedParts {
+    parts: Vec<PathBuf>,
+    stamps: Vec<(PathBuf, u64, Option<std::time::SystemTime>)>,
+}
+
+impl CheckedParts {
+    fn stamps_of(parts: &[PathBuf]) -> Vec<(PathBuf, u64, Option<std::time::SystemTime>)> {
+        parts
+            .iter()
+            .flat_map(|table| {
+                [
+                    table.clone(),
+                    table.with_extension("stats.json"),
+                    table.with_extension("done"),
+                ]
+            })
+            .map(|path| {
+                let meta = std::fs::metadata(&path).ok();
+                let len = meta.as_ref().map_or(u64::MAX, |m| m.len());
+                let modified = meta.and_then(|m| m.modified().ok());
+                (path, len, modified)
+            })
+            .collect()
+    }
+
+    /// Whether every file is as it was when the markers were checked.
+    fn unchanged(&self) -> bool {
+        CheckedParts::stamps_of(&self.parts) == self.stamps
+    }
 }
 
 fn fingerprint(config: &DedupConfig, sources: &Sources, part_records: u64) -> String {
+    // The memory limit changes how a run is carried out, not what it computes (and
+    // its default depends on the machine): it is left out.
+    let config = &DedupConfig {
+        memory_limit: crate::exec::MemoryLimit::new(0),
+        ..config.clone()
+    };
     let inputs: Vec<&str> = sources.list().iter().map(|s| s.display.as_str()).collect();
     let described = format!(
         "{}|{config:?}|{:?}|{inputs:?}|{part_records}",
@@ -217,6 +260,7 @@ impl WorkDir {
         Ok(WorkDir {
             root: root.to_path_buf(),
             manifest,
+            sign_checked: Arc::default(),
         })
     }
 
@@ -246,6 +290,7 @@ impl WorkDir {
         Ok(WorkDir {
             root: root.to_path_buf(),
             manifest,
+            sign_checked: Arc::default(),
         })
     }
 
@@ -661,8 +706,23 @@ fn complete_parts(dir: &Path, fp: &str) -> Result<std::collections::BTreeSet<u64
 }
 
 /// The sign parts of a finished sign stage, in order; an incomplete one is an error
-/// naming it.
+/// naming it. Markers found complete before by this process are not checked again
+/// while their files keep their size and modification time.
 fn sign_parts(work: &WorkDir) -> Result<Vec<PathBuf>> {
+    // A poisoned lock only means a stage panicked elsewhere: the cache is rechecked anyway.
+    let mut checked = work.sign_checked.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(c) = checked.as_ref().filter(|c| c.unchanged()) {
+        return Ok(c.parts.clone());
+    }
+    let parts = check_sign_parts(work)?;
+    *checked = Some(CheckedParts {
+        stamps: CheckedParts::stamps_of(&parts),
+        parts: parts.clone(),
+    });
+    Ok(parts)
+}
+
+fn check_sign_parts(work: &WorkDir) -> Result<Vec<PathBuf>> {
     let dir = work.root.join("sign");
     if !Marker::is_complete(&dir, SIGN_TABLE.name, &part_name(0), work.fp())? {
         return Err(Error::StageIncomplete {
@@ -965,14 +1025,33 @@ const SET_BATCH_ROWS: usize = 4096;
 
 /// The shingle sets of the documents `records` (sorted, unique), read from the sign
 /// parts into a memory-mapped temporary file: set `i` is the set of `records[i]`.
-fn load_sets(parts: &[PathBuf], records: &[u64]) -> Result<SetStore> {
+fn load_sets(work: &WorkDir, parts: &[PathBuf], records: &[u64]) -> Result<SetStore> {
     let mut writer = SetStoreWriter::new()?;
     let mut next = 0usize;
-    for path in parts {
+    let per_part = work.manifest.part_records;
+    for (p, path) in parts.iter().enumerate() {
         if next == records.len() {
             break;
         }
-        for batch in read_table_batched(path, SIGN_TABLE, &["record", "set"], SET_BATCH_ROWS)? {
+        // Part `p` holds records p·N … p·N+N−1, one row each: only the rows wanted are read.
+        let first = p as u64 * per_part;
+        let end = records[next..].partition_point(|&r| r < first + per_part) + next;
+        let mut rows: Vec<std::ops::Range<usize>> = Vec::new();
+        for &r in &records[next..end] {
+            let row = r.saturating_sub(first) as usize;
+            match rows.last_mut() {
+                Some(last) if last.end == row => last.end += 1,
+                _ => rows.push(row..row + 1),
+            }
+        }
+        let selected = read_table_rows(
+            path,
+            SIGN_TABLE,
+            &["record", "set"],
+            SET_BATCH_ROWS,
+            Some(&rows),
+        )?;
+        for batch in selected {
             if next == records.len() {
                 break;
             }
@@ -1011,6 +1090,14 @@ fn load_sets(parts: &[PathBuf], records: &[u64]) -> Result<SetStore> {
     }
     writer.finish()
 }
+
+/// Candidate pairs verify scores between two releases of the mapped sets' pages: a
+/// pair maps at most two sets (a page or two each), so a block holds at most about
+/// 512 MB of them, and far less when pairs share documents.
+const VERIFY_BLOCK_PAIRS: usize = 1 << 15;
+
+/// Clusters scored between two releases of the mapped sets' pages.
+const COMPONENTS_BLOCK_CLUSTERS: usize = 1 << 14;
 
 /// The shingle sets a verify shard loaded (set `i` is that of `records[i]`), handed on
 /// to components when both run in one process, so that the sets are read once.
@@ -1098,20 +1185,26 @@ fn verify_keeping_sets(
         ));
     }
     drop(candidates);
-    let store = load_sets(&parts, &records)?;
+    let store = load_sets(work, &parts, &records)?;
     observer.stage_started(Stage::Verify, Some(pairs.len() as u64));
     let threshold = work.params().threshold;
-    let verified: Vec<(u32, u32, PairScore)> = crate::exec::map_chunks(&pairs, 4096, |chunk| {
-        let v: Vec<_> = chunk
-            .iter()
-            .filter_map(|&(a, b)| {
-                let s = score_sets(store.get(a as usize), store.get(b as usize));
-                (s.jaccard >= threshold).then_some((a, b, s))
-            })
-            .collect();
-        observer.advance(chunk.len() as u64);
-        v
-    });
+    let mut verified: Vec<(u32, u32, PairScore)> = Vec::new();
+    // The sets are mapped from a file; between blocks of pairs its pages are let go,
+    // so that resident memory holds the sets of one block, not of every candidate.
+    for block in pairs.chunks(VERIFY_BLOCK_PAIRS) {
+        verified.extend(crate::exec::map_chunks(block, 4096, |chunk| {
+            let v: Vec<_> = chunk
+                .iter()
+                .filter_map(|&(a, b)| {
+                    let s = score_sets(store.get(a as usize), store.get(b as usize));
+                    (s.jaccard >= threshold).then_some((a, b, s))
+                })
+                .collect();
+            observer.advance(chunk.len() as u64);
+            v
+        }));
+        store.release_pages();
+    }
     let schema = verify_schema();
     let path = dir.join(format!("{name}.parquet"));
     let mut writer = TableWriter::create(&path, VERIFY_TABLE, schema.clone())?;
@@ -1291,14 +1384,26 @@ fn components_with_sets(
             slot: Some(slot),
         },
         _ => {
-            own = load_sets(&parts, &records)?;
+            own = load_sets(work, &parts, &records)?;
             SetView {
                 store: &own,
                 slot: None,
             }
         }
     };
-    let clusters = build_clusters(groups, &named.meta, &sets, work.params().keep);
+    // In blocks of clusters, letting go of the mapped sets' pages between blocks.
+    let mut clusters = Vec::with_capacity(groups.len());
+    let mut groups = groups.into_iter().peekable();
+    while groups.peek().is_some() {
+        let block: Vec<Vec<u32>> = groups.by_ref().take(COMPONENTS_BLOCK_CLUSTERS).collect();
+        clusters.extend(build_clusters(
+            block,
+            &named.meta,
+            &sets,
+            work.params().keep,
+        ));
+        sets.store.release_pages();
+    }
     let schema = Arc::new(Schema::new(vec![
         Field::new("cluster", DataType::UInt64, false),
         Field::new("record", DataType::UInt64, false),
