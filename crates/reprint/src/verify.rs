@@ -53,8 +53,6 @@ pub struct SetStoreWriter {
     file: BufWriter<std::fs::File>,
     offsets: Vec<u64>,
     written: u64,
-    /// The bytes of the set being pushed (reused, so a set is one write).
-    bytes: Vec<u8>,
 }
 
 impl SetStoreWriter {
@@ -67,16 +65,19 @@ impl SetStoreWriter {
             file: BufWriter::with_capacity(1 << 20, file),
             offsets: vec![0],
             written: 0,
-            bytes: Vec::new(),
         })
     }
 
     /// Appends the next document's set.
     pub fn push(&mut self, set: &[u32]) -> Result<()> {
-        self.bytes.clear();
-        self.bytes.extend(set.iter().flat_map(|v| v.to_ne_bytes()));
+        // SAFETY: any initialised u32 is four initialised bytes; the view has the
+        // slice's lifetime and length in bytes. The file holds native-endian values,
+        // as `get` reads them.
+        let bytes = unsafe {
+            std::slice::from_raw_parts(set.as_ptr().cast::<u8>(), std::mem::size_of_val(set))
+        };
         self.file
-            .write_all(&self.bytes)
+            .write_all(bytes)
             .map_err(|e| Error::stream("writing the shingle spill file", e))?;
         self.written += set.len() as u64;
         self.offsets.push(self.written);

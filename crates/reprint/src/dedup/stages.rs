@@ -485,7 +485,7 @@ impl SignRows {
 /// A sign part being written.
 struct OpenPart {
     part: u64,
-    writer: TableWriter,
+    writer: BackgroundWriter,
     rows: SignRows,
     stats: PartStats,
     dir: PathBuf,
@@ -495,7 +495,7 @@ impl OpenPart {
     fn flush(&mut self) -> Result<()> {
         if self.rows.rows > 0 {
             let batch = self.rows.batch()?;
-            self.writer.write(&batch)?;
+            self.writer.write(batch)?;
         }
         Ok(())
     }
@@ -510,6 +510,80 @@ impl OpenPart {
             stats: self.stats,
             dir: self.dir,
         })
+    }
+}
+
+/// Batches handed to a table writer on its own thread, so that encoding and writing a
+/// sign table overlap with the parsing and signing of the next records (the ingest
+/// hands records over on one thread, between batches, while the workers wait).
+struct BackgroundWriter {
+    /// `Some(batch)` to write, `None` to finish the table; a writer whose channel
+    /// closes without `None` (the part failed) drops its temporary file.
+    tx: Option<std::sync::mpsc::SyncSender<Option<RecordBatch>>>,
+    handle: Option<std::thread::JoinHandle<Result<FileDigest>>>,
+}
+
+/// Batches waiting for the writer thread: with 2,048 rows of about 1.6 KB each, a few MB.
+const WRITER_QUEUE_BATCHES: usize = 2;
+
+impl BackgroundWriter {
+    fn spawn(mut writer: TableWriter) -> Result<BackgroundWriter> {
+        let (tx, rx) = std::sync::mpsc::sync_channel(WRITER_QUEUE_BATCHES);
+        let handle = std::thread::Builder::new()
+            .name("reprint-sign-writer".into())
+            .spawn(move || {
+                for message in rx {
+                    match message {
+                        Some(batch) => writer.write(&batch)?,
+                        None => return writer.finish(),
+                    }
+                }
+                Err(Error::Config("the sign part was abandoned".into()))
+            })
+            .map_err(|e| Error::stream("starting the sign table writer", e))?;
+        Ok(BackgroundWriter {
+            tx: Some(tx),
+            handle: Some(handle),
+        })
+    }
+
+    /// Queues a batch; an error of the writer (a full disk) comes back here or from
+    /// [`BackgroundWriter::finish`].
+    fn write(&mut self, batch: RecordBatch) -> Result<()> {
+        let sent = self
+            .tx
+            .as_ref()
+            .is_some_and(|tx| tx.send(Some(batch)).is_ok());
+        if sent {
+            Ok(())
+        } else {
+            // The thread stopped early: its error says why.
+            self.join().and_then(|_| {
+                Err(Error::Config(
+                    "the sign table writer stopped before its table was complete".into(),
+                ))
+            })
+        }
+    }
+
+    fn join(&mut self) -> Result<FileDigest> {
+        self.tx = None;
+        match self.handle.take().map(|h| h.join()) {
+            Some(Ok(result)) => result,
+            Some(Err(_)) => Err(Error::Config("the sign table writer failed".into())),
+            None => Err(Error::Config(
+                "the sign table writer was already closed".into(),
+            )),
+        }
+    }
+
+    /// Waits for every queued batch to be written and the table to be renamed into place.
+    fn finish(mut self) -> Result<FileDigest> {
+        if let Some(tx) = &self.tx {
+            // A send that fails means the thread has stopped: join says why.
+            let _ = tx.send(None);
+        }
+        self.join()
     }
 }
 
@@ -581,13 +655,13 @@ pub fn sign(
         let path = dir.join(format!("{}.parquet", part_name(part)));
         Ok(OpenPart {
             part,
-            writer: TableWriter::create_with_raw_columns(
+            writer: BackgroundWriter::spawn(TableWriter::create_with_raw_columns(
                 &path,
                 SIGN_TABLE,
                 sign_schema(lsh.bands),
                 SIGN_ROW_GROUP_ROWS,
                 &raw_columns,
-            )?,
+            )?)?,
             rows: SignRows::new(lsh.bands),
             stats: PartStats::default(),
             dir: dir.clone(),
@@ -786,25 +860,51 @@ pub fn band(work: &WorkDir, shard: Shard, observer: &dyn Observer) -> Result<Sta
     observer.stage_started(Stage::Candidates, Some(params.bands as u64));
     let mut pairs: Vec<u128> = Vec::new();
     let mut column_keys: Vec<(u64, u64)> = Vec::new();
+    // Which records are non-empty documents (one bit each), read once: each band then
+    // reads its key column alone, a row's record number being its place in the parts.
+    let mut eligible: BitVec = BitVec::new();
+    for path in &parts {
+        for batch in read_table(path, SIGN_TABLE, &["record", "shingles"])? {
+            let batch = batch?;
+            let record = column::<UInt64Array>(&batch, "record", path)?;
+            let shingles = column::<UInt32Array>(&batch, "shingles", path)?;
+            for i in 0..batch.num_rows() {
+                if record.value(i) != eligible.len() as u64 {
+                    return Err(Error::Corrupt {
+                        path: path.clone(),
+                        message: "sign rows are not numbered consecutively".into(),
+                    });
+                }
+                eligible.push(!shingles.is_null(i) && shingles.value(i) > 0);
+            }
+        }
+    }
     for b in 0..params.bands {
         column_keys.clear();
         let band_name = band_column(b);
+        let mut record = 0u64;
         for path in &parts {
-            for batch in read_table(path, SIGN_TABLE, &["record", "shingles", &band_name])? {
+            for batch in read_table(path, SIGN_TABLE, &[&band_name])? {
                 let batch = batch?;
-                let record = column::<UInt64Array>(&batch, "record", path)?;
-                let shingles = column::<UInt32Array>(&batch, "shingles", path)?;
                 let keys = column::<UInt64Array>(&batch, &band_name, path)?;
                 for i in 0..batch.num_rows() {
-                    if shingles.is_null(i) || shingles.value(i) == 0 || keys.is_null(i) {
+                    let r = record;
+                    record += 1;
+                    if !eligible.get(r as usize).is_some_and(|e| *e) || keys.is_null(i) {
                         continue;
                     }
                     let key = keys.value(i);
                     if shard.owns(key) {
-                        column_keys.push((key, record.value(i)));
+                        column_keys.push((key, r));
                     }
                 }
             }
+        }
+        if record != eligible.len() as u64 {
+            return Err(Error::Corrupt {
+                path: work.root.join("sign"),
+                message: format!("column {band_name} has other rows than the sign tables"),
+            });
         }
         crate::exec::sort_unstable(&mut column_keys);
         crate::lsh::bucket_pairs(&column_keys, max_bucket, |a, b| {
