@@ -1191,13 +1191,14 @@ fn load_sets(work: &WorkDir, parts: &[PathBuf], records: &[u64]) -> Result<SetSt
     writer.finish()
 }
 
-/// Candidate pairs verify scores between two releases of the mapped sets' pages: a
-/// pair maps at most two sets (a page or two each), so a block holds at most about
-/// 512 MB of them, and far less when pairs share documents.
-const VERIFY_BLOCK_PAIRS: usize = 1 << 15;
+/// Candidate pairs verify scores between two releases of the mapped sets' pages. A
+/// page fault maps the cached pages around it too (up to 64 KiB), so a block of pairs,
+/// which faults at most twice per pair, keeps at most about 64 MB of the file resident.
+const VERIFY_BLOCK_PAIRS: usize = 512;
 
-/// Clusters scored between two releases of the mapped sets' pages.
-const COMPONENTS_BLOCK_CLUSTERS: usize = 1 << 14;
+/// Clusters scored between two releases of the mapped sets' pages (a cluster of a
+/// news dump has two or three members; see [`VERIFY_BLOCK_PAIRS`]).
+const COMPONENTS_BLOCK_CLUSTERS: usize = 256;
 
 /// The shingle sets a verify shard loaded (set `i` is that of `records[i]`), handed on
 /// to components when both run in one process, so that the sets are read once.
@@ -1292,7 +1293,7 @@ fn verify_keeping_sets(
     // The sets are mapped from a file; between blocks of pairs its pages are let go,
     // so that resident memory holds the sets of one block, not of every candidate.
     for block in pairs.chunks(VERIFY_BLOCK_PAIRS) {
-        verified.extend(crate::exec::map_chunks(block, 4096, |chunk| {
+        verified.extend(crate::exec::map_chunks(block, 128, |chunk| {
             let v: Vec<_> = chunk
                 .iter()
                 .filter_map(|&(a, b)| {
