@@ -94,6 +94,13 @@ pub struct DedupArgs {
           value_parser = super::common::positive_u32, help_heading = "Stages")]
     world_size: u32,
 
+    /// The memory the run may hold (e.g. 2GiB, 512MB; by default half of the machine's
+    /// or its control group's). When the in-memory run would need more (about 0.72 bytes
+    /// per byte of input text) and no --work-dir is given, the run goes as stages in a
+    /// temporary work folder beside the output, removed afterwards.
+    #[arg(long, value_name = "SIZE", value_parser = super::common::memory_limit)]
+    memory_limit: Option<reprint::exec::MemoryLimit>,
+
     /// Records per sign part: the unit of sharding and resumption.
     #[arg(long, value_name = "N", requires = "work_dir", help_heading = "Stages",
           default_value_t = dedup::stages::DEFAULT_PART_RECORDS, value_parser = clap::value_parser!(u64).range(1..))]
@@ -157,6 +164,7 @@ impl DedupArgs {
             threshold: self.threshold,
             keep,
             strict: self.input.strict,
+            memory_limit: self.memory_limit.unwrap_or_default(),
             ..DedupConfig::default()
         };
         // The library checks the ranges; a bad combination of flags is a usage error.
@@ -190,11 +198,28 @@ pub fn run(args: DedupArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
     .collect();
     let mut outputs = output::prepare(&requests, &input_files(&sources))?;
     let observer = TerminalObserver::new(global.quiet);
-    let result = match &args.work_dir {
-        Some(dir) => {
+    // Past the memory limit, the stages run in a folder of our own, removed at the end.
+    let spill = match &args.work_dir {
+        None if !config.fits_in_memory(&sources) => Some(spill_dir(&args)?),
+        _ => None,
+    };
+    if let (Some(tmp), false) = (&spill, global.quiet) {
+        eprintln!(
+            "reprint dedup: the in-memory run would need about {} (over the memory limit of {}); \
+             running as stages in {}",
+            size(dedup::in_memory_estimate(&sources)),
+            size(config.memory_limit.bytes()),
+            tmp.path().display()
+        );
+    }
+    let result = match (&args.work_dir, &spill) {
+        (Some(dir), _) => {
             dedup::stages::run_local(dir, &sources, &config, args.part_records, &observer)?
         }
-        None => dedup::run(&sources, &config, &observer)?,
+        (None, Some(tmp)) => {
+            dedup::stages::run_local(tmp.path(), &sources, &config, args.part_records, &observer)?
+        }
+        (None, None) => dedup::run(&sources, &config, &observer)?,
     };
 
     let mut written = None;
@@ -219,10 +244,58 @@ pub fn run(args: DedupArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
     for out in outputs {
         out.commit()?;
     }
+    if let Some(tmp) = spill {
+        let path = tmp.path().to_path_buf();
+        tmp.close()
+            .map_err(|e| anyhow::anyhow!("removing the work folder {}: {e}", path.display()))?;
+    }
     if !global.quiet {
         print_summary(&result, &config, written);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A memory size for messages, e.g. `1.5 GiB`.
+fn size(bytes: u64) -> String {
+    bytesize::ByteSize::b(bytes).display().iec().to_string()
+}
+
+/// The temporary work folder of a run past its memory limit: beside the first output
+/// written to a file (`-o` first), else in the current folder; in the system's
+/// temporary folder when that one lies inside an input folder.
+fn spill_dir(args: &DedupArgs) -> anyhow::Result<tempfile::TempDir> {
+    let beside = [
+        &args.output,
+        &args.clusters,
+        &args.pairs,
+        &args.summary_json,
+    ]
+    .into_iter()
+    .flatten()
+    .find(|p| p.as_os_str() != "-")
+    .and_then(|p| p.parent())
+    .filter(|p| !p.as_os_str().is_empty())
+    .map_or_else(|| PathBuf::from("."), PathBuf::from);
+    let outside = |folder: &PathBuf| {
+        output::work_dir_outside_inputs(&folder.join(".reprint-dedup"), &args.input.inputs).is_ok()
+    };
+    let Some(folder) = [beside, std::env::temp_dir()].into_iter().find(outside) else {
+        return Err(UsageError(
+            "the run is over its memory limit and needs a work folder outside the inputs: \
+             give one with --work-dir, or a larger --memory-limit"
+                .into(),
+        )
+        .into());
+    };
+    tempfile::Builder::new()
+        .prefix(".reprint-dedup-")
+        .tempdir_in(&folder)
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "creating a temporary work folder in {}: {e}",
+                folder.display()
+            )
+        })
 }
 
 /// `reprint dedup --stage S`: one stage for one shard, nothing else written.

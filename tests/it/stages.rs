@@ -323,3 +323,38 @@ fn an_input_changed_after_sign_is_an_error_at_apply_and_nothing_is_written() {
         .stderr(predicate::str::contains("changed while it was being read"));
     assert!(!out.exists());
 }
+
+#[test]
+fn memory_limit_below_the_in_memory_need_runs_staged_with_the_same_outputs_and_leaves_no_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let inputs = dir.path().join("in");
+    let out = dir.path().join("out");
+    fs::create_dir_all(&inputs).unwrap();
+    fs::create_dir_all(&out).unwrap();
+    let input = inputs.join("dump.jsonl");
+    dump(&input);
+    let memory = outputs(&out, "memory");
+    run_dedup(&input, &memory, &["--memory-limit", "1TiB"]);
+    let limited = outputs(&out, "limited");
+    reprint()
+        .arg("dedup")
+        .arg(&input)
+        .args(["-o", &limited[0], "--clusters", &limited[1]])
+        .args(["--pairs", &limited[2], "--memory-limit", "64MiB"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "over the memory limit of 64.0 MiB",
+        ))
+        .stderr(predicate::str::contains("running as stages in"));
+    same_files(&memory, &limited);
+    // The temporary work folder was beside the outputs and is gone; the inputs are as they were.
+    let mut left: Vec<String> = fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| !n.starts_with("memory-") && !n.starts_with("limited-"))
+        .collect();
+    left.sort();
+    assert!(left.is_empty(), "left behind: {left:?}");
+    assert_eq!(fs::read_dir(&inputs).unwrap().count(), 1);
+}

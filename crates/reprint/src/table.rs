@@ -14,12 +14,15 @@
 
 use crate::error::{Error, Result};
 use arrow_array::RecordBatch;
-use arrow_schema::SchemaRef;
-use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
+use arrow_schema::{DataType, SchemaRef};
+use parquet::arrow::arrow_reader::{
+    ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder, RowSelection,
+};
 use parquet::arrow::{ArrowWriter, ProjectionMask};
 use parquet::basic::Compression;
 use parquet::file::metadata::KeyValue;
-use parquet::file::properties::WriterProperties;
+use parquet::file::properties::{EnabledStatistics, WriterProperties};
+use parquet::schema::types::ColumnPath;
 use std::fs::File;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -145,26 +148,32 @@ impl TableWriter {
         schema: SchemaRef,
         rows: usize,
     ) -> Result<TableWriter> {
-        TableWriter::create_with(path, kind, schema, rows, true)
+        TableWriter::create_with_raw_columns(path, kind, schema, rows, &[])
     }
 
-    /// [`TableWriter::create`] without compression, for tables of hashes and document
-    /// numbers that a later stage reads back at once: zstd would spend time on bytes
-    /// that do not compress.
+    /// [`TableWriter::create`] with every column stored plain (uncompressed, without
+    /// statistics), for tables of hashes and document numbers that a later stage reads
+    /// back whole: zstd would spend time on bytes that do not compress.
     pub fn create_uncompressed(
         path: &Path,
         kind: TableKind,
         schema: SchemaRef,
     ) -> Result<TableWriter> {
-        TableWriter::create_with(path, kind, schema, ROW_GROUP_ROWS, false)
+        let names: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        TableWriter::create_with_raw_columns(path, kind, schema, ROW_GROUP_ROWS, &names)
     }
 
-    fn create_with(
+    /// [`TableWriter::create_with_row_groups`] where the columns named in `raw` (top-level
+    /// names; for a list column, its items) are stored plain: uncompressed and without
+    /// statistics. For columns of hashes, which neither compress nor filter, this saves
+    /// the compressor's and the statistics' time on write and the decompressor's on read.
+    pub fn create_with_raw_columns(
         path: &Path,
         kind: TableKind,
         schema: SchemaRef,
         rows: usize,
-        compress: bool,
+        raw: &[&str],
     ) -> Result<TableWriter> {
         let dir = parent(path);
         let tmp = tempfile::Builder::new()
@@ -174,20 +183,28 @@ impl TableWriter {
             .map_err(|e| Error::io(dir, e))?;
         // Hashes and offsets do not compress; plain encoding without dictionaries keeps
         // writing and scanning cheap. Identifiers compress well with zstd level 1.
-        let compression = if compress {
-            Compression::ZSTD(parquet::basic::ZstdLevel::try_new(1).map_err(|e| corrupt(path, e))?)
-        } else {
-            Compression::UNCOMPRESSED
-        };
-        let props = WriterProperties::builder()
-            .set_compression(compression)
+        let mut props = WriterProperties::builder()
+            .set_compression(Compression::ZSTD(
+                parquet::basic::ZstdLevel::try_new(1).map_err(|e| corrupt(path, e))?,
+            ))
             .set_dictionary_enabled(false)
             .set_max_row_group_row_count(Some(rows.max(1)))
             .set_key_value_metadata(Some(vec![
                 KeyValue::new(TABLE_KEY.to_string(), kind.name.to_string()),
                 KeyValue::new(VERSION_KEY.to_string(), kind.version.to_string()),
-            ]))
-            .build();
+            ]));
+        for name in raw {
+            let leaf = leaf_path(&schema, name).ok_or_else(|| {
+                Error::Config(format!(
+                    "{}: no column {name:?} to store plain",
+                    path.display()
+                ))
+            })?;
+            props = props
+                .set_column_compression(leaf.clone(), Compression::UNCOMPRESSED)
+                .set_column_statistics_enabled(leaf, EnabledStatistics::None);
+        }
+        let props = props.build();
         let writer = ArrowWriter::try_new(tmp, schema, Some(props))
             .map_err(|e| Error::Config(format!("{}: {e}", path.display())))?;
         Ok(TableWriter {
@@ -217,6 +234,20 @@ impl TableWriter {
     }
 }
 
+/// The Parquet path of the values of top-level column `name`: the column itself, or
+/// for a list its items (`name.list.item`, as the Arrow writer names them).
+fn leaf_path(schema: &SchemaRef, name: &str) -> Option<ColumnPath> {
+    let field = schema.field_with_name(name).ok()?;
+    Some(match field.data_type() {
+        DataType::List(item) | DataType::LargeList(item) => ColumnPath::from(vec![
+            name.to_string(),
+            "list".to_string(),
+            item.name().clone(),
+        ]),
+        _ => ColumnPath::from(name),
+    })
+}
+
 fn parquet_write_error(path: &Path, e: parquet::errors::ParquetError) -> Error {
     match e {
         parquet::errors::ParquetError::External(inner) => {
@@ -244,6 +275,20 @@ pub fn read_table_batched(
     kind: TableKind,
     columns: &[&str],
     batch_rows: usize,
+) -> Result<TableReader> {
+    read_table_rows(path, kind, columns, batch_rows, None)
+}
+
+/// [`read_table_batched`] of the rows whose numbers (from 0, in the file) are in
+/// `selected` (sorted, not overlapping) only; `None` reads every row. Rows left out are
+/// skipped without being decoded into arrays, which saves most of the reading of a
+/// list column when few rows are wanted.
+pub fn read_table_rows(
+    path: &Path,
+    kind: TableKind,
+    columns: &[&str],
+    batch_rows: usize,
+    selected: Option<&[std::ops::Range<usize>]>,
 ) -> Result<TableReader> {
     let file = File::open(path).map_err(|e| Error::io(path, e))?;
     let builder = ParquetRecordBatchReaderBuilder::try_new(file)
@@ -296,6 +341,22 @@ pub fn read_table_batched(
         }
         let mask = ProjectionMask::roots(builder.parquet_schema(), indices);
         builder.with_projection(mask)
+    };
+    let builder = match selected {
+        None => builder,
+        Some(ranges) => {
+            let total = rows as usize;
+            if ranges.iter().any(|r| r.end > total) {
+                return Err(corrupt(
+                    path,
+                    format!("{} table of {total} rows, fewer than expected", kind.name),
+                ));
+            }
+            builder.with_row_selection(RowSelection::from_consecutive_ranges(
+                ranges.iter().cloned(),
+                total,
+            ))
+        }
     };
     let reader = builder
         .with_batch_size(batch_rows.max(1))

@@ -70,11 +70,15 @@ impl SetStoreWriter {
 
     /// Appends the next document's set.
     pub fn push(&mut self, set: &[u32]) -> Result<()> {
-        for v in set {
-            self.file
-                .write_all(&v.to_ne_bytes())
-                .map_err(|e| Error::stream("writing the shingle spill file", e))?;
-        }
+        // SAFETY: any initialised u32 is four initialised bytes; the view has the
+        // slice's lifetime and length in bytes. The file holds native-endian values,
+        // as `get` reads them.
+        let bytes = unsafe {
+            std::slice::from_raw_parts(set.as_ptr().cast::<u8>(), std::mem::size_of_val(set))
+        };
+        self.file
+            .write_all(bytes)
+            .map_err(|e| Error::stream("writing the shingle spill file", e))?;
         self.written += set.len() as u64;
         self.offsets.push(self.written);
         Ok(())
@@ -151,6 +155,20 @@ impl SetStore {
     /// Number of documents.
     pub fn len(&self) -> usize {
         self.offsets.len() - 1
+    }
+
+    /// Lets go of the pages of the file this process has mapped so far: they stay in
+    /// the page cache (the next read maps them again), but no longer count in the
+    /// process's resident memory. A reader that goes through the sets in blocks
+    /// calls it between blocks, so that its memory holds one block's sets, not all.
+    pub fn release_pages(&self) {
+        #[cfg(unix)]
+        if let Some(map) = &self.map {
+            // SAFETY: the map is a shared, read-only map of a file: after MADV_DONTNEED
+            // a page is read again from the file, whose bytes nothing changes, so every
+            // slice handed out keeps its content. Failing only keeps the pages mapped.
+            let _ = unsafe { map.unchecked_advise(memmap2::UncheckedAdvice::DontNeed) };
+        }
     }
 
     /// True when the store holds no document.

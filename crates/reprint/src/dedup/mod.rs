@@ -21,7 +21,10 @@ mod result;
 mod run;
 pub mod stages;
 
-pub use config::{DedupConfig, KeepPolicy};
+pub use config::{
+    in_memory_estimate, DedupConfig, KeepPolicy, COMPRESSED_EXPANSION,
+    IN_MEMORY_BYTES_PER_INPUT_BYTE, IN_MEMORY_FIXED_BYTES,
+};
 pub use result::{
     ClusterMember, DedupResult, DedupStats, DocMeta, DupCluster, StageSeconds, VerifiedPair,
 };

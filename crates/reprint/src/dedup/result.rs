@@ -103,7 +103,11 @@ pub struct DedupStats {
 /// The outcome of a dedup run.
 #[derive(Debug)]
 pub struct DedupResult {
-    /// Every document read, in input order.
+    /// The documents that `pairs` and `clusters` name by index, in input order. The
+    /// in-memory run lists every document read; a run read back from its work folder
+    /// ([`super::stages::load_result`]) lists only the documents in a verified pair or
+    /// a cluster, so that its memory does not hold every document's id and counts.
+    /// Which records are documents at all is [`DedupResult::document_records`].
     pub docs: Vec<DocMeta>,
     /// Verified pairs, sorted by `(a, b)`.
     pub pairs: Vec<VerifiedPair>,
@@ -115,6 +119,10 @@ pub struct DedupResult {
     pub records: u64,
     /// The xxh3 checksum of every record's bytes, by ordinal (checks the second read).
     pub record_hashes: Vec<u64>,
+    /// One bit per record, by ordinal: set when the record is a document (it was
+    /// read, parsed and has an id; skipped records are clear). With the removed
+    /// members of the clusters it says which records the deduplicated dump keeps.
+    pub document_records: BitVec,
     /// Records read from each source, by source index (names a source that changed).
     pub records_by_source: Vec<u64>,
 }

@@ -16,7 +16,6 @@ use crate::shingle::{char_shingles, key_shingles, shingle_set, ShingleConfig};
 use crate::text::{word_keys, NormalizeConfig};
 use crate::verify::{score_sets, SetSource, SetStore, SetStoreWriter};
 use bitvec::vec::BitVec;
-use std::collections::BTreeMap;
 use std::io::Write;
 use std::time::Instant;
 
@@ -250,7 +249,14 @@ pub fn run(
 
     stats.count_clusters(&clusters);
     stats.set_total_seconds(started.elapsed().as_secs_f64());
+    let mut document_records = BitVec::repeat(false, records as usize);
+    for doc in &docs {
+        if let Some(mut bit) = document_records.get_mut(doc.ordinal as usize) {
+            *bit = true;
+        }
+    }
     Ok(DedupResult {
+        document_records,
         docs,
         pairs,
         clusters,
@@ -300,13 +306,18 @@ pub fn write_deduplicated(
             .get(source as usize)
             .map_or_else(String::new, |s| s.display.clone()),
     };
-    let removed = result.removed();
-    let mut kept_ordinals: BitVec = BitVec::repeat(false, result.records as usize);
-    let mut doc_of_ordinal: BTreeMap<u64, u32> = BTreeMap::new();
-    for (i, doc) in result.docs.iter().enumerate() {
-        if !removed[i] && (doc.ordinal as usize) < kept_ordinals.len() {
-            kept_ordinals.set(doc.ordinal as usize, true);
-            doc_of_ordinal.insert(doc.ordinal, i as u32);
+    // Kept: every document record but the removed members of the clusters.
+    let mut kept_ordinals: BitVec = result.document_records.clone();
+    kept_ordinals.resize(result.records as usize, false);
+    for (i, removed) in result.removed().iter().by_vals().enumerate() {
+        if removed {
+            if let Some(mut bit) = result
+                .docs
+                .get(i)
+                .and_then(|d| kept_ordinals.get_mut(d.ordinal as usize))
+            {
+                *bit = false;
+            }
         }
     }
     observer.stage_started(Stage::Write, Some(result.records));
@@ -330,14 +341,12 @@ pub fn write_deduplicated(
         if record.origin.line > 0 {
             out.write_all(&record.bytes).map_err(write_err)?;
         } else {
-            let Some(&doc) = doc_of_ordinal.get(&record.ordinal) else {
-                continue;
-            };
-            let text = match sources.parse(&record, config) {
-                Ok(doc) => doc.text,
+            // A whole-file document's id is its file's (the same in both reads).
+            let doc = match sources.parse(&record, config) {
+                Ok(doc) => doc,
                 Err(_) => return Err(changed(record.origin.source)),
             };
-            let line = serde_json::json!({"id": result.docs[doc as usize].id, "text": text});
+            let line = serde_json::json!({"id": doc.id, "text": doc.text});
             serde_json::to_writer(&mut *out, &line)
                 .map_err(|e| Error::stream("writing the deduplicated output", e.into()))?;
         }

@@ -33,7 +33,7 @@ use crate::input::ingest::{ingest_selected, IngestConfig, InputTally, Item, Reco
 use crate::input::Sources;
 use crate::minhash::MinHasher;
 use crate::table::{
-    read_table, read_table_batched, write_json_atomic, FileDigest, Marker, TableKind, TableWriter,
+    read_table, read_table_rows, write_json_atomic, FileDigest, Marker, TableKind, TableWriter,
 };
 use crate::verify::{score_sets, PairScore, SetSource, SetStore, SetStoreWriter};
 use arrow_array::builder::{
@@ -47,7 +47,7 @@ use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use bitvec::vec::BitVec;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 /// The sign table: one row per record.
@@ -74,6 +74,10 @@ pub const CLUSTERS_TABLE: TableKind = TableKind {
 /// Rows per row group of a sign table: a row holds a shingle set (about 2 KB for a news
 /// article), and the writer keeps one row group in memory, so about 32 MB.
 const SIGN_ROW_GROUP_ROWS: usize = 16_384;
+/// Columns of the sign table stored uncompressed and without statistics, besides the
+/// band keys: random 32- and 64-bit hashes, which zstd cannot shrink and min/max
+/// statistics cannot filter on, so compressing them only costs time in every stage.
+const SIGN_RAW_COLUMNS: [&str; 2] = ["record_hash", "set"];
 /// Rows built up before they are handed to the sign table's writer.
 const SIGN_FLUSH_ROWS: usize = 2_048;
 
@@ -156,9 +160,52 @@ struct RunManifest {
 pub struct WorkDir {
     root: PathBuf,
     manifest: RunManifest,
+    /// The sign parts found complete by this process, with the size and modification
+    /// time of each of their files then: the stages after sign check the markers once
+    /// (reading every table through), not once per stage, unless a file has changed.
+    sign_checked: Arc<Mutex<Option<CheckedParts>>>,
+}
+
+/// Sign parts whose markers held, and the stamps of their files at that time.
+#[derive(Debug, Clone)]
+struct CheckedParts {
+    parts: Vec<PathBuf>,
+    stamps: Vec<(PathBuf, u64, Option<std::time::SystemTime>)>,
+}
+
+impl CheckedParts {
+    fn stamps_of(parts: &[PathBuf]) -> Vec<(PathBuf, u64, Option<std::time::SystemTime>)> {
+        parts
+            .iter()
+            .flat_map(|table| {
+                [
+                    table.clone(),
+                    table.with_extension("stats.json"),
+                    table.with_extension("done"),
+                ]
+            })
+            .map(|path| {
+                let meta = std::fs::metadata(&path).ok();
+                let len = meta.as_ref().map_or(u64::MAX, |m| m.len());
+                let modified = meta.and_then(|m| m.modified().ok());
+                (path, len, modified)
+            })
+            .collect()
+    }
+
+    /// Whether every file is as it was when the markers were checked.
+    fn unchanged(&self) -> bool {
+        CheckedParts::stamps_of(&self.parts) == self.stamps
+    }
 }
 
 fn fingerprint(config: &DedupConfig, sources: &Sources, part_records: u64) -> String {
+    // The memory limit changes how a run is carried out, not what it computes (and
+    // its default depends on the machine): it is left out.
+    let config = &DedupConfig {
+        memory_limit: crate::exec::MemoryLimit::new(0),
+        ..config.clone()
+    };
     let inputs: Vec<&str> = sources.list().iter().map(|s| s.display.as_str()).collect();
     let described = format!(
         "{}|{config:?}|{:?}|{inputs:?}|{part_records}",
@@ -213,6 +260,7 @@ impl WorkDir {
         Ok(WorkDir {
             root: root.to_path_buf(),
             manifest,
+            sign_checked: Arc::default(),
         })
     }
 
@@ -242,6 +290,7 @@ impl WorkDir {
         Ok(WorkDir {
             root: root.to_path_buf(),
             manifest,
+            sign_checked: Arc::default(),
         })
     }
 
@@ -436,7 +485,7 @@ impl SignRows {
 /// A sign part being written.
 struct OpenPart {
     part: u64,
-    writer: TableWriter,
+    writer: BackgroundWriter,
     rows: SignRows,
     stats: PartStats,
     dir: PathBuf,
@@ -446,7 +495,7 @@ impl OpenPart {
     fn flush(&mut self) -> Result<()> {
         if self.rows.rows > 0 {
             let batch = self.rows.batch()?;
-            self.writer.write(&batch)?;
+            self.writer.write(batch)?;
         }
         Ok(())
     }
@@ -461,6 +510,80 @@ impl OpenPart {
             stats: self.stats,
             dir: self.dir,
         })
+    }
+}
+
+/// Batches handed to a table writer on its own thread, so that encoding and writing a
+/// sign table overlap with the parsing and signing of the next records (the ingest
+/// hands records over on one thread, between batches, while the workers wait).
+struct BackgroundWriter {
+    /// `Some(batch)` to write, `None` to finish the table; a writer whose channel
+    /// closes without `None` (the part failed) drops its temporary file.
+    tx: Option<std::sync::mpsc::SyncSender<Option<RecordBatch>>>,
+    handle: Option<std::thread::JoinHandle<Result<FileDigest>>>,
+}
+
+/// Batches waiting for the writer thread: with 2,048 rows of about 1.6 KB each, a few MB.
+const WRITER_QUEUE_BATCHES: usize = 2;
+
+impl BackgroundWriter {
+    fn spawn(mut writer: TableWriter) -> Result<BackgroundWriter> {
+        let (tx, rx) = std::sync::mpsc::sync_channel(WRITER_QUEUE_BATCHES);
+        let handle = std::thread::Builder::new()
+            .name("reprint-sign-writer".into())
+            .spawn(move || {
+                for message in rx {
+                    match message {
+                        Some(batch) => writer.write(&batch)?,
+                        None => return writer.finish(),
+                    }
+                }
+                Err(Error::Config("the sign part was abandoned".into()))
+            })
+            .map_err(|e| Error::stream("starting the sign table writer", e))?;
+        Ok(BackgroundWriter {
+            tx: Some(tx),
+            handle: Some(handle),
+        })
+    }
+
+    /// Queues a batch; an error of the writer (a full disk) comes back here or from
+    /// [`BackgroundWriter::finish`].
+    fn write(&mut self, batch: RecordBatch) -> Result<()> {
+        let sent = self
+            .tx
+            .as_ref()
+            .is_some_and(|tx| tx.send(Some(batch)).is_ok());
+        if sent {
+            Ok(())
+        } else {
+            // The thread stopped early: its error says why.
+            self.join().and_then(|_| {
+                Err(Error::Config(
+                    "the sign table writer stopped before its table was complete".into(),
+                ))
+            })
+        }
+    }
+
+    fn join(&mut self) -> Result<FileDigest> {
+        self.tx = None;
+        match self.handle.take().map(|h| h.join()) {
+            Some(Ok(result)) => result,
+            Some(Err(_)) => Err(Error::Config("the sign table writer failed".into())),
+            None => Err(Error::Config(
+                "the sign table writer was already closed".into(),
+            )),
+        }
+    }
+
+    /// Waits for every queued batch to be written and the table to be renamed into place.
+    fn finish(mut self) -> Result<FileDigest> {
+        if let Some(tx) = &self.tx {
+            // A send that fails means the thread has stopped: join says why.
+            let _ = tx.send(None);
+        }
+        self.join()
     }
 }
 
@@ -519,18 +642,26 @@ pub fn sign(
         let part = ordinal / per_part;
         shard.owns(part) && !complete.contains(&part)
     };
+    // Hashes neither compress nor filter: they are stored plain (see SIGN_RAW_COLUMNS).
+    let band_names: Vec<String> = (0..lsh.bands).map(band_column).collect();
+    let raw_columns: Vec<&str> = SIGN_RAW_COLUMNS
+        .iter()
+        .copied()
+        .chain(band_names.iter().map(String::as_str))
+        .collect();
     let mut finished: Vec<ClosedPart> = Vec::new();
     let mut open: Option<OpenPart> = None;
     let open_part = |part: u64| -> Result<OpenPart> {
         let path = dir.join(format!("{}.parquet", part_name(part)));
         Ok(OpenPart {
             part,
-            writer: TableWriter::create_with_row_groups(
+            writer: BackgroundWriter::spawn(TableWriter::create_with_raw_columns(
                 &path,
                 SIGN_TABLE,
                 sign_schema(lsh.bands),
                 SIGN_ROW_GROUP_ROWS,
-            )?,
+                &raw_columns,
+            )?)?,
             rows: SignRows::new(lsh.bands),
             stats: PartStats::default(),
             dir: dir.clone(),
@@ -649,8 +780,23 @@ fn complete_parts(dir: &Path, fp: &str) -> Result<std::collections::BTreeSet<u64
 }
 
 /// The sign parts of a finished sign stage, in order; an incomplete one is an error
-/// naming it.
+/// naming it. Markers found complete before by this process are not checked again
+/// while their files keep their size and modification time.
 fn sign_parts(work: &WorkDir) -> Result<Vec<PathBuf>> {
+    // A poisoned lock only means a stage panicked elsewhere: the cache is rechecked anyway.
+    let mut checked = work.sign_checked.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(c) = checked.as_ref().filter(|c| c.unchanged()) {
+        return Ok(c.parts.clone());
+    }
+    let parts = check_sign_parts(work)?;
+    *checked = Some(CheckedParts {
+        stamps: CheckedParts::stamps_of(&parts),
+        parts: parts.clone(),
+    });
+    Ok(parts)
+}
+
+fn check_sign_parts(work: &WorkDir) -> Result<Vec<PathBuf>> {
     let dir = work.root.join("sign");
     if !Marker::is_complete(&dir, SIGN_TABLE.name, &part_name(0), work.fp())? {
         return Err(Error::StageIncomplete {
@@ -714,25 +860,51 @@ pub fn band(work: &WorkDir, shard: Shard, observer: &dyn Observer) -> Result<Sta
     observer.stage_started(Stage::Candidates, Some(params.bands as u64));
     let mut pairs: Vec<u128> = Vec::new();
     let mut column_keys: Vec<(u64, u64)> = Vec::new();
+    // Which records are non-empty documents (one bit each), read once: each band then
+    // reads its key column alone, a row's record number being its place in the parts.
+    let mut eligible: BitVec = BitVec::new();
+    for path in &parts {
+        for batch in read_table(path, SIGN_TABLE, &["record", "shingles"])? {
+            let batch = batch?;
+            let record = column::<UInt64Array>(&batch, "record", path)?;
+            let shingles = column::<UInt32Array>(&batch, "shingles", path)?;
+            for i in 0..batch.num_rows() {
+                if record.value(i) != eligible.len() as u64 {
+                    return Err(Error::Corrupt {
+                        path: path.clone(),
+                        message: "sign rows are not numbered consecutively".into(),
+                    });
+                }
+                eligible.push(!shingles.is_null(i) && shingles.value(i) > 0);
+            }
+        }
+    }
     for b in 0..params.bands {
         column_keys.clear();
         let band_name = band_column(b);
+        let mut record = 0u64;
         for path in &parts {
-            for batch in read_table(path, SIGN_TABLE, &["record", "shingles", &band_name])? {
+            for batch in read_table(path, SIGN_TABLE, &[&band_name])? {
                 let batch = batch?;
-                let record = column::<UInt64Array>(&batch, "record", path)?;
-                let shingles = column::<UInt32Array>(&batch, "shingles", path)?;
                 let keys = column::<UInt64Array>(&batch, &band_name, path)?;
                 for i in 0..batch.num_rows() {
-                    if shingles.is_null(i) || shingles.value(i) == 0 || keys.is_null(i) {
+                    let r = record;
+                    record += 1;
+                    if !eligible.get(r as usize).is_some_and(|e| *e) || keys.is_null(i) {
                         continue;
                     }
                     let key = keys.value(i);
                     if shard.owns(key) {
-                        column_keys.push((key, record.value(i)));
+                        column_keys.push((key, r));
                     }
                 }
             }
+        }
+        if record != eligible.len() as u64 {
+            return Err(Error::Corrupt {
+                path: work.root.join("sign"),
+                message: format!("column {band_name} has other rows than the sign tables"),
+            });
         }
         crate::exec::sort_unstable(&mut column_keys);
         crate::lsh::bucket_pairs(&column_keys, max_bucket, |a, b| {
@@ -809,167 +981,248 @@ fn complete_shards(work: &WorkDir, stage: &str, kind: TableKind) -> Result<Vec<P
     })
 }
 
-/// Documents of the sign parts: their records (sorted) and, when asked for, their
-/// metadata and the checksum of every record.
-struct Docs {
-    records: Vec<u64>,
+/// What the stages after `sign` read of the documents they name: the metadata of
+/// those documents only, and (for apply) every record's checksum and whether it is a
+/// document. Nothing else of a document is kept, so memory grows with the pairs and
+/// clusters, not with the collection.
+struct Named {
+    /// Metadata of each named record, in the order of the `records` asked for.
     meta: Vec<DocMeta>,
-    /// The checksum of every record (documents or not), by record number.
+    /// The checksum of every record (documents or not), by record number (empty
+    /// unless asked for).
     hashes: Vec<u64>,
+    /// One bit per record: set when it is a document (empty unless asked for).
+    documents: BitVec,
 }
 
-/// What [`load_docs`] reads besides the record numbers of the documents.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Load {
-    /// Nothing else.
-    Records,
-    /// Each document's metadata.
-    Meta,
-    /// Each document's metadata and every record's checksum (for the checked second
-    /// read of apply).
-    MetaAndHashes,
-}
+/// The columns of the sign table that [`read_named`] reads.
+const META_COLUMNS: [&str; 6] = [
+    "record",
+    "id",
+    "text_bytes",
+    "shingles",
+    "keep_num",
+    "keep_str",
+];
 
-impl Docs {
-    fn position(&self, record: u64) -> Option<u32> {
-        self.records.binary_search(&record).ok().map(|i| i as u32)
+/// The error for a pair or cluster member naming a record that is no document.
+fn not_a_document(path: &Path, record: u64) -> Error {
+    Error::Corrupt {
+        path: path.to_path_buf(),
+        message: format!("record {record} is named by a pair or cluster but is no document"),
     }
 }
 
-fn load_docs(parts: &[PathBuf], load: Load) -> Result<Docs> {
-    let mut records = Vec::new();
-    let mut meta = Vec::new();
+/// Reads the metadata of the documents `records` (sorted, unique) from the sign parts
+/// in one pass, and with `all_records` every record's checksum and document bit.
+fn read_named(parts: &[PathBuf], records: &[u64], all_records: bool) -> Result<Named> {
+    let mut meta = Vec::with_capacity(records.len());
     let mut hashes = Vec::new();
-    let with_meta = load != Load::Records;
-    let with_hashes = load == Load::MetaAndHashes;
-    let mut columns = vec!["record", "id"];
-    if with_meta {
-        columns.extend(["text_bytes", "shingles", "keep_num", "keep_str"]);
-    }
-    if with_hashes {
+    let mut documents = BitVec::new();
+    let mut columns = META_COLUMNS.to_vec();
+    if all_records {
         columns.push("record_hash");
     }
+    let mut next = 0usize;
+    let mut previous: Option<u64> = None;
     for path in parts {
+        if !all_records && next == records.len() {
+            break;
+        }
         for batch in read_table(path, SIGN_TABLE, &columns)? {
+            if !all_records && next == records.len() {
+                break;
+            }
             let batch = batch?;
             let record = column::<UInt64Array>(&batch, "record", path)?;
             let id = column::<StringArray>(&batch, "id", path)?;
-            let hash = if with_hashes {
+            let text_bytes = column::<UInt64Array>(&batch, "text_bytes", path)?;
+            let shingles = column::<UInt32Array>(&batch, "shingles", path)?;
+            let keep_num = column::<Float64Array>(&batch, "keep_num", path)?;
+            let keep_str = column::<StringArray>(&batch, "keep_str", path)?;
+            let hash = if all_records {
                 Some(column::<UInt64Array>(&batch, "record_hash", path)?)
             } else {
                 None
             };
-            let meta_cols = if with_meta {
-                Some((
-                    column::<UInt64Array>(&batch, "text_bytes", path)?,
-                    column::<UInt32Array>(&batch, "shingles", path)?,
-                    column::<Float64Array>(&batch, "keep_num", path)?,
-                    column::<StringArray>(&batch, "keep_str", path)?,
-                ))
-            } else {
-                None
-            };
             for i in 0..batch.num_rows() {
+                let r = record.value(i);
+                if previous.is_some_and(|p| p >= r) {
+                    return Err(Error::Corrupt {
+                        path: path.clone(),
+                        message: "sign parts are out of record order".into(),
+                    });
+                }
+                previous = Some(r);
                 if let Some(hash) = hash {
-                    if record.value(i) != hashes.len() as u64 {
+                    if r != hashes.len() as u64 {
                         return Err(Error::Corrupt {
                             path: path.clone(),
                             message: "sign rows are not numbered consecutively".into(),
                         });
                     }
                     hashes.push(hash.value(i));
+                    documents.push(!id.is_null(i));
                 }
-                if id.is_null(i) {
+                if records.get(next) != Some(&r) {
+                    if records.get(next).is_some_and(|&n| n < r) {
+                        return Err(not_a_document(path, records[next]));
+                    }
                     continue;
                 }
-                records.push(record.value(i));
-                if let Some((text_bytes, shingles, keep_num, keep_str)) = meta_cols {
-                    let keep_key = if !keep_num.is_null(i) {
-                        Some(SortKey::Num(keep_num.value(i)))
-                    } else if !keep_str.is_null(i) {
-                        Some(SortKey::Str(keep_str.value(i).to_string()))
-                    } else {
-                        None
-                    };
-                    meta.push(DocMeta {
-                        id: id.value(i).to_string(),
-                        ordinal: record.value(i),
-                        text_bytes: text_bytes.value(i) as usize,
-                        shingles: shingles.value(i),
-                        keep_key,
-                    });
+                if id.is_null(i) {
+                    return Err(not_a_document(path, r));
                 }
+                next += 1;
+                let keep_key = if !keep_num.is_null(i) {
+                    Some(SortKey::Num(keep_num.value(i)))
+                } else if !keep_str.is_null(i) {
+                    Some(SortKey::Str(keep_str.value(i).to_string()))
+                } else {
+                    None
+                };
+                meta.push(DocMeta {
+                    id: id.value(i).to_string(),
+                    ordinal: r,
+                    text_bytes: text_bytes.value(i) as usize,
+                    shingles: shingles.value(i),
+                    keep_key,
+                });
             }
         }
     }
-    if records.windows(2).any(|w| w[0] >= w[1]) {
-        return Err(Error::Corrupt {
-            path: parts.first().cloned().unwrap_or_default(),
-            message: "sign parts are out of record order".into(),
-        });
+    if let Some(&missing) = records.get(next) {
+        let path = parts.last().cloned().unwrap_or_default();
+        return Err(not_a_document(&path, missing));
     }
-    Ok(Docs {
-        records,
+    Ok(Named {
         meta,
         hashes,
+        documents,
     })
+}
+
+/// Sorted, unique record numbers of the ends of `pairs`.
+fn pair_records(pairs: &[(u64, u64)]) -> Vec<u64> {
+    let mut records: Vec<u64> = pairs.iter().flat_map(|&(a, b)| [a, b]).collect();
+    crate::exec::sort_unstable(&mut records);
+    records.dedup();
+    records
+}
+
+/// The position of `record` in `records` (sorted), as a document index.
+fn position(records: &[u64], record: u64, path: &Path) -> Result<u32> {
+    records
+        .binary_search(&record)
+        .ok()
+        .and_then(|p| u32::try_from(p).ok())
+        .ok_or_else(|| not_a_document(path, record))
 }
 
 /// Rows per batch when reading shingle sets back (a set is about 2 KB of a news
 /// article, so a batch stays near 8 MB).
 const SET_BATCH_ROWS: usize = 4096;
 
-/// The shingle sets of the documents a stage needs (by document position), spilled
-/// to a memory-mapped temporary file.
-struct Sets {
-    store: SetStore,
-    /// Store slot of each document position (`u32::MAX` for a set not loaded).
-    slot: Vec<u32>,
-}
-
-impl SetSource for Sets {
-    fn set(&self, doc: u32) -> &[u32] {
-        match self.slot.get(doc as usize) {
-            Some(&slot) if slot != u32::MAX => self.store.get(slot as usize),
-            _ => &[],
-        }
-    }
-}
-
-fn load_sets(parts: &[PathBuf], needed: &BitVec) -> Result<Sets> {
+/// The shingle sets of the documents `records` (sorted, unique), read from the sign
+/// parts into a memory-mapped temporary file: set `i` is the set of `records[i]`.
+fn load_sets(work: &WorkDir, parts: &[PathBuf], records: &[u64]) -> Result<SetStore> {
     let mut writer = SetStoreWriter::new()?;
-    let mut slot = vec![u32::MAX; needed.len()];
-    let mut position = 0usize;
-    for path in parts {
-        for batch in read_table_batched(path, SIGN_TABLE, &["id", "set"], SET_BATCH_ROWS)? {
+    let mut next = 0usize;
+    let per_part = work.manifest.part_records;
+    for (p, path) in parts.iter().enumerate() {
+        if next == records.len() {
+            break;
+        }
+        // Part `p` holds records p·N … p·N+N−1, one row each: only the rows wanted are read.
+        let first = p as u64 * per_part;
+        let end = records[next..].partition_point(|&r| r < first + per_part) + next;
+        let mut rows: Vec<std::ops::Range<usize>> = Vec::new();
+        for &r in &records[next..end] {
+            let row = r.saturating_sub(first) as usize;
+            match rows.last_mut() {
+                Some(last) if last.end == row => last.end += 1,
+                _ => rows.push(row..row + 1),
+            }
+        }
+        let selected = read_table_rows(
+            path,
+            SIGN_TABLE,
+            &["record", "set"],
+            SET_BATCH_ROWS,
+            Some(&rows),
+        )?;
+        for batch in selected {
+            if next == records.len() {
+                break;
+            }
             let batch = batch?;
-            let id = column::<StringArray>(&batch, "id", path)?;
+            let record = column::<UInt64Array>(&batch, "record", path)?;
             let set = column::<ListArray>(&batch, "set", path)?;
+            let values = set
+                .values()
+                .as_any()
+                .downcast_ref::<UInt32Array>()
+                .ok_or_else(|| Error::Corrupt {
+                    path: path.clone(),
+                    message: "column \"set\" is not a list of 32-bit integers".into(),
+                })?;
+            let offsets = set.value_offsets();
             for i in 0..batch.num_rows() {
-                if id.is_null(i) {
+                let Some(&wanted) = records.get(next) else {
+                    break;
+                };
+                let r = record.value(i);
+                if r < wanted {
                     continue;
                 }
-                if needed.get(position).is_some_and(|b| *b) {
-                    let values = set.value(i);
-                    let values =
-                        values
-                            .as_any()
-                            .downcast_ref::<UInt32Array>()
-                            .ok_or_else(|| Error::Corrupt {
-                                path: path.clone(),
-                                message: "column \"set\" is not a list of 32-bit integers".into(),
-                            })?;
-                    slot[position] = writer.len() as u32;
-                    writer.push(values.values())?;
+                if r > wanted || set.is_null(i) {
+                    return Err(not_a_document(path, wanted));
                 }
-                position += 1;
+                let (start, end) = (offsets[i] as usize, offsets[i + 1] as usize);
+                writer.push(&values.values()[start..end])?;
+                next += 1;
             }
         }
     }
-    Ok(Sets {
-        store: writer.finish()?,
-        slot,
-    })
+    if let Some(&missing) = records.get(next) {
+        let path = parts.last().cloned().unwrap_or_default();
+        return Err(not_a_document(&path, missing));
+    }
+    writer.finish()
+}
+
+/// Candidate pairs verify scores between two releases of the mapped sets' pages. A
+/// page fault maps the cached pages around it too (up to 64 KiB), so a block of pairs,
+/// which faults at most twice per pair, keeps at most about 64 MB of the file resident.
+const VERIFY_BLOCK_PAIRS: usize = 512;
+
+/// Clusters scored between two releases of the mapped sets' pages (a cluster of a
+/// news dump has two or three members; see [`VERIFY_BLOCK_PAIRS`]).
+const COMPONENTS_BLOCK_CLUSTERS: usize = 256;
+
+/// The shingle sets a verify shard loaded (set `i` is that of `records[i]`), handed on
+/// to components when both run in one process, so that the sets are read once.
+struct LoadedSets {
+    records: Vec<u64>,
+    store: SetStore,
+}
+
+/// The sets of some documents by document index, from a store holding them and
+/// maybe others (`slot[doc]` is the store's index of document `doc`).
+struct SetView<'a> {
+    store: &'a SetStore,
+    slot: Option<Vec<u32>>,
+}
+
+impl SetSource for SetView<'_> {
+    fn set(&self, doc: u32) -> &[u32] {
+        match &self.slot {
+            None => self.store.get(doc as usize),
+            Some(slot) => slot
+                .get(doc as usize)
+                .map_or(&[][..], |&s| self.store.get(s as usize)),
+        }
+    }
 }
 
 fn verify_schema() -> SchemaRef {
@@ -987,69 +1240,77 @@ fn verify_schema() -> SchemaRef {
 /// their exact shingle sets; those at or above the threshold are written to
 /// `verify/rank-R-of-W.parquet`, sorted by `(a, b)`.
 pub fn verify(work: &WorkDir, shard: Shard, observer: &dyn Observer) -> Result<StageReport> {
+    verify_keeping_sets(work, shard, observer).map(|(report, _)| report)
+}
+
+/// [`verify`], also giving back the sets it loaded (none when the shard was complete).
+fn verify_keeping_sets(
+    work: &WorkDir,
+    shard: Shard,
+    observer: &dyn Observer,
+) -> Result<(StageReport, Option<LoadedSets>)> {
     let dir = work.stage_dir("verify")?;
     let name = shard.name();
     if Marker::is_complete(&dir, VERIFY_TABLE.name, &name, work.fp())? {
-        return Ok(StageReport {
+        let report = StageReport {
             made: 0,
             skipped: 1,
-        });
+        };
+        return Ok((report, None));
     }
     let bands = complete_shards(work, "band", BAND_TABLE)?;
     let parts = sign_parts(work)?;
-    let docs = load_docs(&parts, Load::Records)?;
-    let mut pairs: Vec<(u32, u32)> = Vec::new();
+    let mut candidates: Vec<(u64, u64)> = Vec::new();
     for path in &bands {
         for batch in read_table(path, BAND_TABLE, &[])? {
             let batch = batch?;
             let a = column::<UInt64Array>(&batch, "a", path)?;
             let b = column::<UInt64Array>(&batch, "b", path)?;
-            for i in 0..batch.num_rows() {
-                if !shard.owns(a.value(i)) {
-                    continue;
+            for (&a, &b) in a.values().iter().zip(b.values().iter()) {
+                if shard.owns(a) {
+                    candidates.push((a, b));
                 }
-                let (Some(pa), Some(pb)) = (docs.position(a.value(i)), docs.position(b.value(i)))
-                else {
-                    return Err(Error::Corrupt {
-                        path: path.clone(),
-                        message: format!(
-                            "pair ({}, {}) names a record that is no document",
-                            a.value(i),
-                            b.value(i)
-                        ),
-                    });
-                };
-                pairs.push((pa, pb));
             }
         }
     }
-    crate::exec::sort_unstable(&mut pairs);
-    pairs.dedup();
-    let mut needed = BitVec::repeat(false, docs.records.len());
-    for &(a, b) in &pairs {
-        needed.set(a as usize, true);
-        needed.set(b as usize, true);
+    crate::exec::sort_unstable(&mut candidates);
+    candidates.dedup();
+    // Documents are numbered by their place among the records the pairs name.
+    let records = pair_records(&candidates);
+    let band_path = bands.first().cloned().unwrap_or_default();
+    let mut pairs: Vec<(u32, u32)> = Vec::with_capacity(candidates.len());
+    for &(a, b) in &candidates {
+        pairs.push((
+            position(&records, a, &band_path)?,
+            position(&records, b, &band_path)?,
+        ));
     }
-    let sets = load_sets(&parts, &needed)?;
-    drop(needed);
+    drop(candidates);
+    let store = load_sets(work, &parts, &records)?;
     observer.stage_started(Stage::Verify, Some(pairs.len() as u64));
     let threshold = work.params().threshold;
-    let verified: Vec<(u32, u32, PairScore)> = crate::exec::map_chunks(&pairs, 4096, |chunk| {
-        let v: Vec<_> = chunk
-            .iter()
-            .filter_map(|&(a, b)| {
-                let s = score_sets(sets.set(a), sets.set(b));
-                (s.jaccard >= threshold).then_some((a, b, s))
-            })
-            .collect();
-        observer.advance(chunk.len() as u64);
-        v
-    });
+    let mut verified: Vec<(u32, u32, PairScore)> = Vec::new();
+    // The sets are mapped from a file; between blocks of pairs its pages are let go,
+    // so that resident memory holds the sets of one block, not of every candidate.
+    for block in pairs.chunks(VERIFY_BLOCK_PAIRS) {
+        verified.extend(crate::exec::map_chunks(block, 128, |chunk| {
+            let v: Vec<_> = chunk
+                .iter()
+                .filter_map(|&(a, b)| {
+                    let s = score_sets(store.get(a as usize), store.get(b as usize));
+                    (s.jaccard >= threshold).then_some((a, b, s))
+                })
+                .collect();
+            observer.advance(chunk.len() as u64);
+            v
+        }));
+        store.release_pages();
+    }
     let schema = verify_schema();
     let path = dir.join(format!("{name}.parquet"));
     let mut writer = TableWriter::create(&path, VERIFY_TABLE, schema.clone())?;
     for chunk in verified.chunks(crate::table::ROW_GROUP_ROWS) {
-        let rec = |p: u32| docs.records[p as usize];
+        let rec = |p: u32| records[p as usize];
         let cols: Vec<ArrayRef> = vec![
             Arc::new(chunk.iter().map(|p| rec(p.0)).collect::<UInt64Array>()),
             Arc::new(chunk.iter().map(|p| rec(p.1)).collect::<UInt64Array>()),
@@ -1092,10 +1353,11 @@ pub fn verify(work: &WorkDir, shard: Shard, observer: &dyn Observer) -> Result<S
         vec![digest, stats],
     )?;
     observer.stage_finished(Stage::Verify);
-    Ok(StageReport {
+    let report = StageReport {
         made: 1,
         skipped: 0,
-    })
+    };
+    Ok((report, Some(LoadedSets { records, store })))
 }
 
 /// What a verify shard counted.
@@ -1105,29 +1367,52 @@ struct VerifyStats {
     candidate_pairs: u64,
 }
 
-/// Verified pairs of every verify shard, as document positions, sorted by `(a, b)`.
-fn load_pairs(work: &WorkDir, docs: &Docs) -> Result<Vec<VerifiedPair>> {
+/// The scores of a pair read without them.
+const NO_SCORE: PairScore = PairScore {
+    jaccard: 0.0,
+    containment_a_in_b: 0.0,
+    containment_b_in_a: 0.0,
+    shared_shingles: 0,
+};
+
+/// A verified pair as read back: record numbers and scores.
+struct RecordPair {
+    a: u64,
+    b: u64,
+    score: PairScore,
+}
+
+/// Verified pairs of every verify shard, by record number, sorted by `(a, b)`; with
+/// `scores` false only `a` and `b` are read (the scores are zero).
+fn load_pairs(work: &WorkDir, scores: bool) -> Result<Vec<RecordPair>> {
     let mut pairs = Vec::new();
+    let columns: &[&str] = if scores { &[] } else { &["a", "b"] };
     for path in complete_shards(work, "verify", VERIFY_TABLE)? {
-        for batch in read_table(&path, VERIFY_TABLE, &[])? {
+        for batch in read_table(&path, VERIFY_TABLE, columns)? {
             let batch = batch?;
             let a = column::<UInt64Array>(&batch, "a", &path)?;
             let b = column::<UInt64Array>(&batch, "b", &path)?;
+            if !scores {
+                pairs.extend(
+                    a.values()
+                        .iter()
+                        .zip(b.values().iter())
+                        .map(|(&a, &b)| RecordPair {
+                            a,
+                            b,
+                            score: NO_SCORE,
+                        }),
+                );
+                continue;
+            }
             let j = column::<Float64Array>(&batch, "jaccard", &path)?;
             let cab = column::<Float64Array>(&batch, "containment_a_in_b", &path)?;
             let cba = column::<Float64Array>(&batch, "containment_b_in_a", &path)?;
             let shared = column::<UInt64Array>(&batch, "shared_shingles", &path)?;
             for i in 0..batch.num_rows() {
-                let (Some(pa), Some(pb)) = (docs.position(a.value(i)), docs.position(b.value(i)))
-                else {
-                    return Err(Error::Corrupt {
-                        path: path.clone(),
-                        message: "a verified pair names a record that is no document".into(),
-                    });
-                };
-                pairs.push(VerifiedPair {
-                    a: pa,
-                    b: pb,
+                pairs.push(RecordPair {
+                    a: a.value(i),
+                    b: b.value(i),
                     score: PairScore {
                         jaccard: j.value(i),
                         containment_a_in_b: cab.value(i),
@@ -1148,6 +1433,16 @@ fn load_pairs(work: &WorkDir, docs: &Docs) -> Result<Vec<VerifiedPair>> {
 /// the order of first members, `record`, `id`, `kept`, and the scores against the
 /// kept member).
 pub fn components(work: &WorkDir, observer: &dyn Observer) -> Result<StageReport> {
+    components_with_sets(work, observer, None)
+}
+
+/// [`components`], with the sets verify loaded when it ran in this process (they hold
+/// every cluster member's set), so that they are not read again.
+fn components_with_sets(
+    work: &WorkDir,
+    observer: &dyn Observer,
+    loaded: Option<&LoadedSets>,
+) -> Result<StageReport> {
     let dir = work.stage_dir("components")?;
     let name = "clusters";
     if Marker::is_complete(&dir, CLUSTERS_TABLE.name, name, work.fp())? {
@@ -1157,22 +1452,59 @@ pub fn components(work: &WorkDir, observer: &dyn Observer) -> Result<StageReport
         });
     }
     let parts = sign_parts(work)?;
-    let docs = load_docs(&parts, Load::Meta)?;
-    let pairs = load_pairs(work, &docs)?;
+    let pairs: Vec<(u64, u64)> = load_pairs(work, false)?
+        .into_iter()
+        .map(|p| (p.a, p.b))
+        .collect();
+    // Only documents in a verified pair can be in a cluster: they are numbered by
+    // their place among those, and the union-find holds them alone.
+    let records = pair_records(&pairs);
     observer.stage_started(Stage::Cluster, None);
-    let mut uf = UnionFind::new(docs.meta.len());
-    for p in &pairs {
-        uf.union(p.a, p.b);
+    let mut uf = UnionFind::new(records.len());
+    let verify_path = work.root.join("verify");
+    for &(a, b) in &pairs {
+        uf.union(
+            position(&records, a, &verify_path)?,
+            position(&records, b, &verify_path)?,
+        );
     }
     drop(pairs);
     let groups = uf.groups(2);
-    let mut needed = BitVec::repeat(false, docs.records.len());
-    for &doc in groups.iter().flatten() {
-        needed.set(doc as usize, true);
+    drop(uf);
+    let named = read_named(&parts, &records, false)?;
+    let slot = loaded.and_then(|l| {
+        records
+            .iter()
+            .map(|r| l.records.binary_search(r).ok().map(|s| s as u32))
+            .collect::<Option<Vec<u32>>>()
+    });
+    let own;
+    let sets = match (loaded, slot) {
+        (Some(l), Some(slot)) => SetView {
+            store: &l.store,
+            slot: Some(slot),
+        },
+        _ => {
+            own = load_sets(work, &parts, &records)?;
+            SetView {
+                store: &own,
+                slot: None,
+            }
+        }
+    };
+    // In blocks of clusters, letting go of the mapped sets' pages between blocks.
+    let mut clusters = Vec::with_capacity(groups.len());
+    let mut groups = groups.into_iter().peekable();
+    while groups.peek().is_some() {
+        let block: Vec<Vec<u32>> = groups.by_ref().take(COMPONENTS_BLOCK_CLUSTERS).collect();
+        clusters.extend(build_clusters(
+            block,
+            &named.meta,
+            &sets,
+            work.params().keep,
+        ));
+        sets.store.release_pages();
     }
-    let sets = load_sets(&parts, &needed)?;
-    drop(needed);
-    let clusters = build_clusters(groups, &docs.meta, &sets, work.params().keep);
     let schema = Arc::new(Schema::new(vec![
         Field::new("cluster", DataType::UInt64, false),
         Field::new("record", DataType::UInt64, false),
@@ -1188,7 +1520,7 @@ pub fn components(work: &WorkDir, observer: &dyn Observer) -> Result<StageReport
     let mut rows = ClusterRows::default();
     for (c, cluster) in clusters.iter().enumerate() {
         for m in &cluster.members {
-            let meta = &docs.meta[m.doc as usize];
+            let meta = &named.meta[m.doc as usize];
             rows.cluster.append_value(c as u64);
             rows.record.append_value(meta.ordinal);
             rows.id.append_value(&meta.id);
@@ -1248,26 +1580,32 @@ impl ClusterRows {
     }
 }
 
+/// One row of the clusters table as read back.
+struct MemberRow {
+    cluster: usize,
+    record: u64,
+    kept: bool,
+    score: PairScore,
+}
+
 /// Reads a finished run back into the [`DedupResult`] the report writers and
-/// [`super::write_deduplicated`] take (the apply stage): documents and record
-/// checksums from the sign parts, pairs from verify, clusters from components.
+/// [`super::write_deduplicated`] take (the apply stage): pairs from verify, clusters
+/// from components, and from the sign parts every record's checksum and document bit
+/// and the metadata of the documents the pairs and clusters name. The result's
+/// `docs` lists those named documents only (see [`DedupResult::docs`]), so memory
+/// holds 8 bytes and one bit per record, not a document's id and counts.
 pub fn load_result(work: &WorkDir, sources: &Sources) -> Result<DedupResult> {
     let parts = sign_parts(work)?;
-    let docs = load_docs(&parts, Load::MetaAndHashes)?;
-    let pairs = load_pairs(work, &docs)?;
-    let clusters_path = work.root.join("components").join("clusters.parquet");
-    if !Marker::is_complete(
-        &work.root.join("components"),
-        CLUSTERS_TABLE.name,
-        "clusters",
-        work.fp(),
-    )? {
+    let record_pairs = load_pairs(work, true)?;
+    let clusters_dir = work.root.join("components");
+    let clusters_path = clusters_dir.join("clusters.parquet");
+    if !Marker::is_complete(&clusters_dir, CLUSTERS_TABLE.name, "clusters", work.fp())? {
         return Err(Error::StageIncomplete {
-            path: work.root.join("components"),
+            path: clusters_dir,
             message: "the components stage is not complete; run it first".into(),
         });
     }
-    let mut clusters: Vec<super::DupCluster> = Vec::new();
+    let mut rows: Vec<MemberRow> = Vec::new();
     for batch in read_table(&clusters_path, CLUSTERS_TABLE, &[])? {
         let batch = batch?;
         let p = &clusters_path;
@@ -1279,30 +1617,10 @@ pub fn load_result(work: &WorkDir, sources: &Sources) -> Result<DedupResult> {
         let cba = column::<Float64Array>(&batch, "containment_b_in_a", p)?;
         let shared = column::<UInt64Array>(&batch, "shared_shingles", p)?;
         for i in 0..batch.num_rows() {
-            let c = cluster.value(i) as usize;
-            let Some(doc) = docs.position(record.value(i)) else {
-                return Err(Error::Corrupt {
-                    path: p.clone(),
-                    message: "a cluster member names a record that is no document".into(),
-                });
-            };
-            if c == clusters.len() {
-                clusters.push(super::DupCluster {
-                    kept: doc,
-                    members: Vec::new(),
-                });
-            } else if c + 1 != clusters.len() {
-                return Err(Error::Corrupt {
-                    path: p.clone(),
-                    message: "cluster rows are out of order".into(),
-                });
-            }
-            let last = clusters.len() - 1;
-            if kept.value(i) {
-                clusters[last].kept = doc;
-            }
-            clusters[last].members.push(super::ClusterMember {
-                doc,
+            rows.push(MemberRow {
+                cluster: cluster.value(i) as usize,
+                record: record.value(i),
+                kept: kept.value(i),
                 score: PairScore {
                     jaccard: j.value(i),
                     containment_a_in_b: cab.value(i),
@@ -1311,6 +1629,46 @@ pub fn load_result(work: &WorkDir, sources: &Sources) -> Result<DedupResult> {
                 },
             });
         }
+    }
+    let mut named_records: Vec<u64> = record_pairs
+        .iter()
+        .flat_map(|p| [p.a, p.b])
+        .chain(rows.iter().map(|r| r.record))
+        .collect();
+    crate::exec::sort_unstable(&mut named_records);
+    named_records.dedup();
+    let named = read_named(&parts, &named_records, true)?;
+    let verify_path = work.root.join("verify");
+    let mut pairs = Vec::with_capacity(record_pairs.len());
+    for p in record_pairs {
+        pairs.push(VerifiedPair {
+            a: position(&named_records, p.a, &verify_path)?,
+            b: position(&named_records, p.b, &verify_path)?,
+            score: p.score,
+        });
+    }
+    let mut clusters: Vec<super::DupCluster> = Vec::new();
+    for row in rows {
+        let doc = position(&named_records, row.record, &clusters_path)?;
+        if row.cluster == clusters.len() {
+            clusters.push(super::DupCluster {
+                kept: doc,
+                members: Vec::new(),
+            });
+        } else if row.cluster + 1 != clusters.len() {
+            return Err(Error::Corrupt {
+                path: clusters_path.clone(),
+                message: "cluster rows are out of order".into(),
+            });
+        }
+        let last = clusters.len() - 1;
+        if row.kept {
+            clusters[last].kept = doc;
+        }
+        clusters[last].members.push(super::ClusterMember {
+            doc,
+            score: row.score,
+        });
     }
     let mut stats = DedupStats {
         input: InputTally::new(sources),
@@ -1323,6 +1681,7 @@ pub fn load_result(work: &WorkDir, sources: &Sources) -> Result<DedupResult> {
     for p in 0..parts.len() {
         let part: PartStats = read_json(&dir.join(format!("{}.stats.json", part_name(p as u64))))?;
         records += part.records;
+        stats.documents += part.documents;
         stats.empty_documents += part.empty_documents;
         stats.input_bytes += part.input_bytes;
         for (s, n) in part.records_by_source {
@@ -1343,7 +1702,12 @@ pub fn load_result(work: &WorkDir, sources: &Sources) -> Result<DedupResult> {
         stats.input.line_documents += part.line_documents;
         stats.input.ids_from_field += part.ids_from_field;
     }
-    stats.documents = docs.meta.len() as u64;
+    if named.documents.count_ones() as u64 != stats.documents {
+        return Err(Error::Corrupt {
+            path: dir,
+            message: "the sign tables and their statistics count other documents".into(),
+        });
+    }
     stats.verified_pairs = pairs.len() as u64;
     stats.count_clusters(&clusters);
     let mut candidates = 0u64;
@@ -1353,12 +1717,13 @@ pub fn load_result(work: &WorkDir, sources: &Sources) -> Result<DedupResult> {
     }
     stats.candidate_pairs = candidates;
     Ok(DedupResult {
-        docs: docs.meta,
+        docs: named.meta,
         pairs,
         clusters,
         stats,
         records,
-        record_hashes: docs.hashes,
+        record_hashes: named.hashes,
+        document_records: named.documents,
         records_by_source,
     })
 }
@@ -1387,12 +1752,14 @@ pub fn run_local(
     }
     let band_seconds = t.elapsed().as_secs_f64();
     let t = Instant::now();
+    let mut loaded = None;
     if complete_shards(&work, "verify", VERIFY_TABLE).is_err() {
-        verify(&work, Shard::ALL, observer)?;
+        loaded = verify_keeping_sets(&work, Shard::ALL, observer)?.1;
     }
     let verify_seconds = t.elapsed().as_secs_f64();
     let t = Instant::now();
-    components(&work, observer)?;
+    components_with_sets(&work, observer, loaded.as_ref())?;
+    drop(loaded);
     let mut result = load_result(&work, sources)?;
     result
         .stats
@@ -1440,22 +1807,37 @@ mod tests {
         lines
     }
 
+    /// The same documents, pairs and clusters, compared by id and record number (a
+    /// result read back lists only the documents its pairs and clusters name).
     fn same(a: &DedupResult, b: &DedupResult) {
-        assert_eq!(a.docs.len(), b.docs.len());
+        assert_eq!(a.stats.documents, b.stats.documents);
+        assert_eq!(a.document_records, b.document_records);
         assert_eq!(a.record_hashes, b.record_hashes);
         assert_eq!(a.records, b.records);
         assert_eq!(a.records_by_source, b.records_by_source);
-        let pairs = |r: &DedupResult| -> Vec<(u32, u32, f64)> {
+        let doc = |r: &DedupResult, d: u32| {
+            let m = &r.docs[d as usize];
+            (m.ordinal, m.id.clone(), m.text_bytes, m.shingles)
+        };
+        type Doc = (u64, String, usize, u32);
+        let pairs = |r: &DedupResult| -> Vec<(Doc, Doc, f64)> {
             r.pairs
                 .iter()
-                .map(|p| (p.a, p.b, p.score.jaccard))
+                .map(|p| (doc(r, p.a), doc(r, p.b), p.score.jaccard))
                 .collect()
         };
         assert_eq!(pairs(a), pairs(b));
-        let clusters = |r: &DedupResult| -> Vec<(u32, Vec<u32>)> {
+        let clusters = |r: &DedupResult| -> Vec<(Doc, Vec<(Doc, f64)>)> {
             r.clusters
                 .iter()
-                .map(|c| (c.kept, c.members.iter().map(|m| m.doc).collect()))
+                .map(|c| {
+                    let members = c
+                        .members
+                        .iter()
+                        .map(|m| (doc(r, m.doc), m.score.jaccard))
+                        .collect();
+                    (doc(r, c.kept), members)
+                })
                 .collect()
         };
         assert_eq!(clusters(a), clusters(b));

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# In-memory against staged `reprint dedup` on a synthetic dump of N documents: wall
+# time, peak resident memory (from /usr/bin/time -v) and whether the clusters and the
+# deduplicated dumps are byte for byte the same. Runs are interleaved, ROUNDS of each.
+#
+#   benches/dedup/scale.sh [DOCS] [ROUNDS] [SCRATCH]
+#
+# DOCS defaults to 1000000 (a 2.4 GB dump), ROUNDS to 1, SCRATCH to a new folder under
+# /tmp. Needs a release build (cargo build --release) and, for the dump, the Reuters
+# articles (REUTERS, default /work/shared/reuters21578.jsonl.gz). Disk: about 2.4 KB
+# (dump) + 1.1 KB (work folder) + 2 KB (two deduplicated dumps) per document at once.
+# Everything it makes is removed at the end.
+set -euo pipefail
+
+docs=${1:-1000000}
+rounds=${2:-1}
+scratch=${3:-$(mktemp -d /tmp/reprint-scale.XXXXXX)}
+reuters=${REUTERS:-/work/shared/reuters21578.jsonl.gz}
+here=$(cd "$(dirname "$0")/../.." && pwd)
+bin=${REPRINT:-$here/target/release/reprint}
+mkdir -p "$scratch"
+trap 'rm -rf "$scratch"' EXIT
+
+dump="$scratch/dump.jsonl"
+"$bin" synth "$reuters" --docs "$docs" -o "$dump" --truth "$scratch/truth.jsonl" --quiet
+echo "dump: $docs documents, $(du -h "$dump" | cut -f1)"
+
+measure() { # name, then the dedup arguments
+    local name=$1
+    shift
+    /usr/bin/time -v "$bin" dedup "$dump" --quiet "$@" 2>"$scratch/time.txt"
+    local wall rss
+    wall=$(grep 'Elapsed (wall clock)' "$scratch/time.txt" | awk '{print $NF}')
+    rss=$(grep 'Maximum resident set size' "$scratch/time.txt" | awk '{print $NF}')
+    echo "$name: wall $wall, peak RSS $((rss / 1024)) MiB"
+}
+
+for round in $(seq 1 "$rounds"); do
+    echo "round $round"
+    measure "in-memory" -o "$scratch/out-memory.jsonl" --clusters "$scratch/c-memory.jsonl"
+    rm -rf "$scratch/work"
+    measure "staged   " -o "$scratch/out-staged.jsonl" --clusters "$scratch/c-staged.jsonl" \
+        --work-dir "$scratch/work"
+    echo "work folder: $(du -sh "$scratch/work" | cut -f1)"
+    rm -rf "$scratch/work"
+    cmp "$scratch/c-memory.jsonl" "$scratch/c-staged.jsonl"
+    cmp "$scratch/out-memory.jsonl" "$scratch/out-staged.jsonl"
+    echo "clusters and deduplicated dumps identical ($(wc -l <"$scratch/c-memory.jsonl") clusters)"
+    rm -f "$scratch/out-memory.jsonl" "$scratch/out-staged.jsonl"
+done
