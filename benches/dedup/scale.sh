@@ -9,7 +9,9 @@
 # /tmp. Needs a release build (cargo build --release) and, for the dump, the Reuters
 # articles (REUTERS, default /work/shared/reuters21578.jsonl.gz). Disk: about 2.4 KB
 # (dump) + 1.1 KB (work folder) + 2 KB (two deduplicated dumps) per document at once.
-# Everything it makes is removed at the end.
+# Everything it makes is removed at the end. With PIPE=1 the staged run writes its
+# deduplicated dump to stdout, compared on the fly with the in-memory run's (for sizes
+# where two dumps do not fit on the disk; cmp then reads along with the run).
 set -euo pipefail
 
 docs=${1:-1000000}
@@ -22,29 +24,39 @@ mkdir -p "$scratch"
 trap 'rm -rf "$scratch"' EXIT
 
 dump="$scratch/dump.jsonl"
-"$bin" synth "$reuters" --docs "$docs" -o "$dump" --truth "$scratch/truth.jsonl" --quiet
+if [ ! -f "$dump" ]; then # a dump already in SCRATCH is used as it is
+    "$bin" synth "$reuters" --docs "$docs" -o "$dump" --truth "$scratch/truth.jsonl" --quiet
+fi
 echo "dump: $docs documents, $(du -h "$dump" | cut -f1)"
 
+exec 3>&1 # the figures, also when a run's stdout is piped
 measure() { # name, then the dedup arguments
     local name=$1
     shift
-    /usr/bin/time -v "$bin" dedup "$dump" --quiet "$@" 2>"$scratch/time.txt"
-    local wall rss
+    /usr/bin/time -v "$bin" dedup "$dump" --quiet --summary-json "$scratch/summary.json" "$@" \
+        2>"$scratch/time.txt"
+    local wall rss analysis
     wall=$(grep 'Elapsed (wall clock)' "$scratch/time.txt" | awk '{print $NF}')
     rss=$(grep 'Maximum resident set size' "$scratch/time.txt" | awk '{print $NF}')
-    echo "$name: wall $wall, peak RSS $((rss / 1024)) MiB"
+    analysis=$(python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); print(", ".join(f"{k} {v:.1f} s" for k,v in s["seconds"].items()), "; analysis:", round(s["throughput"]["documents_per_second"]), "documents/s")' "$scratch/summary.json")
+    echo "$name: wall $wall, peak RSS $((rss / 1024)) MiB; $analysis" >&3
 }
 
 for round in $(seq 1 "$rounds"); do
     echo "round $round"
     measure "in-memory" -o "$scratch/out-memory.jsonl" --clusters "$scratch/c-memory.jsonl"
     rm -rf "$scratch/work"
-    measure "staged   " -o "$scratch/out-staged.jsonl" --clusters "$scratch/c-staged.jsonl" \
-        --work-dir "$scratch/work"
+    if [ "${PIPE:-0}" = 1 ]; then
+        measure "staged   " -o - --clusters "$scratch/c-staged.jsonl" \
+            --work-dir "$scratch/work" | cmp - "$scratch/out-memory.jsonl"
+    else
+        measure "staged   " -o "$scratch/out-staged.jsonl" --clusters "$scratch/c-staged.jsonl" \
+            --work-dir "$scratch/work"
+        cmp "$scratch/out-memory.jsonl" "$scratch/out-staged.jsonl"
+    fi
     echo "work folder: $(du -sh "$scratch/work" | cut -f1)"
     rm -rf "$scratch/work"
     cmp "$scratch/c-memory.jsonl" "$scratch/c-staged.jsonl"
-    cmp "$scratch/out-memory.jsonl" "$scratch/out-staged.jsonl"
     echo "clusters and deduplicated dumps identical ($(wc -l <"$scratch/c-memory.jsonl") clusters)"
     rm -f "$scratch/out-memory.jsonl" "$scratch/out-staged.jsonl"
 done

@@ -117,6 +117,9 @@ const PASSAGES_TABLE: TableKind = TableKind {
 /// Share of the memory limit one partition or shard may take once loaded (the
 /// rest covers the document metadata, the masks, buffers and the sort).
 const PART_SHARE: f64 = 0.3;
+/// Share of the memory limit the align stage's analyses may take between blocks (the
+/// stage holds little else: the analyses of the block at hand take at most 20%).
+const ANALYSES_SHARE: f64 = 0.5;
 /// Documents per block of the grams stage (the unit of its sharding) and of the
 /// pair-count histogram (the unit of pair shards), by default.
 pub const DEFAULT_BLOCK_DOCS: u32 = 4096;
@@ -185,7 +188,7 @@ impl ScanPlan {
             gram_partitions: None,
             pair_shard_bytes: share,
             block_docs: DEFAULT_BLOCK_DOCS,
-            analyses_bytes: share,
+            analyses_bytes: (memory.bytes() as f64 * ANALYSES_SHARE) as u64,
         }
     }
 }
