@@ -44,7 +44,8 @@ measure() { # name, then the dedup arguments
 
 for round in $(seq 1 "$rounds"); do
     echo "round $round"
-    measure "in-memory" -o "$scratch/out-memory.jsonl" --clusters "$scratch/c-memory.jsonl"
+    measure "in-memory" -o "$scratch/out-memory.jsonl" --clusters "$scratch/c-memory.jsonl" \
+        --memory-limit 1TiB # never staged, whatever the size
     rm -rf "$scratch/work"
     if [ "${PIPE:-0}" = 1 ]; then
         measure "staged   " -o - --clusters "$scratch/c-staged.jsonl" \

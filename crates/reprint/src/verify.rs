@@ -171,6 +171,19 @@ impl SetStore {
         }
     }
 
+    /// [`release_pages`](Self::release_pages) when the mapped memory this process
+    /// holds exceeds `budget` bytes (or cannot be read); true when it let go. Letting
+    /// go is not free (the pages are mapped again on the next read, and the system
+    /// walks the whole map), so readers in blocks call this between blocks rather
+    /// than releasing after every block.
+    pub fn release_pages_over(&self, budget: u64) -> bool {
+        let over = crate::exec::mapped_resident_bytes().is_none_or(|b| b > budget);
+        if over {
+            self.release_pages();
+        }
+        over
+    }
+
     /// True when the store holds no document.
     pub fn is_empty(&self) -> bool {
         self.len() == 0

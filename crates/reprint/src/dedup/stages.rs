@@ -28,7 +28,7 @@ use super::{DedupConfig, DedupResult, DedupStats, DocMeta, KeepPolicy, VerifiedP
 use crate::cluster::UnionFind;
 use crate::document::SortKey;
 use crate::error::{Error, Result};
-use crate::exec::{Observer, Stage};
+use crate::exec::{MemoryLimit, Observer, Stage};
 use crate::input::ingest::{ingest_selected, IngestConfig, InputTally, Item, RecordInfo, Skipped};
 use crate::input::Sources;
 use crate::minhash::MinHasher;
@@ -164,6 +164,9 @@ pub struct WorkDir {
     /// time of each of their files then: the stages after sign check the markers once
     /// (reading every table through), not once per stage, unless a file has changed.
     sign_checked: Arc<Mutex<Option<CheckedParts>>>,
+    /// What this process may hold (not part of the run's description: it changes how
+    /// the stages go, not what they compute).
+    memory: MemoryLimit,
 }
 
 /// Sign parts whose markers held, and the stamps of their files at that time.
@@ -203,7 +206,7 @@ fn fingerprint(config: &DedupConfig, sources: &Sources, part_records: u64) -> St
     // The memory limit changes how a run is carried out, not what it computes (and
     // its default depends on the machine): it is left out.
     let config = &DedupConfig {
-        memory_limit: crate::exec::MemoryLimit::new(0),
+        memory_limit: MemoryLimit::new(0),
         ..config.clone()
     };
     let inputs: Vec<&str> = sources.list().iter().map(|s| s.display.as_str()).collect();
@@ -254,13 +257,17 @@ impl WorkDir {
                         .into(),
                 });
             }
-            return Ok(existing);
+            return Ok(WorkDir {
+                memory: config.memory_limit,
+                ..existing
+            });
         }
         write_json_atomic(&path, &manifest)?;
         Ok(WorkDir {
             root: root.to_path_buf(),
             manifest,
             sign_checked: Arc::default(),
+            memory: config.memory_limit,
         })
     }
 
@@ -291,7 +298,14 @@ impl WorkDir {
             root: root.to_path_buf(),
             manifest,
             sign_checked: Arc::default(),
+            memory: MemoryLimit::default(),
         })
+    }
+
+    /// The mapped shingle sets verify and components may keep resident before they
+    /// let go of their pages: [`MAPPED_SETS_SHARE`] of the memory limit.
+    fn mapped_sets_budget(&self) -> u64 {
+        (self.memory.bytes() as f64 * MAPPED_SETS_SHARE) as u64
     }
 
     /// The parameters the stages after `sign` use.
@@ -1191,14 +1205,19 @@ fn load_sets(work: &WorkDir, parts: &[PathBuf], records: &[u64]) -> Result<SetSt
     writer.finish()
 }
 
-/// Candidate pairs verify scores between two releases of the mapped sets' pages. A
+/// Candidate pairs verify scores before it looks at the mapped sets' resident pages. A
 /// page fault maps the cached pages around it too (up to 64 KiB), so a block of pairs,
-/// which faults at most twice per pair, keeps at most about 64 MB of the file resident.
+/// which faults at most twice per pair, adds at most about 64 MB to them.
 const VERIFY_BLOCK_PAIRS: usize = 512;
 
-/// Clusters scored between two releases of the mapped sets' pages (a cluster of a
-/// news dump has two or three members; see [`VERIFY_BLOCK_PAIRS`]).
+/// Clusters components scores before it looks at the mapped sets' resident pages (a
+/// cluster of a news dump has two or three members; see [`VERIFY_BLOCK_PAIRS`]).
 const COMPONENTS_BLOCK_CLUSTERS: usize = 256;
+
+/// Share of the memory limit the mapped shingle sets may keep resident in verify and
+/// components; past it, their pages are let go (they stay in the page cache). Letting
+/// go after every block instead cost more system time than the scoring itself.
+const MAPPED_SETS_SHARE: f64 = 0.25;
 
 /// The shingle sets a verify shard loaded (set `i` is that of `records[i]`), handed on
 /// to components when both run in one process, so that the sets are read once.
@@ -1290,8 +1309,9 @@ fn verify_keeping_sets(
     observer.stage_started(Stage::Verify, Some(pairs.len() as u64));
     let threshold = work.params().threshold;
     let mut verified: Vec<(u32, u32, PairScore)> = Vec::new();
-    // The sets are mapped from a file; between blocks of pairs its pages are let go,
-    // so that resident memory holds the sets of one block, not of every candidate.
+    // The sets are mapped from a file; between blocks of pairs its pages are let go
+    // once they take more than their budget, so resident memory stays within it.
+    let budget = work.mapped_sets_budget();
     for block in pairs.chunks(VERIFY_BLOCK_PAIRS) {
         verified.extend(crate::exec::map_chunks(block, 128, |chunk| {
             let v: Vec<_> = chunk
@@ -1304,7 +1324,7 @@ fn verify_keeping_sets(
             observer.advance(chunk.len() as u64);
             v
         }));
-        store.release_pages();
+        store.release_pages_over(budget);
     }
     let schema = verify_schema();
     let path = dir.join(format!("{name}.parquet"));
@@ -1492,7 +1512,9 @@ fn components_with_sets(
             }
         }
     };
-    // In blocks of clusters, letting go of the mapped sets' pages between blocks.
+    // In blocks of clusters, letting go of the mapped sets' pages between blocks once
+    // they take more than their budget.
+    let budget = work.mapped_sets_budget();
     let mut clusters = Vec::with_capacity(groups.len());
     let mut groups = groups.into_iter().peekable();
     while groups.peek().is_some() {
@@ -1503,7 +1525,7 @@ fn components_with_sets(
             &sets,
             work.params().keep,
         ));
-        sets.store.release_pages();
+        sets.store.release_pages_over(budget);
     }
     let schema = Arc::new(Schema::new(vec![
         Field::new("cluster", DataType::UInt64, false),

@@ -53,6 +53,21 @@ impl Default for MemoryLimit {
     }
 }
 
+/// The process's resident file-backed (mapped) memory, where the system tells it
+/// (Linux `/proc/self/statm`: resident shared pages); `None` elsewhere. Readers of
+/// memory-mapped files (index segments, spilled shingle sets) compare it with their
+/// budget and let go of their pages past it.
+pub fn mapped_resident_bytes() -> Option<u64> {
+    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
+    let shared_pages: u64 = statm.split_whitespace().nth(2)?.parse().ok()?;
+    #[cfg(unix)]
+    // SAFETY: sysconf only reads a system constant.
+    let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) }.max(4096) as u64;
+    #[cfg(not(unix))]
+    let page = 4096;
+    Some(shared_pages * page)
+}
+
 /// The memory of the machine, or of this process's control group when it is
 /// limited below that; `None` when neither can be read.
 fn available_to_process() -> Option<u64> {

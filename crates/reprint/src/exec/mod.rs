@@ -7,7 +7,10 @@
 
 mod memory;
 
-pub use memory::{MemoryLimit, DEFAULT_MEMORY_SHARE, FALLBACK_MEMORY_LIMIT, MIN_MEMORY_LIMIT};
+pub use memory::{
+    mapped_resident_bytes, MemoryLimit, DEFAULT_MEMORY_SHARE, FALLBACK_MEMORY_LIMIT,
+    MIN_MEMORY_LIMIT,
+};
 
 use crate::error::{Error, InputIssue, Result};
 use rayon::prelude::*;
