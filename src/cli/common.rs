@@ -279,6 +279,18 @@ fn number_at_least(s: &str, min: u64) -> Result<u64, String> {
     }
 }
 
+/// With `--stage`, a process runs one stage and writes nothing else: the reports are
+/// written by the run without it, which reads the finished stages. The first of
+/// `outputs` (flag, value) given is a usage error.
+pub fn refuse_outputs_with_stage(outputs: &[(&str, &Option<PathBuf>)]) -> Result<(), UsageError> {
+    match outputs.iter().find(|(_, p)| p.is_some()) {
+        Some((flag, _)) => Err(UsageError(format!(
+            "{flag} is written by the run without --stage (which reads the finished stages)"
+        ))),
+        None => Ok(()),
+    }
+}
+
 /// A count that must be at least 1 (`--num-perm`, `--shingle`, `--min-words`, ...).
 pub fn positive(s: &str) -> Result<usize, String> {
     number_at_least(s, 1).and_then(|n| usize::try_from(n).map_err(|_| format!("{s} is too large")))

@@ -307,20 +307,12 @@ fn run_stage(
     config: &DedupConfig,
     global: &GlobalArgs,
 ) -> anyhow::Result<ExitCode> {
-    if let Some(flag) = [
+    super::common::refuse_outputs_with_stage(&[
         ("--output", &args.output),
         ("--clusters", &args.clusters),
         ("--pairs", &args.pairs),
         ("--summary-json", &args.summary_json),
-    ]
-    .into_iter()
-    .find_map(|(flag, p)| p.as_ref().map(|_| flag))
-    {
-        return Err(UsageError(format!(
-            "{flag} is written by the run without --stage (which reads the finished stages)"
-        ))
-        .into());
-    }
+    ])?;
     let shard = dedup::stages::Shard::new(args.rank, args.world_size)
         .map_err(|e| UsageError(format!("--rank/--world-size: {e}")))?;
     let observer = TerminalObserver::new(global.quiet);

@@ -358,19 +358,11 @@ fn run_stage(
     config: &ScanConfig,
     global: &GlobalArgs,
 ) -> anyhow::Result<ExitCode> {
-    if let Some(flag) = [
+    super::common::refuse_outputs_with_stage(&[
         ("--output", &args.output),
         ("--html", &args.html),
         ("--summary-json", &args.summary_json),
-    ]
-    .into_iter()
-    .find_map(|(flag, p)| p.as_ref().map(|_| flag))
-    {
-        return Err(UsageError(format!(
-            "{flag} is written by the run without --stage (which reads the finished stages)"
-        ))
-        .into());
-    }
+    ])?;
     let shard = Shard::new(args.rank, args.world_size)
         .map_err(|e| UsageError(format!("--rank/--world-size: {e}")))?;
     let observer = TerminalObserver::new(global.quiet);

@@ -112,6 +112,45 @@ pub fn write_json_atomic(path: &Path, value: &impl serde::Serialize) -> Result<(
     write_atomic(path, &json)
 }
 
+/// Reads the run description of a work folder (`dedup.json`, `scan.json`): JSON whose
+/// `format` must be `format` (otherwise the file is not one: [`Error::Corrupt`]) and
+/// whose `version` must be `version` (otherwise another build made the folder:
+/// [`Error::Incompatible`]). `what` names the kind in messages ("scan").
+pub fn read_run_description<T: serde::de::DeserializeOwned>(
+    path: &Path,
+    what: &str,
+    format: &str,
+    version: u32,
+) -> Result<T> {
+    #[derive(serde::Deserialize)]
+    struct Head {
+        format: String,
+        version: u32,
+    }
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let not_one = |e: serde_json::Error| Error::Corrupt {
+        path: path.to_path_buf(),
+        message: format!("not a {what} run description: {e}"),
+    };
+    let head: Head = serde_json::from_slice(&bytes).map_err(not_one)?;
+    if head.format != format {
+        return Err(Error::Corrupt {
+            path: path.to_path_buf(),
+            message: format!("not a {what} run description"),
+        });
+    }
+    if head.version != version {
+        return Err(Error::Incompatible {
+            path: path.to_path_buf(),
+            message: format!(
+                "work folder version {} (this build reads version {version})",
+                head.version
+            ),
+        });
+    }
+    serde_json::from_slice(&bytes).map_err(not_one)
+}
+
 fn parent(path: &Path) -> &Path {
     match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,

@@ -274,26 +274,8 @@ impl WorkDir {
     /// Opens an existing work folder (for the stages after `sign`).
     pub fn open(root: &Path) -> Result<WorkDir> {
         let path = root.join("dedup.json");
-        let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
-        let manifest: RunManifest = serde_json::from_slice(&bytes).map_err(|e| Error::Corrupt {
-            path: path.clone(),
-            message: format!("not a dedup run description: {e}"),
-        })?;
-        if manifest.format != WORK_FORMAT {
-            return Err(Error::Corrupt {
-                path,
-                message: "not a dedup run description".into(),
-            });
-        }
-        if manifest.version != WORK_VERSION {
-            return Err(Error::Incompatible {
-                path,
-                message: format!(
-                    "work folder version {} (this build reads version {WORK_VERSION})",
-                    manifest.version
-                ),
-            });
-        }
+        let manifest: RunManifest =
+            crate::table::read_run_description(&path, "dedup", WORK_FORMAT, WORK_VERSION)?;
         Ok(WorkDir {
             root: root.to_path_buf(),
             manifest,

@@ -146,8 +146,9 @@
 //! Opening checks the ids (S1), the document table (S2) and the block table; each
 //! block of S3..S6 is checked against the table the first time a lookup touches it
 //! (then remembered in a bitset), so opening reads a few bytes per document however
-//! large the archive, a process maps only the pages it uses, and a damaged block is
-//! still an [`Error::Corrupt`] before anything in it is trusted. The manifest keeps
+//! large the archive, lookups read only the bytes they use (positioned reads, not the
+//! map: a fault would map 64 KiB around each), and a damaged block is still an
+//! [`Error::Corrupt`] before anything in it is trusted. The manifest keeps
 //! format version 1; version 1 segments are read as before.
 
 pub mod add;

@@ -638,7 +638,7 @@ impl Index {
     fn count_probes(&self, n: u64) {
         let before = self.probes.fetch_add(n, AtomicOrdering::Relaxed);
         if before / PROBES_PER_MEMORY_LOOK != (before + n) / PROBES_PER_MEMORY_LOOK
-            && mapped_resident_bytes().is_none_or(|b| b > MAPPED_BYTES_BUDGET)
+            && crate::exec::mapped_resident_bytes().is_none_or(|b| b > MAPPED_BYTES_BUDGET)
         {
             self.release_pages();
         }
@@ -752,19 +752,6 @@ pub const PROBES_PER_MEMORY_LOOK: u64 = 512;
 /// Mapped segment pages resident in this process above which lookups release them
 /// ([`Index::release_pages`]): keeps `check` well under 1 GB whatever the archive.
 pub const MAPPED_BYTES_BUDGET: u64 = 384 << 20;
-
-/// The process's resident file-backed (mapped) memory, where the system tells it
-/// (Linux `/proc/self/statm`: resident shared pages).
-fn mapped_resident_bytes() -> Option<u64> {
-    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
-    let shared_pages: u64 = statm.split_whitespace().nth(2)?.parse().ok()?;
-    #[cfg(unix)]
-    // SAFETY: sysconf only reads a system constant.
-    let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) }.max(4096) as u64;
-    #[cfg(not(unix))]
-    let page = 4096;
-    Some(shared_pages * page)
-}
 
 /// How often [`Index::open`] re-reads a manifest replaced while it was opening.
 const OPEN_RETRIES: u32 = 20;

@@ -268,26 +268,8 @@ impl ScanWork {
     /// Opens an existing work folder.
     pub fn open(root: &Path) -> Result<ScanWork> {
         let path = root.join("scan.json");
-        let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
-        let manifest: RunManifest = serde_json::from_slice(&bytes).map_err(|e| Error::Corrupt {
-            path: path.clone(),
-            message: format!("not a scan run description: {e}"),
-        })?;
-        if manifest.format != WORK_FORMAT {
-            return Err(Error::Corrupt {
-                path,
-                message: "not a scan run description".into(),
-            });
-        }
-        if manifest.version != WORK_VERSION {
-            return Err(Error::Incompatible {
-                path,
-                message: format!(
-                    "work folder version {} (this build reads version {WORK_VERSION})",
-                    manifest.version
-                ),
-            });
-        }
+        let manifest: RunManifest =
+            crate::table::read_run_description(&path, "scan", WORK_FORMAT, WORK_VERSION)?;
         Ok(ScanWork {
             root: root.to_path_buf(),
             manifest,
