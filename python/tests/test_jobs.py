@@ -10,7 +10,7 @@ import reprint
 from conftest import SEEDS, json_lines, write_jsonl
 
 
-def edited(text, every=40):
+def edited(text, every=100):
     """A near-copy of ``text``: every ``every``-th word changed."""
     words = text.split()
     return " ".join("CHANGED" if i % every == every - 1 else w for i, w in enumerate(words))
@@ -22,7 +22,7 @@ def news_records(seed_texts):
     texts = list(seed_texts.values())
     records = [{"id": f"a{i}", "text": t} for i, t in enumerate(texts)]
     records.append({"id": "copy-of-a0", "text": edited(texts[0])})
-    records.append({"id": "copy-of-a3", "text": edited(texts[3], every=25)})
+    records.append({"id": "copy-of-a3", "text": edited(texts[3], every=60)})
     passage = " ".join(texts[1].split()[:120])
     records.append({"id": "quotes-a1", "text": "A new opening paragraph about other matters. " + passage})
     return records
@@ -36,10 +36,7 @@ def test_dedup_of_records_equals_the_cli(cli, news_records, tmp_path):
     path = write_jsonl(tmp_path / "news.jsonl", news_records)
     expected = json_lines(cli("dedup", path, "--clusters", "-"))
     assert reprint.dedup(news_records) == expected
-    ids = sorted(m["id"] for c in expected for m in c["members"]) if expected and "members" in expected[0] else None
-    assert expected, "the near-copies must make clusters"
-    if ids is not None:
-        assert "copy-of-a0" in ids and "a0" in ids
+    assert len(expected) == 2, "each near-copy makes a cluster with its original"
 
 
 def test_dedup_options_and_pairs_equal_the_cli(cli, news_records, tmp_path):
