@@ -119,7 +119,11 @@ impl MinHasher {
     /// Densifies raw bins made by [`MinHasher::accumulate`] in place, giving the
     /// signature. Bins that are all [`EMPTY_BIN`] (no shingle) are left as they are.
     pub fn densify_bins(&self, bins: &mut [u32]) {
-        assert_eq!(bins.len(), self.num_perm, "bins buffer has the wrong length");
+        assert_eq!(
+            bins.len(),
+            self.num_perm,
+            "bins buffer has the wrong length"
+        );
         if bins.iter().any(|&v| v != EMPTY) {
             self.densify(bins);
         }
