@@ -260,3 +260,12 @@ def test_lsh_argument_errors_match_datasketch():
         for kwargs in [{"threshold": 1.5}, {"num_perm": 1}, {"weights": (0.7, 0.7)}]:
             with pytest.raises(ValueError):
                 lib.MinHashLSH(**kwargs)
+
+
+def test_digest_is_a_list_without_numpy(monkeypatch):
+    import reprint._minhash
+
+    m = sketch(reprint, words(20))
+    expected = [int(v) for v in m.digest()]
+    monkeypatch.setattr(reprint._minhash, "_np", None)
+    assert m.digest() == expected and isinstance(m.hashvalues, list)
