@@ -2,6 +2,7 @@
 
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
+use pyo3::types::PyType;
 
 /// The name of the `reprint.errors` class for a library error.
 fn class_name(err: &reprint::Error) -> &'static str {
@@ -25,10 +26,12 @@ pub fn to_py(py: Python<'_>, err: reprint::Error) -> PyErr {
     let message = err.to_string();
     let class = py
         .import("reprint.errors")
-        .and_then(|module| module.getattr(class_name(&err)));
+        .and_then(|module| module.getattr(class_name(&err)))
+        .and_then(|class| class.cast_into::<PyType>().map_err(PyErr::from));
     match class {
-        Ok(class) => PyErr::from_type(class.cast_into().expect("an exception class"), message),
-        Err(import_error) => import_error,
+        Ok(class) => PyErr::from_type(class, message),
+        // Only if the package is broken (reprint.errors missing or changed).
+        Err(lookup_error) => lookup_error,
     }
 }
 
