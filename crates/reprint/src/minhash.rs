@@ -20,6 +20,9 @@
 /// Bin value marking "no shingle" before densification.
 const EMPTY: u32 = u32::MAX;
 
+/// The value of a raw bin that no shingle has reached ([`MinHasher::accumulate`]).
+pub const EMPTY_BIN: u32 = EMPTY;
+
 /// Signatures up to this length keep a table of each bin's probe order (2 bytes per
 /// pair of bins: 32 KB at 128 bins, 2 MB at this limit).
 const MAX_RANKED_PERM: usize = 1024;
@@ -87,18 +90,43 @@ impl MinHasher {
         if shingles.is_empty() {
             return false;
         }
+        self.accumulate(shingles, out);
+        self.densify(out);
+        true
+    }
+
+    /// Folds `shingles` into raw bins `bins` (length `num_perm`, [`EMPTY_BIN`] where no
+    /// shingle has landed yet) without densifying them: each bin keeps the minimum
+    /// value seen. Raw bins can be fed in any number of calls, merged by taking the
+    /// minimum of each position (the bins of the union), and turned into the
+    /// signature with [`MinHasher::densify_bins`]; the result is the signature
+    /// [`MinHasher::sign_into`] gives for all the shingles at once.
+    pub fn accumulate(&self, shingles: &[u64], bins: &mut [u32]) {
+        let k = self.num_perm;
+        assert_eq!(bins.len(), k, "bins buffer has the wrong length");
         // The low 32 bits become the value; to let EMPTY double as a marker, a true
         // value of u32::MAX is stored as u32::MAX - 1 (a 2^-32 distortion).
         for &s in shingles {
             let h = fmix64(s ^ self.key);
             let bin = (((h >> 32) * k as u64) >> 32) as usize;
             let value = (h as u32).min(EMPTY - 1);
-            if value < out[bin] {
-                out[bin] = value;
+            if value < bins[bin] {
+                bins[bin] = value;
             }
         }
-        self.densify(out);
-        true
+    }
+
+    /// Densifies raw bins made by [`MinHasher::accumulate`] in place, giving the
+    /// signature. Bins that are all [`EMPTY_BIN`] (no shingle) are left as they are.
+    pub fn densify_bins(&self, bins: &mut [u32]) {
+        assert_eq!(
+            bins.len(),
+            self.num_perm,
+            "bins buffer has the wrong length"
+        );
+        if bins.iter().any(|&v| v != EMPTY) {
+            self.densify(bins);
+        }
     }
 
     /// The signature of a shingle multiset, or `None` when there are no shingles.
@@ -289,6 +317,27 @@ mod tests {
             h.signature(&[3, 4]).unwrap(),
             densify_by_probing(&h, &[3, 4])
         );
+    }
+
+    #[test]
+    fn accumulated_bins_densify_to_the_signature() {
+        let h = MinHasher::new(128, 5);
+        let a: Vec<u64> = (0..300).collect();
+        let b: Vec<u64> = (200..700).collect();
+        let mut bins = vec![EMPTY_BIN; 128];
+        h.accumulate(&a[..10], &mut bins);
+        h.accumulate(&a[10..], &mut bins);
+        let mut other = vec![EMPTY_BIN; 128];
+        h.accumulate(&b, &mut other);
+        let mut union: Vec<u32> = bins.iter().zip(&other).map(|(x, y)| *x.min(y)).collect();
+        h.densify_bins(&mut bins);
+        assert_eq!(Some(bins), h.signature(&a));
+        h.densify_bins(&mut union);
+        let all: Vec<u64> = (0..700).collect();
+        assert_eq!(Some(union), h.signature(&all));
+        let mut empty = vec![EMPTY_BIN; 128];
+        h.densify_bins(&mut empty);
+        assert!(empty.iter().all(|&v| v == EMPTY_BIN));
     }
 
     #[test]

@@ -1,0 +1,209 @@
+//! The library's jobs (`dedup`, `scan`, `align`) run on input files, their reports
+//! written by the library's own writers into a buffer: the same bytes the CLI writes.
+
+use std::path::PathBuf;
+
+use pyo3::prelude::*;
+use reprint::align::{align, AlignConfig, PreparedDoc};
+use reprint::dedup::{DedupConfig, KeepPolicy};
+use reprint::exec::Silent;
+use reprint::input::{InputConfig, Sources};
+use reprint::lsh::LshLayout;
+use reprint::report;
+use reprint::report::round6;
+use reprint::scan::ScanConfig;
+use reprint::shingle::ShingleConfig;
+use reprint::text::NormalizeConfig;
+
+use crate::errors::{to_py, value_error};
+
+/// The report bytes as a `str` (every report writer writes UTF-8 JSON).
+fn utf8(bytes: Vec<u8>) -> PyResult<String> {
+    String::from_utf8(bytes).map_err(|e| value_error(format!("report is not UTF-8: {e}")))
+}
+
+/// The input configuration: fields, as the CLI's `--id-field` and `--text-field` set it.
+fn input_config(id_field: Option<String>, text_field: String) -> InputConfig {
+    InputConfig {
+        id_field,
+        text_field,
+        ..InputConfig::default()
+    }
+}
+
+/// `dedup_paths(paths, ...)`: runs `reprint dedup` in memory over the files and folders
+/// `paths` and returns what `--clusters` (or `--pairs` with `pairs=True`) writes:
+/// JSON lines. Runs without the GIL.
+#[pyfunction]
+#[pyo3(signature = (paths, *, threshold, shingle, char_ngrams, num_perm, seed, bands, rows,
+                    keep, keep_by, id_field, text_field, strip_diacritics, strict, pairs))]
+#[allow(clippy::too_many_arguments)]
+pub fn dedup_paths(
+    py: Python<'_>,
+    paths: Vec<PathBuf>,
+    threshold: f64,
+    shingle: usize,
+    char_ngrams: Option<usize>,
+    num_perm: usize,
+    seed: u64,
+    bands: Option<usize>,
+    rows: Option<usize>,
+    keep: &str,
+    keep_by: Option<String>,
+    id_field: Option<String>,
+    text_field: String,
+    strip_diacritics: bool,
+    strict: bool,
+    pairs: bool,
+) -> PyResult<String> {
+    let lsh = match (bands, rows) {
+        (Some(bands), Some(rows)) => LshLayout::Fixed { bands, rows },
+        (None, None) => LshLayout::Auto,
+        _ => {
+            return Err(value_error(
+                "bands and rows are given together or not at all",
+            ))
+        }
+    };
+    let mut input = input_config(id_field, text_field);
+    let keep = match (keep_by, keep) {
+        (Some(field), _) => {
+            input.keep_by_field = Some(field);
+            KeepPolicy::ByField
+        }
+        (None, "first") => KeepPolicy::First,
+        (None, "longest") => KeepPolicy::Longest,
+        (None, other) => {
+            return Err(value_error(format!(
+                "keep must be \"first\" or \"longest\", not {other:?}"
+            )))
+        }
+    };
+    let config = DedupConfig {
+        input,
+        shingle: match char_ngrams {
+            Some(n) => ShingleConfig::Chars(n),
+            None => ShingleConfig::Words(shingle),
+        },
+        normalize: NormalizeConfig { strip_diacritics },
+        num_perm,
+        seed,
+        lsh,
+        threshold,
+        keep,
+        strict,
+        ..DedupConfig::default()
+    };
+    let out = py.detach(|| -> reprint::Result<Vec<u8>> {
+        config.validate()?;
+        let sources = Sources::discover(&paths)?;
+        let result = reprint::dedup::run(&sources, &config, &Silent)?;
+        let mut out = Vec::new();
+        if pairs {
+            report::dedup_pairs::write(&result, &mut out)?;
+        } else {
+            report::dedup_clusters::write(&result, &mut out)?;
+        }
+        Ok(out)
+    });
+    utf8(out.map_err(|e| to_py(py, e))?)
+}
+
+/// `scan_paths(paths, ...)`: runs `reprint scan` in memory over `paths` and returns
+/// what `--format json` writes. Runs without the GIL.
+#[pyfunction]
+#[pyo3(signature = (paths, *, min_words, ngram, min_shared, max_df, date_field,
+                    boilerplate_min_docs, strip_diacritics, align_config, id_field,
+                    text_field, strict))]
+#[allow(clippy::too_many_arguments)]
+pub fn scan_paths(
+    py: Python<'_>,
+    paths: Vec<PathBuf>,
+    min_words: Option<usize>,
+    ngram: Option<usize>,
+    min_shared: Option<usize>,
+    max_df: Option<usize>,
+    date_field: Option<String>,
+    boilerplate_min_docs: Option<usize>,
+    strip_diacritics: bool,
+    align_config: Option<String>,
+    id_field: Option<String>,
+    text_field: String,
+    strict: bool,
+) -> PyResult<String> {
+    let mut input = input_config(id_field, text_field);
+    input.date_field = date_field;
+    let mut config = ScanConfig {
+        input,
+        normalize: NormalizeConfig { strip_diacritics },
+        align: parse_align_config(align_config.as_deref())?,
+        strict,
+        ..ScanConfig::default()
+    };
+    if let Some(n) = min_words {
+        config.align.min_words = n;
+    }
+    if let Some(n) = ngram {
+        config.candidates.ngram_words = n;
+    }
+    if let Some(n) = min_shared {
+        config.candidates.min_shared = n;
+    }
+    if let Some(n) = max_df {
+        if n < 2 {
+            return Err(value_error("max_df must be at least 2"));
+        }
+        config.candidates.max_df = n;
+    }
+    if let Some(n) = boilerplate_min_docs {
+        config.boilerplate.min_documents = n.max(2);
+    }
+    let out = py.detach(|| -> reprint::Result<Vec<u8>> {
+        let sources = Sources::discover(&paths)?;
+        let result = reprint::scan::run(&sources, &config, &Silent)?;
+        let mut out = Vec::new();
+        report::scan_json::write(&result, &config, &mut out)?;
+        Ok(out)
+    });
+    utf8(out.map_err(|e| to_py(py, e))?)
+}
+
+/// The alignment settings from a JSON object in the library's grouped shape
+/// (`None`: the defaults). Unknown fields are an error.
+fn parse_align_config(json: Option<&str>) -> PyResult<AlignConfig> {
+    match json {
+        None => Ok(AlignConfig::default()),
+        Some(json) => serde_json::from_str(json)
+            .map_err(|e| value_error(format!("invalid align_config: {e}"))),
+    }
+}
+
+/// One aligned passage: `(a_start, a_end, b_start, b_end, similarity)`.
+type Passage = (usize, usize, usize, usize, f64);
+
+/// `align_texts(a, b, *, min_words=None, align_config=None)`: the passages two texts
+/// share, as `(a_start, a_end, b_start, b_end, similarity)` with byte offsets into
+/// the UTF-8 texts and the similarity rounded as the CLI's JSON rounds it. Runs
+/// without the GIL.
+#[pyfunction]
+#[pyo3(signature = (a, b, *, min_words = None, align_config = None))]
+pub fn align_texts(
+    py: Python<'_>,
+    a: String,
+    b: String,
+    min_words: Option<usize>,
+    align_config: Option<String>,
+) -> PyResult<Vec<Passage>> {
+    let mut cfg = parse_align_config(align_config.as_deref())?;
+    if let Some(n) = min_words {
+        cfg.min_words = n;
+    }
+    Ok(py.detach(|| {
+        let norm = NormalizeConfig::default();
+        let (pa, pb) = (PreparedDoc::new(&a, &norm), PreparedDoc::new(&b, &norm));
+        align(&pa, &pb, &cfg)
+            .iter()
+            .map(|p| (p.a.start, p.a.end, p.b.start, p.b.end, round6(p.similarity)))
+            .collect()
+    }))
+}

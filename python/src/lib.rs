@@ -1,0 +1,29 @@
+//! `reprint._reprint`: the extension module under the Python package `reprint`.
+//!
+//! The Rust core does the work; this crate converts Python values, releases the GIL
+//! around every kernel (`Python::detach`) and maps the library's errors onto the typed
+//! exceptions of `reprint.errors`. The pure-Python layer in `python/reprint/` gives
+//! the classes their final, datasketch-compatible shape.
+
+use pyo3::prelude::*;
+
+mod errors;
+mod index;
+mod jobs;
+mod lsh;
+mod minhash;
+
+/// The module: the classes and functions the `reprint` package wraps.
+#[pymodule]
+fn _reprint(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<minhash::MinHashCore>()?;
+    m.add_class::<lsh::BandIndex>()?;
+    m.add_function(wrap_pyfunction!(lsh::optimal_params, m)?)?;
+    m.add_function(wrap_pyfunction!(jobs::dedup_paths, m)?)?;
+    m.add_function(wrap_pyfunction!(jobs::scan_paths, m)?)?;
+    m.add_function(wrap_pyfunction!(jobs::align_texts, m)?)?;
+    m.add_function(wrap_pyfunction!(index::index_add, m)?)?;
+    m.add_class::<index::IndexReader>()?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}
