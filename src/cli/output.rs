@@ -260,14 +260,15 @@ fn open(r: &OutputRequest) -> anyhow::Result<Output> {
             .unwrap_or(0o666);
         builder.permissions(std::fs::Permissions::from_mode(mode));
     }
-    let tmp = builder.tempfile_in(&dir).with_context(|| {
-        format!(
-            "{} {name}: cannot write in folder {}",
-            r.flag,
-            dir.display()
-        )
-    })?;
-    super::signals::register(tmp.path());
+    // Made and registered in one step: an interrupt in between would leave it behind.
+    let tmp = super::signals::create_registered(|| builder.tempfile_in(&dir), |t| t.path())
+        .with_context(|| {
+            format!(
+                "{} {name}: cannot write in folder {}",
+                r.flag,
+                dir.display()
+            )
+        })?;
     Ok(Output {
         name,
         target: Target::Atomic {

@@ -25,14 +25,20 @@ pub fn register_temporaries(dir: &Path, tag: String) {
     }
 }
 
-/// Adds a temporary file to remove if the process is interrupted.
-pub fn register(path: &Path) {
-    if let Ok(mut v) = PENDING.lock() {
-        v.push(path.to_path_buf());
-    }
+/// Removes a temporary file from the list (it was renamed into place or deleted).
+/// Creates a temporary output with `create` and registers its path (`path_of`) while
+/// holding the list the interrupt handler reads, so that the handler, which waits for
+/// the list, never runs between the two: an interrupt cannot leave the file behind.
+pub fn create_registered<T>(
+    create: impl FnOnce() -> std::io::Result<T>,
+    path_of: impl Fn(&T) -> &Path,
+) -> std::io::Result<T> {
+    let mut pending = PENDING.lock().unwrap_or_else(|e| e.into_inner());
+    let made = create()?;
+    pending.push(path_of(&made).to_path_buf());
+    Ok(made)
 }
 
-/// Removes a temporary file from the list (it was renamed into place or deleted).
 pub fn unregister(path: &Path) {
     if let Ok(mut v) = PENDING.lock() {
         v.retain(|p| p != path);
