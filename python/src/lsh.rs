@@ -8,23 +8,14 @@
 use std::collections::HashMap;
 
 use pyo3::prelude::*;
-use reprint::lsh::{band_keys, collision_probability, LshParams};
+use reprint::lsh::{band_keys, collision_probability, simpson, LshParams};
 
 use crate::errors::value_error;
 use crate::minhash::MinHashCore;
 
-/// `∫ₐᵇ f` by composite Simpson's rule on 2000 intervals (the integrands are smooth
-/// polynomials of `s`; the error is far below the gaps between layouts' costs).
-fn integrate(f: impl Fn(f64) -> f64, a: f64, b: f64) -> f64 {
-    let n = 2000;
-    let h = (b - a) / n as f64;
-    let mut sum = f(a) + f(b);
-    for i in 1..n {
-        let x = a + i as f64 * h;
-        sum += if i % 2 == 1 { 4.0 } else { 2.0 } * f(x);
-    }
-    sum * h / 3.0
-}
+/// Intervals of the integration: finer than the library's own search, so that the
+/// chosen `(b, r)` is datasketch's (which integrates with scipy's adaptive `quad`).
+const INTERVALS: usize = 2000;
 
 /// `optimal_params(threshold, num_perm, false_positive_weight, false_negative_weight)`:
 /// the `(b, r)` datasketch's `MinHashLSH` chooses: over `b` bands of `r` rows with
@@ -43,8 +34,18 @@ pub fn optimal_params(
         let mut best = (f64::INFINITY, (0, 0));
         for b in 1..=num_perm {
             for r in 1..=num_perm / b {
-                let fp = integrate(|s| collision_probability(s, b, r), 0.0, threshold);
-                let fneg = integrate(|s| 1.0 - collision_probability(s, b, r), threshold, 1.0);
+                let fp = simpson(
+                    |s| collision_probability(s, b, r),
+                    0.0,
+                    threshold,
+                    INTERVALS,
+                );
+                let fneg = simpson(
+                    |s| 1.0 - collision_probability(s, b, r),
+                    threshold,
+                    1.0,
+                    INTERVALS,
+                );
                 let error = fp * false_positive_weight + fneg * false_negative_weight;
                 if error < best.0 {
                     best = (error, (b, r));

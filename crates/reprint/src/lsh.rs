@@ -77,9 +77,11 @@ pub fn collision_probability(s: f64, bands: usize, rows: usize) -> f64 {
     1.0 - (1.0 - s.powi(rows as i32)).powi(bands as i32)
 }
 
-fn integrate(f: impl Fn(f64) -> f64, a: f64, b: f64) -> f64 {
-    // Composite Simpson's rule; the integrands are smooth polynomials.
-    let n = 200;
+/// `∫ₐᵇ f` by composite Simpson's rule on `n` intervals (`n` even): the areas under
+/// the collision curve that [`LshParams::optimal`] weighs (smooth polynomials of the
+/// similarity, so a few hundred intervals leave an error far below the gaps between
+/// layouts' costs).
+pub fn simpson(f: impl Fn(f64) -> f64, a: f64, b: f64, n: usize) -> f64 {
     let h = (b - a) / n as f64;
     let mut sum = f(a) + f(b);
     for i in 1..n {
@@ -89,6 +91,9 @@ fn integrate(f: impl Fn(f64) -> f64, a: f64, b: f64) -> f64 {
     sum * h / 3.0
 }
 
+/// Intervals of the integration in [`LshParams::optimal`].
+const OPTIMAL_INTERVALS: usize = 200;
+
 impl LshParams {
     /// The layout minimising the weighted false-positive and false-negative areas
     /// for `threshold` (see the module documentation).
@@ -96,11 +101,17 @@ impl LshParams {
         let mut best = (f64::INFINITY, LshParams { bands: 1, rows: 1 });
         for rows in 1..=num_perm {
             for bands in 1..=num_perm / rows {
-                let fp = integrate(|s| collision_probability(s, bands, rows), 0.0, threshold);
-                let fneg = integrate(
+                let fp = simpson(
+                    |s| collision_probability(s, bands, rows),
+                    0.0,
+                    threshold,
+                    OPTIMAL_INTERVALS,
+                );
+                let fneg = simpson(
                     |s| 1.0 - collision_probability(s, bands, rows),
                     threshold,
                     1.0,
+                    OPTIMAL_INTERVALS,
                 );
                 let cost = fp_weight * fp + fn_weight * fneg;
                 if cost < best.0 - 1e-12 {
