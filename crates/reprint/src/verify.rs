@@ -111,7 +111,7 @@ impl SetStoreWriter {
             })
         };
         Ok(SetStore {
-            _file: file,
+            file,
             map,
             offsets: self.offsets,
         })
@@ -132,7 +132,7 @@ impl SetSource for SetStore {
 
 /// Read access to the shingle sets written by a [`SetStoreWriter`].
 pub struct SetStore {
-    _file: std::fs::File,
+    file: std::fs::File,
     map: Option<memmap2::Mmap>,
     offsets: Vec<u64>,
 }
@@ -157,36 +157,93 @@ impl SetStore {
         self.offsets.len() - 1
     }
 
-    /// Lets go of the pages of the file this process has mapped so far: they stay in
-    /// the page cache (the next read maps them again), but no longer count in the
-    /// process's resident memory. A reader that goes through the sets in blocks
-    /// calls it between blocks, so that its memory holds one block's sets, not all.
-    pub fn release_pages(&self) {
+    /// Copies the set of document `doc` into `out` with a positioned read of the file
+    /// rather than through the map. A reader that goes through far more sets than it
+    /// may keep resident reads them this way: through the map, every page fault maps
+    /// the cached pages around it (up to 64 KiB), and letting them go again walks the
+    /// whole map, which cost more system time than the scoring itself.
+    pub fn read_into(&self, doc: usize, out: &mut Vec<u32>) -> Result<()> {
+        let (start, end) = (self.offsets[doc] as usize, self.offsets[doc + 1] as usize);
+        out.clear();
+        out.resize(end - start, 0);
+        if out.is_empty() {
+            return Ok(());
+        }
         #[cfg(unix)]
-        if let Some(map) = &self.map {
-            // SAFETY: the map is a shared, read-only map of a file: after MADV_DONTNEED
-            // a page is read again from the file, whose bytes nothing changes, so every
-            // slice handed out keeps its content. Failing only keeps the pages mapped.
-            let _ = unsafe { map.unchecked_advise(memmap2::UncheckedAdvice::DontNeed) };
+        {
+            use std::os::unix::fs::FileExt;
+            // SAFETY: the buffer's u32s are plain bytes while the read fills them; the
+            // file holds native-endian values, as `push` wrote them.
+            let bytes = unsafe {
+                std::slice::from_raw_parts_mut(
+                    out.as_mut_ptr().cast::<u8>(),
+                    std::mem::size_of_val(out.as_slice()),
+                )
+            };
+            self.file
+                .read_exact_at(bytes, start as u64 * 4)
+                .map_err(|e| Error::stream("reading the shingle spill file", e))
         }
-    }
-
-    /// [`release_pages`](Self::release_pages) when the mapped memory this process
-    /// holds exceeds `budget` bytes (or cannot be read); true when it let go. Letting
-    /// go is not free (the pages are mapped again on the next read, and the system
-    /// walks the whole map), so readers in blocks call this between blocks rather
-    /// than releasing after every block.
-    pub fn release_pages_over(&self, budget: u64) -> bool {
-        let over = crate::exec::mapped_resident_bytes().is_none_or(|b| b > budget);
-        if over {
-            self.release_pages();
+        #[cfg(not(unix))]
+        {
+            out.copy_from_slice(self.get(doc));
+            Ok(())
         }
-        over
     }
 
     /// True when the store holds no document.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+}
+
+/// The sets of some documents of a [`SetStore`], copied onto the heap with
+/// [`SetStore::read_into`]: what a block of clusters needs, held only while it is
+/// scored, so that resident memory holds that block's sets and nothing of the map.
+pub struct SetsCopy {
+    /// The documents, sorted and distinct.
+    docs: Vec<u32>,
+    /// Where each document's set starts in `values` (and one past the last).
+    starts: Vec<usize>,
+    values: Vec<u32>,
+}
+
+impl SetsCopy {
+    /// Reads the sets of `docs` (in any order, repeats allowed) from `store`, where
+    /// `slot` maps a document to its place in the store (`None`: not there, empty set).
+    pub fn read(
+        store: &SetStore,
+        docs: impl IntoIterator<Item = u32>,
+        slot: impl Fn(u32) -> Option<usize>,
+    ) -> Result<SetsCopy> {
+        let mut docs: Vec<u32> = docs.into_iter().collect();
+        docs.sort_unstable();
+        docs.dedup();
+        let mut starts = Vec::with_capacity(docs.len() + 1);
+        let mut values = Vec::new();
+        let mut buf = Vec::new();
+        starts.push(0);
+        for &d in &docs {
+            if let Some(s) = slot(d) {
+                store.read_into(s, &mut buf)?;
+                values.extend_from_slice(&buf);
+            }
+            starts.push(values.len());
+        }
+        Ok(SetsCopy {
+            docs,
+            starts,
+            values,
+        })
+    }
+}
+
+impl SetSource for SetsCopy {
+    fn set(&self, doc: u32) -> &[u32] {
+        match self.docs.binary_search(&doc) {
+            Ok(i) => &self.values[self.starts[i]..self.starts[i + 1]],
+            Err(_) => &[],
+        }
     }
 }
 

@@ -35,7 +35,7 @@ use crate::minhash::MinHasher;
 use crate::table::{
     read_table, read_table_rows, write_json_atomic, FileDigest, Marker, TableKind, TableWriter,
 };
-use crate::verify::{score_sets, PairScore, SetSource, SetStore, SetStoreWriter};
+use crate::verify::{score_sets, PairScore, SetSource, SetStore, SetStoreWriter, SetsCopy};
 use arrow_array::builder::{
     BooleanBuilder, Float64Builder, ListBuilder, StringBuilder, UInt32Builder, UInt64Builder,
 };
@@ -164,9 +164,6 @@ pub struct WorkDir {
     /// time of each of their files then: the stages after sign check the markers once
     /// (reading every table through), not once per stage, unless a file has changed.
     sign_checked: Arc<Mutex<Option<CheckedParts>>>,
-    /// What this process may hold (not part of the run's description: it changes how
-    /// the stages go, not what they compute).
-    memory: MemoryLimit,
 }
 
 /// Sign parts whose markers held, and the stamps of their files at that time.
@@ -257,17 +254,13 @@ impl WorkDir {
                         .into(),
                 });
             }
-            return Ok(WorkDir {
-                memory: config.memory_limit,
-                ..existing
-            });
+            return Ok(existing);
         }
         write_json_atomic(&path, &manifest)?;
         Ok(WorkDir {
             root: root.to_path_buf(),
             manifest,
             sign_checked: Arc::default(),
-            memory: config.memory_limit,
         })
     }
 
@@ -280,14 +273,7 @@ impl WorkDir {
             root: root.to_path_buf(),
             manifest,
             sign_checked: Arc::default(),
-            memory: MemoryLimit::default(),
         })
-    }
-
-    /// The mapped shingle sets verify and components may keep resident before they
-    /// let go of their pages: [`MAPPED_SETS_SHARE`] of the memory limit.
-    fn mapped_sets_budget(&self) -> u64 {
-        (self.memory.bytes() as f64 * MAPPED_SETS_SHARE) as u64
     }
 
     /// The parameters the stages after `sign` use.
@@ -1187,19 +1173,12 @@ fn load_sets(work: &WorkDir, parts: &[PathBuf], records: &[u64]) -> Result<SetSt
     writer.finish()
 }
 
-/// Candidate pairs verify scores before it looks at the mapped sets' resident pages. A
-/// page fault maps the cached pages around it too (up to 64 KiB), so a block of pairs,
-/// which faults at most twice per pair, adds at most about 64 MB to them.
-const VERIFY_BLOCK_PAIRS: usize = 512;
+/// Candidate pairs one verify worker takes at a time.
+const VERIFY_CHUNK_PAIRS: usize = 1024;
 
-/// Clusters components scores before it looks at the mapped sets' resident pages (a
-/// cluster of a news dump has two or three members; see [`VERIFY_BLOCK_PAIRS`]).
+/// Clusters components scores at a time, their members' sets copied onto the heap (a
+/// cluster of a news dump has two or three members).
 const COMPONENTS_BLOCK_CLUSTERS: usize = 256;
-
-/// Share of the memory limit the mapped shingle sets may keep resident in verify and
-/// components; past it, their pages are let go (they stay in the page cache). Letting
-/// go after every block instead cost more system time than the scoring itself.
-const MAPPED_SETS_SHARE: f64 = 0.25;
 
 /// The shingle sets a verify shard loaded (set `i` is that of `records[i]`), handed on
 /// to components when both run in one process, so that the sets are read once.
@@ -1213,6 +1192,16 @@ struct LoadedSets {
 struct SetView<'a> {
     store: &'a SetStore,
     slot: Option<Vec<u32>>,
+}
+
+impl SetView<'_> {
+    /// The store's index of document `doc`, if the store holds it.
+    fn slot_of(&self, doc: u32) -> Option<usize> {
+        match &self.slot {
+            None => ((doc as usize) < self.store.len()).then_some(doc as usize),
+            Some(slot) => slot.get(doc as usize).map(|&s| s as usize),
+        }
+    }
 }
 
 impl SetSource for SetView<'_> {
@@ -1291,22 +1280,33 @@ fn verify_keeping_sets(
     observer.stage_started(Stage::Verify, Some(pairs.len() as u64));
     let threshold = work.params().threshold;
     let mut verified: Vec<(u32, u32, PairScore)> = Vec::new();
-    // The sets are mapped from a file; between blocks of pairs its pages are let go
-    // once they take more than their budget, so resident memory stays within it.
-    let budget = work.mapped_sets_budget();
-    for block in pairs.chunks(VERIFY_BLOCK_PAIRS) {
-        verified.extend(crate::exec::map_chunks(block, 128, |chunk| {
-            let v: Vec<_> = chunk
-                .iter()
-                .filter_map(|&(a, b)| {
-                    let s = score_sets(store.get(a as usize), store.get(b as usize));
-                    (s.jaccard >= threshold).then_some((a, b, s))
-                })
-                .collect();
-            observer.advance(chunk.len() as u64);
-            v
-        }));
-        store.release_pages_over(budget);
+    // The sets are read from the spill file pair by pair (positioned reads, not the
+    // map; see SetStore::read_into), the `a` side once for its run of pairs (the
+    // pairs are sorted), so that resident memory holds two sets per worker.
+    let scored = crate::exec::map_chunks(&pairs, VERIFY_CHUNK_PAIRS, |chunk| {
+        let (mut set_a, mut set_b) = (Vec::new(), Vec::new());
+        let mut current = None;
+        let mut out = Vec::new();
+        for &(a, b) in chunk {
+            if current != Some(a) {
+                if let Err(e) = store.read_into(a as usize, &mut set_a) {
+                    return vec![Err(e)];
+                }
+                current = Some(a);
+            }
+            if let Err(e) = store.read_into(b as usize, &mut set_b) {
+                return vec![Err(e)];
+            }
+            let s = score_sets(&set_a, &set_b);
+            if s.jaccard >= threshold {
+                out.push(Ok((a, b, s)));
+            }
+        }
+        observer.advance(chunk.len() as u64);
+        out
+    });
+    for v in scored {
+        verified.push(v?);
     }
     let schema = verify_schema();
     let path = dir.join(format!("{name}.parquet"));
@@ -1494,20 +1494,21 @@ fn components_with_sets(
             }
         }
     };
-    // In blocks of clusters, letting go of the mapped sets' pages between blocks once
-    // they take more than their budget.
-    let budget = work.mapped_sets_budget();
+    // In blocks of clusters, each block's sets copied onto the heap with positioned
+    // reads (not the map; see SetStore::read_into) while it is scored.
     let mut clusters = Vec::with_capacity(groups.len());
     let mut groups = groups.into_iter().peekable();
     while groups.peek().is_some() {
         let block: Vec<Vec<u32>> = groups.by_ref().take(COMPONENTS_BLOCK_CLUSTERS).collect();
+        let copy = SetsCopy::read(sets.store, block.iter().flatten().copied(), |d| {
+            sets.slot_of(d)
+        })?;
         clusters.extend(build_clusters(
             block,
             &named.meta,
-            &sets,
+            &copy,
             work.params().keep,
         ));
-        sets.store.release_pages_over(budget);
     }
     let schema = Arc::new(Schema::new(vec![
         Field::new("cluster", DataType::UInt64, false),
