@@ -250,19 +250,20 @@ impl Segment {
         Ok(())
     }
 
-    /// The bytes `range` of section `number`, after checking the blocks they lie in
-    /// against the block table (once per block; version 2). Out of range is damage.
-    pub(super) fn checked(&self, number: usize, range: Range<usize>) -> Result<&[u8]> {
-        let section = self.section(number);
-        let Some(bytes) = section.get(range.clone()) else {
-            return Err(self.damaged(&format!("reference out of section {number}")));
+    /// Checks the blocks of section `number` that the non-empty `range` lies in against
+    /// the block table, once per block (version 2; other sections and version 1 pass).
+    /// `hash_of(start, end)` gives the xxh3 of a block's bytes, from the map or a read.
+    fn check_blocks(
+        &self,
+        number: usize,
+        range: &Range<usize>,
+        mut hash_of: impl FnMut(usize, usize) -> Result<u64>,
+    ) -> Result<()> {
+        let which = BLOCK_CHECKED_SECTIONS.iter().position(|&s| s == number);
+        let (Some(blocks), Some(which), false) = (&self.blocks, which, range.is_empty()) else {
+            return Ok(());
         };
-        let (Some(blocks), false) = (&self.blocks, range.is_empty()) else {
-            return Ok(bytes);
-        };
-        let Some(which) = BLOCK_CHECKED_SECTIONS.iter().position(|&s| s == number) else {
-            return Ok(bytes);
-        };
+        let len = self.footer.sections[number].len as usize;
         for block in range.start / CHECK_BLOCK_BYTES..=(range.end - 1) / CHECK_BLOCK_BYTES {
             let n = blocks.first[which] + block;
             let (word, bit) = (&blocks.checked[n / 64], 1u64 << (n % 64));
@@ -270,8 +271,8 @@ impl Segment {
                 continue;
             }
             let start = block * CHECK_BLOCK_BYTES;
-            let data = &section[start..(start + CHECK_BLOCK_BYTES).min(section.len())];
-            if blocks.sums.get(n) != Some(&xxh3_64(data)) {
+            let hash = hash_of(start, (start + CHECK_BLOCK_BYTES).min(len))?;
+            if blocks.sums.get(n) != Some(&hash) {
                 return Err(corrupt(
                     &self.path,
                     format!("checksum mismatch in section {number}, block {block}"),
@@ -279,6 +280,19 @@ impl Segment {
             }
             word.fetch_or(bit, AtomicOrdering::Relaxed);
         }
+        Ok(())
+    }
+
+    /// The bytes `range` of section `number`, after checking the blocks they lie in
+    /// against the block table (once per block; version 2). Out of range is damage.
+    pub(super) fn checked(&self, number: usize, range: Range<usize>) -> Result<&[u8]> {
+        let section = self.section(number);
+        let Some(bytes) = section.get(range.clone()) else {
+            return Err(self.damaged(&format!("reference out of section {number}")));
+        };
+        self.check_blocks(number, &range, |start, end| {
+            Ok(xxh3_64(&section[start..end]))
+        })?;
         Ok(bytes)
     }
 
@@ -293,32 +307,16 @@ impl Segment {
         if range.start > range.end || range.end as u64 > s.len {
             return Err(self.damaged(&format!("reference out of section {number}")));
         }
+        let mut block_bytes = Vec::new();
+        self.check_blocks(number, &range, |start, end| {
+            block_bytes.resize(end - start, 0);
+            self.read_at(s.offset + start as u64, &mut block_bytes)?;
+            Ok(xxh3_64(&block_bytes))
+        })?;
         out.clear();
         out.resize(range.len(), 0);
         if range.is_empty() {
             return Ok(());
-        }
-        let which = BLOCK_CHECKED_SECTIONS.iter().position(|&x| x == number);
-        if let (Some(blocks), Some(which)) = (&self.blocks, which) {
-            let mut block_bytes = Vec::new();
-            for block in range.start / CHECK_BLOCK_BYTES..=(range.end - 1) / CHECK_BLOCK_BYTES {
-                let n = blocks.first[which] + block;
-                let (word, bit) = (&blocks.checked[n / 64], 1u64 << (n % 64));
-                if word.load(AtomicOrdering::Relaxed) & bit != 0 {
-                    continue;
-                }
-                let start = block * CHECK_BLOCK_BYTES;
-                let end = (start + CHECK_BLOCK_BYTES).min(s.len as usize);
-                block_bytes.resize(end - start, 0);
-                self.read_at(s.offset + start as u64, &mut block_bytes)?;
-                if blocks.sums.get(n) != Some(&xxh3_64(&block_bytes)) {
-                    return Err(corrupt(
-                        &self.path,
-                        format!("checksum mismatch in section {number}, block {block}"),
-                    ));
-                }
-                word.fetch_or(bit, AtomicOrdering::Relaxed);
-            }
         }
         self.read_at(s.offset + range.start as u64, out)
     }
