@@ -11,7 +11,9 @@
 # (dump) + 1.1 KB (work folder) + 2 KB (two deduplicated dumps) per document at once.
 # Everything it makes is removed at the end. With PIPE=1 the staged run writes its
 # deduplicated dump to stdout, compared on the fly with the in-memory run's (for sizes
-# where two dumps do not fit on the disk; cmp then reads along with the run).
+# where two dumps do not fit on the disk; cmp then reads along with the run). With
+# NODUMP=1 neither run writes its deduplicated dump (-o /dev/null) and only the clusters
+# are compared (for sizes where even one dump and the work folder do not fit).
 set -euo pipefail
 
 docs=${1:-1000000}
@@ -44,10 +46,15 @@ measure() { # name, then the dedup arguments
 
 for round in $(seq 1 "$rounds"); do
     echo "round $round"
-    measure "in-memory" -o "$scratch/out-memory.jsonl" --clusters "$scratch/c-memory.jsonl" \
+    out_memory="$scratch/out-memory.jsonl"
+    [ "${NODUMP:-0}" = 1 ] && out_memory=/dev/null
+    measure "in-memory" -o "$out_memory" --clusters "$scratch/c-memory.jsonl" \
         --memory-limit 1TiB # never staged, whatever the size
     rm -rf "$scratch/work"
-    if [ "${PIPE:-0}" = 1 ]; then
+    if [ "${NODUMP:-0}" = 1 ]; then
+        measure "staged   " -o /dev/null --clusters "$scratch/c-staged.jsonl" \
+            --work-dir "$scratch/work"
+    elif [ "${PIPE:-0}" = 1 ]; then
         measure "staged   " -o - --clusters "$scratch/c-staged.jsonl" \
             --work-dir "$scratch/work" | cmp - "$scratch/out-memory.jsonl"
     else
@@ -58,6 +65,10 @@ for round in $(seq 1 "$rounds"); do
     echo "work folder: $(du -sh "$scratch/work" | cut -f1)"
     rm -rf "$scratch/work"
     cmp "$scratch/c-memory.jsonl" "$scratch/c-staged.jsonl"
-    echo "clusters and deduplicated dumps identical ($(wc -l <"$scratch/c-memory.jsonl") clusters)"
+    if [ "${NODUMP:-0}" = 1 ]; then
+        echo "clusters identical ($(wc -l <"$scratch/c-memory.jsonl") clusters; dumps not written)"
+    else
+        echo "clusters and deduplicated dumps identical ($(wc -l <"$scratch/c-memory.jsonl") clusters)"
+    fi
     rm -f "$scratch/out-memory.jsonl" "$scratch/out-staged.jsonl"
 done

@@ -569,7 +569,8 @@ fn stage_table_file(template: &StageTemplate, stage: usize) -> Option<&std::path
 /// three ways over a copy of a real finished run: (1) the input split at 0xFF bytes
 /// into the run description `dedup.json`, the first sign part's marker and its
 /// Parquet table; (2) the whole input as that sign table with its marker resealed;
-/// (3) the table of the stage `data[0] % 4` picks with the bytes from `data[3..]`
+/// (3) the table of the stage `data[0] % 5` picks (4: the first sign part's sets
+/// file) with the bytes from `data[3..]`
 /// written over it at an offset `data[1..3]` picks, marker resealed. Each time the
 /// later stages' markers are dropped so that they run again, and band, verify,
 /// components and the result read-back must end without panic, with an error only
@@ -602,9 +603,16 @@ pub fn stage_table(data: &[u8]) {
     let (Some(&pick), Some(at), Some(patch)) = (data.first(), data.get(1..3), data.get(3..)) else {
         return;
     };
-    let stage = pick as usize % STAGE_DIRS.len();
+    // 0–3: the table of that stage; 4: the first sign part's sets file (Arrow IPC).
+    let choice = pick as usize % (STAGE_DIRS.len() + 1);
+    let stage = choice % STAGE_DIRS.len();
     let kind = [SIGN_TABLE, BAND_TABLE, VERIFY_TABLE, CLUSTERS_TABLE][stage];
-    let Some(rel) = stage_table_file(template, stage) else {
+    let sets_file = sign_table.with_extension("sets.arrow");
+    let Some(rel) = (if choice == STAGE_DIRS.len() {
+        Some(&sets_file)
+    } else {
+        stage_table_file(template, stage)
+    }) else {
         return;
     };
     let dir = copy_template(template);
@@ -620,7 +628,9 @@ pub fn stage_table(data: &[u8]) {
     std::fs::write(&path, &table).expect("write the table");
     reseal_markers(&root.join(STAGE_DIRS[stage]));
     drop_later_markers(root, stage);
-    read_whole(&path, kind);
+    if choice < STAGE_DIRS.len() {
+        read_whole(&path, kind);
+    }
     run_stages(root, &template.input);
 }
 

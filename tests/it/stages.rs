@@ -255,14 +255,21 @@ fn stage_tables_are_read_by_pyarrow_and_duckdb() {
         })
         .sum();
     let script = r#"
-import sys, pyarrow.parquet as pq, duckdb
+import sys, pyarrow.parquet as pq, pyarrow.ipc as ipc, duckdb
 work = sys.argv[1]
 sign = pq.read_table(work + "/sign/part-00001.parquet")
 meta = pq.read_metadata(work + "/sign/part-00001.parquet").metadata
 assert meta[b"reprint.table"] == b"dedup.sign", meta
-assert meta[b"reprint.schema_version"] == b"1", meta
+assert meta[b"reprint.schema_version"] == b"2", meta
 assert sign.schema.field("record").type == "uint64"
-assert str(sign.schema.field("set").type) == "list<item: uint32 not null>", sign.schema
+sets = ipc.open_file(work + "/sign/part-00001.sets.arrow").read_all()
+assert sets.schema.metadata[b"reprint.table"] == b"dedup.sets", sets.schema.metadata
+assert sets.schema.metadata[b"reprint.schema_version"] == b"1", sets.schema.metadata
+assert str(sets.schema.field("set").type) == "list<item: uint32 not null>", sets.schema
+assert sets.column("record").to_pylist() == sign.column("record").to_pylist()
+# A document's set has as many fingerprints as the sign table counts shingles, sorted.
+for s, n in zip(sets.column("set").to_pylist(), sign.column("shingles").to_pylist()):
+    assert (s is None) == (n is None) and (s is None or (len(s) == n and s == sorted(set(s))))
 records = duckdb.sql(f"select count(*) from '{work}/sign/*.parquet'").fetchall()[0][0]
 docs = duckdb.sql(f"select count(*) from '{work}/sign/*.parquet' where id is not null").fetchall()[0][0]
 members = duckdb.sql(f"select count(*) from '{work}/components/clusters.parquet'").fetchall()[0][0]

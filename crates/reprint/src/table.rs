@@ -62,6 +62,83 @@ pub struct FileDigest {
     pub xxh3: String,
 }
 
+/// A writer that digests (xxh3-64) and counts the bytes passing through it, so that a
+/// file written front to back has its [`FileDigest`] when it is closed, without being
+/// read back.
+pub struct Digesting<W> {
+    inner: W,
+    hasher: xxhash_rust::xxh3::Xxh3,
+    bytes: u64,
+}
+
+impl<W> Digesting<W> {
+    /// Digests what is written to `inner` from now on.
+    pub fn new(inner: W) -> Digesting<W> {
+        Digesting {
+            inner,
+            hasher: xxhash_rust::xxh3::Xxh3::new(),
+            bytes: 0,
+        }
+    }
+
+    /// The digest of everything written so far, for a file to be named `name`.
+    pub fn digest(&self, name: &str) -> FileDigest {
+        FileDigest {
+            name: name.to_string(),
+            bytes: self.bytes,
+            xxh3: format!("{:016x}", self.hasher.digest()),
+        }
+    }
+
+    /// The writer underneath.
+    pub fn get_ref(&self) -> &W {
+        &self.inner
+    }
+
+    /// The writer underneath, given back.
+    pub fn into_inner(self) -> W {
+        self.inner
+    }
+}
+
+impl<W: Write> Write for Digesting<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.bytes += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// The file name of `path` as a marker lists it.
+pub(crate) fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// Syncs a finished temporary file, renames it to `path` and syncs the folder.
+pub(crate) fn persist(tmp: tempfile::NamedTempFile, path: &Path) -> Result<()> {
+    tmp.as_file().sync_all().map_err(|e| Error::io(path, e))?;
+    tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
+    sync_dir(parent(path));
+    Ok(())
+}
+
+/// A temporary file beside `path`, to be renamed over it when complete.
+pub(crate) fn temporary_beside(path: &Path) -> Result<tempfile::NamedTempFile> {
+    let dir = parent(path);
+    tempfile::Builder::new()
+        .prefix(".reprint-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(|e| Error::io(dir, e))
+}
+
 impl FileDigest {
     /// Reads a file through and digests it.
     pub fn of(path: &Path) -> Result<FileDigest> {
@@ -78,10 +155,7 @@ impl FileDigest {
             bytes += n as u64;
         }
         Ok(FileDigest {
-            name: path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default(),
+            name: file_name(path),
             bytes,
             xxh3: format!("{:016x}", hasher.digest()),
         })
@@ -91,17 +165,9 @@ impl FileDigest {
 /// Writes `bytes` to `path` atomically: a temporary file beside it, synced, then
 /// renamed over it, and the folder synced.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = parent(path);
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".reprint-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(|e| Error::io(dir, e))?;
+    let mut tmp = temporary_beside(path)?;
     tmp.write_all(bytes).map_err(|e| Error::io(path, e))?;
-    tmp.as_file().sync_all().map_err(|e| Error::io(path, e))?;
-    tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
-    sync_dir(dir);
-    Ok(())
+    persist(tmp, path)
 }
 
 /// Writes `value` as pretty JSON (with a final newline) to `path`, atomically.
@@ -170,7 +236,7 @@ fn sync_dir(dir: &Path) {
 /// [`TableWriter::finish`] succeeds.
 pub struct TableWriter {
     path: PathBuf,
-    writer: ArrowWriter<tempfile::NamedTempFile>,
+    writer: ArrowWriter<Digesting<tempfile::NamedTempFile>>,
 }
 
 impl TableWriter {
@@ -214,12 +280,7 @@ impl TableWriter {
         rows: usize,
         raw: &[&str],
     ) -> Result<TableWriter> {
-        let dir = parent(path);
-        let tmp = tempfile::Builder::new()
-            .prefix(".reprint-")
-            .suffix(".tmp")
-            .tempfile_in(dir)
-            .map_err(|e| Error::io(dir, e))?;
+        let tmp = Digesting::new(temporary_beside(path)?);
         // Hashes and offsets do not compress; plain encoding without dictionaries keeps
         // writing and scanning cheap. Identifiers compress well with zstd level 1.
         let mut props = WriterProperties::builder()
@@ -259,17 +320,18 @@ impl TableWriter {
             .map_err(|e| parquet_write_error(&self.path, e))
     }
 
-    /// Closes the table, syncs it, renames it into place and returns its digest.
+    /// Closes the table, syncs it, renames it into place and returns its digest (taken
+    /// of the bytes as they were written).
     pub fn finish(self) -> Result<FileDigest> {
         let path = self.path;
-        let tmp = self
+        let mut tmp = self
             .writer
             .into_inner()
             .map_err(|e| parquet_write_error(&path, e))?;
-        tmp.as_file().sync_all().map_err(|e| Error::io(&path, e))?;
-        tmp.persist(&path).map_err(|e| Error::io(&path, e.error))?;
-        sync_dir(parent(&path));
-        FileDigest::of(&path)
+        tmp.flush().map_err(|e| Error::io(&path, e))?;
+        let digest = tmp.digest(&file_name(&path));
+        persist(tmp.into_inner(), &path)?;
+        Ok(digest)
     }
 }
 

@@ -197,9 +197,9 @@ impl SetStore {
     }
 }
 
-/// The sets of some documents of a [`SetStore`], copied onto the heap with
-/// [`SetStore::read_into`]: what a block of clusters needs, held only while it is
-/// scored, so that resident memory holds that block's sets and nothing of the map.
+/// The sets of some documents, copied onto the heap by a reader of sets on disk: what
+/// a block of clusters needs, held only while it is scored, so that resident memory
+/// holds that block's sets and nothing else of the files.
 pub struct SetsCopy {
     /// The documents, sorted and distinct.
     docs: Vec<u32>,
@@ -209,12 +209,11 @@ pub struct SetsCopy {
 }
 
 impl SetsCopy {
-    /// Reads the sets of `docs` (in any order, repeats allowed) from `store`, where
-    /// `slot` maps a document to its place in the store (`None`: not there, empty set).
+    /// Reads the sets of `docs` (in any order, repeats allowed) with `read`, which
+    /// fills its buffer with the set of a document.
     pub fn read(
-        store: &SetStore,
         docs: impl IntoIterator<Item = u32>,
-        slot: impl Fn(u32) -> Option<usize>,
+        mut read: impl FnMut(u32, &mut Vec<u32>) -> Result<()>,
     ) -> Result<SetsCopy> {
         let mut docs: Vec<u32> = docs.into_iter().collect();
         docs.sort_unstable();
@@ -224,10 +223,8 @@ impl SetsCopy {
         let mut buf = Vec::new();
         starts.push(0);
         for &d in &docs {
-            if let Some(s) = slot(d) {
-                store.read_into(s, &mut buf)?;
-                values.extend_from_slice(&buf);
-            }
+            read(d, &mut buf)?;
+            values.extend_from_slice(&buf);
             starts.push(values.len());
         }
         Ok(SetsCopy {

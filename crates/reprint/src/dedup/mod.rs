@@ -19,6 +19,7 @@
 mod config;
 mod result;
 mod run;
+mod sets;
 pub mod stages;
 
 pub use config::{

@@ -7,6 +7,7 @@
 //! ```text
 //! WORK/dedup.json                    the run: inputs, parameters, fingerprint
 //! WORK/sign/part-00000.parquet       sign: one row per record of a part (dedup.sign)
+//! WORK/sign/part-00000.sets.arrow    its shingle sets (dedup.sets, Arrow IPC)
 //! WORK/sign/part-00000.stats.json    its counts (skipped records, decoded files, …)
 //! WORK/sign/part-00000.done          its completion marker
 //! WORK/band/rank-0-of-1.parquet      band: candidate pairs of one band-key shard
@@ -24,6 +25,7 @@
 //! The schemas are in `docs/STAGES.md`.
 
 use super::run::{analyse, build_clusters, Scratch};
+use super::sets::{SetLoc, SetRows, SetsWriter, SignSets};
 use super::{DedupConfig, DedupResult, DedupStats, DocMeta, KeepPolicy, VerifiedPair};
 use crate::cluster::UnionFind;
 use crate::document::SortKey;
@@ -32,16 +34,13 @@ use crate::exec::{MemoryLimit, Observer, Stage};
 use crate::input::ingest::{ingest_selected, IngestConfig, InputTally, Item, RecordInfo, Skipped};
 use crate::input::Sources;
 use crate::minhash::MinHasher;
-use crate::table::{
-    read_table, read_table_rows, write_json_atomic, FileDigest, Marker, TableKind, TableWriter,
-};
-use crate::verify::{score_sets, PairScore, SetSource, SetStore, SetStoreWriter, SetsCopy};
+use crate::table::{read_table, write_json_atomic, FileDigest, Marker, TableKind, TableWriter};
+use crate::verify::{score_sets, PairScore, SetsCopy};
 use arrow_array::builder::{
-    BooleanBuilder, Float64Builder, ListBuilder, StringBuilder, UInt32Builder, UInt64Builder,
+    BooleanBuilder, Float64Builder, StringBuilder, UInt32Builder, UInt64Builder,
 };
 use arrow_array::{
-    Array, ArrayRef, BooleanArray, Float64Array, ListArray, RecordBatch, StringArray, UInt32Array,
-    UInt64Array,
+    Array, ArrayRef, BooleanArray, Float64Array, RecordBatch, StringArray, UInt32Array, UInt64Array,
 };
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use bitvec::vec::BitVec;
@@ -53,7 +52,7 @@ use std::time::Instant;
 /// The sign table: one row per record.
 pub const SIGN_TABLE: TableKind = TableKind {
     name: "dedup.sign",
-    version: 1,
+    version: 2,
 };
 /// The band table: candidate pairs.
 pub const BAND_TABLE: TableKind = TableKind {
@@ -71,13 +70,13 @@ pub const CLUSTERS_TABLE: TableKind = TableKind {
     version: 1,
 };
 
-/// Rows per row group of a sign table: a row holds a shingle set (about 2 KB for a news
-/// article), and the writer keeps one row group in memory, so about 32 MB.
-const SIGN_ROW_GROUP_ROWS: usize = 16_384;
+/// Rows per row group of a sign table (about 200 bytes a row with 16 bands; the sets
+/// are in the part's sets file), of which the writer keeps one in memory.
+const SIGN_ROW_GROUP_ROWS: usize = crate::table::ROW_GROUP_ROWS;
 /// Columns of the sign table stored uncompressed and without statistics, besides the
-/// band keys: random 32- and 64-bit hashes, which zstd cannot shrink and min/max
-/// statistics cannot filter on, so compressing them only costs time in every stage.
-const SIGN_RAW_COLUMNS: [&str; 2] = ["record_hash", "set"];
+/// band keys: random 64-bit hashes, which zstd cannot shrink and min/max statistics
+/// cannot filter on, so compressing them only costs time in every stage.
+const SIGN_RAW_COLUMNS: [&str; 1] = ["record_hash"];
 /// Rows built up before they are handed to the sign table's writer.
 const SIGN_FLUSH_ROWS: usize = 2_048;
 
@@ -86,7 +85,7 @@ const SIGN_FLUSH_ROWS: usize = 2_048;
 pub const DEFAULT_PART_RECORDS: u64 = 1 << 20;
 
 const WORK_FORMAT: &str = "reprint-dedup-work";
-const WORK_VERSION: u32 = 1;
+const WORK_VERSION: u32 = 2;
 
 /// One shard of a stage's input: rank `rank` of `world` processes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -349,11 +348,6 @@ fn sign_schema(bands: usize) -> SchemaRef {
     for b in 0..bands {
         fields.push(Field::new(band_column(b), DataType::UInt64, true));
     }
-    fields.push(Field::new(
-        "set",
-        DataType::List(Arc::new(Field::new("item", DataType::UInt32, false))),
-        true,
-    ));
     Arc::new(Schema::new(fields))
 }
 
@@ -373,7 +367,7 @@ struct SignRows {
     keep_num: Float64Builder,
     keep_str: StringBuilder,
     bands: Vec<UInt64Builder>,
-    set: ListBuilder<UInt32Builder>,
+    sets: SetRows,
     rows: usize,
 }
 
@@ -390,11 +384,7 @@ impl SignRows {
             keep_num: Float64Builder::new(),
             keep_str: StringBuilder::new(),
             bands: (0..bands).map(|_| UInt64Builder::new()).collect(),
-            set: ListBuilder::new(UInt32Builder::new()).with_field(Arc::new(Field::new(
-                "item",
-                DataType::UInt32,
-                false,
-            ))),
+            sets: SetRows::new(),
             rows: 0,
         }
     }
@@ -406,7 +396,7 @@ impl SignRows {
         self.rows += 1;
     }
 
-    fn push_doc(&mut self, meta: &DocMeta, keys: &[u64], set: &[u32]) {
+    fn push_doc(&mut self, record: u64, meta: &DocMeta, keys: &[u64], set: &[u32]) {
         self.id.append_value(&meta.id);
         self.text_bytes.append_value(meta.text_bytes as u64);
         self.shingles.append_value(meta.shingles);
@@ -427,11 +417,10 @@ impl SignRows {
         for (b, k) in self.bands.iter_mut().zip(keys) {
             b.append_value(*k);
         }
-        self.set.values().append_slice(set);
-        self.set.append(true);
+        self.sets.push(record, set);
     }
 
-    fn push_skipped(&mut self) {
+    fn push_skipped(&mut self, record: u64) {
         self.id.append_null();
         self.text_bytes.append_null();
         self.shingles.append_null();
@@ -440,10 +429,11 @@ impl SignRows {
         for b in &mut self.bands {
             b.append_null();
         }
-        self.set.append_null();
+        self.sets.push_none(record);
     }
 
-    fn batch(&mut self) -> Result<RecordBatch> {
+    /// The rows built so far: the sign table's and the sets file's.
+    fn batch(&mut self) -> Result<(RecordBatch, RecordBatch)> {
         let mut columns: Vec<ArrayRef> = vec![
             Arc::new(self.record.finish()),
             Arc::new(self.source.finish()),
@@ -457,10 +447,10 @@ impl SignRows {
         for b in &mut self.bands {
             columns.push(Arc::new(b.finish()));
         }
-        columns.push(Arc::new(self.set.finish()));
         self.rows = 0;
-        RecordBatch::try_new(self.schema.clone(), columns)
-            .map_err(|e| Error::Config(format!("building a sign batch: {e}")))
+        let sign = RecordBatch::try_new(self.schema.clone(), columns)
+            .map_err(|e| Error::Config(format!("building a sign batch: {e}")))?;
+        Ok((sign, self.sets.batch()?))
     }
 }
 
@@ -482,42 +472,46 @@ impl OpenPart {
         Ok(())
     }
 
-    /// Closes the part's table; its statistics and marker wait for the total.
+    /// Closes the part's files; its statistics and marker wait for the total.
     fn close(mut self) -> Result<ClosedPart> {
         self.flush()?;
-        let table = self.writer.finish()?;
+        let files = self.writer.finish()?;
         Ok(ClosedPart {
             part: self.part,
-            table,
+            files,
             stats: self.stats,
             dir: self.dir,
         })
     }
 }
 
-/// Batches handed to a table writer on its own thread, so that encoding and writing a
-/// sign table overlap with the parsing and signing of the next records (the ingest
-/// hands records over on one thread, between batches, while the workers wait).
+/// Batches handed to a sign part's writers (its table and its sets file) on their own
+/// thread, so that encoding and writing overlap with the parsing and signing of the
+/// next records (the ingest hands records over on one thread, between batches, while
+/// the workers wait).
 struct BackgroundWriter {
-    /// `Some(batch)` to write, `None` to finish the table; a writer whose channel
-    /// closes without `None` (the part failed) drops its temporary file.
-    tx: Option<std::sync::mpsc::SyncSender<Option<RecordBatch>>>,
-    handle: Option<std::thread::JoinHandle<Result<FileDigest>>>,
+    /// `Some(batches)` to write, `None` to finish the files; writers whose channel
+    /// closes without `None` (the part failed) drop their temporary files.
+    tx: Option<std::sync::mpsc::SyncSender<Option<(RecordBatch, RecordBatch)>>>,
+    handle: Option<std::thread::JoinHandle<Result<Vec<FileDigest>>>>,
 }
 
 /// Batches waiting for the writer thread: with 2,048 rows of about 1.6 KB each, a few MB.
 const WRITER_QUEUE_BATCHES: usize = 2;
 
 impl BackgroundWriter {
-    fn spawn(mut writer: TableWriter) -> Result<BackgroundWriter> {
+    fn spawn(mut table: TableWriter, mut sets: SetsWriter) -> Result<BackgroundWriter> {
         let (tx, rx) = std::sync::mpsc::sync_channel(WRITER_QUEUE_BATCHES);
         let handle = std::thread::Builder::new()
             .name("reprint-sign-writer".into())
             .spawn(move || {
                 for message in rx {
                     match message {
-                        Some(batch) => writer.write(&batch)?,
-                        None => return writer.finish(),
+                        Some((rows, set_rows)) => {
+                            table.write(&rows)?;
+                            sets.write(&set_rows)?;
+                        }
+                        None => return Ok(vec![table.finish()?, sets.finish()?]),
                     }
                 }
                 Err(Error::Config("the sign part was abandoned".into()))
@@ -531,11 +525,11 @@ impl BackgroundWriter {
 
     /// Queues a batch; an error of the writer (a full disk) comes back here or from
     /// [`BackgroundWriter::finish`].
-    fn write(&mut self, batch: RecordBatch) -> Result<()> {
+    fn write(&mut self, batches: (RecordBatch, RecordBatch)) -> Result<()> {
         let sent = self
             .tx
             .as_ref()
-            .is_some_and(|tx| tx.send(Some(batch)).is_ok());
+            .is_some_and(|tx| tx.send(Some(batches)).is_ok());
         if sent {
             Ok(())
         } else {
@@ -548,7 +542,7 @@ impl BackgroundWriter {
         }
     }
 
-    fn join(&mut self) -> Result<FileDigest> {
+    fn join(&mut self) -> Result<Vec<FileDigest>> {
         self.tx = None;
         match self.handle.take().map(|h| h.join()) {
             Some(Ok(result)) => result,
@@ -559,8 +553,8 @@ impl BackgroundWriter {
         }
     }
 
-    /// Waits for every queued batch to be written and the table to be renamed into place.
-    fn finish(mut self) -> Result<FileDigest> {
+    /// Waits for every queued batch to be written and the files to be renamed into place.
+    fn finish(mut self) -> Result<Vec<FileDigest>> {
         if let Some(tx) = &self.tx {
             // A send that fails means the thread has stopped: join says why.
             let _ = tx.send(None);
@@ -569,10 +563,10 @@ impl BackgroundWriter {
     }
 }
 
-/// A sign part whose table is written.
+/// A sign part whose table and sets file are written.
 struct ClosedPart {
     part: u64,
-    table: FileDigest,
+    files: Vec<FileDigest>,
     stats: PartStats,
     dir: PathBuf,
 }
@@ -584,20 +578,15 @@ impl ClosedPart {
         self.stats.parts = parts;
         let stats_path = self.dir.join(format!("{name}.stats.json"));
         write_json_atomic(&stats_path, &self.stats)?;
-        let stats = FileDigest::of(&stats_path)?;
-        Marker::write(
-            &self.dir,
-            SIGN_TABLE.name,
-            &name,
-            fp,
-            vec![self.table, stats],
-        )
+        self.files.push(FileDigest::of(&stats_path)?);
+        Marker::write(&self.dir, SIGN_TABLE.name, &name, fp, self.files)
     }
 }
 
 /// The sign stage: every record of this shard's parts becomes a row of
-/// `sign/part-NNNNN.parquet` (document id, size, keep key, band keys and shingle
-/// fingerprints; a record that cannot be used keeps only its number and checksum).
+/// `sign/part-NNNNN.parquet` (document id, size, keep key, band keys; a record that
+/// cannot be used keeps only its number and checksum) and of
+/// `sign/part-NNNNN.sets.arrow` (its shingle fingerprints).
 /// Records are read through the one ingest path; parts already complete are skipped
 /// (their records are read but not parsed).
 pub fn sign(
@@ -637,13 +626,16 @@ pub fn sign(
         let path = dir.join(format!("{}.parquet", part_name(part)));
         Ok(OpenPart {
             part,
-            writer: BackgroundWriter::spawn(TableWriter::create_with_raw_columns(
-                &path,
-                SIGN_TABLE,
-                sign_schema(lsh.bands),
-                SIGN_ROW_GROUP_ROWS,
-                &raw_columns,
-            )?)?,
+            writer: BackgroundWriter::spawn(
+                TableWriter::create_with_raw_columns(
+                    &path,
+                    SIGN_TABLE,
+                    sign_schema(lsh.bands),
+                    SIGN_ROW_GROUP_ROWS,
+                    &raw_columns,
+                )?,
+                SetsWriter::create(&sets_path(&path))?,
+            )?,
             rows: SignRows::new(lsh.bands),
             stats: PartStats::default(),
             dir: dir.clone(),
@@ -699,14 +691,15 @@ pub fn sign(
                         p.stats.empty_documents += 1;
                     }
                     p.stats.documents += 1;
-                    p.rows.push_doc(&value.meta, &value.keys, &value.set);
+                    p.rows
+                        .push_doc(record.ordinal, &value.meta, &value.keys, &value.set);
                 }
                 Item::Skipped { record, issue, .. } => {
                     if let Some(record) = record {
                         p.rows
                             .push_record(record.ordinal, record.source, record.hash);
                         p.stats.count_record(&record);
-                        p.rows.push_skipped();
+                        p.rows.push_skipped(record.ordinal);
                     }
                     p.stats.skipped.count(issue);
                 }
@@ -737,6 +730,11 @@ pub fn sign(
         report.made += 1;
     }
     Ok(report)
+}
+
+/// The sets file beside a sign part's table.
+fn sets_path(table: &Path) -> PathBuf {
+    table.with_extension("sets.arrow")
 }
 
 /// The parts of a sign folder whose markers hold.
@@ -789,9 +787,13 @@ fn check_sign_parts(work: &WorkDir) -> Result<Vec<PathBuf>> {
     let first = dir.join(format!("{}.stats.json", part_name(0)));
     let stats: PartStats = read_json(&first)?;
     let mut parts = Vec::with_capacity(stats.parts as usize);
-    for p in 0..stats.parts {
+    // Checking a marker reads its files through: the parts are checked in parallel.
+    let complete = crate::exec::map_indices(stats.parts as usize, |p| {
+        Marker::is_complete(&dir, SIGN_TABLE.name, &part_name(p as u64), work.fp())
+    });
+    for (p, complete) in (0..stats.parts).zip(complete) {
         let name = part_name(p);
-        if !Marker::is_complete(&dir, SIGN_TABLE.name, &name, work.fp())? {
+        if !complete? {
             return Err(Error::StageIncomplete {
                 path: dir.clone(),
                 message: format!(
@@ -1101,76 +1103,17 @@ fn position(records: &[u64], record: u64, path: &Path) -> Result<u32> {
         .ok_or_else(|| not_a_document(path, record))
 }
 
-/// Rows per batch when reading shingle sets back (a set is about 2 KB of a news
-/// article, so a batch stays near 8 MB).
-const SET_BATCH_ROWS: usize = 4096;
-
-/// The shingle sets of the documents `records` (sorted, unique), read from the sign
-/// parts into a memory-mapped temporary file: set `i` is the set of `records[i]`.
-fn load_sets(work: &WorkDir, parts: &[PathBuf], records: &[u64]) -> Result<SetStore> {
-    let mut writer = SetStoreWriter::new()?;
-    let mut next = 0usize;
-    let per_part = work.manifest.part_records;
-    for (p, path) in parts.iter().enumerate() {
-        if next == records.len() {
-            break;
-        }
-        // Part `p` holds records p·N … p·N+N−1, one row each: only the rows wanted are read.
-        let first = p as u64 * per_part;
-        let end = records[next..].partition_point(|&r| r < first + per_part) + next;
-        let mut rows: Vec<std::ops::Range<usize>> = Vec::new();
-        for &r in &records[next..end] {
-            let row = r.saturating_sub(first) as usize;
-            match rows.last_mut() {
-                Some(last) if last.end == row => last.end += 1,
-                _ => rows.push(row..row + 1),
-            }
-        }
-        let selected = read_table_rows(
-            path,
-            SIGN_TABLE,
-            &["record", "set"],
-            SET_BATCH_ROWS,
-            Some(&rows),
-        )?;
-        for batch in selected {
-            if next == records.len() {
-                break;
-            }
-            let batch = batch?;
-            let record = column::<UInt64Array>(&batch, "record", path)?;
-            let set = column::<ListArray>(&batch, "set", path)?;
-            let values = set
-                .values()
-                .as_any()
-                .downcast_ref::<UInt32Array>()
-                .ok_or_else(|| Error::Corrupt {
-                    path: path.clone(),
-                    message: "column \"set\" is not a list of 32-bit integers".into(),
-                })?;
-            let offsets = set.value_offsets();
-            for i in 0..batch.num_rows() {
-                let Some(&wanted) = records.get(next) else {
-                    break;
-                };
-                let r = record.value(i);
-                if r < wanted {
-                    continue;
-                }
-                if r > wanted || set.is_null(i) {
-                    return Err(not_a_document(path, wanted));
-                }
-                let (start, end) = (offsets[i] as usize, offsets[i + 1] as usize);
-                writer.push(&values.values()[start..end])?;
-                next += 1;
-            }
-        }
-    }
-    if let Some(&missing) = records.get(next) {
-        let path = parts.last().cloned().unwrap_or_default();
-        return Err(not_a_document(&path, missing));
-    }
-    writer.finish()
+/// The places of the shingle sets of the documents `records` (sorted, unique) in the
+/// sign parts' sets files: set `i` is that of `records[i]`.
+fn locate_sets(
+    work: &WorkDir,
+    parts: &[PathBuf],
+    records: &[u64],
+) -> Result<(SignSets, Vec<SetLoc>)> {
+    let paths: Vec<PathBuf> = parts.iter().map(|p| sets_path(p)).collect();
+    let sets = SignSets::open(&paths, work.manifest.part_records)?;
+    let locs = sets.locate(records)?;
+    Ok((sets, locs))
 }
 
 /// Candidate pairs one verify worker takes at a time.
@@ -1180,39 +1123,13 @@ const VERIFY_CHUNK_PAIRS: usize = 1024;
 /// cluster of a news dump has two or three members).
 const COMPONENTS_BLOCK_CLUSTERS: usize = 256;
 
-/// The shingle sets a verify shard loaded (set `i` is that of `records[i]`), handed on
-/// to components when both run in one process, so that the sets are read once.
+/// The places of the shingle sets a verify shard read (set `i` is that of
+/// `records[i]`), handed on to components when both run in one process, so that the
+/// sets files are opened and their offsets read once.
 struct LoadedSets {
     records: Vec<u64>,
-    store: SetStore,
-}
-
-/// The sets of some documents by document index, from a store holding them and
-/// maybe others (`slot[doc]` is the store's index of document `doc`).
-struct SetView<'a> {
-    store: &'a SetStore,
-    slot: Option<Vec<u32>>,
-}
-
-impl SetView<'_> {
-    /// The store's index of document `doc`, if the store holds it.
-    fn slot_of(&self, doc: u32) -> Option<usize> {
-        match &self.slot {
-            None => ((doc as usize) < self.store.len()).then_some(doc as usize),
-            Some(slot) => slot.get(doc as usize).map(|&s| s as usize),
-        }
-    }
-}
-
-impl SetSource for SetView<'_> {
-    fn set(&self, doc: u32) -> &[u32] {
-        match &self.slot {
-            None => self.store.get(doc as usize),
-            Some(slot) => slot
-                .get(doc as usize)
-                .map_or(&[][..], |&s| self.store.get(s as usize)),
-        }
-    }
+    sets: SignSets,
+    locs: Vec<SetLoc>,
 }
 
 fn verify_schema() -> SchemaRef {
@@ -1276,25 +1193,25 @@ fn verify_keeping_sets(
         ));
     }
     drop(candidates);
-    let store = load_sets(work, &parts, &records)?;
+    let (sets, locs) = locate_sets(work, &parts, &records)?;
     observer.stage_started(Stage::Verify, Some(pairs.len() as u64));
     let threshold = work.params().threshold;
     let mut verified: Vec<(u32, u32, PairScore)> = Vec::new();
-    // The sets are read from the spill file pair by pair (positioned reads, not the
-    // map; see SetStore::read_into), the `a` side once for its run of pairs (the
-    // pairs are sorted), so that resident memory holds two sets per worker.
+    // The sets are read from the sets files pair by pair (positioned reads), the `a`
+    // side once for its run of pairs (the pairs are sorted), so that resident memory
+    // holds two sets per worker.
     let scored = crate::exec::map_chunks(&pairs, VERIFY_CHUNK_PAIRS, |chunk| {
         let (mut set_a, mut set_b) = (Vec::new(), Vec::new());
         let mut current = None;
         let mut out = Vec::new();
         for &(a, b) in chunk {
             if current != Some(a) {
-                if let Err(e) = store.read_into(a as usize, &mut set_a) {
+                if let Err(e) = sets.read_into(locs[a as usize], &mut set_a) {
                     return vec![Err(e)];
                 }
                 current = Some(a);
             }
-            if let Err(e) = store.read_into(b as usize, &mut set_b) {
+            if let Err(e) = sets.read_into(locs[b as usize], &mut set_b) {
                 return vec![Err(e)];
             }
             let s = score_sets(&set_a, &set_b);
@@ -1359,7 +1276,14 @@ fn verify_keeping_sets(
         made: 1,
         skipped: 0,
     };
-    Ok((report, Some(LoadedSets { records, store })))
+    Ok((
+        report,
+        Some(LoadedSets {
+            records,
+            sets,
+            locs,
+        }),
+    ))
 }
 
 /// What a verify shard counted.
@@ -1474,34 +1398,32 @@ fn components_with_sets(
     let groups = uf.groups(2);
     drop(uf);
     let named = read_named(&parts, &records, false)?;
-    let slot = loaded.and_then(|l| {
+    // The places verify found, when it ran here and its documents cover these
+    // (every document of a verified pair was in a candidate pair of verify's).
+    let reused = loaded.and_then(|l| {
         records
             .iter()
-            .map(|r| l.records.binary_search(r).ok().map(|s| s as u32))
-            .collect::<Option<Vec<u32>>>()
+            .map(|r| l.records.binary_search(r).ok().map(|s| l.locs[s]))
+            .collect::<Option<Vec<SetLoc>>>()
+            .map(|locs| (&l.sets, locs))
     });
     let own;
-    let sets = match (loaded, slot) {
-        (Some(l), Some(slot)) => SetView {
-            store: &l.store,
-            slot: Some(slot),
-        },
-        _ => {
-            own = load_sets(work, &parts, &records)?;
-            SetView {
-                store: &own,
-                slot: None,
-            }
+    let (sets, locs) = match reused {
+        Some(found) => found,
+        None => {
+            let (opened, locs) = locate_sets(work, &parts, &records)?;
+            own = opened;
+            (&own, locs)
         }
     };
     // In blocks of clusters, each block's sets copied onto the heap with positioned
-    // reads (not the map; see SetStore::read_into) while it is scored.
+    // reads while it is scored.
     let mut clusters = Vec::with_capacity(groups.len());
     let mut groups = groups.into_iter().peekable();
     while groups.peek().is_some() {
         let block: Vec<Vec<u32>> = groups.by_ref().take(COMPONENTS_BLOCK_CLUSTERS).collect();
-        let copy = SetsCopy::read(sets.store, block.iter().flatten().copied(), |d| {
-            sets.slot_of(d)
+        let copy = SetsCopy::read(block.iter().flatten().copied(), |d, buf| {
+            sets.read_into(locs[d as usize], buf)
         })?;
         clusters.extend(build_clusters(
             block,
