@@ -179,6 +179,7 @@ impl CheckedParts {
             .flat_map(|table| {
                 [
                     table.clone(),
+                    sets_path(table),
                     table.with_extension("stats.json"),
                     table.with_extension("done"),
                 ]
@@ -725,9 +726,22 @@ pub fn sign(
     report.skipped = (0..parts)
         .filter(|&p| shard.owns(p) && complete.contains(&p))
         .count() as u64;
+    let made: std::collections::BTreeSet<u64> = finished.iter().map(|f| f.part).collect();
     for part in finished {
         part.finish(parts, work.fp())?;
         report.made += 1;
+    }
+    // Every part is known sound here when this process wrote it or checked its marker
+    // at the start: the later stages of this process need not read them through again.
+    if (0..parts).all(|p| made.contains(&p) || complete.contains(&p)) {
+        let paths: Vec<PathBuf> = (0..parts)
+            .map(|p| dir.join(format!("{}.parquet", part_name(p))))
+            .collect();
+        let mut checked = work.sign_checked.lock().unwrap_or_else(|e| e.into_inner());
+        *checked = Some(CheckedParts {
+            stamps: CheckedParts::stamps_of(&paths),
+            parts: paths,
+        });
     }
     Ok(report)
 }
@@ -970,12 +984,17 @@ fn complete_shards(work: &WorkDir, stage: &str, kind: TableKind) -> Result<Vec<P
 /// document. Nothing else of a document is kept, so memory grows with the pairs and
 /// clusters, not with the collection.
 struct Named {
-    /// Metadata of each named record, in the order of the `records` asked for.
+    /// The records named, sorted and unique.
+    records: Vec<u64>,
+    /// Metadata of each, in that order.
     meta: Vec<DocMeta>,
-    /// The checksum of every record (documents or not), by record number (empty
-    /// unless asked for).
+}
+
+/// What the checked second read of apply needs of every record.
+struct RecordChecks {
+    /// The checksum of every record (documents or not), by record number.
     hashes: Vec<u64>,
-    /// One bit per record: set when it is a document (empty unless asked for).
+    /// One bit per record: set when it is a document.
     documents: BitVec,
 }
 
@@ -998,23 +1017,17 @@ fn not_a_document(path: &Path, record: u64) -> Error {
 }
 
 /// Reads the metadata of the documents `records` (sorted, unique) from the sign parts
-/// in one pass, and with `all_records` every record's checksum and document bit.
-fn read_named(parts: &[PathBuf], records: &[u64], all_records: bool) -> Result<Named> {
+/// in one pass, which ends at the part holding the last of them.
+fn read_named(parts: &[PathBuf], records: Vec<u64>) -> Result<Named> {
     let mut meta = Vec::with_capacity(records.len());
-    let mut hashes = Vec::new();
-    let mut documents = BitVec::new();
-    let mut columns = META_COLUMNS.to_vec();
-    if all_records {
-        columns.push("record_hash");
-    }
     let mut next = 0usize;
     let mut previous: Option<u64> = None;
     for path in parts {
-        if !all_records && next == records.len() {
+        if next == records.len() {
             break;
         }
-        for batch in read_table(path, SIGN_TABLE, &columns)? {
-            if !all_records && next == records.len() {
+        for batch in read_table(path, SIGN_TABLE, &META_COLUMNS)? {
+            if next == records.len() {
                 break;
             }
             let batch = batch?;
@@ -1024,11 +1037,6 @@ fn read_named(parts: &[PathBuf], records: &[u64], all_records: bool) -> Result<N
             let shingles = column::<UInt32Array>(&batch, "shingles", path)?;
             let keep_num = column::<Float64Array>(&batch, "keep_num", path)?;
             let keep_str = column::<StringArray>(&batch, "keep_str", path)?;
-            let hash = if all_records {
-                Some(column::<UInt64Array>(&batch, "record_hash", path)?)
-            } else {
-                None
-            };
             for i in 0..batch.num_rows() {
                 let r = record.value(i);
                 if previous.is_some_and(|p| p >= r) {
@@ -1038,16 +1046,6 @@ fn read_named(parts: &[PathBuf], records: &[u64], all_records: bool) -> Result<N
                     });
                 }
                 previous = Some(r);
-                if let Some(hash) = hash {
-                    if r != hashes.len() as u64 {
-                        return Err(Error::Corrupt {
-                            path: path.clone(),
-                            message: "sign rows are not numbered consecutively".into(),
-                        });
-                    }
-                    hashes.push(hash.value(i));
-                    documents.push(!id.is_null(i));
-                }
                 if records.get(next) != Some(&r) {
                     if records.get(next).is_some_and(|&n| n < r) {
                         return Err(not_a_document(path, records[next]));
@@ -1079,11 +1077,33 @@ fn read_named(parts: &[PathBuf], records: &[u64], all_records: bool) -> Result<N
         let path = parts.last().cloned().unwrap_or_default();
         return Err(not_a_document(&path, missing));
     }
-    Ok(Named {
-        meta,
-        hashes,
-        documents,
-    })
+    Ok(Named { records, meta })
+}
+
+/// Reads every record's checksum and document bit from the sign parts (two narrow
+/// columns; a record is a document when its `shingles` is not null).
+fn read_record_checks(parts: &[PathBuf]) -> Result<RecordChecks> {
+    let mut hashes = Vec::new();
+    let mut documents = BitVec::new();
+    for path in parts {
+        for batch in read_table(path, SIGN_TABLE, &["record", "record_hash", "shingles"])? {
+            let batch = batch?;
+            let record = column::<UInt64Array>(&batch, "record", path)?;
+            let hash = column::<UInt64Array>(&batch, "record_hash", path)?;
+            let shingles = column::<UInt32Array>(&batch, "shingles", path)?;
+            for i in 0..batch.num_rows() {
+                if record.value(i) != hashes.len() as u64 {
+                    return Err(Error::Corrupt {
+                        path: path.clone(),
+                        message: "sign rows are not numbered consecutively".into(),
+                    });
+                }
+                hashes.push(hash.value(i));
+                documents.push(!shingles.is_null(i));
+            }
+        }
+    }
+    Ok(RecordChecks { hashes, documents })
 }
 
 /// Sorted, unique record numbers of the ends of `pairs`.
@@ -1359,23 +1379,26 @@ fn load_pairs(work: &WorkDir, scores: bool) -> Result<Vec<RecordPair>> {
 /// the order of first members, `record`, `id`, `kept`, and the scores against the
 /// kept member).
 pub fn components(work: &WorkDir, observer: &dyn Observer) -> Result<StageReport> {
-    components_with_sets(work, observer, None)
+    components_with_sets(work, observer, None).map(|(report, _)| report)
 }
 
 /// [`components`], with the sets verify loaded when it ran in this process (they hold
-/// every cluster member's set), so that they are not read again.
+/// every cluster member's set), so that they are not read again; it gives back the
+/// metadata it read of the documents in verified pairs (none when it was complete),
+/// which is what the result needs of them.
 fn components_with_sets(
     work: &WorkDir,
     observer: &dyn Observer,
     loaded: Option<&LoadedSets>,
-) -> Result<StageReport> {
+) -> Result<(StageReport, Option<Named>)> {
     let dir = work.stage_dir("components")?;
     let name = "clusters";
     if Marker::is_complete(&dir, CLUSTERS_TABLE.name, name, work.fp())? {
-        return Ok(StageReport {
+        let report = StageReport {
             made: 0,
             skipped: 1,
-        });
+        };
+        return Ok((report, None));
     }
     let parts = sign_parts(work)?;
     let pairs: Vec<(u64, u64)> = load_pairs(work, false)?
@@ -1397,7 +1420,8 @@ fn components_with_sets(
     drop(pairs);
     let groups = uf.groups(2);
     drop(uf);
-    let named = read_named(&parts, &records, false)?;
+    let named = read_named(&parts, records)?;
+    let records = &named.records;
     // The places verify found, when it ran here and its documents cover these
     // (every document of a verified pair was in a candidate pair of verify's).
     let reused = loaded.and_then(|l| {
@@ -1468,10 +1492,11 @@ fn components_with_sets(
     let digest = writer.finish()?;
     Marker::write(&dir, CLUSTERS_TABLE.name, name, work.fp(), vec![digest])?;
     observer.stage_finished(Stage::Cluster);
-    Ok(StageReport {
+    let report = StageReport {
         made: 1,
         skipped: 0,
-    })
+    };
+    Ok((report, Some(named)))
 }
 
 #[derive(Default)]
@@ -1522,6 +1547,15 @@ struct MemberRow {
 /// `docs` lists those named documents only (see [`DedupResult::docs`]), so memory
 /// holds 8 bytes and one bit per record, not a document's id and counts.
 pub fn load_result(work: &WorkDir, sources: &Sources) -> Result<DedupResult> {
+    load_result_with(work, sources, None)
+}
+
+/// [`load_result`], with the metadata components read when it ran in this process.
+fn load_result_with(
+    work: &WorkDir,
+    sources: &Sources,
+    named: Option<Named>,
+) -> Result<DedupResult> {
     let parts = sign_parts(work)?;
     let record_pairs = load_pairs(work, true)?;
     let clusters_dir = work.root.join("components");
@@ -1564,7 +1598,14 @@ pub fn load_result(work: &WorkDir, sources: &Sources) -> Result<DedupResult> {
         .collect();
     crate::exec::sort_unstable(&mut named_records);
     named_records.dedup();
-    let named = read_named(&parts, &named_records, true)?;
+    // Every member of a cluster is in a verified pair and the other way round, so the
+    // documents components read are these; otherwise they are read again.
+    let named = match named.filter(|n| n.records == named_records) {
+        Some(named) => named,
+        None => read_named(&parts, named_records)?,
+    };
+    let named_records = &named.records;
+    let checks = read_record_checks(&parts)?;
     let verify_path = work.root.join("verify");
     let mut pairs = Vec::with_capacity(record_pairs.len());
     for p in record_pairs {
@@ -1629,7 +1670,7 @@ pub fn load_result(work: &WorkDir, sources: &Sources) -> Result<DedupResult> {
         stats.input.line_documents += part.line_documents;
         stats.input.ids_from_field += part.ids_from_field;
     }
-    if named.documents.count_ones() as u64 != stats.documents {
+    if checks.documents.count_ones() as u64 != stats.documents {
         return Err(Error::Corrupt {
             path: dir,
             message: "the sign tables and their statistics count other documents".into(),
@@ -1649,8 +1690,8 @@ pub fn load_result(work: &WorkDir, sources: &Sources) -> Result<DedupResult> {
         clusters,
         stats,
         records,
-        record_hashes: named.hashes,
-        document_records: named.documents,
+        record_hashes: checks.hashes,
+        document_records: checks.documents,
         records_by_source,
     })
 }
@@ -1685,9 +1726,9 @@ pub fn run_local(
     }
     let verify_seconds = t.elapsed().as_secs_f64();
     let t = Instant::now();
-    components_with_sets(&work, observer, loaded.as_ref())?;
+    let (_, named) = components_with_sets(&work, observer, loaded.as_ref())?;
     drop(loaded);
-    let mut result = load_result(&work, sources)?;
+    let mut result = load_result_with(&work, sources, named)?;
     result
         .stats
         .input
