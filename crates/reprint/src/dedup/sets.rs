@@ -148,6 +148,12 @@ fn write_error(path: &Path, e: arrow_schema::ArrowError) -> Error {
     }
 }
 
+/// Gaps between wanted sets that [`SignSets::warm`] reads through rather than skip.
+const WARM_GAP_BYTES: u64 = 1 << 20;
+
+/// Bytes per read of [`SignSets::warm`].
+const WARM_READ_BYTES: usize = 8 << 20;
+
 /// Where a document's set is: which file, at which byte, how many values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct SetLoc {
@@ -468,6 +474,43 @@ impl SignSets {
             path,
             message: format!("the sign parts hold no record {record}"),
         }
+    }
+
+    /// Reads the bytes of the sets at `locs` (in file order, as [`SignSets::locate`]
+    /// gives them) front to back, files in parallel, in large reads that also take the
+    /// gaps under [`WARM_GAP_BYTES`], and drops them: the random reads of the scoring
+    /// that follows then find them in the page cache, where one read each from the
+    /// disk would cost a seek (a 16 GB run's verify took 41 s instead of 8 s that way).
+    /// When the page cache cannot hold them, this costs one sequential read.
+    pub(crate) fn warm(&self, locs: &[SetLoc]) -> Result<()> {
+        let mut spans: Vec<Vec<(u64, u64)>> = vec![Vec::new(); self.files.len()];
+        for loc in locs {
+            let end = loc.at + loc.len as u64 * 4;
+            let file = &mut spans[loc.file as usize];
+            match file.last_mut() {
+                Some(last) if loc.at <= last.1 + WARM_GAP_BYTES => last.1 = last.1.max(end),
+                _ => file.push((loc.at, end)),
+            }
+        }
+        let work: Vec<(usize, Vec<(u64, u64)>)> = spans
+            .into_iter()
+            .enumerate()
+            .filter(|(_, s)| !s.is_empty())
+            .collect();
+        let results = crate::exec::map(&work, |(file, spans)| {
+            let f = &self.files[*file];
+            let mut buf = vec![0u8; WARM_READ_BYTES];
+            for &(start, end) in spans {
+                let mut at = start;
+                while at < end {
+                    let n = ((end - at) as usize).min(buf.len());
+                    read_at(&f.file, &f.path, &mut buf[..n], at)?;
+                    at += n as u64;
+                }
+            }
+            Ok(())
+        });
+        results.into_iter().collect()
     }
 
     /// Reads the set at `loc` into `out` (a positioned read of its values).

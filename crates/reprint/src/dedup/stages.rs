@@ -1133,6 +1133,7 @@ fn locate_sets(
     let paths: Vec<PathBuf> = parts.iter().map(|p| sets_path(p)).collect();
     let sets = SignSets::open(&paths, work.manifest.part_records)?;
     let locs = sets.locate(records)?;
+    sets.warm(&locs)?;
     Ok((sets, locs))
 }
 
@@ -1435,7 +1436,7 @@ fn components_with_sets(
     let (sets, locs) = match reused {
         Some(found) => found,
         None => {
-            let (opened, locs) = locate_sets(work, &parts, &records)?;
+            let (opened, locs) = locate_sets(work, &parts, records)?;
             own = opened;
             (&own, locs)
         }
@@ -1610,14 +1611,14 @@ fn load_result_with(
     let mut pairs = Vec::with_capacity(record_pairs.len());
     for p in record_pairs {
         pairs.push(VerifiedPair {
-            a: position(&named_records, p.a, &verify_path)?,
-            b: position(&named_records, p.b, &verify_path)?,
+            a: position(named_records, p.a, &verify_path)?,
+            b: position(named_records, p.b, &verify_path)?,
             score: p.score,
         });
     }
     let mut clusters: Vec<super::DupCluster> = Vec::new();
     for row in rows {
-        let doc = position(&named_records, row.record, &clusters_path)?;
+        let doc = position(named_records, row.record, &clusters_path)?;
         if row.cluster == clusters.len() {
             clusters.push(super::DupCluster {
                 kept: doc,
