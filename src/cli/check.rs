@@ -43,6 +43,15 @@ pub struct CheckArgs {
     #[arg(long, default_value_t = reprint::check::CheckConfig::default().max_candidates, value_name = "N", value_parser = super::common::positive)]
     max_candidates: usize,
 
+    /// Articles of at most this many words also find candidates through their stem pairs (reworded
+    /// news briefs); 0 = off.
+    #[arg(long, default_value_t = reprint::check::CheckConfig::default().short_article_words, value_name = "WORDS")]
+    short_article_words: usize,
+
+    /// Align at most this many of a short article's candidates found through stem pairs only.
+    #[arg(long, default_value_t = reprint::check::CheckConfig::default().max_stem_pair_candidates, value_name = "N")]
+    max_stem_pair_candidates: usize,
+
     /// Keep archived documents that are the article itself (same id or identical text) as sources.
     #[arg(long)]
     include_self: bool,
@@ -77,6 +86,8 @@ impl CheckArgs {
         let mut config = CheckConfig {
             max_candidates: self.max_candidates,
             include_self: self.include_self,
+            short_article_words: self.short_article_words,
+            max_stem_pair_candidates: self.max_stem_pair_candidates,
             ..CheckConfig::default()
         };
         if let Some(n) = self.min_words {

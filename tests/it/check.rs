@@ -40,8 +40,8 @@ fn seed(name: &str) -> String {
 fn build(dir: &Path, docs: &[(String, String)], params: IndexParams) -> Index {
     let mut writer = IndexWriter::open(dir, params).unwrap();
     for (id, text) in docs {
-        let (tokens, shingles) = reprint::index::shingle_text(text, &params);
-        writer.add(id, text, shingles, tokens.len(), false).unwrap();
+        let (tokens, keys) = reprint::index::index_keys(text, &params);
+        writer.add(id, text, keys, tokens.len(), false).unwrap();
     }
     writer.commit().unwrap();
     Index::open(dir).unwrap()
@@ -563,4 +563,142 @@ fn check_while_replace_commits_never_misses_a_segment() {
     }
     done.store(true, std::sync::atomic::Ordering::SeqCst);
     writer.join().unwrap();
+}
+
+/// A water-utility story (written for this test).
+const WATER_SOURCE: &str = "The Northvale water authority said on Tuesday it would raise household \
+tariffs by 14 percent from March, blaming a second summer of drought that has left its reservoirs at \
+their lowest level in three decades. The authority's chairman, Miriam Okafor, told reporters that \
+pumping water from deep aquifers had doubled the cost of supply and that the increase was needed to \
+keep the network running. Farmers in the valley, who pay a separate rate, will see their charges rise \
+by nine percent.\n\nConsumer groups condemned the decision, saying families already struggling with \
+energy bills could not absorb another rise. The regional government has promised rebates for \
+low-income households but has not said how they will be funded. Engineers have warned that the main \
+pipeline from the Calder reservoir, built in 1962, loses nearly a quarter of its water through leaks. \
+The authority plans to replace forty kilometres of old pipes over the next five years at an estimated \
+cost of 310 million.\n\nRainfall across the region has been less than half the long-term average since \
+January, according to the national weather service, and forecasters expect a dry autumn. Several \
+towns have already banned garden hoses and the filling of private swimming pools. Okafor said further \
+restrictions could follow if the reservoirs keep falling through the winter.\n";
+
+/// A news brief rewording [`WATER_SOURCE`] sentence by sentence: synonyms, clauses
+/// turned round, words dropped; it keeps fewer than two of the source's 5-word shingles.
+const WATER_BRIEF: &str = "Households served by the Northvale water authority will pay 14 percent \
+more starting in March, the authority announced Tuesday. It blamed the drought, now in its second \
+summer, which has pushed reservoirs to their lowest levels in thirty years. Chairman Miriam Okafor \
+said supply costs had doubled because water now has to be pumped from deep aquifers, and that without \
+the increase the network could not keep running. Valley farmers, charged at a separate rate, face a \
+rise of nine percent. The decision was condemned by consumer groups, who said families struggling with \
+energy bills cannot absorb another increase. Low-income households have been promised rebates by the \
+regional government, though it has not explained how they would be funded. Leaks in the Calder \
+reservoir's main pipeline, which dates from 1962, waste almost a quarter of the water it carries, engineers warned. \
+Over five years the authority intends to swap out forty kilometres of ageing pipes.\n";
+
+/// Regression: a short article rewording its source throughout was reported as 0%
+/// reused (too few shared 5-word shingles to be a candidate), although aligning the
+/// two texts finds the passage. Its stem pairs make the source a candidate now.
+#[test]
+fn short_reworded_brief_finds_its_source_through_stem_pairs() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut docs = seeds_except("");
+    docs.push(("water.txt".to_owned(), WATER_SOURCE.to_owned()));
+    let index = build(dir.path(), &docs, IndexParams::default());
+    let params = *index.params();
+    let shingles = |t: &str| -> std::collections::HashSet<u64> {
+        reprint::index::shingle_text(t, &params)
+            .1
+            .into_iter()
+            .collect()
+    };
+    let shared = shingles(WATER_BRIEF)
+        .intersection(&shingles(WATER_SOURCE))
+        .count();
+    assert!(
+        shared < 2,
+        "the brief shares {shared} shingles: not reworded enough"
+    );
+    let direct = align(
+        &PreparedDoc::new(WATER_SOURCE, &params.normalize),
+        &PreparedDoc::new(WATER_BRIEF, &params.normalize),
+        &AlignConfig::default(),
+    );
+    assert!(
+        !direct.is_empty(),
+        "aligning the two texts finds the passage"
+    );
+
+    let shingles_only = CheckConfig {
+        short_article_words: 0,
+        ..CheckConfig::default()
+    };
+    let before = Checker::new(&index, shingles_only)
+        .unwrap()
+        .check("brief", WATER_BRIEF)
+        .unwrap();
+    assert_eq!(before.reused_words, 0, "{before:?}");
+
+    let now = Checker::new(&index, CheckConfig::default())
+        .unwrap()
+        .check("brief", WATER_BRIEF)
+        .unwrap();
+    assert_eq!(now.sources.len(), 1, "{now:?}");
+    assert_eq!(now.sources[0].id, "water.txt");
+    assert!(now.reused_fraction > 0.6, "{}", now.reused_fraction);
+
+    // An article longer than the limit does not take the stem-pair path.
+    let long = CheckConfig {
+        short_article_words: before.words - 1,
+        ..CheckConfig::default()
+    };
+    let check = Checker::new(&index, long)
+        .unwrap()
+        .check("brief", WATER_BRIEF)
+        .unwrap();
+    assert_eq!(check.reused_words, 0);
+}
+
+/// `index add` posts the stem pairs and `check` finds the reworded brief end to end;
+/// an index of key scheme 1 (built before stem pairs) is still checked, by shingles.
+#[test]
+fn cli_finds_the_reworded_brief_and_reads_a_shingles_only_index() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut docs = seeds_except("");
+    docs.push(("water.txt".to_owned(), WATER_SOURCE.to_owned()));
+    let index = cli_index(dir.path(), &docs, &[]);
+    let brief = dir.path().join("brief.txt");
+    fs::write(&brief, WATER_BRIEF).unwrap();
+    let reused = |index: &Path, extra: &[&str]| -> f64 {
+        let out = reprint()
+            .args(["check", "--format", "json"])
+            .args(extra)
+            .arg(index)
+            .arg(&brief)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["reused_fraction"].as_f64().unwrap()
+    };
+    assert!(reused(&index, &[]) > 0.6);
+    assert_eq!(reused(&index, &["--short-article-words", "0"]), 0.0);
+
+    let old_dir = dir.path().join("scheme1.idx");
+    let old = IndexParams {
+        key_scheme: 1,
+        ..IndexParams::default()
+    };
+    build(&old_dir, &docs, old);
+    assert_eq!(reused(&old_dir, &[]), 0.0);
+    // Adding to it keeps its scheme (no stem pairs for part of the archive).
+    reprint()
+        .args(["-q", "index", "add"])
+        .arg(&old_dir)
+        .arg(&brief)
+        .assert()
+        .success();
+    assert_eq!(Index::open(&old_dir).unwrap().params().key_scheme, 1);
 }

@@ -202,23 +202,7 @@ impl<'a> PreparedDoc<'a> {
 
     fn from_cow(text: std::borrow::Cow<'a, str>, norm: &NormalizeConfig) -> Self {
         let tokens = tokenize(&text, norm);
-        let stemmer = Stemmer::create(Algorithm::English);
-        let mut scratch = String::new();
-        let stems: Vec<u64> = tokens
-            .iter()
-            .map(|t| {
-                normalize_into(&text[t.start..t.end], norm, &mut scratch);
-                if STOPWORDS.binary_search(&scratch.as_str()).is_ok() {
-                    return STOP;
-                }
-                let key = stem_key(&stemmer, &scratch);
-                if key == STOP {
-                    1
-                } else {
-                    key
-                }
-            })
-            .collect();
+        let stems = content_stems(&text, &tokens, norm);
         let sentences = group_sentences(&text, &tokens, &stems);
         let grams = gram_hashes(&tokens, &stems, PREPARED_GRAM_WORDS);
         // Each sentence lists a term once: counting the listings counts sentences.
@@ -292,6 +276,30 @@ impl<'a> PreparedDoc<'a> {
     pub(crate) fn sentences(&self) -> &[Sentence] {
         &self.sentences
     }
+}
+
+/// Per token of `text` (from [`tokenize`] with `norm`): the key of its stem
+/// (English Snowball stemmer over the normalised word), or [`STOP`] for a stop
+/// word. The one definition of a content-word stem, shared by alignment and the
+/// archive index's stem-pair keys.
+pub(crate) fn content_stems(text: &str, tokens: &[Token], norm: &NormalizeConfig) -> Vec<u64> {
+    let stemmer = Stemmer::create(Algorithm::English);
+    let mut scratch = String::new();
+    tokens
+        .iter()
+        .map(|t| {
+            normalize_into(&text[t.start..t.end], norm, &mut scratch);
+            if STOPWORDS.binary_search(&scratch.as_str()).is_ok() {
+                return STOP;
+            }
+            let key = stem_key(&stemmer, &scratch);
+            if key == STOP {
+                1
+            } else {
+                key
+            }
+        })
+        .collect()
 }
 
 /// The key of a normalised content word: the hash of its stem, or of the word

@@ -6,7 +6,14 @@
 //!    index; archived documents sharing at least [`CheckConfig::min_shared_shingles`]
 //!    distinct shingles are candidates, the [`CheckConfig::max_candidates`] sharing
 //!    most are kept. Shingles found in more than the index's document-frequency cap
-//!    are not used: they are stock phrases or boilerplate.
+//!    are not used: they are stock phrases or boilerplate. A short article (at most
+//!    [`CheckConfig::short_article_words`] words, a news brief) that rewords its
+//!    source keeps too few 5-word shingles of it, so its stem pairs
+//!    ([`crate::index::stem_pair_keys`]) are looked up too, when the index posts
+//!    them: documents sharing at least [`CheckConfig::min_shared_stem_pairs`]
+//!    distinct ones are candidates after those found by shingles, ranked by the
+//!    summed rarity (inverse document frequency) of the pairs they share. Alignment
+//!    decides, so a chance candidate costs time, never a false passage.
 //! 2. **Alignment.** Each candidate is aligned with the article by
 //!    [`crate::align::align`], the same rewording-tolerant alignment `scan` uses,
 //!    with the candidate as first document (see [`Checker::match_source`]).
@@ -35,7 +42,7 @@ pub use run::{check_article, check_sources, CheckRun, CheckedArticle};
 use crate::align::{align, AlignConfig, PreparedDoc};
 use crate::document::Span;
 use crate::error::{Error, Result};
-use crate::index::{shingle_text, DocRef, Index, Lookup};
+use crate::index::{shingle_text, stem_pair_keys, DocRef, Index, Lookup};
 use crate::scan::boilerplate::{blank_masks, repeated_line_spans, BoilerplateConfig};
 use crate::text::Token;
 use std::borrow::Cow;
@@ -62,6 +69,25 @@ pub struct CheckConfig {
     /// text) as sources. Off by default: an article already archived would otherwise
     /// be reported as its own 100% source.
     pub include_self: bool,
+    /// Articles of at most this many words also find candidates through their stem
+    /// pairs (when the index posts them); 0 turns this off. Longer articles keep
+    /// enough shingles of a reworded source, and skip the extra lookups.
+    pub short_article_words: usize,
+    /// A short article's stem-pair candidate shares at least this many distinct
+    /// stem pairs with it.
+    pub min_shared_stem_pairs: usize,
+    /// At most this many candidates found through stem pairs only are aligned per
+    /// short article (within [`CheckConfig::max_candidates`]): the rarest-sharing
+    /// ones. Most of them are chance candidates that alignment rejects, and each
+    /// costs an alignment.
+    pub max_stem_pair_candidates: usize,
+    /// Of those, only candidates whose summed stem-pair rarity is at least this
+    /// share of the best one's are kept (0..=1; 0 keeps all): a reworded source
+    /// usually shares far more rare pairs than chance candidates do, and copies of
+    /// one story score alike. Off by default: on news briefs cut from the PAN 2013
+    /// corpus, 0.5 took a quarter of the CPU time but lost the source of 27 of 1,505
+    /// reused briefs (`benches/check/pan_briefs.py`).
+    pub min_stem_pair_score_share: f64,
 }
 
 impl Default for CheckConfig {
@@ -73,6 +99,10 @@ impl Default for CheckConfig {
             max_boilerplate_share: 0.5,
             max_layout_line_words: BoilerplateConfig::default().max_line_words,
             include_self: false,
+            short_article_words: 400,
+            min_shared_stem_pairs: 3,
+            max_stem_pair_candidates: 5,
+            min_stem_pair_score_share: 0.0,
         }
     }
 }
@@ -86,6 +116,16 @@ impl CheckConfig {
         if self.min_shared_shingles == 0 {
             return Err(Error::Config(
                 "min shared shingles must be at least 1".into(),
+            ));
+        }
+        if self.min_shared_stem_pairs == 0 {
+            return Err(Error::Config(
+                "min shared stem pairs must be at least 1".into(),
+            ));
+        }
+        if !(0.0..=1.0).contains(&self.min_stem_pair_score_share) {
+            return Err(Error::Config(
+                "min stem pair score share must be within 0..=1".into(),
             ));
         }
         if !(0.0..=1.0).contains(&self.max_boilerplate_share) {
@@ -201,7 +241,8 @@ pub struct ArticleCheck {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Candidates {
     /// Archived documents with the number of distinct shingles they share with the
-    /// article, most sharing first.
+    /// article, most sharing first; then, for a short article, those found through
+    /// stem pairs only (sharing fewer shingles), rarest shared pairs first.
     pub docs: Vec<(DocRef, u32)>,
     /// The article's word tokens.
     pub tokens: Vec<Token>,
@@ -283,6 +324,22 @@ impl<'i> Checker<'i> {
             }
         }
         candidates.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        if tokens.len() <= self.config.short_article_words && params.has_stem_pairs() {
+            let mut found: Vec<DocRef> = candidates.iter().map(|c| c.0).collect();
+            found.sort_unstable();
+            let mut added = 0;
+            for doc in self.stem_pair_candidates(exclude_self, text, &tokens)? {
+                if added == self.config.max_stem_pair_candidates {
+                    break;
+                }
+                if found.binary_search(&doc).is_err() {
+                    added += 1;
+                    let shared = hits.partition_point(|h| *h < doc);
+                    let shared = hits[shared..].partition_point(|h| *h == doc);
+                    candidates.push((doc, shared as u32));
+                }
+            }
+        }
         let mut excluded_self = Vec::new();
         if let Some(article_id) = exclude_self {
             let text_hash = xxh3_64(text.as_bytes());
@@ -316,6 +373,62 @@ impl<'i> Checker<'i> {
             boilerplate: common,
             excluded_self,
         })
+    }
+
+    /// Archived documents sharing at least [`CheckConfig::min_shared_stem_pairs`]
+    /// distinct stem pairs with `text` (`tokens` are its tokens), most first by the
+    /// summed rarity of the shared pairs (`ln(1 + documents / df)` each), then by
+    /// position; those scoring under [`CheckConfig::min_stem_pair_score_share`] of
+    /// the best are left out (the best other than the article itself, when
+    /// `exclude_self` names its id). Pairs over the document-frequency cap are not posted and count
+    /// for nothing (unlike shingles, they do not mark text as widely copied: a
+    /// common pair of words is no sign of copying).
+    fn stem_pair_candidates(
+        &self,
+        exclude_self: Option<&str>,
+        text: &str,
+        tokens: &[Token],
+    ) -> Result<Vec<DocRef>> {
+        let mut keys = stem_pair_keys(text, tokens, self.index.params());
+        keys.sort_unstable();
+        keys.dedup();
+        let docs = self.index.doc_count().max(1) as f64;
+        let mut hits: Vec<(DocRef, f64)> = Vec::new();
+        let mut refs = Vec::new();
+        for key in keys {
+            refs.clear();
+            if let Lookup::Found(df) = self.index.lookup(key, &mut refs)? {
+                let weight = (docs / f64::from(df.max(1))).ln_1p();
+                hits.extend(refs.iter().map(|&doc| (doc, weight)));
+            }
+        }
+        // Stable: within a document the weights stay in key order, so their sum is
+        // the same on every run.
+        hits.sort_by_key(|h| h.0);
+        let mut scored: Vec<(DocRef, f64)> = hits
+            .chunk_by(|a, b| a.0 == b.0)
+            .filter(|run| run.len() >= self.config.min_shared_stem_pairs)
+            .map(|run| (run[0].0, run.iter().map(|h| h.1).sum()))
+            .collect();
+        scored.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        // The best candidate that is not the article itself (left out later) sets the floor.
+        let mut floor = 0.0;
+        let text_hash = xxh3_64(text.as_bytes());
+        for &(doc, score) in &scored {
+            let is_self = match exclude_self {
+                Some(article_id) => {
+                    let (id, hash) = self.index.doc_meta(doc)?;
+                    id == article_id || hash == text_hash
+                }
+                None => false,
+            };
+            if !is_self {
+                floor = score * self.config.min_stem_pair_score_share;
+                break;
+            }
+        }
+        scored.retain(|c| c.1 >= floor);
+        Ok(scored.into_iter().map(|(doc, _)| doc).collect())
     }
 
     /// `text` with its repeated short lines blanked (offsets unchanged), as

@@ -5,7 +5,7 @@
 use crate::document::Document;
 use crate::error::{Error, Result};
 use crate::exec::{Observer, Stage};
-use crate::index::{ensure_outside, shingle_text, AddOutcome, IndexParams, IndexWriter};
+use crate::index::{ensure_outside, index_keys, AddOutcome, IndexParams, IndexWriter};
 use crate::input::ingest::{ingest, IngestConfig};
 use crate::input::{InputConfig, Sources};
 use std::path::Path;
@@ -88,7 +88,7 @@ pub fn add_sources(
         &ingest_config,
         observer,
         |_: &mut (), _, doc| {
-            let (tokens, mut shingles) = shingle_text(&doc.text, &params);
+            let (tokens, mut shingles) = index_keys(&doc.text, &params);
             shingles.sort_unstable();
             shingles.dedup();
             (doc, shingles, tokens.len())

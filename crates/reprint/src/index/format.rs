@@ -38,9 +38,15 @@ pub const PARAMS_BYTES: usize = 24;
 pub const SECTION_COUNT: usize = 7;
 /// Size of one entry of the document table (S2).
 pub const DOC_ENTRY_BYTES: usize = 32;
-/// Version of the tokenizer, word keys and shingle hash; a change to any of them
-/// makes old postings unusable, so it is part of the parameters.
-pub const KEY_SCHEME: u32 = 1;
+/// Version of the tokenizer, word keys and shingle hash, and of which keys a
+/// document is posted under; a change to any of them makes old postings unusable,
+/// so it is part of the parameters. Scheme 1 posts word shingles only; scheme 2
+/// (new indexes since) also posts stem pairs ([`super::stem_pair_keys`]), the
+/// candidate channel of short articles. An index keeps its scheme when documents
+/// are added; a scheme-1 index is still read and extended, without stem pairs.
+pub const KEY_SCHEME: u32 = 2;
+/// The first key scheme that posts stem pairs.
+pub const STEM_PAIR_SCHEME: u32 = 2;
 
 /// Section numbers.
 pub mod section {
@@ -89,6 +95,12 @@ impl Default for IndexParams {
 impl IndexParams {
     /// Checks the values make sense; called before anything is written.
     pub fn validate(&self) -> Result<()> {
+        if !(1..=KEY_SCHEME).contains(&self.key_scheme) {
+            return Err(Error::Config(format!(
+                "key scheme must be 1..={KEY_SCHEME}, not {}",
+                self.key_scheme
+            )));
+        }
         if !(2..=16).contains(&self.shingle_words) {
             return Err(Error::Config(format!(
                 "shingle length must be 2..=16 words, not {}",
@@ -131,6 +143,11 @@ impl IndexParams {
             max_df,
             key_scheme,
         })
+    }
+
+    /// True when documents are also posted under their stem pairs.
+    pub fn has_stem_pairs(&self) -> bool {
+        self.key_scheme >= STEM_PAIR_SCHEME
     }
 
     /// A human-readable account of where two parameter sets differ.

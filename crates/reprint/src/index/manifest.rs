@@ -3,7 +3,8 @@
 //! commit (layout in [`super`]).
 
 use super::format::{
-    check_version, corrupt, Bytes, IndexParams, FORMAT_VERSION, MANIFEST_MAGIC, PARAMS_BYTES,
+    check_version, corrupt, incompatible, Bytes, IndexParams, FORMAT_VERSION, KEY_SCHEME,
+    MANIFEST_MAGIC, PARAMS_BYTES,
 };
 use crate::error::{Error, Result};
 use std::fs::{self, File};
@@ -99,6 +100,16 @@ impl Manifest {
         r.take(16)?;
         let generation = r.u64()?;
         let params = IndexParams::decode(r.take(PARAMS_BYTES)?, path)?;
+        if params.key_scheme > KEY_SCHEME {
+            // A newer build's keys: reading or extending it would find or post too few.
+            return Err(incompatible(
+                path,
+                format!(
+                    "key scheme {} is newer than this build's ({KEY_SCHEME}); upgrade reprint",
+                    params.key_scheme
+                ),
+            ));
+        }
         let count = r.u32()?;
         r.u32()?;
         let mut segments = Vec::new();
@@ -268,6 +279,21 @@ mod tests {
         let err = Manifest::decode(&bytes, Path::new("M")).unwrap_err();
         assert!(matches!(err, Error::Incompatible { .. }), "{err:?}");
         assert!(err.to_string().contains("version 9 is newer"), "{err}");
+    }
+
+    #[test]
+    fn newer_key_scheme_is_incompatible_and_older_is_read() {
+        let mut newer = sample();
+        newer.params.key_scheme = KEY_SCHEME + 1;
+        let err = Manifest::decode(&newer.encode(), Path::new("M")).unwrap_err();
+        assert!(matches!(err, Error::Incompatible { .. }), "{err:?}");
+        assert!(err.to_string().contains("key scheme"), "{err}");
+        let mut older = sample();
+        older.params.key_scheme = 1;
+        assert_eq!(
+            Manifest::decode(&older.encode(), Path::new("M")).unwrap(),
+            older
+        );
     }
 
     #[test]

@@ -80,7 +80,12 @@
 //! # Engine parameters (24 bytes, in the manifest and in every segment footer)
 //! ```text
 //! 0   4  shingle length in words (u32)
-//! 4   4  key scheme (u32): version of tokenizer + word keys + shingle hash; 1 today
+//! 4   4  key scheme (u32): version of tokenizer + word keys + shingle hash, and of
+//!        the keys posted: 1 = word shingles; 2 (new indexes) = word shingles and
+//!        stem pairs ([`stem_pair_keys`]), in the same key, offset and posting
+//!        sections. An index keeps its scheme for life (`index add` and compaction
+//!        use the manifest's); a scheme-1 index is read and checked without stem
+//!        pairs; a scheme newer than the build is an [`Error::Incompatible`]
 //! 8   4  document-frequency cap (u32): shingles in more documents are not posted
 //! 12  1  strip diacritics (u8: 0 or 1)
 //! 13  11 reserved, 0
@@ -202,8 +207,46 @@ pub fn ensure_outside(index: &Path, inputs: &[PathBuf]) -> Result<()> {
     Ok(())
 }
 
-use crate::shingle::word_shingles;
+use crate::align::{content_stems, STOP};
+use crate::shingle::{hash_keys, word_shingles};
 use crate::text::{tokenize, Token};
+
+/// Mixed into every stem-pair key, so that stem pairs and word shingles share one
+/// key space without meeting (a shingle hashes word keys only).
+const STEM_PAIR_DOMAIN: u64 = 0x7374_656d_7061_6972; // "stempair"
+
+/// The keys an index posts a text under, with the tokens: its word shingles
+/// ([`shingle_text`]) and, under a key scheme with stem pairs
+/// ([`IndexParams::has_stem_pairs`]), its stem pairs ([`stem_pair_keys`]).
+pub fn index_keys(text: &str, params: &IndexParams) -> (Vec<Token>, Vec<u64>) {
+    let (tokens, mut keys) = shingle_text(text, params);
+    if params.has_stem_pairs() {
+        keys.extend(stem_pair_keys(text, &tokens, params));
+    }
+    (tokens, keys)
+}
+
+/// The stem-pair keys of a text (`tokens` are its [`tokenize`] tokens), in token
+/// order, repeats kept: one per two consecutive content words (stop words skipped),
+/// the unordered pair of their stems.
+///
+/// Why: a short text that rewords its source (synonyms, moved and dropped words)
+/// keeps few 5-word shingles of it, often none, yet keeps many of its content
+/// words next to each other. Stems make "said"/"says" and "prices"/"price" meet,
+/// and leaving out the order makes "oil prices rose" meet "prices of oil rose".
+/// Pairs of two are common enough to survive rewording and rare enough (after the
+/// index's document-frequency cap) to name few documents; alignment then decides
+/// which candidates really share passages.
+pub fn stem_pair_keys(text: &str, tokens: &[Token], params: &IndexParams) -> Vec<u64> {
+    let stems: Vec<u64> = content_stems(text, tokens, &params.normalize)
+        .into_iter()
+        .filter(|&s| s != STOP)
+        .collect();
+    stems
+        .windows(2)
+        .map(|w| hash_keys(&[STEM_PAIR_DOMAIN, w[0].min(w[1]), w[0].max(w[1])]))
+        .collect()
+}
 
 /// The shingle hashes an index posts for a text, one per window of
 /// `params.shingle_words` tokens, in token order (window `i` starts at token `i`),
@@ -213,4 +256,44 @@ pub fn shingle_text(text: &str, params: &IndexParams) -> (Vec<Token>, Vec<u64>) 
     let mut hashes = Vec::with_capacity(tokens.len());
     word_shingles(&tokens, params.shingle_words as usize, &mut hashes);
     (tokens, hashes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pairs(text: &str) -> std::collections::BTreeSet<u64> {
+        let params = IndexParams::default();
+        let tokens = tokenize(text, &params.normalize);
+        stem_pair_keys(text, &tokens, &params).into_iter().collect()
+    }
+
+    #[test]
+    fn stem_pairs_skip_stop_words_ignore_order_and_meet_across_inflections() {
+        // oil+price and rise+sharp survive the rewording; price+rise does not.
+        let a = pairs("Oil prices rose sharply");
+        let b = pairs("prices of oil rose sharply");
+        assert_eq!(a.len(), 3);
+        assert_eq!(a.intersection(&b).count(), 2);
+        assert_eq!(pairs("The price is rising"), pairs("prices rise"));
+        assert!(pairs("the of and").is_empty());
+        assert!(pairs("alone").is_empty());
+    }
+
+    #[test]
+    fn index_keys_add_stem_pairs_only_under_a_scheme_that_has_them() {
+        let text = "Households will pay fourteen percent more for water from March";
+        let old = IndexParams {
+            key_scheme: 1,
+            ..IndexParams::default()
+        };
+        assert_eq!(index_keys(text, &old), shingle_text(text, &old));
+        let params = IndexParams::default();
+        let (tokens, keys) = index_keys(text, &params);
+        let (_, shingles) = shingle_text(text, &params);
+        let stems = stem_pair_keys(text, &tokens, &params);
+        assert_eq!(keys.len(), shingles.len() + stems.len());
+        assert!(!stems.is_empty());
+        assert!(stems.iter().all(|k| !shingles.contains(k)));
+    }
 }

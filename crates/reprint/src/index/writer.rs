@@ -304,8 +304,8 @@ impl IndexWriter {
         self.ids.contains_key(id)
     }
 
-    /// Adds one document. `shingles` are its shingle hashes from
-    /// [`super::shingle_text`] with this index's parameters, in any order and with
+    /// Adds one document. `shingles` are its keys from [`super::index_keys`]
+    /// with this index's parameters, in any order and with
     /// repeats; `word_count` its number of word tokens. A document whose id is
     /// already live with the same text is [`AddOutcome::Identical`] and not stored;
     /// with a different text it is a [`AddOutcome::Conflict`] (not stored), or with
