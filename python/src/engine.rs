@@ -307,6 +307,14 @@ pub fn sign_batch(
     export(py, out)
 }
 
+/// What `sign_paths` returns: the sign batches, the records in the whole input and
+/// the shard's unusable records by reason.
+type SignedShard = (
+    Vec<Py<ArrowBatch>>,
+    u64,
+    std::collections::BTreeMap<String, u64>,
+);
+
 /// Rows of sign batches made per shard before one is handed on.
 const SIGN_BATCH_ROWS: usize = 2048;
 
@@ -323,11 +331,7 @@ pub fn sign_paths(
     part_records: u64,
     rank: u32,
     world: u32,
-) -> PyResult<(
-    Vec<Py<ArrowBatch>>,
-    u64,
-    std::collections::BTreeMap<String, u64>,
-)> {
+) -> PyResult<SignedShard> {
     let signer = signer(config)?;
     let (batches, read) = py
         .detach(|| -> reprint::Result<_> {
