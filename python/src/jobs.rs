@@ -31,6 +31,83 @@ fn input_config(id_field: Option<String>, text_field: String) -> InputConfig {
     }
 }
 
+/// The settings of a dedup run as the Python functions take them (the CLI's flags).
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct DedupArgs {
+    pub(crate) threshold: f64,
+    pub(crate) shingle: usize,
+    pub(crate) char_ngrams: Option<usize>,
+    pub(crate) num_perm: usize,
+    pub(crate) seed: u64,
+    pub(crate) bands: Option<usize>,
+    pub(crate) rows: Option<usize>,
+    pub(crate) keep: String,
+    pub(crate) keep_by: Option<String>,
+    pub(crate) id_field: Option<String>,
+    pub(crate) text_field: String,
+    pub(crate) strip_diacritics: bool,
+    pub(crate) strict: bool,
+}
+
+/// The library's configuration for `args` (checked by the library when it runs).
+pub fn dedup_config(args: &DedupArgs) -> PyResult<DedupConfig> {
+    let DedupArgs {
+        threshold,
+        shingle,
+        char_ngrams,
+        num_perm,
+        seed,
+        bands,
+        rows,
+        ref keep,
+        ref keep_by,
+        ref id_field,
+        ref text_field,
+        strip_diacritics,
+        strict,
+    } = *args;
+    let (keep, keep_by) = (keep.as_str(), keep_by.clone());
+    let (id_field, text_field) = (id_field.clone(), text_field.clone());
+    let lsh = match (bands, rows) {
+        (Some(bands), Some(rows)) => LshLayout::Fixed { bands, rows },
+        (None, None) => LshLayout::Auto,
+        _ => {
+            return Err(value_error(
+                "bands and rows are given together or not at all",
+            ))
+        }
+    };
+    let mut input = input_config(id_field, text_field);
+    let keep = match (keep_by, keep) {
+        (Some(field), _) => {
+            input.keep_by_field = Some(field);
+            KeepPolicy::ByField
+        }
+        (None, "first") => KeepPolicy::First,
+        (None, "longest") => KeepPolicy::Longest,
+        (None, other) => {
+            return Err(value_error(format!(
+                "keep must be \"first\" or \"longest\", not {other:?}"
+            )))
+        }
+    };
+    Ok(DedupConfig {
+        input,
+        shingle: match char_ngrams {
+            Some(n) => ShingleConfig::Chars(n),
+            None => ShingleConfig::Words(shingle),
+        },
+        normalize: NormalizeConfig { strip_diacritics },
+        num_perm,
+        seed,
+        lsh,
+        threshold,
+        keep,
+        strict,
+        ..DedupConfig::default()
+    })
+}
+
 /// `dedup_paths(paths, ...)`: runs `reprint dedup` in memory over the files and folders
 /// `paths` and returns what `--clusters` (or `--pairs` with `pairs=True`) writes:
 /// JSON lines. Runs without the GIL.
@@ -56,44 +133,21 @@ pub fn dedup_paths(
     strict: bool,
     pairs: bool,
 ) -> PyResult<String> {
-    let lsh = match (bands, rows) {
-        (Some(bands), Some(rows)) => LshLayout::Fixed { bands, rows },
-        (None, None) => LshLayout::Auto,
-        _ => {
-            return Err(value_error(
-                "bands and rows are given together or not at all",
-            ))
-        }
-    };
-    let mut input = input_config(id_field, text_field);
-    let keep = match (keep_by, keep) {
-        (Some(field), _) => {
-            input.keep_by_field = Some(field);
-            KeepPolicy::ByField
-        }
-        (None, "first") => KeepPolicy::First,
-        (None, "longest") => KeepPolicy::Longest,
-        (None, other) => {
-            return Err(value_error(format!(
-                "keep must be \"first\" or \"longest\", not {other:?}"
-            )))
-        }
-    };
-    let config = DedupConfig {
-        input,
-        shingle: match char_ngrams {
-            Some(n) => ShingleConfig::Chars(n),
-            None => ShingleConfig::Words(shingle),
-        },
-        normalize: NormalizeConfig { strip_diacritics },
+    let config = dedup_config(&DedupArgs {
+        threshold,
+        shingle,
+        char_ngrams,
         num_perm,
         seed,
-        lsh,
-        threshold,
-        keep,
+        bands,
+        rows,
+        keep: keep.to_string(),
+        keep_by,
+        id_field,
+        text_field,
+        strip_diacritics,
         strict,
-        ..DedupConfig::default()
-    };
+    })?;
     let out = py.detach(|| -> reprint::Result<Vec<u8>> {
         config.validate()?;
         let sources = Sources::discover(&paths)?;

@@ -7,6 +7,7 @@
 
 use pyo3::prelude::*;
 
+mod engine;
 mod errors;
 mod index;
 mod jobs;
@@ -24,6 +25,15 @@ fn _reprint(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(jobs::align_texts, m)?)?;
     m.add_function(wrap_pyfunction!(index::index_add, m)?)?;
     m.add_class::<index::IndexReader>()?;
+    m.add_class::<engine::ArrowBatch>()?;
+    m.add_function(wrap_pyfunction!(engine::sign_batch, m)?)?;
+    m.add_function(wrap_pyfunction!(engine::sign_paths, m)?)?;
+    m.add_function(wrap_pyfunction!(engine::band_rows, m)?)?;
+    m.add_function(wrap_pyfunction!(engine::band_pairs, m)?)?;
+    m.add_function(wrap_pyfunction!(engine::verify_pairs, m)?)?;
+    m.add_function(wrap_pyfunction!(engine::cluster_members, m)?)?;
+    m.add_function(wrap_pyfunction!(engine::clusters_jsonl, m)?)?;
+    m.add_function(wrap_pyfunction!(engine::dedup_params, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -17,6 +17,7 @@
 //! (what it finds) and `run.rs` (the passes), re-exported here.
 
 mod config;
+pub mod kernels;
 mod result;
 mod run;
 mod sets;

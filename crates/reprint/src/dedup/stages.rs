@@ -118,7 +118,7 @@ impl Shard {
         self.world
     }
 
-    fn owns(&self, value: u64) -> bool {
+    pub(crate) fn owns(&self, value: u64) -> bool {
         value % self.world as u64 == self.rank as u64
     }
 

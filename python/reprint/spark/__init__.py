@@ -1,0 +1,148 @@
+"""reprint's dedup on Apache Spark: the stages run as Arrow kernels inside Spark
+tasks (``mapInArrow``), the rows between them moved by Spark's own shuffle.
+
+- sign: for path inputs, one task per sign shard reads the inputs through the
+  library's ingest (ids, record numbers and bad records exactly as ``reprint dedup``
+  has them) and signs its parts; for a DataFrame, each batch of ``id``/``text`` rows
+  is signed where it is, its record number its place in the DataFrame's order
+  (``monotonically_increasing_id``);
+- band: the ``(band, key, record)`` rows repartitioned by ``(band, key)``, each
+  partition's buckets paired by the kernel;
+- verify: the distinct candidate pairs joined with both documents' shingle sets,
+  scored by the kernel;
+- components: the verified pairs and the documents they name gathered on the driver
+  (at most :data:`reprint._engine.DRIVER_PAIRS_LIMIT` pairs) and linked there.
+
+``python -m reprint.spark dedup INPUT... --out DIR [--master URL]`` writes
+``DIR/clusters.jsonl``, the file ``reprint dedup --clusters`` writes.
+"""
+
+import os
+
+from .. import _engine
+from .._engine import DRIVER_PAIRS_LIMIT, DedupResult
+
+__all__ = ["dedup", "DedupResult", "DRIVER_PAIRS_LIMIT"]
+
+SIGN_DDL = (
+    "record long, id string, text_bytes long, shingles int, keep_num double, "
+    "keep_str string, keys array<long>, set array<int>"
+)
+BAND_DDL = "band int, key long, record long"
+PAIRS_DDL = "a long, b long"
+VERIFY_DDL = (
+    "a long, b long, jaccard double, containment_a_in_b double, "
+    "containment_b_in_a double, shared_shingles long"
+)
+
+
+def _signed_paths(spark, paths, config, partitions, part_records):
+    cwd = os.getcwd()
+
+    def sign(batches):
+        for batch in batches:
+            for rank in batch.column(0).to_pylist():
+                yield from _engine.sign_shard(paths, cwd, config, part_records, rank, partitions)
+
+    return spark.range(partitions, numPartitions=partitions).mapInArrow(sign, SIGN_DDL)
+
+
+def _signed_frame(df, config, id_col, text_col, keep_by):
+    from pyspark.sql import functions as F
+
+    columns = [
+        F.monotonically_increasing_id().alias("record"),
+        F.col(id_col).cast("string").alias("id"),
+        F.col(text_col).cast("string").alias("text"),
+    ]
+    if keep_by is not None:
+        kind = dict(df.dtypes)[keep_by]
+        if kind in ("string",):
+            columns.append(F.col(keep_by).alias("keep_str"))
+        else:
+            columns.append(F.col(keep_by).cast("double").alias("keep_num"))
+
+    def sign(batches):
+        for batch in batches:
+            yield _engine.sign_records(batch, config)
+
+    return df.select(*columns).mapInArrow(sign, SIGN_DDL)
+
+
+def dedup(
+    source,
+    *,
+    spark=None,
+    partitions=None,
+    part_records=_engine.DEFAULT_PART_RECORDS,
+    id_col="id",
+    text_col="text",
+    **settings,
+):
+    """Near-duplicate clusters of ``source`` on Spark, identical to ``reprint dedup``'s.
+
+    ``source``: a path or a list of paths (files and folders read as the CLI reads
+    them; relative paths resolve in the driver's working folder, which every
+    executor must see at the same path), or a Spark DataFrame with ``id_col`` and
+    ``text_col`` (a null id or text is an unusable record). ``spark``: the session
+    (default: the active one). ``partitions``: tasks per stage (default: the
+    context's default parallelism). The other keyword arguments are
+    :func:`reprint.dedup`'s (``threshold``, ``shingle``, ``num_perm``, ``keep``,
+    ``keep_by`` …). Returns a :class:`reprint._engine.DedupResult`.
+    """
+    from pyspark import StorageLevel
+    from pyspark.sql import SparkSession
+    from pyspark.sql import functions as F
+
+    spark = spark or SparkSession.getActiveSession()
+    if spark is None:
+        raise ValueError("no active Spark session: pass spark=")
+    config = _engine.settings(**settings)
+    p = _engine.params(config)
+    partitions = int(partitions or spark.sparkContext.defaultParallelism)
+    paths = _engine.as_paths(source)
+    if paths is not None:
+        signed = _signed_paths(spark, paths, config, partitions, int(part_records))
+    else:
+        signed = _signed_frame(source, config, id_col, text_col, settings.get("keep_by"))
+    signed = signed.persist(StorageLevel.MEMORY_AND_DISK)
+    try:
+        max_bucket, threshold = p["max_bucket"], p["threshold"]
+
+        def rows(batches):
+            for batch in batches:
+                yield _engine.band_rows(batch)
+
+        def pairs(batches):
+            yield _engine.band_pairs(list(batches), max_bucket)
+
+        def verify(batches):
+            for batch in batches:
+                yield _engine.verify_pairs(batch, threshold)
+
+        candidates = (
+            signed.mapInArrow(rows, BAND_DDL)
+            .repartition(partitions, "band", "key")
+            .mapInArrow(pairs, PAIRS_DDL)
+            .distinct()
+        )
+        sets = signed.where("shingles > 0").select("record", "set")
+        set_a = sets.withColumnRenamed("record", "a").withColumnRenamed("set", "set_a")
+        set_b = sets.withColumnRenamed("record", "b").withColumnRenamed("set", "set_b")
+        verified = (
+            candidates.join(set_a, "a")
+            .join(set_b, "b")
+            .select("a", "b", "set_a", "set_b")
+            .mapInArrow(verify, VERIFY_DDL)
+            .select("a", "b")
+            .persist(StorageLevel.MEMORY_AND_DISK)
+        )
+        try:
+            edges = verified.toArrow()
+            named = verified.select(F.explode(F.array("a", "b")).alias("record")).distinct()
+            members = signed.join(named, "record").toArrow()
+        finally:
+            verified.unpersist()
+    finally:
+        signed.unpersist()
+    return _engine.components(edges, members, config)

@@ -1,0 +1,235 @@
+"""Fixtures of the engine tests: the CLI to compare with, the test dumps, and a real
+multi-process cluster on 127.0.0.1 (a Spark standalone master with two workers, each
+its own JVM), started for the session and torn down after. Nothing here skips: a
+missing Java, engine or CLI binary fails the tests."""
+
+import gzip
+import json
+import os
+import pathlib
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+
+REPO = pathlib.Path(__file__).resolve().parents[2]
+SHARED = REPO.parent / "shared"
+REUTERS = SHARED / "reuters21578.jsonl.gz"
+#: Reuters articles the engine tests take (the first ones of the dump): the full
+#: 19,043 take minutes per engine on two cores.
+REUTERS_DOCS = 3000
+
+
+@pytest.fixture(scope="session")
+def cli_bin():
+    path = os.environ.get("REPRINT_BIN")
+    if not path or not os.access(path, os.X_OK):
+        pytest.fail(
+            "REPRINT_BIN must name the reprint binary built from this tree "
+            f"(got {path!r}); e.g. REPRINT_BIN=target/debug/reprint"
+        )
+    return path
+
+
+@pytest.fixture(scope="session")
+def cli_clusters(cli_bin, tmp_path_factory):
+    """``reprint dedup INPUT... --clusters FILE`` run in the repository root; returns
+    the clusters file's text."""
+
+    def run(*inputs, flags=()):
+        out = tmp_path_factory.mktemp("cli") / "clusters.jsonl"
+        subprocess.run(
+            [cli_bin, "--quiet", "dedup", *map(str, inputs), *flags, "--clusters", str(out)],
+            cwd=REPO,
+            check=True,
+        )
+        return out.read_text(encoding="utf-8")
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def dumps(cli_bin, tmp_path_factory):
+    """The test inputs, as paths relative to the repository root or absolute:
+    ``seeds`` (corpus/seeds, a folder of .txt), ``reuters`` (the first
+    :data:`REUTERS_DOCS` Reuters articles) and ``synth`` (a small ``reprint synth``
+    dump with planted near-duplicates)."""
+    if not REUTERS.exists():
+        pytest.fail(f"{REUTERS} is missing: the engine tests read the Reuters dump from ../shared")
+    tmp = tmp_path_factory.mktemp("dumps")
+    reuters = tmp / "reuters.jsonl"
+    with gzip.open(REUTERS, "rt", encoding="utf-8") as src, open(reuters, "w", encoding="utf-8") as out:
+        for n, line in enumerate(src):
+            if n == REUTERS_DOCS:
+                break
+            out.write(line)
+    synth = tmp / "synth.jsonl"
+    subprocess.run(
+        [cli_bin, "--quiet", "synth", "corpus/seeds", "--docs", "400", "--seed", "7",
+         "-o", str(synth), "--truth", str(tmp / "truth.jsonl")],
+        cwd=REPO,
+        check=True,
+    )
+    return {"seeds": "corpus/seeds", "reuters": str(reuters), "synth": str(synth)}
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(predicate, what, timeout=120):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.5)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def child_pids(pid):
+    """Every descendant of ``pid`` (from /proc)."""
+    children = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+            except OSError:
+                continue
+            children.setdefault(ppid, []).append(int(entry))
+    out, todo = [], [pid]
+    while todo:
+        for c in children.get(todo.pop(), []):
+            out.append(c)
+            todo.append(c)
+    return out
+
+
+def cmdline(pid):
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return f.read().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
+
+
+class SparkCluster:
+    """A standalone master and two workers, each its own JVM, on 127.0.0.1."""
+
+    def __init__(self, root):
+        if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+            pytest.fail("Java is missing: the Spark tests need a JDK 17 (apt-get install openjdk-17-jre-headless)")
+        import pyspark
+
+        home = pathlib.Path(pyspark.__file__).parent
+        self.spark_class = str(home / "bin" / "spark-class")
+        self.root = root
+        self.env = dict(
+            os.environ,
+            SPARK_HOME=str(home),
+            SPARK_LOCAL_IP="127.0.0.1",
+            SPARK_LOCAL_HOSTNAME="localhost",
+            PYSPARK_PYTHON=sys.executable,
+            PYSPARK_DRIVER_PYTHON=sys.executable,
+        )
+        self.port = free_port()
+        self.url = f"spark://127.0.0.1:{self.port}"
+        self.procs = []
+        self.logs = []
+        self.master = self._start(
+            "master",
+            ["org.apache.spark.deploy.master.Master", "--host", "127.0.0.1",
+             "--port", str(self.port), "--webui-port", str(free_port())],
+        )
+        wait_for(lambda: "Starting Spark master" in self.log(0) or "I have been elected leader" in self.log(0),
+                 "the Spark master")
+        self.workers = []
+        for n in range(2):
+            work = root / f"worker-{n}"
+            work.mkdir()
+            self.workers.append(self._start(
+                f"worker-{n}",
+                ["org.apache.spark.deploy.worker.Worker", self.url, "--host", "127.0.0.1",
+                 "--cores", "2", "--memory", "2g", "--work-dir", str(work),
+                 "--webui-port", str(free_port())],
+            ))
+        for n in range(2):
+            wait_for(lambda n=n: "Successfully registered with master" in self.log(n + 1),
+                     f"Spark worker {n}")
+
+    def _start(self, name, args):
+        log = self.root / f"{name}.log"
+        self.logs.append(log)
+        proc = subprocess.Popen(
+            [self.spark_class, *args], env=self.env, stdout=open(log, "w"),
+            stderr=subprocess.STDOUT, start_new_session=True,
+        )
+        self.procs.append(proc)
+        return proc
+
+    def log(self, n):
+        try:
+            return self.logs[n].read_text(errors="replace")
+        except OSError:
+            return ""
+
+    def executor_pids(self, app_id):
+        """The executor JVMs the workers launched for application ``app_id``."""
+        return [p for w in self.workers for p in child_pids(w.pid)
+                if "CoarseGrainedExecutorBackend" in cmdline(p) and app_id in cmdline(p)]
+
+    def stop(self):
+        for proc in reversed(self.procs):
+            try:
+                os.killpg(proc.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+        for proc in self.procs:
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+
+
+@pytest.fixture(scope="session")
+def spark_cluster(tmp_path_factory):
+    cluster = SparkCluster(tmp_path_factory.mktemp("spark"))
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def spark(spark_cluster):
+    from pyspark.sql import SparkSession
+
+    os.environ.update({k: spark_cluster.env[k] for k in ("SPARK_LOCAL_IP", "PYSPARK_PYTHON", "SPARK_HOME")})
+    session = (
+        SparkSession.builder.master(spark_cluster.url)
+        .appName("reprint engine tests")
+        .config("spark.driver.host", "127.0.0.1")
+        .config("spark.driver.bindAddress", "127.0.0.1")
+        .config("spark.executor.memory", "768m")
+        # One single-core executor on each worker: the other core of each is left for
+        # the command-line test's application.
+        .config("spark.cores.max", "2")
+        .config("spark.executor.cores", "1")
+        .config("spark.sql.shuffle.partitions", "4")
+        .config("spark.task.maxFailures", "4")
+        .config("spark.ui.enabled", "false")
+        .getOrCreate()
+    )
+    wait_for(lambda: session.sparkContext._jsc.sc().getExecutorMemoryStatus().size() >= 3,
+             "two Spark executors")
+    yield session
+    session.stop()
+
+
+def read_json_lines(text):
+    return [json.loads(line) for line in text.splitlines() if line.strip()]

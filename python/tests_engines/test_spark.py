@@ -1,0 +1,81 @@
+"""reprint.spark on a standalone cluster of two workers: the clusters file is the
+CLI's, byte for byte, and stays so when an executor JVM is killed mid-job."""
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import pyarrow as pa
+import pytest
+
+import reprint.spark
+from conftest import REPO, read_json_lines
+
+
+@pytest.mark.parametrize("name", ["seeds", "reuters", "synth"])
+def test_clusters_equal_the_cli(spark, dumps, cli_clusters, name, monkeypatch):
+    monkeypatch.chdir(REPO)
+    flags = ["--threshold", "0.5"] if name == "synth" else []
+    want = cli_clusters(dumps[name], flags=flags)
+    got = reprint.spark.dedup(
+        dumps[name], spark=spark, partitions=3, part_records=500,
+        threshold=0.5 if name == "synth" else 0.8,
+    )
+    assert got.clusters_jsonl() == want
+    if name != "seeds":
+        assert len(read_json_lines(want)) > 3, "the dump should have clusters"
+
+
+def test_a_dataframe_gives_the_clusters_of_its_records(spark, dumps, cli_clusters):
+    want = cli_clusters(dumps["synth"], flags=["--threshold", "0.5"])
+    table = pa.Table.from_pylist(
+        [{"id": r["id"], "text": r["text"]} for r in read_json_lines(open(dumps["synth"]).read())]
+    )
+    df = spark.createDataFrame(table.to_pandas())  # its partitions in the records' order
+    got = reprint.spark.dedup(df, spark=spark, threshold=0.5)
+    assert got.clusters_jsonl() == want
+    assert len(got.removed) == sum(c["size"] - 1 for c in read_json_lines(want))
+
+
+def test_a_killed_executor_gives_the_same_clusters(spark, spark_cluster, dumps, cli_clusters):
+    want = cli_clusters(dumps["reuters"])
+    result = {}
+
+    def run():
+        result["got"] = reprint.spark.dedup(
+            os.path.abspath(dumps["reuters"]), spark=spark, partitions=6, part_records=100
+        )
+
+    app = spark.sparkContext.applicationId
+    before = set(spark_cluster.executor_pids(app))
+    assert len(before) == 2, f"expected two executor JVMs, found {before}"
+    job = threading.Thread(target=run)
+    job.start()
+    tracker = spark.sparkContext.statusTracker()
+    deadline = time.monotonic() + 120
+    while not tracker.getActiveStageIds() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert tracker.getActiveStageIds(), "the job never started a stage"
+    victim = sorted(before)[0]
+    os.kill(victim, signal.SIGKILL)
+    job.join(timeout=600)
+    assert not job.is_alive()
+    assert "got" in result, "the job failed after the executor was killed"
+    assert result["got"].clusters_jsonl() == want
+    after = set(spark_cluster.executor_pids(app))
+    assert victim not in after and after - before, "the worker did not launch a new executor"
+
+
+def test_command_line_writes_the_clusters_file(spark_cluster, dumps, cli_clusters, tmp_path):
+    want = cli_clusters(dumps["seeds"], dumps["synth"])
+    env = dict(os.environ, **{k: spark_cluster.env[k] for k in ("SPARK_LOCAL_IP", "PYSPARK_PYTHON")})
+    done = subprocess.run(
+        [sys.executable, "-m", "reprint.spark", "dedup", dumps["seeds"], dumps["synth"],
+         "--out", str(tmp_path / "out"), "--master", spark_cluster.url, "--partitions", "2"],
+        cwd=REPO, env=env, capture_output=True, text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "out" / "clusters.jsonl").read_text(encoding="utf-8") == want
