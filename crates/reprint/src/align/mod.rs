@@ -48,6 +48,7 @@ mod range;
 mod seeds;
 mod verbatim;
 
+pub(crate) use prepare::is_stopword;
 pub use prepare::{PreparedDoc, MAX_STEM_BYTES};
 
 use crate::document::Span;
