@@ -34,9 +34,13 @@ pub fn write(result: &ScanResult, out: &mut dyn Write) -> Result<()> {
     .map_err(&err)?;
     for (i, c) in result.clusters.iter().enumerate() {
         let similarity = prose::similarity(c.passage.links.iter().map(|l| l.similarity));
-        let to_core = c.core_similarity().map_or(String::new(), |(min, median)| {
-            format!("; to the core {min:.2}–, median {median:.2}")
-        });
+        // With two members the one link is the similarity to the core.
+        let to_core = match c.core_similarity() {
+            Some((min, median)) if c.passage.members.len() > 2 => {
+                format!("; to the core at least {min:.2}, median {median:.2}")
+            }
+            _ => String::new(),
+        };
         writeln!(
             out,
             "Cluster {i}: {} in {}, {similarity}{to_core}",
