@@ -9,11 +9,12 @@ use clap::{Args, ValueEnum};
 use reprint::dedup::stages::Shard;
 use reprint::exec::MemoryLimit;
 use reprint::report;
-use reprint::report::html::{ClusterView, LinkView, MemberView, ScanHtmlLimits};
+use reprint::report::html::{ClusterView, LinkView, MemberView, ScanHtmlLimits, TemplateView};
 use reprint::report::prose::count;
 use reprint::scan::boilerplate::BoilerplateConfig;
 use reprint::scan::candidates::CandidateConfig;
 use reprint::scan::stages::{ScanStage, ScanWork};
+use reprint::scan::templates::TemplateConfig;
 use reprint::scan::{self, ScanConfig};
 use reprint::text::NormalizeConfig;
 use std::io::Write;
@@ -70,6 +71,22 @@ pub struct ScanArgs {
     /// An unparseable date is reported and counted (an error under --strict).
     #[arg(long, value_name = "FIELD")]
     date_field: Option<String>,
+
+    /// Report every aligned passage pair as reuse: do not tell templates (one wording
+    /// filled in with other names and numbers) apart.
+    #[arg(long)]
+    no_templates: bool,
+
+    /// A passage pair sharing less than this share of its distinct names and
+    /// numbers is a template pair, not reuse (0 to 1).
+    #[arg(long, value_name = "X", default_value_t = TemplateConfig::default().max_slot_agreement)]
+    template_slot_agreement: f64,
+
+    /// Every member of a reuse cluster must have been aligned with the cluster's
+    /// core at this similarity or more (0 to 1); components chained through weaker
+    /// links are cut.
+    #[arg(long, value_name = "X", default_value_t = ScanConfig::default().min_core_similarity)]
+    min_core_similarity: f64,
 
     /// A short line found in at least N documents is boilerplate.
     #[arg(long, value_name = "N", default_value_t = BoilerplateConfig::default().min_documents, value_parser = super::common::positive)]
@@ -181,6 +198,19 @@ impl ScanArgs {
             config.align.min_words = n;
         }
         config.boilerplate.min_documents = self.boilerplate_min_docs.max(2);
+        if !(0.0..=1.0).contains(&self.min_core_similarity) {
+            return Err(UsageError(
+                "--min-core-similarity must be between 0 and 1".into(),
+            ));
+        }
+        if !(0.0..=1.0).contains(&self.template_slot_agreement) {
+            return Err(UsageError(
+                "--template-slot-agreement must be between 0 and 1".into(),
+            ));
+        }
+        config.min_core_similarity = self.min_core_similarity;
+        config.templates.enabled = !self.no_templates;
+        config.templates.max_slot_agreement = self.template_slot_agreement;
         config.strict = self.input.strict;
         Ok(config)
     }
@@ -295,6 +325,31 @@ pub fn run(args: ScanArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
                     })
                     .collect(),
                 earliest: c.earliest,
+                core: Some(c.core),
+                core_similarity: c.core_similarity(),
+            })
+            .collect();
+        let templates: Vec<TemplateView> = result
+            .templates
+            .iter()
+            .enumerate()
+            .map(|(number, t)| TemplateView {
+                number,
+                shape: t.shape.clone(),
+                documents: t.passage.document_count(),
+                passages: t.passage.members.len(),
+                slot_share: t.slot_share,
+                examples: t
+                    .passage
+                    .members
+                    .iter()
+                    .take(3)
+                    .map(|m| MemberView {
+                        doc: m.doc as usize,
+                        start: m.span.start,
+                        end: m.span.end,
+                    })
+                    .collect(),
             })
             .collect();
         let limits = ScanHtmlLimits {
@@ -307,6 +362,7 @@ pub fn run(args: ScanArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
             "reprint scan",
             &result.documents,
             &clusters,
+            &templates,
             result.boilerplate.len(),
             &limits,
         )?;
@@ -325,12 +381,13 @@ pub fn run(args: ScanArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
     if !global.quiet {
         let s = &result.stats;
         eprintln!(
-            "reprint scan: {}, {} skipped; {}, {} with passages; {}, {}",
+            "reprint scan: {}, {} skipped; {}, {} with passages; {}, {}, {}",
             count(s.documents, "document", "documents"),
             s.skipped.total,
             count(s.candidate_pairs, "candidate pair", "candidate pairs"),
             s.pairs_with_passages,
             count(s.clusters, "cluster", "clusters"),
+            count(s.templates, "template", "templates"),
             count(s.boilerplate, "boilerplate item", "boilerplate items"),
         );
         for (reason, n) in &s.skipped.by_reason {

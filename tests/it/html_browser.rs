@@ -193,7 +193,9 @@ fn report_renders_highlights_sources_and_keeps_scripts_inert() {
 /// A scan of many documents: 300 clusters, the largest in 40 documents, one with
 /// 5,000 members, and a document whose text holds a script.
 fn write_scan_report(path: &Path) {
-    use reprint::report::html::{write_scan, ClusterView, LinkView, MemberView, ScanHtmlLimits};
+    use reprint::report::html::{
+        write_scan, ClusterView, LinkView, MemberView, ScanHtmlLimits, TemplateView,
+    };
     let passage = "the same wire paragraph about fuel prices, copied from one outlet to another";
     let mut texts: Vec<String> = Vec::new();
     for d in 0..6000 {
@@ -240,7 +242,19 @@ fn write_scan_report(path: &Path) {
                 members,
                 links,
                 earliest: Some(0),
+                core: Some(0),
+                core_similarity: Some((0.5, 0.7)),
             }
+        })
+        .collect();
+    let templates: Vec<TemplateView> = (0..3)
+        .map(|n| TemplateView {
+            number: n,
+            shape: format!("[name] said it filed <b>{n}</b> registration [number]"),
+            documents: 10 * (n + 1),
+            passages: 10 * (n + 1),
+            slot_share: 0.3,
+            examples: vec![member(n), member(n + 1)],
         })
         .collect();
     let mut file = std::fs::File::create(path).unwrap();
@@ -249,6 +263,7 @@ fn write_scan_report(path: &Path) {
         "Scan <report>",
         &docs[..],
         &clusters,
+        &templates,
         3,
         &ScanHtmlLimits::default(),
     )
@@ -285,6 +300,7 @@ fn scan_report_at_news_scale_renders_contents_first_and_stays_escaped() {
     // 200 clusters in full, 100 summarised one line each.
     assert_eq!(dom.matches("<section class=\"cluster\"").count(), 200);
     let more = &dom[dom.find("id=\"more\"").expect("more clusters")..];
+    let more = &more[..more.find("id=\"templates\"").unwrap_or(more.len())];
     assert_eq!(more.matches("<tr>").count(), 1 + 100);
     // The 5,000-member cluster lists its first members and counts the rest.
     let big = &dom[dom.find("id=\"cl7\"").unwrap()..];
@@ -292,4 +308,18 @@ fn scan_report_at_news_scale_renders_contents_first_and_stays_escaped() {
     assert_eq!(big.matches("<li>").count(), 25);
     assert!(big.contains("4975 more"), "rest not counted");
     assert!(big.contains("similarity 0.90 to [0]"), "no link similarity");
+    assert!(big.contains("resembles the core [0]"), "no core similarity");
+    // Templates: a section of their own, the one in the most documents first, shapes
+    // escaped, each with examples.
+    let templates = &dom[dom.find("id=\"templates\"").expect("templates section")..];
+    let templates = &templates[..templates.find("</section>").unwrap()];
+    assert_eq!(templates.matches("<tr id=\"tp").count(), 3);
+    let (tp2, tp0) = (
+        templates.find("id=\"tp2\"").unwrap(),
+        templates.find("id=\"tp0\"").unwrap(),
+    );
+    assert!(tp2 < tp0, "templates not in the most documents first");
+    assert!(templates.contains("[name] said it filed &lt;b&gt;2&lt;/b&gt; registration"));
+    assert_eq!(templates.matches("class=\"example\"").count(), 6);
+    assert!(!dom[..dom.find("id=\"templates\"").unwrap()].contains("id=\"tp"));
 }

@@ -48,7 +48,7 @@ mod range;
 mod seeds;
 mod verbatim;
 
-pub(crate) use prepare::{content_stems, STOP};
+pub(crate) use prepare::{content_stems, is_stopword, STOP};
 pub use prepare::{PreparedDoc, MAX_STEM_BYTES};
 
 use crate::document::Span;

@@ -23,6 +23,12 @@ const MIN_SENTENCE_TERMS: usize = 4;
 /// base64 blob, a run of letters without spaces) would otherwise take minutes.
 pub const MAX_STEM_BYTES: usize = 64;
 
+/// Whether `word` (normalised: lower case) is one of the common English function
+/// words left out of the sentence vectors (the template masking reads them too).
+pub(crate) fn is_stopword(word: &str) -> bool {
+    STOPWORDS.binary_search(&word).is_ok()
+}
+
 /// Common English function words. They match everywhere, so they are left out of
 /// the sentence vectors; exact n-gram seeds still see them.
 const STOPWORDS: &[&str] = &[

@@ -237,6 +237,28 @@ pub struct ClusterView {
     pub links: Vec<LinkView>,
     /// The member from the earliest-dated document, when dates are known.
     pub earliest: Option<usize>,
+    /// The core member every other member resembles, if known.
+    pub core: Option<usize>,
+    /// The lowest and the median similarity of the members to the core.
+    pub core_similarity: Option<(f64, f64)>,
+}
+
+/// One template of a scan (one wording filled in with other names and numbers by
+/// many documents), numbered as in the text and JSON reports.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TemplateView {
+    /// The template's number in the scan's other reports.
+    pub number: usize,
+    /// The wording with names and numbers masked.
+    pub shape: String,
+    /// Documents that fill it in.
+    pub documents: usize,
+    /// Places it is filled in.
+    pub passages: usize,
+    /// Share of the shape's words that are names or numbers.
+    pub slot_share: f64,
+    /// A few of its places, quoted as examples.
+    pub examples: Vec<MemberView>,
 }
 
 impl ClusterView {
@@ -376,7 +398,8 @@ impl ScanTexts for crate::scan::ScanDocuments {
 }
 
 /// Writes the report of a scan: `docs` their ids and texts; `clusters` in their report
-/// order; `boilerplate` the number of boilerplate items (listed in the other
+/// order; `templates` in theirs (a section of their own after the clusters: they are
+/// not reuse); `boilerplate` the number of boilerplate items (listed in the other
 /// formats). A summary and a table of contents (largest clusters first) come first;
 /// `limits` bound how much is shown in full.
 pub fn write_scan(
@@ -384,6 +407,7 @@ pub fn write_scan(
     title: &str,
     docs: &(impl ScanTexts + ?Sized),
     clusters: &[ClusterView],
+    templates: &[TemplateView],
     boilerplate: usize,
     limits: &ScanHtmlLimits,
 ) -> Result<()> {
@@ -396,11 +420,19 @@ pub fn write_scan(
     head(&mut html, title);
     let _ = write!(
         html,
-        "<h1>{}</h1>\n<p class=\"meta\">{}, {} of reused passages ({}), {} listed apart.</p>\n",
+        "<h1>{}</h1>\n<p class=\"meta\">{}, {} of reused passages ({}), {}{} listed apart.</p>\n",
         escape(title),
         count(docs.count() as u64, "document", "documents"),
         count(clusters.len() as u64, "cluster", "clusters"),
         count(passages as u64, "passage", "passages"),
+        if templates.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "<a href=\"#templates\">{}</a> and ",
+                count(templates.len() as u64, "template", "templates")
+            )
+        },
         count(boilerplate as u64, "boilerplate item", "boilerplate items"),
     );
     if shown < clusters.len() {
@@ -452,6 +484,13 @@ pub fn write_scan(
                 html,
                 "<p class=\"meta\">Likely source (earliest): {}</p>",
                 escape(id)
+            );
+        }
+        if let (Some(core), Some((min, median))) = (c.core, c.core_similarity) {
+            let _ = writeln!(
+                html,
+                "<p class=\"meta\">Every member resembles the core [{core}]: similarity to it \
+                 {min:.2} at least, median {median:.2}.</p>"
             );
         }
         // Best similarity of each member to another, and to which.
@@ -555,6 +594,9 @@ pub fn write_scan(
             );
         }
     }
+    if !templates.is_empty() {
+        write_templates(&mut html, docs, templates, limits)?;
+    }
     if !shown_docs.is_empty() {
         html.push_str("<h2>Documents</h2>\n");
         for (slot, &d) in shown_docs.iter().enumerate() {
@@ -592,6 +634,73 @@ pub fn write_scan(
     out.write_all(html.as_bytes())
         .and_then(|_| out.flush())
         .map_err(write_error("the HTML report"))
+}
+
+/// The templates section: one row per template (its shape, documents, passages and
+/// share of names and numbers) with a few of its places quoted, the templates in the
+/// most documents first, as many as clusters are shown in full.
+fn write_templates(
+    html: &mut String,
+    docs: &(impl ScanTexts + ?Sized),
+    templates: &[TemplateView],
+    limits: &ScanHtmlLimits,
+) -> Result<()> {
+    use super::prose::count;
+    let mut order: Vec<usize> = (0..templates.len()).collect();
+    order.sort_by(|&x, &y| {
+        let (a, b) = (&templates[x], &templates[y]);
+        b.documents
+            .cmp(&a.documents)
+            .then(b.passages.cmp(&a.passages))
+            .then(a.number.cmp(&b.number))
+    });
+    let _ = write!(
+        html,
+        "<section class=\"templates\" id=\"templates\">\n<h2>Templates</h2>\n<p class=\"meta\">\
+         {}: one wording that documents fill in with their own names and numbers. Not \
+         counted as reuse.</p>\n<table class=\"contents templates\">\n<thead><tr><th>Template</th>\
+         <th>Documents</th><th>Passages</th><th>Names and numbers</th><th>Shape</th>\
+         <th>For example</th></tr></thead>\n<tbody>\n",
+        count(templates.len() as u64, "template", "templates")
+    );
+    for &i in order.iter().take(limits.max_clusters) {
+        let t = &templates[i];
+        let mut examples = String::new();
+        for m in t.examples.iter().filter(|m| m.doc < docs.count()).take(3) {
+            let text = docs.text(m.doc)?;
+            let (start, end) = clamp_span(&text, m.start, m.end);
+            let _ = write!(
+                examples,
+                "<div class=\"example\">{}: {}</div>",
+                escape(docs.id(m.doc)),
+                escape(&super::prose::excerpt(&text[start..end], 160))
+            );
+        }
+        let _ = writeln!(
+            html,
+            "<tr id=\"tp{}\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"shape\">{}</td><td>{examples}</td></tr>",
+            t.number,
+            t.number,
+            t.documents,
+            t.passages,
+            percent(t.slot_share),
+            escape(&super::prose::excerpt(&t.shape, 400)),
+        );
+    }
+    html.push_str("</tbody>\n</table>\n");
+    if templates.len() > limits.max_clusters {
+        let _ = writeln!(
+            html,
+            "<p class=\"meta\">… and {} (see the JSON report).</p>",
+            count(
+                (templates.len() - limits.max_clusters) as u64,
+                "more template",
+                "more templates"
+            )
+        );
+    }
+    html.push_str("</section>\n");
+    Ok(())
 }
 
 /// One row of the contents: number (a link when the cluster is shown in full),
@@ -906,12 +1015,27 @@ mod tests {
                 similarity: 1.0,
             }],
             earliest: None,
+            core: Some(0),
+            core_similarity: Some((1.0, 1.0)),
+        };
+        let template = TemplateView {
+            number: 0,
+            shape: "[name] beta <gamma>".into(),
+            documents: 2,
+            passages: 2,
+            slot_share: 0.25,
+            examples: vec![MemberView {
+                doc: 1,
+                start: 0,
+                end: 4,
+            }],
         };
         write_scan(
             &mut out,
             "Scan",
             &docs[..],
             &[cluster],
+            &[template],
             0,
             &ScanHtmlLimits::default(),
         )

@@ -3,9 +3,15 @@
 //! ```json
 //! {"schema_version": 1, "reprint_version": "0.1.0",
 //!  "documents": [{"doc": "a.txt", "bytes": 2426, "date": null}],
-//!  "clusters": [{"cluster": 0, "size": 3, "documents": 2, "earliest": "a.txt",
+//!  "clusters": [{"kind": "reuse", "cluster": 0, "size": 3, "documents": 2,
+//!                "earliest": "a.txt", "core": 0,
+//!                "core_similarity": {"min": 0.81, "median": 0.93},
 //!                "members": [{"doc": "a.txt", "start": 851, "end": 942, "text": "..."}],
 //!                "links": [{"member_a": 0, "member_b": 2, "similarity": 0.93}]}],
+//!  "templates": [{"kind": "template", "template": 0,
+//!                 "shape": "[name] said it filed a registration statement …",
+//!                 "slot_share": 0.31, "size": 12, "documents": 12, "representative": 3,
+//!                 "members": [...], "links": [...]}],
 //!  "boilerplate": [{"kind": "repeated_line", "text": "...",
 //!                   "members": [{"doc": "b.txt", "start": 2658, "end": 2682}]}],
 //!  "stats": {...}, "config": {...}}
@@ -16,7 +22,8 @@
 
 use crate::error::Result;
 use crate::report::{round6, summary, write_error, SCHEMA_VERSION};
-use crate::scan::{BoilerplateItem, ScanCluster, ScanConfig, ScanResult};
+use crate::scan::clusters::PassageCluster;
+use crate::scan::{BoilerplateItem, ScanCluster, ScanConfig, ScanResult, TemplateCluster};
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 use serde_json::json;
 use std::io::Write;
@@ -52,14 +59,23 @@ impl Serialize for ClusterJson<'_> {
             .cluster
             .earliest
             .map(|i| result.documents.id(passage.members[i].doc as usize));
-        let mut map = serializer.serialize_map(Some(6 + usize::from(self.standalone)))?;
+        let mut map = serializer.serialize_map(Some(9 + usize::from(self.standalone)))?;
         if self.standalone {
             map.serialize_entry("schema_version", &SCHEMA_VERSION)?;
         }
+        map.serialize_entry("kind", "reuse")?;
         map.serialize_entry("cluster", &self.id)?;
         map.serialize_entry("size", &passage.members.len())?;
         map.serialize_entry("documents", &passage.document_count())?;
         map.serialize_entry("earliest", &earliest)?;
+        map.serialize_entry("core", &self.cluster.core)?;
+        map.serialize_entry(
+            "core_similarity",
+            &self
+                .cluster
+                .core_similarity()
+                .map(|(min, median)| json!({"min": round6(min), "median": round6(median)})),
+        )?;
         map.serialize_entry(
             "members",
             &LazyArray {
@@ -77,16 +93,71 @@ impl Serialize for ClusterJson<'_> {
                 },
             },
         )?;
+        map.serialize_entry("links", &links_json(passage))?;
+        map.end()
+    }
+}
+
+/// A cluster's links as a JSON array, written link by link.
+fn links_json(passage: &PassageCluster) -> impl Serialize + '_ {
+    LazyArray {
+        len: passage.links.len(),
+        element: |k| {
+            let l = &passage.links[k];
+            Ok(json!({"member_a": l.a, "member_b": l.b, "similarity": round6(l.similarity)}))
+        },
+    }
+}
+
+/// One template as a JSON object: its shape, how many documents fill it in, and
+/// every place (with its text), written member by member.
+pub fn template_json<'a>(
+    result: &'a ScanResult,
+    id: usize,
+    template: &'a TemplateCluster,
+) -> impl Serialize + 'a {
+    TemplateJson {
+        result,
+        id,
+        template,
+    }
+}
+
+struct TemplateJson<'a> {
+    result: &'a ScanResult,
+    id: usize,
+    template: &'a TemplateCluster,
+}
+
+impl Serialize for TemplateJson<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        let (result, passage) = (self.result, &self.template.passage);
+        let mut map = serializer.serialize_map(Some(9))?;
+        map.serialize_entry("kind", "template")?;
+        map.serialize_entry("template", &self.id)?;
+        map.serialize_entry("shape", &self.template.shape)?;
+        map.serialize_entry("slot_share", &round6(self.template.slot_share))?;
+        map.serialize_entry("size", &passage.members.len())?;
+        map.serialize_entry("documents", &passage.document_count())?;
+        map.serialize_entry("representative", &self.template.representative)?;
         map.serialize_entry(
-            "links",
+            "members",
             &LazyArray {
-                len: passage.links.len(),
+                len: passage.members.len(),
                 element: |k| {
-                    let l = &passage.links[k];
-                    Ok(json!({"member_a": l.a, "member_b": l.b, "similarity": round6(l.similarity)}))
+                    let m = &passage.members[k];
+                    let d = m.doc as usize;
+                    let text = result.documents.quote(d, m.span)?;
+                    Ok(json!({
+                        "doc": result.documents.id(d),
+                        "start": m.span.start,
+                        "end": m.span.end,
+                        "text": text,
+                    }))
                 },
             },
         )?;
+        map.serialize_entry("links", &links_json(passage))?;
         map.end()
     }
 }
@@ -159,7 +230,7 @@ struct Report<'a> {
 impl Serialize for Report<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
         let result = self.result;
-        let mut map = serializer.serialize_map(Some(7))?;
+        let mut map = serializer.serialize_map(Some(8))?;
         map.serialize_entry("schema_version", &SCHEMA_VERSION)?;
         map.serialize_entry("reprint_version", env!("CARGO_PKG_VERSION"))?;
         map.serialize_entry(
@@ -185,6 +256,13 @@ impl Serialize for Report<'_> {
             &LazyArray {
                 len: result.clusters.len(),
                 element: |i| Ok(cluster_json(result, i, &result.clusters[i], false)),
+            },
+        )?;
+        map.serialize_entry(
+            "templates",
+            &LazyArray {
+                len: result.templates.len(),
+                element: |i| Ok(template_json(result, i, &result.templates[i])),
             },
         )?;
         map.serialize_entry(

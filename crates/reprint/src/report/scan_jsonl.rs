@@ -1,6 +1,6 @@
-//! `reprint scan --format jsonl`: one cluster per line, in the same shape as the
-//! `clusters` entries of the JSON format with `schema_version` first (boilerplate
-//! is not included).
+//! `reprint scan --format jsonl`: one reuse cluster per line, in the same shape as
+//! the `clusters` entries of the JSON format with `schema_version` first (templates
+//! and boilerplate are not included: they are in the JSON format).
 
 use crate::error::Result;
 use crate::report::scan_json::cluster_json;

@@ -14,7 +14,9 @@ pub fn excerpt(text: &str) -> String {
     prose::excerpt(text, EXCERPT_CHARS)
 }
 
-/// Writes clusters (members with offsets and excerpts, similarities) and boilerplate.
+/// Writes clusters (members with offsets and excerpts, similarities, the core and
+/// how much the members resemble it), templates (their shape and counts) and
+/// boilerplate.
 pub fn write(result: &ScanResult, out: &mut dyn Write) -> Result<()> {
     let err = write_error("the scan report");
     let s = &result.stats;
@@ -32,19 +34,27 @@ pub fn write(result: &ScanResult, out: &mut dyn Write) -> Result<()> {
     .map_err(&err)?;
     for (i, c) in result.clusters.iter().enumerate() {
         let similarity = prose::similarity(c.passage.links.iter().map(|l| l.similarity));
+        // With two members the one link is the similarity to the core.
+        let to_core = match c.core_similarity() {
+            Some((min, median)) if c.passage.members.len() > 2 => {
+                format!("; to the core at least {min:.2}, median {median:.2}")
+            }
+            _ => String::new(),
+        };
         writeln!(
             out,
-            "Cluster {i}: {} in {}, {similarity}",
+            "Cluster {i}: {} in {}, {similarity}{to_core}",
             count(c.passage.members.len() as u64, "passage", "passages"),
             count(c.passage.document_count() as u64, "document", "documents"),
         )
         .map_err(&err)?;
         for (m_i, m) in c.passage.members.iter().enumerate() {
             let d = m.doc as usize;
-            let source = if c.earliest == Some(m_i) {
-                "  (earliest)"
-            } else {
-                ""
+            let source = match (c.earliest == Some(m_i), c.core == m_i) {
+                (true, true) => "  (earliest, core)",
+                (true, false) => "  (earliest)",
+                (false, true) => "  (core)",
+                (false, false) => "",
             };
             writeln!(
                 out,
@@ -60,6 +70,26 @@ pub fn write(result: &ScanResult, out: &mut dyn Write) -> Result<()> {
                 excerpt(&result.documents.quote(d, m.span)?)
             )
             .map_err(&err)?;
+        }
+        writeln!(out).map_err(&err)?;
+    }
+    if !result.templates.is_empty() {
+        writeln!(
+            out,
+            "Templates (one wording, other names and numbers; not counted as reuse): {}",
+            count(result.templates.len() as u64, "template", "templates")
+        )
+        .map_err(&err)?;
+        for (i, t) in result.templates.iter().enumerate() {
+            writeln!(
+                out,
+                "  Template {i}: {} in {}, {:.0}% names and numbers",
+                count(t.passage.members.len() as u64, "passage", "passages"),
+                count(t.passage.document_count() as u64, "document", "documents"),
+                t.slot_share * 100.0,
+            )
+            .map_err(&err)?;
+            writeln!(out, "      “{}”", excerpt(&t.shape)).map_err(&err)?;
         }
         writeln!(out).map_err(&err)?;
     }

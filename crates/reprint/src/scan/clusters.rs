@@ -5,6 +5,15 @@
 //! shorter one are the same passage seen from different partners, so they are joined
 //! too. The connected components are the clusters; within a cluster, overlapping
 //! occurrences in one document merge into one member span.
+//!
+//! A connected component can chain: A resembles B, B resembles C, and A and C have
+//! little in common (on newswire, one formula filled in by hundreds of stories links
+//! them all). [`cohesive_split`] therefore cuts each component into stars: the
+//! member with the most strong links (similarity at least `min_core_similarity`)
+//! becomes a core, with every unassigned member strongly linked to it; then the next
+//! unassigned member with the most strong links, and so on. Every member of a
+//! cluster has been aligned with its core at that similarity or more, so a cluster
+//! is one passage and the copies of it, not a chain.
 
 use crate::cluster::UnionFind;
 use crate::document::Span;
@@ -57,6 +66,125 @@ impl PassageCluster {
         docs.dedup();
         docs.len()
     }
+}
+
+/// A cohesive cluster: members that all resemble one core member.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CohesiveCluster {
+    /// Members and the links among them.
+    pub passage: PassageCluster,
+    /// Index of the core member in `passage.members`.
+    pub core: usize,
+    /// Similarity of every other member to the core, in member order.
+    pub core_similarities: Vec<f64>,
+}
+
+/// Cuts `cluster` into stars around core members (see the module documentation):
+/// each star holds its core and members linked to it with similarity at least
+/// `min_core_similarity`. Members left without a core (all their strong partners
+/// went to cores they do not resemble) are returned in none; the second value counts
+/// them. Stars come out in the order of their first member.
+pub fn cohesive_split(
+    cluster: PassageCluster,
+    min_core_similarity: f64,
+) -> (Vec<CohesiveCluster>, usize) {
+    let n = cluster.members.len();
+    let mut strong: Vec<Vec<(usize, f64)>> = vec![Vec::new(); n];
+    let mut score = vec![0.0f64; n];
+    for l in &cluster.links {
+        if l.similarity >= min_core_similarity {
+            strong[l.a].push((l.b, l.similarity));
+            strong[l.b].push((l.a, l.similarity));
+            score[l.a] += l.similarity;
+            score[l.b] += l.similarity;
+        }
+    }
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_by(|&x, &y| score[y].total_cmp(&score[x]).then(x.cmp(&y)));
+    let mut star_of: Vec<Option<usize>> = vec![None; n];
+    let mut cores: Vec<usize> = Vec::new();
+    for &m in &order {
+        if star_of[m].is_some() || !strong[m].iter().any(|&(o, _)| star_of[o].is_none()) {
+            continue;
+        }
+        let star = cores.len();
+        cores.push(m);
+        star_of[m] = Some(star);
+        for &(o, _) in &strong[m] {
+            if star_of[o].is_none() {
+                star_of[o] = Some(star);
+            }
+        }
+    }
+    let loose = star_of.iter().filter(|s| s.is_none()).count();
+    if cores.len() == 1 && loose == 0 {
+        let core = cores[0];
+        let core_similarities = core_similarities(&cluster, core);
+        return (
+            vec![CohesiveCluster {
+                passage: cluster,
+                core,
+                core_similarities,
+            }],
+            0,
+        );
+    }
+    // Members keep their order inside each star; stars are ordered by first member.
+    let mut new_index = vec![usize::MAX; n];
+    let mut stars: Vec<PassageCluster> = vec![
+        PassageCluster {
+            members: Vec::new(),
+            links: Vec::new(),
+        };
+        cores.len()
+    ];
+    for (m, star) in star_of.iter().enumerate() {
+        if let Some(s) = *star {
+            new_index[m] = stars[s].members.len();
+            stars[s].members.push(cluster.members[m]);
+        }
+    }
+    for l in &cluster.links {
+        if let (Some(s), Some(t)) = (star_of[l.a], star_of[l.b]) {
+            if s == t {
+                stars[s].links.push(Link {
+                    a: new_index[l.a],
+                    b: new_index[l.b],
+                    similarity: l.similarity,
+                });
+            }
+        }
+    }
+    let mut out: Vec<CohesiveCluster> = stars
+        .into_iter()
+        .zip(&cores)
+        .map(|(passage, &core)| {
+            let core = new_index[core];
+            let core_similarities = core_similarities(&passage, core);
+            CohesiveCluster {
+                passage,
+                core,
+                core_similarities,
+            }
+        })
+        .collect();
+    out.sort_by_key(|c| c.passage.members[0]);
+    (out, loose)
+}
+
+/// The best link similarity of every member but `core` to `core`, in member order
+/// (0 for a member not linked to it).
+fn core_similarities(cluster: &PassageCluster, core: usize) -> Vec<f64> {
+    let mut best = vec![0.0f64; cluster.members.len()];
+    for l in &cluster.links {
+        if l.a == core {
+            best[l.b] = best[l.b].max(l.similarity);
+        } else if l.b == core {
+            best[l.a] = best[l.a].max(l.similarity);
+        }
+    }
+    best.remove(core);
+    best
 }
 
 fn overlaps_enough(a: &Span, b: &Span, min_overlap: f64) -> bool {
@@ -229,5 +357,97 @@ mod tests {
             similarity: 1.0,
         });
         assert_eq!(overlap_clusters(&edges, 0.5).len(), 1);
+    }
+
+    fn chain() -> PassageCluster {
+        // 0–1–2–3 strongly linked in a row, 0 and 3 never aligned, 1–3 weakly.
+        PassageCluster {
+            members: (0..4).map(|d| occ(d, 0, 100)).collect(),
+            links: vec![
+                Link {
+                    a: 0,
+                    b: 1,
+                    similarity: 0.9,
+                },
+                Link {
+                    a: 1,
+                    b: 2,
+                    similarity: 0.8,
+                },
+                Link {
+                    a: 2,
+                    b: 3,
+                    similarity: 0.9,
+                },
+                Link {
+                    a: 1,
+                    b: 3,
+                    similarity: 0.2,
+                },
+            ],
+        }
+    }
+
+    #[test]
+    fn a_chain_is_cut_into_stars_around_cores() {
+        let (stars, loose) = cohesive_split(chain(), 0.3);
+        // Members 1 and 2 have the most strong links (1.7 each); the first wins and
+        // takes 0 and 2. Member 3 resembles 2, not the core, and is left out.
+        assert_eq!((stars.len(), loose), (1, 1));
+        assert_eq!(
+            stars[0].passage.members,
+            vec![occ(0, 0, 100), occ(1, 0, 100), occ(2, 0, 100)]
+        );
+        assert_eq!(stars[0].core, 1);
+        assert_eq!(stars[0].core_similarities, vec![0.9, 0.8]);
+        assert_eq!(stars[0].passage.links.len(), 2);
+        // With a fifth member strongly linked to 3, 3 becomes a core of its own.
+        let mut longer = chain();
+        longer.members.push(occ(4, 0, 100));
+        longer.links.push(Link {
+            a: 3,
+            b: 4,
+            similarity: 0.7,
+        });
+        let (stars, loose) = cohesive_split(longer, 0.3);
+        assert_eq!((stars.len(), loose), (2, 0));
+        assert_eq!(
+            stars[1].passage.members,
+            vec![occ(3, 0, 100), occ(4, 0, 100)]
+        );
+        assert_eq!(stars[1].core_similarities, vec![0.7]);
+    }
+
+    #[test]
+    fn a_star_is_kept_whole() {
+        let cluster = PassageCluster {
+            members: (0..3).map(|d| occ(d, 0, 100)).collect(),
+            links: vec![
+                Link {
+                    a: 0,
+                    b: 1,
+                    similarity: 1.0,
+                },
+                Link {
+                    a: 0,
+                    b: 2,
+                    similarity: 0.5,
+                },
+                Link {
+                    a: 1,
+                    b: 2,
+                    similarity: 0.25,
+                },
+            ],
+        };
+        let (stars, loose) = cohesive_split(cluster.clone(), 0.3);
+        assert_eq!((stars.len(), loose), (1, 0));
+        assert_eq!(stars[0].core, 0);
+        assert_eq!(stars[0].passage, cluster);
+        assert_eq!(stars[0].core_similarities, vec![1.0, 0.5]);
+        // Under a higher bar member 2 resembles no core.
+        let (stars, loose) = cohesive_split(cluster, 0.6);
+        assert_eq!((stars.len(), loose), (1, 1));
+        assert_eq!(stars[0].passage.members.len(), 2);
     }
 }

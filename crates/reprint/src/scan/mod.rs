@@ -10,8 +10,11 @@
 //!    tolerate rewording.
 //! 4. [`repeats`]: passages repeated inside one document (a pull quote) are found too,
 //!    so that they join the cluster of the passage they repeat.
-//! 5. [`clusters`]: occurrences are linked by alignments and by overlap into one
-//!    cluster per reused passage.
+//! 5. [`templates`]: aligned pairs that fill one formula with different names and
+//!    numbers are templates, kept apart from reuse.
+//! 6. [`clusters`]: occurrences are linked by alignments and by overlap, and each
+//!    component is cut into cohesive clusters around core members: one cluster per
+//!    reused passage.
 
 //!
 //! The job's own parts live in `config.rs` (what a scan is asked to do), `result.rs`
@@ -26,9 +29,10 @@ pub mod repeats;
 mod result;
 mod run;
 pub mod stages;
+pub mod templates;
 
 pub use clusters::Occurrence;
 pub use config::ScanConfig;
 pub use documents::ScanDocuments;
-pub use result::{BoilerplateItem, ScanCluster, ScanResult, ScanStats};
+pub use result::{BoilerplateItem, ScanCluster, ScanResult, ScanStats, TemplateCluster};
 pub use run::{estimated_memory, run, scan_documents, IN_MEMORY_BYTES_PER_TEXT_BYTE};

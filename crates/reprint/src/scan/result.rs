@@ -12,6 +12,44 @@ pub struct ScanCluster {
     pub passage: PassageCluster,
     /// The member in the earliest-dated document, when documents carry dates.
     pub earliest: Option<usize>,
+    /// The core member every other member was aligned with (see
+    /// [`crate::scan::clusters::cohesive_split`]).
+    pub core: usize,
+    /// Similarity of every other member to the core, in member order.
+    pub core_similarities: Vec<f64>,
+}
+
+impl ScanCluster {
+    /// The lowest and the median similarity of the members to the core (the mean of
+    /// the two middle values for an even count), or `None` for a cluster of one.
+    pub fn core_similarity(&self) -> Option<(f64, f64)> {
+        let mut s = self.core_similarities.clone();
+        if s.is_empty() {
+            return None;
+        }
+        s.sort_by(f64::total_cmp);
+        let mid = s.len() / 2;
+        let median = if s.len() % 2 == 1 {
+            s[mid]
+        } else {
+            (s[mid - 1] + s[mid]) / 2.0
+        };
+        Some((s[0], median))
+    }
+}
+
+/// A template: one wording that many documents fill in with their own names and
+/// numbers (see [`crate::scan::templates`]). Not reuse.
+#[derive(Debug, Clone)]
+pub struct TemplateCluster {
+    /// Where it is filled in, and the template pairs that link the places.
+    pub passage: PassageCluster,
+    /// The member whose wording gives the shape (the one with the most links).
+    pub representative: usize,
+    /// The representative's wording with names written `[name]` and numbers `[number]`.
+    pub shape: String,
+    /// Share of the representative's words that are names or numbers.
+    pub slot_share: f64,
 }
 
 /// Boilerplate kept out of the clusters.
@@ -44,6 +82,13 @@ pub struct ScanStats {
     pub clusters: u64,
     /// Boilerplate items listed.
     pub boilerplate: u64,
+    /// Templates listed.
+    pub templates: u64,
+    /// Aligned passage pairs judged template pairs (not reuse).
+    pub template_pairs: u64,
+    /// Members of overlap components that resembled no core and were left out of
+    /// every cluster.
+    pub loose_members: u64,
     /// Seconds reading and parsing.
     pub read_seconds: f64,
     /// Seconds for boilerplate, index and candidates.
@@ -64,6 +109,8 @@ pub struct ScanResult {
     pub documents: ScanDocuments,
     /// Reuse clusters (members in two or more documents).
     pub clusters: Vec<ScanCluster>,
+    /// Templates, listed separately.
+    pub templates: Vec<TemplateCluster>,
     /// Boilerplate, listed separately.
     pub boilerplate: Vec<BoilerplateItem>,
     /// Counts and timings.

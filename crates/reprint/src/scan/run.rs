@@ -13,8 +13,12 @@ use crate::input::ingest::{self, IngestConfig, InputTally};
 use crate::input::Sources;
 use crate::scan::boilerplate::{blank_masks, find_boilerplate_lines, lines, BoilerplateKind};
 use crate::scan::candidates::{candidate_pairs, Candidate};
-use crate::scan::clusters::{overlap_clusters, Edge, Occurrence, PassageCluster};
+use crate::scan::clusters::{
+    cohesive_split, overlap_clusters, CohesiveCluster, Edge, Occurrence, PassageCluster,
+};
 use crate::scan::repeats::find_repeats;
+use crate::scan::templates::{fills_other_slots, is_template_pair, shape, SlotProfile};
+use crate::scan::TemplateCluster;
 use crate::shingle::hash_keys;
 use crate::text::tokenize;
 use bitvec::vec::BitVec;
@@ -478,42 +482,84 @@ pub fn scan_documents(
     // 4. Repeats inside documents, then overlap clusters.
     let t = Instant::now();
     observer.stage_started(Stage::Cluster, None);
-    let (clusters, boilerplate) = cluster_passages(
+    let documents = ScanDocuments::in_memory(documents);
+    let clustered = cluster_passages(
         edges,
         repeats
             .iter()
             .enumerate()
             .flat_map(|(d, r)| r.iter().map(move |&pair| (d as u32, pair))),
         boiler_lines,
-        config.min_overlap,
-        |d| documents[d].date.as_ref(),
-    );
+        config,
+        &documents,
+    )?;
     observer.stage_finished(Stage::Cluster);
-    stats.clusters = clusters.len() as u64;
-    stats.boilerplate = boilerplate.len() as u64;
+    stats.record_clusters(&clustered);
     stats.cluster_seconds = t.elapsed().as_secs_f64();
     stats.total_seconds = started.elapsed().as_secs_f64();
     Ok(ScanResult {
-        documents: ScanDocuments::in_memory(documents),
-        clusters,
-        boilerplate,
+        documents,
+        clusters: clustered.clusters,
+        templates: clustered.templates,
+        boilerplate: clustered.boilerplate,
         stats,
     })
 }
 
-/// The last step of a scan: within-document repeats join the aligned edges, the
-/// edges become overlap clusters (those in two or more documents are reuse, the
-/// others boilerplate repeated inside one document), and boilerplate lines become
-/// boilerplate items, sorted by their first place.
-pub(crate) fn cluster_passages<'d>(
-    mut edges: Vec<Edge>,
+/// What the last step of a scan finds.
+pub(crate) struct Clustered {
+    pub(crate) clusters: Vec<ScanCluster>,
+    pub(crate) templates: Vec<TemplateCluster>,
+    pub(crate) boilerplate: Vec<BoilerplateItem>,
+    pub(crate) template_pairs: u64,
+    pub(crate) loose_members: u64,
+}
+
+/// The last step of a scan, the same for the in-memory and the staged run: aligned
+/// pairs that fill one formula with other names and numbers become templates (see
+/// [`crate::scan::templates`]); within-document repeats join the other edges, which
+/// become overlap clusters cut into cohesive clusters around core members (those in
+/// two or more documents are reuse; a whole overlap cluster in one document is
+/// boilerplate repeated inside it); boilerplate lines become boilerplate items. Each
+/// list is sorted by its first member or place.
+pub(crate) fn cluster_passages(
+    edges: Vec<Edge>,
     repeats: impl Iterator<Item = (u32, RepeatPair)>,
     boiler_lines: Vec<crate::scan::boilerplate::BoilerplateLine>,
-    min_overlap: f64,
-    date: impl Fn(usize) -> Option<&'d crate::document::DocDate>,
-) -> (Vec<ScanCluster>, Vec<BoilerplateItem>) {
+    config: &ScanConfig,
+    documents: &ScanDocuments,
+) -> Result<Clustered> {
+    let template_config = &config.templates;
+    let is_template: Vec<bool> = if template_config.enabled {
+        exec::map(&edges, |e| {
+            if e.x.doc == e.y.doc {
+                return Ok(false);
+            }
+            let a = documents.quote(e.x.doc as usize, e.x.span)?;
+            let b = documents.quote(e.y.doc as usize, e.y.span)?;
+            Ok(is_template_pair(
+                &SlotProfile::new(&a, &config.normalize),
+                &SlotProfile::new(&b, &config.normalize),
+                template_config,
+            ))
+        })
+        .into_iter()
+        .collect::<Result<_>>()?
+    } else {
+        Vec::new()
+    };
+    let mut reuse_edges: Vec<Edge> = Vec::with_capacity(edges.len());
+    let mut template_edges: Vec<Edge> = Vec::new();
+    for (k, e) in edges.into_iter().enumerate() {
+        if is_template.get(k).copied().unwrap_or(false) {
+            template_edges.push(e);
+        } else {
+            reuse_edges.push(e);
+        }
+    }
+    drop(is_template);
     for (d, (first, second)) in repeats {
-        edges.push(Edge {
+        reuse_edges.push(Edge {
             x: Occurrence {
                 doc: d,
                 span: first,
@@ -525,7 +571,10 @@ pub(crate) fn cluster_passages<'d>(
             similarity: 1.0,
         });
     }
+    let date = |d: usize| documents.date(d);
     let mut clusters = Vec::new();
+    let mut templates = Vec::new();
+    let mut loose_members = 0u64;
     let mut boilerplate: Vec<BoilerplateItem> = boiler_lines
         .into_iter()
         .map(|b| BoilerplateItem {
@@ -537,19 +586,122 @@ pub(crate) fn cluster_passages<'d>(
                 .collect(),
         })
         .collect();
-    for passage in overlap_clusters(&edges, min_overlap) {
-        if passage.document_count() >= 2 {
-            let earliest = earliest_member(&passage, &date);
-            clusters.push(ScanCluster { passage, earliest });
-        } else {
+    for passage in overlap_clusters(&reuse_edges, config.min_overlap) {
+        if passage.document_count() < 2 {
             boilerplate.push(BoilerplateItem {
                 kind: BoilerplateKind::RepeatedInDocument,
                 places: passage.members,
             });
+            continue;
+        }
+        let (stars, loose) = cohesive_split(passage, config.min_core_similarity);
+        loose_members += loose as u64;
+        for star in stars {
+            if star.passage.document_count() < 2 {
+                loose_members += star.passage.members.len() as u64;
+                continue;
+            }
+            if template_config.enabled
+                && star.passage.document_count() >= template_config.min_documents
+                && fills_template(&star, documents, config)?
+            {
+                let core = star.passage.members[star.core];
+                let (shape, slot_share) = shape(
+                    &documents.quote(core.doc as usize, core.span)?,
+                    &config.normalize,
+                );
+                templates.push(TemplateCluster {
+                    passage: star.passage,
+                    representative: star.core,
+                    shape,
+                    slot_share,
+                });
+                continue;
+            }
+            let earliest = earliest_member(&star.passage, date);
+            clusters.push(ScanCluster {
+                passage: star.passage,
+                earliest,
+                core: star.core,
+                core_similarities: star.core_similarities,
+            });
         }
     }
+    clusters.sort_by_key(|c| c.passage.members[0]);
     boilerplate.sort_by_key(|b| b.places[0]);
-    (clusters, boilerplate)
+    let template_pairs = template_edges.len() as u64;
+    for passage in overlap_clusters(&template_edges, config.min_overlap) {
+        if passage.document_count() < 2 {
+            continue;
+        }
+        let representative = most_linked(&passage);
+        let m = passage.members[representative];
+        let (shape, slot_share) =
+            shape(&documents.quote(m.doc as usize, m.span)?, &config.normalize);
+        templates.push(TemplateCluster {
+            passage,
+            representative,
+            shape,
+            slot_share,
+        });
+    }
+    templates.sort_by_key(|t| t.passage.members[0]);
+    Ok(Clustered {
+        clusters,
+        templates,
+        boilerplate,
+        template_pairs,
+        loose_members,
+    })
+}
+
+impl ScanStats {
+    /// Counts what the last step found.
+    pub(crate) fn record_clusters(&mut self, clustered: &Clustered) {
+        self.clusters = clustered.clusters.len() as u64;
+        self.templates = clustered.templates.len() as u64;
+        self.boilerplate = clustered.boilerplate.len() as u64;
+        self.template_pairs = clustered.template_pairs;
+        self.loose_members = clustered.loose_members;
+    }
+}
+
+/// Whether most members of a cohesive cluster (more than half of those other than
+/// the core) fill the core's wording with other names and numbers.
+fn fills_template(
+    star: &CohesiveCluster,
+    documents: &ScanDocuments,
+    config: &ScanConfig,
+) -> Result<bool> {
+    let profile = |i: usize| -> Result<SlotProfile> {
+        let m = star.passage.members[i];
+        Ok(SlotProfile::new(
+            &documents.quote(m.doc as usize, m.span)?,
+            &config.normalize,
+        ))
+    };
+    let core = profile(star.core)?;
+    let mut filled = 0usize;
+    for i in (0..star.passage.members.len()).filter(|&i| i != star.core) {
+        filled += usize::from(fills_other_slots(&core, &profile(i)?, &config.templates));
+    }
+    Ok(2 * filled > star.passage.members.len() - 1)
+}
+
+/// The member with the highest sum of link similarities (the first on ties).
+fn most_linked(cluster: &PassageCluster) -> usize {
+    let mut score = vec![0.0f64; cluster.members.len()];
+    for l in &cluster.links {
+        score[l.a] += l.similarity;
+        score[l.b] += l.similarity;
+    }
+    let mut best = 0;
+    for (i, s) in score.iter().enumerate() {
+        if *s > score[best] {
+            best = i;
+        }
+    }
+    best
 }
 
 /// The passages of one candidate pair as edges, leaving out passages that lie
@@ -659,6 +811,100 @@ mod tests {
         assert_eq!(whole.1.len(), 2, "{whole:?}");
         assert_eq!(summary(1), whole);
         assert_eq!(summary(2), whole);
+    }
+
+    #[test]
+    fn a_formula_filled_in_by_many_stories_is_a_template_not_reuse() {
+        // The aligned passages start and end on shared words, so the names and
+        // numbers that tell the stories apart are inside the formula.
+        let companies = [
+            (
+                "Acme Cleveland Corp",
+                "50",
+                "2012",
+                "3",
+                "14",
+                "Salomon Brothers",
+            ),
+            (
+                "Brown Forman Inc",
+                "75",
+                "2017",
+                "4",
+                "22",
+                "Morgan Stanley",
+            ),
+            ("Red Lion Inns", "120", "2009", "6", "31", "Drexel Burnham"),
+            ("Torchmark Corp", "200", "2015", "8", "47", "Kidder Peabody"),
+        ];
+        let mut texts: Vec<String> = companies
+            .iter()
+            .map(|(name, amount, year, shares, price, bank)| {
+                format!(
+                    "{name} said it filed a registration statement with the Securities and \
+                     Exchange Commission covering a proposed offering of {amount} mln dlrs of \
+                     debentures due {year} and {shares} mln common shares at {price} dlrs \
+                     each, with {bank} as lead manager of the offering. The company said \
+                     proceeds would be used to repay bank debt and for general corporate \
+                     purposes."
+                )
+            })
+            .collect();
+        // One story copied as it stands: reuse.
+        texts.push(texts[0].clone());
+        let documents: Vec<Document> = texts
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                Document::new(
+                    format!("d{i}"),
+                    t.as_str(),
+                    crate::document::Origin {
+                        source: 0,
+                        line: i as u64 + 1,
+                    },
+                )
+            })
+            .collect();
+        let scan = |enabled: bool| {
+            let mut config = ScanConfig::default();
+            config.templates.enabled = enabled;
+            config.candidates.min_shared = 2;
+            scan_documents(
+                documents.clone(),
+                &config,
+                &crate::exec::Silent,
+                ScanStats::default(),
+                Instant::now(),
+            )
+            .unwrap()
+        };
+        let r = scan(true);
+        assert_eq!(r.templates.len(), 1, "{:?}", r.stats);
+        assert!(
+            r.templates[0]
+                .shape
+                .contains("offering of [number] mln dlrs of debentures"),
+            "{}",
+            r.templates[0].shape
+        );
+        assert!(r.templates[0].passage.document_count() >= 4);
+        // The true copy is reuse. (A template pair whose aligned passages happen to
+        // share enough of their names can still join it: here Torchmark's.)
+        assert_eq!(r.clusters.len(), 1, "{:?}", r.stats);
+        let docs: Vec<u32> = r.clusters[0]
+            .passage
+            .members
+            .iter()
+            .map(|m| m.doc)
+            .collect();
+        assert!(docs.contains(&0) && docs.contains(&4), "{docs:?}");
+        assert!(docs.len() < 5, "{docs:?}");
+        assert!(r.clusters[0].core_similarity().unwrap().0 >= 0.3);
+        // Without template detection the formula is reported as reuse.
+        let r = scan(false);
+        assert!(r.templates.is_empty());
+        assert!(r.clusters.iter().any(|c| c.passage.document_count() >= 4));
     }
 
     #[test]

@@ -80,24 +80,19 @@ pub fn load_result(
     let edges: Vec<Edge> = keyed.into_iter().map(|(_, e)| e).collect();
     let repeats = load_repeats(work)?;
     let docs = load_documents(work, stored)?;
-    let (clusters, boilerplate) = cluster_passages(
-        edges,
-        repeats.into_iter(),
-        boiler_lines,
-        config.min_overlap,
-        |d| docs.dates.get(d).and_then(Option::as_ref),
-    );
-    stats.clusters = clusters.len() as u64;
-    stats.boilerplate = boilerplate.len() as u64;
+    let documents = ScanDocuments::stored(docs);
+    let clustered = cluster_passages(edges, repeats.into_iter(), boiler_lines, config, &documents)?;
+    stats.record_clusters(&clustered);
     stats.read_seconds = seconds.read;
     stats.candidate_seconds = seconds.candidates;
     stats.align_seconds = seconds.align;
     stats.cluster_seconds = started.elapsed().as_secs_f64();
     stats.total_seconds = seconds.read + seconds.candidates + seconds.align + stats.cluster_seconds;
     Ok(ScanResult {
-        documents: ScanDocuments::stored(docs),
-        clusters,
-        boilerplate,
+        documents,
+        clusters: clustered.clusters,
+        templates: clustered.templates,
+        boilerplate: clustered.boilerplate,
         stats,
     })
 }
