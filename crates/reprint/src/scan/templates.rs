@@ -174,23 +174,12 @@ fn trigrams(keys: &[u64]) -> Vec<u64> {
 /// Jaccard of two sorted, distinct lists, and the size of their union (1 for two
 /// empty lists).
 fn jaccard(a: &[u64], b: &[u64]) -> (f64, usize) {
-    let (mut i, mut j, mut shared) = (0, 0, 0usize);
-    while i < a.len() && j < b.len() {
-        match a[i].cmp(&b[j]) {
-            std::cmp::Ordering::Less => i += 1,
-            std::cmp::Ordering::Greater => j += 1,
-            std::cmp::Ordering::Equal => {
-                shared += 1;
-                i += 1;
-                j += 1;
-            }
-        }
-    }
-    let union = a.len() + b.len() - shared;
+    let score = crate::verify::score_sets(a, b);
+    let union = a.len() + b.len() - score.shared_shingles;
     if union == 0 {
         (1.0, 0)
     } else {
-        (shared as f64 / union as f64, union)
+        (score.jaccard, union)
     }
 }
 
