@@ -214,20 +214,9 @@ impl SignRows {
         self.id.append_value(&d.meta.id);
         self.text_bytes.append_value(d.meta.text_bytes as i64);
         self.shingles.append_value(d.meta.shingles as i32);
-        match &d.meta.keep_key {
-            Some(SortKey::Num(x)) => {
-                self.keep_num.append_value(*x);
-                self.keep_str.append_null();
-            }
-            Some(SortKey::Str(s)) => {
-                self.keep_num.append_null();
-                self.keep_str.append_value(s);
-            }
-            None => {
-                self.keep_num.append_null();
-                self.keep_str.append_null();
-            }
-        }
+        let (num, text) = SortKey::columns(d.meta.keep_key.as_ref());
+        self.keep_num.append_option(num);
+        self.keep_str.append_option(text);
         self.keys
             .append_value(d.keys.iter().map(|&k| Some(k as i64)));
         self.set.append_value(d.set.iter().map(|&s| Some(s as i32)));
@@ -585,13 +574,10 @@ pub fn cluster_members(
                 if id.is_null(i) {
                     return Err(value_error(format!("record {r} of a pair is no document")));
                 }
-                let keep_key = if !keep_num.is_null(i) {
-                    Some(SortKey::Num(keep_num.value(i)))
-                } else if !keep_str.is_null(i) {
-                    Some(SortKey::Str(keep_str.value(i).to_string()))
-                } else {
-                    None
-                };
+                let keep_key = SortKey::from_columns(
+                    keep_num.is_valid(i).then(|| keep_num.value(i)),
+                    keep_str.is_valid(i).then(|| keep_str.value(i)),
+                );
                 let mut s = Vec::new();
                 set_of(set, i, &mut s)?;
                 docs[slot] = Some((

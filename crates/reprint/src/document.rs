@@ -72,6 +72,24 @@ pub enum SortKey {
 }
 
 impl SortKey {
+    /// The key as the two nullable columns tables store it in (`keep_num`, `keep_str`).
+    pub fn columns(key: Option<&SortKey>) -> (Option<f64>, Option<&str>) {
+        match key {
+            Some(SortKey::Num(n)) => (Some(*n), None),
+            Some(SortKey::Str(s)) => (None, Some(s)),
+            None => (None, None),
+        }
+    }
+
+    /// The key back from those columns (the number first when both are set).
+    pub fn from_columns(num: Option<f64>, text: Option<&str>) -> Option<SortKey> {
+        match (num, text) {
+            (Some(n), _) => Some(SortKey::Num(n)),
+            (None, Some(s)) => Some(SortKey::Str(s.to_string())),
+            (None, None) => None,
+        }
+    }
+
     /// Total order used by the keep policy.
     pub fn cmp_key(&self, other: &SortKey) -> Ordering {
         match (self, other) {

@@ -111,7 +111,6 @@ impl SetStoreWriter {
             })
         };
         Ok(SetStore {
-            file,
             map,
             offsets: self.offsets,
         })
@@ -132,7 +131,6 @@ impl SetSource for SetStore {
 
 /// Read access to the shingle sets written by a [`SetStoreWriter`].
 pub struct SetStore {
-    file: std::fs::File,
     map: Option<memmap2::Mmap>,
     offsets: Vec<u64>,
 }
@@ -155,40 +153,6 @@ impl SetStore {
     /// Number of documents.
     pub fn len(&self) -> usize {
         self.offsets.len() - 1
-    }
-
-    /// Copies the set of document `doc` into `out` with a positioned read of the file
-    /// rather than through the map. A reader that goes through far more sets than it
-    /// may keep resident reads them this way: through the map, every page fault maps
-    /// the cached pages around it (up to 64 KiB), and letting them go again walks the
-    /// whole map, which cost more system time than the scoring itself.
-    pub fn read_into(&self, doc: usize, out: &mut Vec<u32>) -> Result<()> {
-        let (start, end) = (self.offsets[doc] as usize, self.offsets[doc + 1] as usize);
-        out.clear();
-        out.resize(end - start, 0);
-        if out.is_empty() {
-            return Ok(());
-        }
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::FileExt;
-            // SAFETY: the buffer's u32s are plain bytes while the read fills them; the
-            // file holds native-endian values, as `push` wrote them.
-            let bytes = unsafe {
-                std::slice::from_raw_parts_mut(
-                    out.as_mut_ptr().cast::<u8>(),
-                    std::mem::size_of_val(out.as_slice()),
-                )
-            };
-            self.file
-                .read_exact_at(bytes, start as u64 * 4)
-                .map_err(|e| Error::stream("reading the shingle spill file", e))
-        }
-        #[cfg(not(unix))]
-        {
-            out.copy_from_slice(self.get(doc));
-            Ok(())
-        }
     }
 
     /// True when the store holds no document.

@@ -401,20 +401,9 @@ impl SignRows {
         self.id.append_value(&meta.id);
         self.text_bytes.append_value(meta.text_bytes as u64);
         self.shingles.append_value(meta.shingles);
-        match &meta.keep_key {
-            Some(SortKey::Num(n)) => {
-                self.keep_num.append_value(*n);
-                self.keep_str.append_null();
-            }
-            Some(SortKey::Str(s)) => {
-                self.keep_num.append_null();
-                self.keep_str.append_value(s);
-            }
-            None => {
-                self.keep_num.append_null();
-                self.keep_str.append_null();
-            }
-        }
+        let (num, text) = SortKey::columns(meta.keep_key.as_ref());
+        self.keep_num.append_option(num);
+        self.keep_str.append_option(text);
         for (b, k) in self.bands.iter_mut().zip(keys) {
             b.append_value(*k);
         }
@@ -1056,13 +1045,10 @@ fn read_named(parts: &[PathBuf], records: Vec<u64>) -> Result<Named> {
                     return Err(not_a_document(path, r));
                 }
                 next += 1;
-                let keep_key = if !keep_num.is_null(i) {
-                    Some(SortKey::Num(keep_num.value(i)))
-                } else if !keep_str.is_null(i) {
-                    Some(SortKey::Str(keep_str.value(i).to_string()))
-                } else {
-                    None
-                };
+                let keep_key = SortKey::from_columns(
+                    keep_num.is_valid(i).then(|| keep_num.value(i)),
+                    keep_str.is_valid(i).then(|| keep_str.value(i)),
+                );
                 meta.push(DocMeta {
                     id: id.value(i).to_string(),
                     ordinal: r,
