@@ -52,6 +52,8 @@ pub(crate) use prepare::{content_stems, is_stopword, STOP};
 pub use prepare::{PreparedDoc, MAX_STEM_BYTES};
 
 use crate::document::Span;
+use crate::text::NormalizeConfig;
+use range::TokenRange;
 
 /// Tunables of [`align`], grouped by the step of the aligner that reads them. The
 /// default is meant for news and for the PAN plagiarism corpora alike.
@@ -394,6 +396,16 @@ pub fn align(a: &PreparedDoc, b: &PreparedDoc, cfg: &AlignConfig) -> Vec<Aligned
     let fragments = extend::fragments(found, a, b, &terms, cfg);
     let runs = verbatim::runs(&grams, cfg.seeds.ngram_words, &cfg.verbatim);
     filter::passages(a, b, &fragments, &runs, cfg)
+}
+
+/// The similarity [`align`] reports for two passages taken whole: the Dice
+/// coefficient of the distinct content-word stems of `a` and `b`, in [0, 1]. Scan
+/// uses it to compare a copy with a cluster's core when alignment never paired the
+/// two directly (each was aligned only with other copies).
+pub fn passage_similarity(a: &str, b: &str, norm: &NormalizeConfig) -> f64 {
+    let (pa, pb) = (PreparedDoc::new(a, norm), PreparedDoc::new(b, norm));
+    let whole = |d: &PreparedDoc| TokenRange::new(0, d.tokens().len());
+    filter::dice(&pa, whole(&pa), &pb, whole(&pb))
 }
 
 #[cfg(test)]

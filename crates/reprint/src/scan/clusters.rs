@@ -11,9 +11,11 @@
 //! them all). [`cohesive_split`] therefore cuts each component into stars: the
 //! member with the most strong links (similarity at least `min_core_similarity`)
 //! becomes a core, with every unassigned member strongly linked to it; then the next
-//! unassigned member with the most strong links, and so on. Every member of a
-//! cluster has been aligned with its core at that similarity or more, so a cluster
-//! is one passage and the copies of it, not a chain.
+//! unassigned member with the most strong links, and so on. A member left over
+//! because it was aligned only with other copies, never with their core, is then
+//! compared with that core directly and joins its star when it resembles it enough.
+//! Every member of a cluster resembles its core at that similarity or more, so a
+//! cluster is one passage and the copies of it, not a chain.
 
 use crate::cluster::UnionFind;
 use crate::document::Span;
@@ -81,13 +83,16 @@ pub struct CohesiveCluster {
 
 /// Cuts `cluster` into stars around core members (see the module documentation):
 /// each star holds its core and members linked to it with similarity at least
-/// `min_core_similarity`. Members left without a core (all their strong partners
-/// went to cores they do not resemble) are returned in none; the second value counts
-/// them. Stars come out in the order of their first member.
-pub fn cohesive_split(
-    cluster: PassageCluster,
+/// `min_core_similarity`. A member whose partners all went to cores it was never
+/// aligned with is compared with those cores by `similarity` (of two members'
+/// passages) and joins the first it resembles enough. Members still left without a
+/// core are returned in none; the second value counts them. Stars come out in the
+/// order of their first member. An error of `similarity` is returned as is.
+pub fn cohesive_split<E>(
+    mut cluster: PassageCluster,
     min_core_similarity: f64,
-) -> (Vec<CohesiveCluster>, usize) {
+    mut similarity: impl FnMut(Occurrence, Occurrence) -> Result<f64, E>,
+) -> Result<(Vec<CohesiveCluster>, usize), E> {
     let n = cluster.members.len();
     let mut strong: Vec<Vec<(usize, f64)>> = vec![Vec::new(); n];
     let mut score = vec![0.0f64; n];
@@ -116,18 +121,25 @@ pub fn cohesive_split(
             }
         }
     }
+    attach_loose(
+        &mut cluster,
+        &mut star_of,
+        &cores,
+        min_core_similarity,
+        &mut similarity,
+    )?;
     let loose = star_of.iter().filter(|s| s.is_none()).count();
     if cores.len() == 1 && loose == 0 {
         let core = cores[0];
         let core_similarities = core_similarities(&cluster, core);
-        return (
+        return Ok((
             vec![CohesiveCluster {
                 passage: cluster,
                 core,
                 core_similarities,
             }],
             0,
-        );
+        ));
     }
     // Members keep their order inside each star; stars are ordered by first member.
     let mut new_index = vec![usize::MAX; n];
@@ -169,7 +181,70 @@ pub fn cohesive_split(
         })
         .collect();
     out.sort_by_key(|c| c.passage.members[0]);
-    (out, loose)
+    Ok((out, loose))
+}
+
+/// Cores a member left without a star is compared with, at most.
+const MAX_CORE_TRIES: usize = 4;
+
+/// The second chance of members left without a star: a copy aligned only with
+/// other copies, never with their core, is compared with the cores of the stars its
+/// partners went to (best link first, at most [`MAX_CORE_TRIES`] cores) by
+/// `similarity`, and joins the first star whose core it resembles at
+/// `min_core_similarity` or more; the comparison becomes a link of the cluster.
+/// A member already aligned with a core (a link too weak to join it) is not
+/// compared with that core again. Members are taken in order, so the result is
+/// deterministic.
+fn attach_loose<E>(
+    cluster: &mut PassageCluster,
+    star_of: &mut [Option<usize>],
+    cores: &[usize],
+    min_core_similarity: f64,
+    similarity: &mut impl FnMut(Occurrence, Occurrence) -> Result<f64, E>,
+) -> Result<(), E> {
+    if cores.is_empty() || star_of.iter().all(Option::is_some) {
+        return Ok(());
+    }
+    let n = cluster.members.len();
+    let mut partners: Vec<Vec<(usize, f64)>> = vec![Vec::new(); n];
+    for l in &cluster.links {
+        partners[l.a].push((l.b, l.similarity));
+        partners[l.b].push((l.a, l.similarity));
+    }
+    for m in 0..n {
+        if star_of[m].is_some() {
+            continue;
+        }
+        let mut mine = std::mem::take(&mut partners[m]);
+        mine.sort_by(|x, y| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0)));
+        let linked = |o: usize| mine.iter().any(|&(p, _)| p == o);
+        let mut tried: Vec<usize> = Vec::new();
+        for &(p, _) in &mine {
+            let Some(star) = star_of[p] else { continue };
+            if tried.contains(&star) {
+                continue;
+            }
+            if tried.len() == MAX_CORE_TRIES {
+                break;
+            }
+            tried.push(star);
+            let core = cores[star];
+            if linked(core) {
+                continue;
+            }
+            let s = similarity(cluster.members[m], cluster.members[core])?;
+            if s >= min_core_similarity {
+                star_of[m] = Some(star);
+                cluster.links.push(Link {
+                    a: m.min(core),
+                    b: m.max(core),
+                    similarity: s,
+                });
+                break;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The best link similarity of every member but `core` to `core`, in member order
@@ -359,6 +434,42 @@ mod tests {
         assert_eq!(overlap_clusters(&edges, 0.5).len(), 1);
     }
 
+    /// A comparison that never finds a resemblance (nothing attaches after the fact).
+    fn unaligned(_: Occurrence, _: Occurrence) -> Result<f64, std::convert::Infallible> {
+        Ok(0.0)
+    }
+
+    #[test]
+    fn a_copy_never_aligned_with_its_core_is_compared_with_it() {
+        // 0 is the core of 1 and 2; 3 was aligned only with 2.
+        let star = || PassageCluster {
+            members: (0..4).map(|d| occ(d, 0, 100)).collect(),
+            links: [(0, 1, 0.9), (0, 2, 0.8), (2, 3, 0.9)]
+                .map(|(a, b, similarity)| Link { a, b, similarity })
+                .to_vec(),
+        };
+        let mut asked = Vec::new();
+        let (stars, loose) = cohesive_split(star(), 0.3, |x, y| {
+            asked.push((x.doc, y.doc));
+            Ok::<_, std::convert::Infallible>(0.45)
+        })
+        .unwrap();
+        assert_eq!(asked, vec![(3, 0)]);
+        assert_eq!((stars.len(), loose), (1, 0));
+        assert_eq!(stars[0].core, 0);
+        assert_eq!(stars[0].core_similarities, vec![0.9, 0.8, 0.45]);
+        // Too unlike the core: left out, as before.
+        let (stars, loose) =
+            cohesive_split(star(), 0.3, |_, _| Ok::<_, std::convert::Infallible>(0.2)).unwrap();
+        assert_eq!((stars.len(), loose), (1, 1));
+        assert_eq!(stars[0].passage.members.len(), 3);
+        // An error of the comparison is the split's error.
+        assert_eq!(
+            cohesive_split(star(), 0.3, |_, _| Err("unreadable")),
+            Err("unreadable")
+        );
+    }
+
     fn chain() -> PassageCluster {
         // 0–1–2–3 strongly linked in a row, 0 and 3 never aligned, 1–3 weakly.
         PassageCluster {
@@ -390,7 +501,7 @@ mod tests {
 
     #[test]
     fn a_chain_is_cut_into_stars_around_cores() {
-        let (stars, loose) = cohesive_split(chain(), 0.3);
+        let (stars, loose) = cohesive_split(chain(), 0.3, unaligned).unwrap();
         // Members 1 and 2 have the most strong links (1.7 each); the first wins and
         // takes 0 and 2. Member 3 resembles 2, not the core, and is left out.
         assert_eq!((stars.len(), loose), (1, 1));
@@ -409,7 +520,7 @@ mod tests {
             b: 4,
             similarity: 0.7,
         });
-        let (stars, loose) = cohesive_split(longer, 0.3);
+        let (stars, loose) = cohesive_split(longer, 0.3, unaligned).unwrap();
         assert_eq!((stars.len(), loose), (2, 0));
         assert_eq!(
             stars[1].passage.members,
@@ -440,13 +551,13 @@ mod tests {
                 },
             ],
         };
-        let (stars, loose) = cohesive_split(cluster.clone(), 0.3);
+        let (stars, loose) = cohesive_split(cluster.clone(), 0.3, unaligned).unwrap();
         assert_eq!((stars.len(), loose), (1, 0));
         assert_eq!(stars[0].core, 0);
         assert_eq!(stars[0].passage, cluster);
         assert_eq!(stars[0].core_similarities, vec![1.0, 0.5]);
         // Under a higher bar member 2 resembles no core.
-        let (stars, loose) = cohesive_split(cluster, 0.6);
+        let (stars, loose) = cohesive_split(cluster, 0.6, unaligned).unwrap();
         assert_eq!((stars.len(), loose), (1, 1));
         assert_eq!(stars[0].passage.members.len(), 2);
     }

@@ -5,7 +5,7 @@
 //! order, so the result is deterministic.
 
 use super::{BoilerplateItem, ScanCluster, ScanConfig, ScanDocuments, ScanResult, ScanStats};
-use crate::align::{align, PreparedDoc};
+use crate::align::{align, passage_similarity, PreparedDoc};
 use crate::document::{Document, Span};
 use crate::error::Result;
 use crate::exec::{self, Observer, Stage};
@@ -594,7 +594,13 @@ pub(crate) fn cluster_passages(
             });
             continue;
         }
-        let (stars, loose) = cohesive_split(passage, config.min_core_similarity);
+        let (stars, loose) = cohesive_split(passage, config.min_core_similarity, |x, y| {
+            Ok::<_, crate::Error>(passage_similarity(
+                &documents.quote(x.doc as usize, x.span)?,
+                &documents.quote(y.doc as usize, y.span)?,
+                &config.normalize,
+            ))
+        })?;
         loose_members += loose as u64;
         for star in stars {
             if star.passage.document_count() < 2 {
