@@ -78,7 +78,9 @@ impl ScanConfig {
                 "min core similarity must be in [0, 1]".into(),
             ));
         }
-        if !(0.0..=1.0).contains(&self.templates.max_slot_agreement) {
+        if !(0.0..=1.0).contains(&self.templates.max_slot_agreement)
+            || !(0.0..=1.0).contains(&self.templates.max_cluster_slot_agreement)
+        {
             return Err(Error::Config(
                 "template slot agreement must be in [0, 1]".into(),
             ));

@@ -54,6 +54,12 @@ pub struct TemplateConfig {
     /// The shape gain a cluster member needs over its core to count as filling the
     /// core's wording with other names and numbers.
     pub min_cluster_shape_gain: f64,
+    /// The slot agreement with its core under which a cluster member counts as
+    /// filling the core's wording with other names and numbers. Looser than
+    /// `max_slot_agreement`: one formula filled in by many stories keeps its fixed
+    /// names and the common figures (a currency, a year, a price) in most members,
+    /// while copies of one story keep nearly all of theirs.
+    pub max_cluster_slot_agreement: f64,
 }
 
 impl Default for TemplateConfig {
@@ -64,7 +70,8 @@ impl Default for TemplateConfig {
             min_shape_gain: 0.1,
             min_slots: 3,
             min_documents: 4,
-            min_cluster_shape_gain: 0.05,
+            min_cluster_shape_gain: 0.03,
+            max_cluster_slot_agreement: 0.6,
         }
     }
 }
@@ -202,7 +209,7 @@ pub fn fills_other_slots(
 ) -> bool {
     let (share, union) = core.slot_agreement(member);
     union >= config.min_slots
-        && share < config.max_slot_agreement
+        && share < config.max_cluster_slot_agreement
         && core.shape_gain(member) >= config.min_cluster_shape_gain
 }
 
@@ -290,6 +297,34 @@ mod tests {
             profile("prices rose on Tuesday"),
         );
         assert!(!is_template_pair(&monday, &tuesday, &config));
+    }
+
+    #[test]
+    fn a_cluster_member_keeping_the_common_figures_still_fills_the_formula() {
+        // Two eurobond notices of other issuers that share the currency, the year and
+        // the issue price: too many shared slots for a template pair, a template
+        // member of a cluster all the same.
+        let config = TemplateConfig::default();
+        let core = profile(
+            "General Motors Acceptance Corp Canada is issuing a 100 mln Canadian dlr \
+             eurobond due October 15, 1992 paying 8-1/2 pct and priced at 101-1/2 pct, \
+             lead manager Wood Gundy said.",
+        );
+        let other = profile(
+            "Toyota Motor Credit is issuing a 75 mln Canadian dlr eurobond due October 3, \
+             1992 paying 9 pct and priced at 101-1/2 pct, lead manager Wood Gundy said.",
+        );
+        let (share, _) = core.slot_agreement(&other);
+        assert!(share >= config.max_slot_agreement, "{share}");
+        assert!(share < config.max_cluster_slot_agreement, "{share}");
+        assert!(!is_template_pair(&core, &other, &config));
+        assert!(fills_other_slots(&core, &other, &config));
+        // A copy of the same notice keeps its names and figures.
+        let copy = profile(
+            "General Motors Acceptance Corp Canada is issuing a 100 mln Canadian dlr \
+             eurobond due October 15, 1992 paying 8-1/2 pct, priced at 101-1/2 pct.",
+        );
+        assert!(!fills_other_slots(&core, &copy, &config));
     }
 
     #[test]
