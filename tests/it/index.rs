@@ -563,6 +563,42 @@ fn has_temp_file(dir: &Path) -> bool {
         .unwrap_or(false)
 }
 
+/// Runs `reprint ARGS` and kills it (SIGKILL) at a moment set by `extra_ms`: `None`
+/// at once; `Some(ms)` that long after a `.tmp` file appears in `dir` (polled every
+/// `poll_ms`; timing-independent, the wait is for the file). Returns whether the
+/// kill landed while a temporary file was being written, or `None` when the command
+/// had already ended.
+fn kill_while_writing(
+    args: &[&std::ffi::OsStr],
+    dir: &Path,
+    extra_ms: Option<u64>,
+    poll_ms: u64,
+) -> Option<bool> {
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("reprint"))
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    if let Some(extra) = extra_ms {
+        let started = std::time::Instant::now();
+        while !has_temp_file(dir)
+            && child.try_wait().unwrap().is_none()
+            && started.elapsed() < Duration::from_secs(120)
+        {
+            std::thread::sleep(Duration::from_millis(poll_ms));
+        }
+        std::thread::sleep(Duration::from_millis(extra));
+    }
+    let writing = has_temp_file(dir);
+    let killed = child.try_wait().unwrap().is_none();
+    if killed {
+        child.kill().unwrap(); // SIGKILL on Unix
+    }
+    child.wait().unwrap();
+    killed.then_some(writing)
+}
+
 #[test]
 fn index_add_killed_at_any_moment_leaves_the_index_as_before() {
     const NEW_DOCS: usize = 6000;
@@ -572,36 +608,20 @@ fn index_add_killed_at_any_moment_leaves_the_index_as_before() {
     let before = contents(&idx);
     let dump = dir.path().join("big.jsonl");
     write_dump(&dump, NEW_DOCS);
-    let bin = assert_cmd::cargo::cargo_bin("reprint");
     // Kill moments: at once, then as soon as a segment is being written, then later
-    // and later while it is (timing-independent: the test waits for the file).
+    // and later while it is.
     let mut landed_while_writing = 0;
     for extra_ms in [None, Some(0u64), Some(200), Some(600), Some(1500)] {
-        let mut child = std::process::Command::new(&bin)
-            .args(["index", "add", "-q"])
-            .arg(&idx)
-            .arg(&dump)
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        if let Some(extra) = extra_ms {
-            let started = std::time::Instant::now();
-            while !has_temp_file(&idx)
-                && child.try_wait().unwrap().is_none()
-                && started.elapsed() < Duration::from_secs(120)
-            {
-                std::thread::sleep(Duration::from_millis(2));
-            }
-            std::thread::sleep(Duration::from_millis(extra));
-        }
-        let writing = has_temp_file(&idx);
-        let finished = child.try_wait().unwrap().is_some();
-        if !finished {
-            child.kill().unwrap(); // SIGKILL on Unix
+        let args = [
+            "index".as_ref(),
+            "add".as_ref(),
+            "-q".as_ref(),
+            idx.as_os_str(),
+            dump.as_os_str(),
+        ];
+        if let Some(writing) = kill_while_writing(&args, &idx, extra_ms, 2) {
             landed_while_writing += usize::from(writing);
         }
-        child.wait().unwrap();
         let now = read_everything(&idx).expect("index readable after kill");
         if now.len() != before.len() {
             // The command completed before the kill: the index is exactly "after".
@@ -1256,33 +1276,18 @@ fn compact_killed_at_any_moment_leaves_the_index_intact() {
     let docs = dump_docs(dir.path(), 3000);
     let idx = build_in_adds(dir.path(), &docs, 4);
     let before = contents(&idx);
-    let bin = assert_cmd::cargo::cargo_bin("reprint");
     let mut landed_while_writing = 0;
     let mut completed = false;
     for extra_ms in [None, Some(0u64), Some(30), Some(120), Some(400)] {
-        let mut child = std::process::Command::new(&bin)
-            .args(["index", "compact", "--all"])
-            .arg(&idx)
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        if let Some(extra) = extra_ms {
-            let started = std::time::Instant::now();
-            while !has_temp_file(&idx)
-                && child.try_wait().unwrap().is_none()
-                && started.elapsed() < Duration::from_secs(120)
-            {
-                std::thread::sleep(Duration::from_millis(1));
-            }
-            std::thread::sleep(Duration::from_millis(extra));
-        }
-        let writing = has_temp_file(&idx);
-        if child.try_wait().unwrap().is_none() {
-            child.kill().unwrap();
+        let args = [
+            "index".as_ref(),
+            "compact".as_ref(),
+            "--all".as_ref(),
+            idx.as_os_str(),
+        ];
+        if let Some(writing) = kill_while_writing(&args, &idx, extra_ms, 1) {
             landed_while_writing += usize::from(writing);
         }
-        child.wait().unwrap();
         // Whatever the moment, the index reads exactly as before.
         assert_eq!(
             contents(&idx),
