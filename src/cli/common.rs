@@ -11,10 +11,10 @@ use std::path::PathBuf;
 #[derive(Debug, Args)]
 pub struct InputArgs {
     /// Files or directories to read (walked recursively), or `-` for stdin. `.jsonl` and
-    /// `.ndjson` files hold one document per line; any other file is one document.
-    /// In directories only `.txt`, `.text`, `.md`, `.jsonl` and `.ndjson` files are read
-    /// (optionally `.gz`/`.zst`/`.zstd`); a file named here is always read. gzip and
-    /// zstd are recognised by their magic bytes.
+    /// `.ndjson` files hold one document per line, `.parquet` files one per row; any
+    /// other file is one document. In directories only `.txt`, `.text`, `.md`, `.jsonl`,
+    /// `.ndjson` (optionally `.gz`/`.zst`/`.zstd`) and `.parquet` files are read; a file
+    /// named here is always read. gzip and zstd are recognised by their magic bytes.
     #[arg(value_name = "INPUT", required = true)]
     pub inputs: Vec<PathBuf>,
 
@@ -23,7 +23,7 @@ pub struct InputArgs {
     #[arg(long, value_name = "FIELD")]
     pub id_field: Option<String>,
 
-    /// JSON field holding the document text.
+    /// JSON field (Parquet column) holding the document text.
     #[arg(long, value_name = "FIELD", default_value = "text")]
     pub text_field: String,
 
@@ -38,7 +38,7 @@ pub struct InputArgs {
     pub globs: Vec<String>,
 
     /// Read only these document types from directories: txt (.txt, .text), md, jsonl
-    /// (.jsonl, .ndjson). Repeatable.
+    /// (.jsonl, .ndjson), parquet. Repeatable.
     #[arg(long = "type", value_name = "TYPE", value_parser = parse_file_type)]
     pub types: Vec<FileType>,
 

@@ -7,6 +7,7 @@ use super::GlobalArgs;
 use super::UsageError;
 use clap::{Args, ValueEnum};
 use reprint::dedup::{self, DedupConfig, DedupResult, KeepPolicy};
+use reprint::input::FileType;
 use reprint::lsh::LshLayout;
 use reprint::report;
 use reprint::report::prose::count;
@@ -23,8 +24,9 @@ pub struct DedupArgs {
     #[command(flatten)]
     shingle: ShingleArgs,
 
-    /// Write the deduplicated dump here (`-` for stdout): kept JSONL records byte for
-    /// byte in input order; whole-file documents as {"id", "text"} lines.
+    /// Write the deduplicated dump here (`-` for stdout), as JSON Lines: kept JSONL
+    /// records byte for byte in input order; Parquet rows as the JSON objects of their
+    /// columns; whole-file documents as {"id", "text"} lines.
     #[arg(short, long, value_name = "FILE")]
     output: Option<PathBuf>,
 
@@ -144,6 +146,14 @@ impl DedupArgs {
             (None, Keep::First) => KeepPolicy::First,
             (None, Keep::Longest) => KeepPolicy::Longest,
         };
+        if let Some(out) = &self.output {
+            if FileType::of_name(&out.to_string_lossy()) == Some(FileType::Parquet) {
+                return Err(UsageError(format!(
+                    "--output {}: the deduplicated dump is JSON Lines; name it .jsonl",
+                    out.display()
+                )));
+            }
+        }
         output::one_stdout(
             [
                 &self.output,

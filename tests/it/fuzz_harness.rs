@@ -83,7 +83,7 @@ pub fn records(data: &[u8]) {
         let _ = reader.take(MAX_DECODED).read_to_end(&mut out);
     }
     let dir = tempfile::tempdir().expect("temporary directory");
-    for name in ["in.jsonl", "in.txt"] {
+    for name in ["in.jsonl", "in.txt", "in.parquet"] {
         let path = dir.path().join(name);
         std::fs::write(&path, data).expect("write the input");
         let sources = Sources::discover(&[path]).expect("an existing file is a source");

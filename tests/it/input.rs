@@ -581,3 +581,147 @@ fn index_add_and_check_decode_windows_1252_with_a_warning() {
             "a.txt: not UTF-8: decoded as windows-1252",
         ));
 }
+
+/// Writes `rows` (id, text, date as a timestamp in seconds) to a snappy Parquet file.
+fn write_parquet(path: &Path, rows: &[(&str, Option<&str>, i64)]) {
+    use arrow_array::{ArrayRef, RecordBatch, StringArray, TimestampSecondArray};
+    use std::sync::Arc;
+    let ids: ArrayRef = Arc::new(StringArray::from_iter_values(rows.iter().map(|r| r.0)));
+    let texts: ArrayRef = Arc::new(StringArray::from_iter(rows.iter().map(|r| r.1)));
+    let dates: ArrayRef = Arc::new(TimestampSecondArray::from_iter_values(
+        rows.iter().map(|r| r.2),
+    ));
+    let batch =
+        RecordBatch::try_from_iter([("id", ids), ("text", texts), ("date", dates)]).unwrap();
+    let props = parquet::file::properties::WriterProperties::builder()
+        .set_compression(parquet::basic::Compression::SNAPPY)
+        .build();
+    let mut w = parquet::arrow::ArrowWriter::try_new(
+        fs::File::create(path).unwrap(),
+        batch.schema(),
+        Some(props),
+    )
+    .unwrap();
+    w.write(&batch).unwrap();
+    w.close().unwrap();
+}
+
+#[test]
+fn parquet_rows_are_records_like_json_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let other = BASE.replace("Sunday", "Monday");
+    let rows = [
+        ("a", Some(BASE), 1_641_340_800),
+        ("b", Some(other.as_str()), 1_641_344_400),
+        ("c", None, 1_641_348_000),
+        (
+            "d",
+            Some("An unrelated text about the weather in the mountains."),
+            1_641_351_600,
+        ),
+    ];
+    let pq = dir.path().join("dump.parquet");
+    write_parquet(&pq, &rows);
+    // The same rows as JSON Lines (the date as the ISO text the Parquet column reads as).
+    let jsonl = dir.path().join("dump.jsonl");
+    let lines: Vec<String> = rows
+        .iter()
+        .map(|(id, text, secs)| {
+            let date = chrono_iso(*secs);
+            match text {
+                Some(t) => serde_json::json!({"id": id, "text": t, "date": date}).to_string(),
+                None => serde_json::json!({"id": id, "date": date}).to_string(),
+            }
+        })
+        .collect();
+    fs::write(&jsonl, lines.join("\n") + "\n").unwrap();
+    let clusters = |input: &Path| {
+        let out = reprint()
+            .args(["dedup", "-q", "--threshold", "0.5", "--clusters", "-"])
+            .arg(input)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let from_parquet = clusters(&pq);
+    assert!(
+        from_parquet.contains("\"a\"") && from_parquet.contains("\"b\""),
+        "{from_parquet}"
+    );
+    assert_eq!(from_parquet, clusters(&jsonl));
+    // The row without a text is reported by its row number and counted.
+    let s = summary_json(&[os(&pq)]);
+    assert_eq!(s["stats"]["skipped"], 1, "{s}");
+    // Dates come through the timestamp column: scan names the earliest copy.
+    let out = reprint()
+        .args(["scan", "-q", "--format", "json", "--date-field", "date"])
+        .arg(&pq)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        report["documents"][0]["date"],
+        chrono_iso(1_641_340_800),
+        "{report}"
+    );
+    // Kept rows are written as JSON Lines, never into a file named .parquet.
+    assert_eq!(
+        dedup_ids(&[os(&pq), "--threshold".as_ref(), "0.5".as_ref()], None),
+        ["a", "d"]
+    );
+    reprint()
+        .args(["dedup", "-q", "-o"])
+        .arg(dir.path().join("out.parquet"))
+        .arg(&pq)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("JSON Lines"));
+    // A folder reads its Parquet files; --type narrows to them.
+    let both = summary_json(&[os(dir.path())]);
+    assert_eq!(both["stats"]["documents"], 6, "{both}");
+    let only = summary_json(&[os(dir.path()), "--type".as_ref(), "parquet".as_ref()]);
+    assert_eq!(only["stats"]["documents"], 3, "{only}");
+}
+
+#[test]
+fn a_damaged_parquet_file_is_reported_and_the_others_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.parquet");
+    fs::write(&bad, b"PAR1 this is not a parquet file at all PAR1").unwrap();
+    let good = dir.path().join("good.jsonl");
+    fs::write(&good, record("g", BASE) + "\n").unwrap();
+    assert_eq!(dedup_ids(&[os(&bad), os(&good)], None), ["g"]);
+    let s = summary_json(&[os(&bad), os(&good)]);
+    assert_eq!(s["stats"]["skipped"], 1, "{s}");
+    reprint()
+        .args(["dedup", "-q", "--strict"])
+        .arg(&bad)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("bad.parquet").and(predicate::str::contains("Parquet")));
+}
+
+/// The ISO 8601 text arrow-json writes for a timestamp of `secs` seconds (UTC, no zone).
+fn chrono_iso(secs: i64) -> String {
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    // 2022-01-05 is day 18,997 since 1970-01-01; the tests use dates of that week.
+    assert!((18_997..19_004).contains(&days));
+    format!(
+        "2022-01-{:02}T{:02}:{:02}:{:02}",
+        5 + (days - 18_997),
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}

@@ -1,4 +1,4 @@
-//! Reading documents: files, directories, JSON Lines, stdin, gzip and zstd.
+//! Reading documents: files, directories, JSON Lines, Parquet, stdin, gzip and zstd.
 //!
 //! Input is read in two steps so that a pipeline can read sequentially and parse in
 //! parallel: [`RecordReader`] yields [`RawRecord`]s (a whole text file, or one line of
@@ -17,6 +17,7 @@ pub mod date;
 pub mod encoding;
 pub mod ingest;
 pub mod jsonl;
+mod parquet;
 
 use crate::document::{Document, Origin};
 use crate::error::{Error, InputIssue, IssueKind, Result};
@@ -76,6 +77,9 @@ pub enum FileType {
     Md,
     /// `.jsonl`, `.ndjson`: one document per line.
     Jsonl,
+    /// `.parquet`: one document per row (see [`parquet`](self::parquet)); never
+    /// compressed as a whole (its column chunks are).
+    Parquet,
 }
 
 impl FileType {
@@ -83,6 +87,9 @@ impl FileType {
     /// (`.json` is none: a JSON file is not JSON Lines).
     pub fn of_name(name: &str) -> Option<FileType> {
         let lower = name.to_ascii_lowercase();
+        if lower.ends_with(".parquet") {
+            return Some(FileType::Parquet);
+        }
         let base = strip_compression(&lower);
         let ext = base.rsplit_once('.').map(|(_, e)| e)?;
         match ext {
@@ -102,7 +109,10 @@ impl std::str::FromStr for FileType {
             "txt" => Ok(FileType::Txt),
             "md" => Ok(FileType::Md),
             "jsonl" => Ok(FileType::Jsonl),
-            _ => Err(format!("unknown file type {s:?} (txt, md or jsonl)")),
+            "parquet" => Ok(FileType::Parquet),
+            _ => Err(format!(
+                "unknown file type {s:?} (txt, md, jsonl or parquet)"
+            )),
         }
     }
 }
@@ -246,6 +256,8 @@ pub fn escape_os(name: &OsStr) -> String {
 pub enum SourceKind {
     /// One document per line.
     JsonLines,
+    /// One document per row of a Parquet file.
+    Parquet,
     /// The whole file is one document.
     Text,
     /// Decided from the content: JSON Lines when the first non-blank byte is `{` (stdin).
@@ -302,8 +314,13 @@ pub struct RawRecord {
     pub bytes: Vec<u8>,
 }
 
-fn is_jsonl_name(name: &str) -> bool {
-    FileType::of_name(name) == Some(FileType::Jsonl)
+/// The kind of a file named `name` read whole (not a stream).
+fn file_kind(name: &str) -> SourceKind {
+    match FileType::of_name(name) {
+        Some(FileType::Jsonl) => SourceKind::JsonLines,
+        Some(FileType::Parquet) => SourceKind::Parquet,
+        _ => SourceKind::Text,
+    }
 }
 
 fn is_hidden(entry: &walkdir::DirEntry) -> bool {
@@ -418,12 +435,7 @@ impl Sources {
             if meta.is_dir() {
                 walk_folder(arg, &matcher, &mut sources, &mut passed_over);
             } else if meta.is_file() {
-                let kind = if is_jsonl_name(&name) {
-                    SourceKind::JsonLines
-                } else {
-                    SourceKind::Text
-                };
-                sources.push(Source::file(arg.clone(), display, kind));
+                sources.push(Source::file(arg.clone(), display, file_kind(&name)));
             } else {
                 // A FIFO, `<(cmd)`, a device: read once, like stdin.
                 let file = File::open(arg).map_err(|e| Error::io(arg, e))?;
@@ -432,6 +444,7 @@ impl Sources {
                 // content otherwise (`/dev/fd/63`).
                 let kind = match FileType::of_name(&name) {
                     Some(FileType::Jsonl) => SourceKind::JsonLines,
+                    Some(FileType::Parquet) => SourceKind::Parquet,
                     Some(FileType::Txt | FileType::Md) => SourceKind::Text,
                     None => SourceKind::Sniff,
                 };
@@ -615,15 +628,10 @@ fn walk_folder(
             *passed_over.entry(extension_key(&name)).or_default() += 1;
             continue;
         }
-        let kind = if is_jsonl_name(&name) {
-            SourceKind::JsonLines
-        } else {
-            SourceKind::Text
-        };
         sources.push(Source::file(
             entry.path().to_path_buf(),
             joined_display(arg, rel_path),
-            kind,
+            file_kind(&name),
         ));
     }
 }
@@ -719,12 +727,19 @@ impl RecordReader<'_> {
                 kind: kind.clone(),
             });
         }
-        let opened = match &source.spool {
-            Some(file) => compress::decode(SpoolReader {
+        let opened = match (&source.spool, source.kind) {
+            (Some(file), SourceKind::Parquet) => file
+                .try_clone()
+                .and_then(parquet::ParquetLines::open)
+                .map(|r| Box::new(r) as Box<dyn BufRead + Send>),
+            (None, SourceKind::Parquet) => File::open(&source.path)
+                .and_then(parquet::ParquetLines::open)
+                .map(|r| Box::new(r) as Box<dyn BufRead + Send>),
+            (Some(file), _) => compress::decode(SpoolReader {
                 file: Arc::clone(file),
                 pos: 0,
             }),
-            None => compress::open(&source.path),
+            (None, _) => compress::open(&source.path),
         };
         let mut reader = opened.map_err(|e| self.issue(index, None, e))?;
         // A byte-order mark is never part of the text.
@@ -733,7 +748,7 @@ impl RecordReader<'_> {
             reader.consume(encoding::UTF8_BOM.len());
         }
         let jsonl = match source.kind {
-            SourceKind::JsonLines => true,
+            SourceKind::JsonLines | SourceKind::Parquet => true,
             SourceKind::Text => false,
             SourceKind::Sniff => {
                 let head = reader.fill_buf().map_err(|e| self.issue(index, None, e))?;
