@@ -1,8 +1,9 @@
 """dedup, scan, align and Index: the jobs of the ``reprint`` command line for Python.
 
 Records go to the Rust core as the CLI reads them: Python values are written to a
-JSON Lines file in a temporary folder (removed afterwards) and read through the
-library's one ingest path, and the reports are written by the library's own report
+JSON Lines file, a pyarrow Table to a Parquet file (columnar, no per-row Python
+objects), in a temporary folder removed afterwards, and read through the library's
+one ingest path, and the reports are written by the library's own report
 writers, so every result has exactly the structure and content of the CLI's JSON.
 """
 
@@ -32,8 +33,14 @@ def _inputs(records, id_field, text_field):
     if _is_path(records):
         yield [os.fspath(records)]
         return
-    if hasattr(records, "to_pylist") and hasattr(records, "schema"):  # a pyarrow Table
-        records = records.to_pylist()
+    if hasattr(records, "to_batches") and hasattr(records, "schema"):  # a pyarrow Table
+        import pyarrow.parquet as pq
+
+        with tempfile.TemporaryDirectory(prefix="reprint-") as tmp:
+            path = os.path.join(tmp, "records.parquet")
+            pq.write_table(records, path, compression="snappy")
+            yield [path]
+        return
     records = list(records)
     if records and all(_is_path(r) for r in records):
         yield [os.fspath(r) for r in records]

@@ -54,6 +54,13 @@ def test_dedup_takes_texts_and_arrow_tables(news_records):
     expected = reprint.dedup(news_records)
     table = pa.Table.from_pylist(news_records)
     assert reprint.dedup(table) == expected
+    # A timestamp column (no JSON value in Python) reads as its ISO text, as in the CLI.
+    dated = table.append_column(
+        "published", pa.array([1641340800 + 3600 * i for i in range(len(table))], pa.timestamp("s"))
+    )
+    assert reprint.dedup(dated) == expected
+    report = reprint.scan(dated, date_field="published")
+    assert report["documents"][0]["date"] == "2022-01-05T00:00:00", report["documents"][0]
     texts = [r["text"] for r in news_records]
     by_position = reprint.dedup(texts)
     assert len(by_position) == len(expected)
