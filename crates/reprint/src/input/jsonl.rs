@@ -62,10 +62,19 @@ pub fn parse_record_str(
             Err(text) => bad_date = Some(text),
         }
     }
+    let outlet = config
+        .source_field
+        .as_ref()
+        .and_then(|f| object.get(f))
+        .and_then(|v| v.as_str())
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string);
     Ok(Document {
         keep_key,
         date,
         bad_date,
+        outlet,
         id_from_field,
         ..Document::new(id, text, origin)
     })

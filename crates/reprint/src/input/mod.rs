@@ -44,6 +44,13 @@ pub struct InputConfig {
     pub keep_by_field: Option<String>,
     /// Field holding a publication date, if any (see [`date`] for the formats).
     pub date_field: Option<String>,
+    /// Field holding the outlet (publisher) of a JSON record, if any: its string value.
+    pub source_field: Option<String>,
+    /// Take the outlet of a document read from a file found in a folder argument from
+    /// the first folder below that argument (`ARG/reuters/2024/a.txt` is from
+    /// `reuters`); files directly in the argument, files named directly and stdin have
+    /// none. A JSON record's `source_field`, when set and present, comes first.
+    pub source_from_folder: bool,
     /// The encoding of the input bytes.
     pub encoding: EncodingChoice,
 }
@@ -52,6 +59,11 @@ impl InputConfig {
     /// The id field in effect (the one place the default is applied).
     pub fn id_field(&self) -> &str {
         self.id_field.as_deref().unwrap_or(DEFAULT_ID_FIELD)
+    }
+
+    /// True when documents are to carry an outlet (a source field or folders).
+    pub fn wants_outlet(&self) -> bool {
+        self.source_field.is_some() || self.source_from_folder
     }
 }
 
@@ -62,6 +74,8 @@ impl Default for InputConfig {
             text_field: "text".into(),
             keep_by_field: None,
             date_field: None,
+            source_field: None,
+            source_from_folder: false,
             encoding: EncodingChoice::Auto,
         }
     }
@@ -267,6 +281,9 @@ pub struct Source {
     pub spool: Option<Arc<File>>,
     /// Set for a directory entry that could not be followed: reading it yields this issue.
     pub broken: Option<IssueKind>,
+    /// For a file found in a folder argument below a folder of it: the name of the first
+    /// folder below the argument (the outlet with `--source-from-folder`).
+    pub folder: Option<String>,
 }
 
 impl Source {
@@ -280,6 +297,7 @@ impl Source {
             kind,
             spool: None,
             broken: None,
+            folder: None,
         }
     }
 }
@@ -498,9 +516,18 @@ impl Sources {
             kind,
         };
         let (text, encoding) = encoding::decode(&record.bytes, config.encoding).map_err(issue)?;
+        let folder_outlet = || {
+            config
+                .source_from_folder
+                .then(|| source.folder.clone())
+                .flatten()
+        };
         if record.origin.line == 0 {
+            let outlet = folder_outlet();
             return Ok(Document {
                 encoding,
+                missing_outlet: config.wants_outlet() && outlet.is_none(),
+                outlet,
                 ..Document::new(source.id_base.clone(), text.into_owned(), record.origin)
             });
         }
@@ -520,6 +547,10 @@ impl Sources {
         )
         .map_err(issue)?;
         doc.encoding = encoding;
+        if doc.outlet.is_none() {
+            doc.outlet = folder_outlet();
+        }
+        doc.missing_outlet = config.wants_outlet() && doc.outlet.is_none();
         Ok(doc)
     }
 
@@ -620,11 +651,19 @@ fn walk_folder(
         } else {
             SourceKind::Text
         };
-        sources.push(Source::file(
-            entry.path().to_path_buf(),
-            joined_display(arg, rel_path),
-            kind,
-        ));
+        let mut components = rel_path.components();
+        let first = components.next();
+        let folder = first
+            .filter(|_| components.next().is_some())
+            .map(|c| escape_os(c.as_os_str()));
+        sources.push(Source {
+            folder,
+            ..Source::file(
+                entry.path().to_path_buf(),
+                joined_display(arg, rel_path),
+                kind,
+            )
+        });
     }
 }
 
