@@ -229,6 +229,25 @@ fn originals_lags_and_outlet_table_follow_the_planted_copies() {
     assert!(text.contains("daily copied from wire: 1 copy"), "{text}");
 }
 
+/// The JSON and text reports of the small collection, as snapshots: the per-cluster
+/// `original`, `lag_seconds` and `outlet` fields and the `attribution` summary, and
+/// the text report's marks and section.
+#[test]
+fn attribution_reports_snapshot() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("news.jsonl");
+    write_corpus(&input);
+    let (json, _) = scan_json(&input, &[]);
+    insta::assert_snapshot!("scan_attribution_json", String::from_utf8(json).unwrap());
+    let out = reprint()
+        .args(["scan", "-q", "--date-field", "date", "--source-field", "outlet"])
+        .arg(&input)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    insta::assert_snapshot!("scan_attribution_text", String::from_utf8(out.stdout).unwrap());
+}
+
 #[test]
 fn outlet_from_folder_names_the_first_folder_below_the_argument() {
     let dir = tempfile::tempdir().unwrap();
