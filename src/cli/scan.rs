@@ -9,7 +9,9 @@ use clap::{Args, ValueEnum};
 use reprint::dedup::stages::Shard;
 use reprint::exec::MemoryLimit;
 use reprint::report;
-use reprint::report::html::{ClusterView, LinkView, MemberView, ScanHtmlLimits, TemplateView};
+use reprint::report::html::{
+    ClusterView, LinkView, MemberView, ScanHtmlLimits, ScanView, TemplateView,
+};
 use reprint::report::prose::count;
 use reprint::scan::boilerplate::BoilerplateConfig;
 use reprint::scan::candidates::CandidateConfig;
@@ -373,14 +375,17 @@ pub fn run(args: ScanArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
             ..ScanHtmlLimits::default()
         };
         let mut w = html_out.writer();
+        let attribution = reprint::scan::attribution::summarize(&result)?;
         report::html::write_scan(
             &mut w,
             "reprint scan",
             &result.documents,
-            &clusters,
-            &templates,
-            result.boilerplate.len(),
-            reprint::scan::attribution::summarize(&result)?.as_ref(),
+            &ScanView {
+                clusters: &clusters,
+                templates: &templates,
+                boilerplate: result.boilerplate.len(),
+                attribution: attribution.as_ref(),
+            },
             &limits,
         )?;
         w.flush()?;

@@ -128,6 +128,9 @@ fn member<'a>(cluster: &'a Value, doc: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no member in {doc}: {cluster:#}"))
 }
 
+/// A story: a document of it, its original, and each member's lag in seconds.
+type Story = (&'static str, &'static str, &'static [(&'static str, i64)]);
+
 #[test]
 fn originals_lags_and_outlet_table_follow_the_planted_copies() {
     let dir = tempfile::tempdir().unwrap();
@@ -137,7 +140,7 @@ fn originals_lags_and_outlet_table_follow_the_planted_copies() {
     let clusters = report["clusters"].as_array().unwrap();
     assert_eq!(clusters.len(), 3, "{report:#}");
     // (a document of the story, its original, lag of each member in seconds)
-    let expected: [(&str, &str, &[(&str, i64)]); 3] = [
+    let expected: [Story; 3] = [
         ("w1", "w1", &[("w1", 0), ("d1", 7_200), ("k1", 259_200)]),
         ("d2", "d2", &[("d2", 0), ("w2", 1_800)]),
         ("d3", "k3", &[("d3", 0), ("k3", 0)]),
@@ -145,7 +148,13 @@ fn originals_lags_and_outlet_table_follow_the_planted_copies() {
     for (doc, original, lags) in expected {
         let c = clusters
             .iter()
-            .find(|c| c["members"].as_array().unwrap().iter().any(|m| m["doc"] == doc))
+            .find(|c| {
+                c["members"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|m| m["doc"] == doc)
+            })
             .unwrap();
         let o = c["original"].as_u64().expect("an original") as usize;
         assert_eq!(c["members"][o]["doc"], original, "{c:#}");
@@ -181,7 +190,10 @@ fn originals_lags_and_outlet_table_follow_the_planted_copies() {
         let m = member(c, d);
         m["end"].as_u64().unwrap() - m["start"].as_u64().unwrap()
     };
-    let story_a = clusters.iter().find(|c| c["members"][0]["doc"] == "w1").unwrap();
+    let story_a = clusters
+        .iter()
+        .find(|c| c["members"][0]["doc"] == "w1")
+        .unwrap();
     let wire_daily = a["copied"]
         .as_array()
         .unwrap()
@@ -220,12 +232,22 @@ fn originals_lags_and_outlet_table_follow_the_planted_copies() {
     );
     // The text report has the section.
     let out = reprint()
-        .args(["scan", "-q", "--date-field", "date", "--source-field", "outlet"])
+        .args([
+            "scan",
+            "-q",
+            "--date-field",
+            "date",
+            "--source-field",
+            "outlet",
+        ])
         .arg(&input)
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("Who copies whom: 3 clusters with a dated original, 3 outlets"), "{text}");
+    assert!(
+        text.contains("Who copies whom: 3 clusters with a dated original, 3 outlets"),
+        "{text}"
+    );
     assert!(text.contains("daily copied from wire: 1 copy"), "{text}");
 }
 
@@ -240,12 +262,22 @@ fn attribution_reports_snapshot() {
     let (json, _) = scan_json(&input, &[]);
     insta::assert_snapshot!("scan_attribution_json", String::from_utf8(json).unwrap());
     let out = reprint()
-        .args(["scan", "-q", "--date-field", "date", "--source-field", "outlet"])
+        .args([
+            "scan",
+            "-q",
+            "--date-field",
+            "date",
+            "--source-field",
+            "outlet",
+        ])
         .arg(&input)
         .output()
         .unwrap();
     assert!(out.status.success());
-    insta::assert_snapshot!("scan_attribution_text", String::from_utf8(out.stdout).unwrap());
+    insta::assert_snapshot!(
+        "scan_attribution_text",
+        String::from_utf8(out.stdout).unwrap()
+    );
 }
 
 #[test]
@@ -253,7 +285,11 @@ fn outlet_from_folder_names_the_first_folder_below_the_argument() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("news");
     for (folder, name, text) in [
-        ("wire/2024", "a.txt", format!("Markets wrap. {STORY_A} Traders expect more.")),
+        (
+            "wire/2024",
+            "a.txt",
+            format!("Markets wrap. {STORY_A} Traders expect more."),
+        ),
         ("daily", "b.txt", format!("Business. {STORY_A}")),
         ("", "c.txt", format!("Loose file. {STORY_A}")),
     ] {
@@ -266,7 +302,11 @@ fn outlet_from_folder_names_the_first_folder_below_the_argument() {
         .arg(&root)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     let outlets: Vec<(&str, Option<&str>)> = report["documents"]
         .as_array()
@@ -274,12 +314,30 @@ fn outlet_from_folder_names_the_first_folder_below_the_argument() {
         .iter()
         .map(|d| (d["doc"].as_str().unwrap(), d["outlet"].as_str()))
         .collect();
-    assert!(outlets.iter().any(|(d, o)| d.ends_with("wire/2024/a.txt") && *o == Some("wire")), "{outlets:?}");
-    assert!(outlets.iter().any(|(d, o)| d.ends_with("daily/b.txt") && *o == Some("daily")), "{outlets:?}");
-    assert!(outlets.iter().any(|(d, o)| d.ends_with("news/c.txt") && o.is_none()), "{outlets:?}");
+    assert!(
+        outlets
+            .iter()
+            .any(|(d, o)| d.ends_with("wire/2024/a.txt") && *o == Some("wire")),
+        "{outlets:?}"
+    );
+    assert!(
+        outlets
+            .iter()
+            .any(|(d, o)| d.ends_with("daily/b.txt") && *o == Some("daily")),
+        "{outlets:?}"
+    );
+    assert!(
+        outlets
+            .iter()
+            .any(|(d, o)| d.ends_with("news/c.txt") && o.is_none()),
+        "{outlets:?}"
+    );
     assert_eq!(report["stats"]["no_outlet"], 1);
     // Undated: no original, no lags, but the outlets are listed.
     assert_eq!(report["clusters"][0]["original"], Value::Null);
-    assert_eq!(report["attribution"]["outlets"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        report["attribution"]["outlets"].as_array().unwrap().len(),
+        2
+    );
     assert_eq!(report["attribution"]["clusters_with_original"], 0);
 }

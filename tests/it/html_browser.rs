@@ -194,7 +194,7 @@ fn report_renders_highlights_sources_and_keeps_scripts_inert() {
 /// 5,000 members, and a document whose text holds a script.
 fn write_scan_report(path: &Path) {
     use reprint::report::html::{
-        write_scan, ClusterView, LinkView, MemberView, ScanHtmlLimits, TemplateView,
+        write_scan, ClusterView, LinkView, MemberView, ScanHtmlLimits, ScanView, TemplateView,
     };
     let passage = "the same wire paragraph about fuel prices, copied from one outlet to another";
     let mut texts: Vec<String> = Vec::new();
@@ -262,10 +262,12 @@ fn write_scan_report(path: &Path) {
         &mut file,
         "Scan <report>",
         &docs[..],
-        &clusters,
-        &templates,
-        3,
-        None,
+        &ScanView {
+            clusters: &clusters,
+            templates: &templates,
+            boilerplate: 3,
+            attribution: None,
+        },
         &ScanHtmlLimits::default(),
     )
     .unwrap();
@@ -352,11 +354,18 @@ fn scan_report_attribution_plots_render() {
         .arg(&input)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
     let cells = report["attribution"]["copied"].as_array().unwrap().len();
     let page = std::fs::read_to_string(&html).unwrap();
-    assert!(!page.contains("<script src") && !page.contains("href=\"http"), "external asset");
+    assert!(
+        !page.contains("<script src") && !page.contains("href=\"http"),
+        "external asset"
+    );
     let probe = r#"<script>
 const size = (e) => { const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0; };
 const heat = document.getElementById('heatmap'), lags = document.getElementById('lags');

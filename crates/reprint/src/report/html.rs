@@ -601,22 +601,38 @@ impl ScanTexts for crate::scan::ScanDocuments {
     }
 }
 
-/// Writes the report of a scan: `docs` their ids and texts; `clusters` in their report
-/// order; `templates` in theirs (a section of their own after the clusters: they are
-/// not reuse); `boilerplate` the number of boilerplate items (listed in the other
-/// formats). A summary and a table of contents (largest clusters first) come first;
-/// `limits` bound how much is shown in full.
+/// What a scan found, as the HTML report shows it.
+#[derive(Debug, Clone, Copy)]
+pub struct ScanView<'a> {
+    /// Clusters in their report order.
+    pub clusters: &'a [ClusterView],
+    /// Templates in theirs (a section of their own after the clusters: they are not
+    /// reuse).
+    pub templates: &'a [TemplateView],
+    /// The number of boilerplate items (listed in the other formats).
+    pub boilerplate: usize,
+    /// The who-copies-whom summary, when documents carry dates or outlets (a section
+    /// with a heat map of the outlet table and a histogram of lags).
+    pub attribution: Option<&'a Attribution>,
+}
+
+/// Writes the report of a scan: `docs` their ids and texts, `view` what the scan
+/// found. A summary, the attribution section and a table of contents (largest
+/// clusters first) come first; `limits` bound how much is shown in full.
 pub fn write_scan(
     out: &mut dyn Write,
     title: &str,
     docs: &(impl ScanTexts + ?Sized),
-    clusters: &[ClusterView],
-    templates: &[TemplateView],
-    boilerplate: usize,
-    attribution: Option<&Attribution>,
+    view: &ScanView<'_>,
     limits: &ScanHtmlLimits,
 ) -> Result<()> {
     use super::prose::count;
+    let ScanView {
+        clusters,
+        templates,
+        boilerplate,
+        attribution,
+    } = *view;
     let doc_counts: Vec<usize> = clusters.iter().map(ClusterView::document_count).collect();
     let order = contents_order(clusters, &doc_counts);
     let shown = order.len().min(limits.max_clusters);
@@ -1242,10 +1258,12 @@ mod tests {
             &mut out,
             "Scan",
             &docs[..],
-            &[cluster],
-            &[template],
-            0,
-            None,
+            &ScanView {
+                clusters: &[cluster],
+                templates: &[template],
+                boilerplate: 0,
+                attribution: None,
+            },
             &ScanHtmlLimits::default(),
         )
         .unwrap();

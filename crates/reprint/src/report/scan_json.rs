@@ -325,8 +325,7 @@ pub fn write(result: &ScanResult, config: &ScanConfig, out: &mut dyn Write) -> R
         config,
         attribution,
     };
-    serde_json::to_writer_pretty(&mut *out, &report)
-        .map_err(|e| err(e.into()))?;
+    serde_json::to_writer_pretty(&mut *out, &report).map_err(|e| err(e.into()))?;
     out.write_all(b"\n").map_err(&err)?;
     out.flush().map_err(&err)
 }

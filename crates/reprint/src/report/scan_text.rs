@@ -54,8 +54,7 @@ pub fn write(result: &ScanResult, out: &mut dyn Write) -> Result<()> {
             let mut tags: Vec<String> = Vec::new();
             if c.original == Some(m_i) {
                 tags.push("original".into());
-            } else if let Some(lag) = lag_seconds(&c.passage, c.original, m_i, &result.documents)
-            {
+            } else if let Some(lag) = lag_seconds(&c.passage, c.original, m_i, &result.documents) {
                 tags.push(format!("+{}", duration(lag)));
             }
             if c.core == m_i {
@@ -158,7 +157,12 @@ fn write_attribution(a: &Attribution, out: &mut dyn Write) -> std::io::Result<()
         )?;
     }
     let mut cells: Vec<_> = a.copied.iter().filter(|c| c.from != c.to).collect();
-    cells.sort_by(|x, y| y.bytes.cmp(&x.bytes).then(x.from.cmp(&y.from)).then(x.to.cmp(&y.to)));
+    cells.sort_by(|x, y| {
+        y.bytes
+            .cmp(&x.bytes)
+            .then(x.from.cmp(&y.from))
+            .then(x.to.cmp(&y.to))
+    });
     for c in cells.iter().take(TEXT_CELLS) {
         writeln!(
             out,

@@ -353,13 +353,22 @@ mod tests {
             doc("a", &"x".repeat(100), Some("2024-01-01T10:00:00Z"), None),
             doc("b", &"x".repeat(100), Some("2024-01-01T10:00:00Z"), None),
         ]);
-        assert_eq!(original_member(&cluster(&[(0, 0, 40), (1, 0, 60)]), &docs), Some(1));
-        assert_eq!(original_member(&cluster(&[(0, 0, 60), (1, 0, 60)]), &docs), Some(0));
+        assert_eq!(
+            original_member(&cluster(&[(0, 0, 40), (1, 0, 60)]), &docs),
+            Some(1)
+        );
+        assert_eq!(
+            original_member(&cluster(&[(0, 0, 60), (1, 0, 60)]), &docs),
+            Some(0)
+        );
         let undated = ScanDocuments::in_memory(vec![
             doc("a", "xx", None, Some("p")),
             doc("b", "xx", None, Some("q")),
         ]);
-        assert_eq!(original_member(&cluster(&[(0, 0, 1), (1, 0, 1)]), &undated), None);
+        assert_eq!(
+            original_member(&cluster(&[(0, 0, 1), (1, 0, 1)]), &undated),
+            None
+        );
     }
 
     #[test]
