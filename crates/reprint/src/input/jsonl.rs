@@ -131,6 +131,26 @@ mod tests {
     }
 
     #[test]
+    fn outlet_is_the_source_field_string_trimmed_and_only_a_string() {
+        let config = InputConfig {
+            source_field: Some("outlet".into()),
+            ..InputConfig::default()
+        };
+        let outlet = |record: &[u8]| {
+            parse_record(record, origin(), || "7".into(), &config)
+                .unwrap()
+                .outlet
+        };
+        assert_eq!(
+            outlet(br#"{"text":"x","outlet":" Wire "}"#).as_deref(),
+            Some("Wire")
+        );
+        assert_eq!(outlet(br#"{"text":"x","outlet":"  "}"#), None);
+        assert_eq!(outlet(br#"{"text":"x","outlet":7}"#), None);
+        assert_eq!(outlet(br#"{"text":"x"}"#), None);
+    }
+
+    #[test]
     fn bad_records_are_issues() {
         let f = || "7".to_string();
         assert!(matches!(
