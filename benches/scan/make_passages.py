@@ -23,11 +23,27 @@ copies of it (a quarter of the words in common, sometimes a short run), which a
 scan tolerant of rewording may report; the scorer counts those apart. Deterministic for a seed. Nothing is written inside the
 repository unless asked to.
 
+With `--outlets K`, every document also gets an outlet (`o00` … `o{K-1}`, field
+`outlet`) and a publication date (field `date`, ISO 8601 UTC, within 60 days).
+Each family's first member is its *original* (the verbatim copy); its document is
+published first and every other member's document after it by a lag drawn from a
+log-normal distribution (median 3 hours, most between minutes and a few days,
+capped at 14 days). Originals come mostly from the first outlets (weights
+1/(i+1)^1.5: wire services), copies from every outlet with weights 1, 2 or 3 (some
+outlets copy more than others); a document keeps the outlet and date of the first
+family it joins. When a document already dated joins a family, the family's
+original is its earliest-dated such member, so dates never contradict the truth.
+The truth then records per family its `original` document and per member its
+`outlet` and `date` (scored by `score_attribution.py`).
+
 usage: make_passages.py DUMP.jsonl[.gz] OUT.jsonl TRUTH.json [--docs 100000] [--seed 1]
+                        [--outlets K]
 """
 
 import argparse
+import datetime
 import json
+import math
 import os
 import random
 import re
@@ -92,6 +108,49 @@ def family_size(rng):
     return rng.randint(16, 40)
 
 
+EPOCH = datetime.datetime(2024, 1, 1, tzinfo=datetime.timezone.utc)
+WINDOW_SECONDS = 60 * 86_400
+
+
+def lag_seconds(rng):
+    """A copy's delay behind its original: log-normal, median 3 h, 1 min to 14 days."""
+    lag = math.exp(rng.gauss(math.log(3 * 3_600), 1.5))
+    return int(min(max(lag, 60), 14 * 86_400))
+
+
+def iso(seconds):
+    return (EPOCH + datetime.timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class Outlets:
+    """Outlet and date of each document, given out as families are planted."""
+
+    def __init__(self, k, rng):
+        self.rng = rng
+        self.names = [f"o{i:02}" for i in range(k)]
+        self.origin_weights = [1 / (i + 1) ** 1.5 for i in range(k)]
+        self.copy_weights = [1 + i % 3 for i in range(k)]
+        self.outlet = {}
+        self.date = {}
+
+    def original(self, d):
+        if d not in self.outlet:
+            self.outlet[d] = self.rng.choices(self.names, self.origin_weights)[0]
+            self.date[d] = self.rng.randrange(WINDOW_SECONDS)
+        return self.date[d]
+
+    def copy(self, d, original_date):
+        if d not in self.outlet:
+            self.outlet[d] = self.rng.choices(self.names, self.copy_weights)[0]
+            self.date[d] = original_date + lag_seconds(self.rng)
+
+    def fill(self, d):
+        """A document in no family: any outlet, any date."""
+        if d not in self.outlet:
+            self.outlet[d] = self.rng.choice(self.names)
+            self.date[d] = self.rng.randrange(WINDOW_SECONDS)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("dump")
@@ -105,8 +164,16 @@ def main():
         default=0.2,
         help="share of documents that carry at least one planted passage",
     )
+    ap.add_argument(
+        "--outlets",
+        type=int,
+        default=0,
+        help="give documents one of K outlets and dates with a known copy direction",
+    )
     args = ap.parse_args()
     rng = random.Random(args.seed)
+    # Its own generator, so that the dump's text is the same with or without outlets.
+    outlets = Outlets(args.outlets, random.Random(args.seed + 1)) if args.outlets else None
     texts = read_texts(args.dump)
     vocab = sorted({w for t in texts[:3000] for w in t.split()})
     rng.shuffle(texts)
@@ -149,7 +216,18 @@ def main():
             break
         fid = len(families)
         families.append({"id": fid, "members": []})
-        for k, d in enumerate(members):
+        first = members[0]
+        if outlets is not None:
+            dated = [d for d in members if d in outlets.date]
+            if dated:
+                first = min(dated, key=lambda d: (outlets.date[d], d))
+            start = outlets.original(first)
+            for d in members:
+                if d != first:
+                    outlets.copy(d, start)
+            families[fid]["original"] = f"d{first:06}"
+        for d in [first] + [m for m in members if m != first]:
+            k = 0 if d == first else 1
             text, kind = (" ".join(sentences), "verbatim") if k == 0 else reword(sentences, rng, vocab)
             slot = rng.randint(0, len(docs[d]))
             planted.setdefault(d, []).append((slot, text, fid, kind))
@@ -175,14 +253,21 @@ def main():
                 start = len(text.encode("utf-8"))
                 end = start + len(piece.encode("utf-8"))
                 if fid is not None:
-                    families[fid]["members"].append(
-                        {"doc": f"d{d:06}", "start": start, "end": end, "kind": kind}
-                    )
+                    member = {"doc": f"d{d:06}", "start": start, "end": end, "kind": kind}
+                    if outlets is not None:
+                        member["outlet"] = outlets.outlet[d]
+                        member["date"] = iso(outlets.date[d])
+                    families[fid]["members"].append(member)
                 else:
                     spans.append([article, start, end])
                 text += piece
             derived[f"d{d:06}"] = spans
-            out.write(json.dumps({"id": f"d{d:06}", "text": text}) + "\n")
+            record = {"id": f"d{d:06}", "text": text}
+            if outlets is not None:
+                outlets.fill(d)
+                record["outlet"] = outlets.outlet[d]
+                record["date"] = iso(outlets.date[d])
+            out.write(json.dumps(record) + "\n")
 
     with open(args.truth, "w", encoding="utf-8") as f:
         json.dump({"families": families, "background": derived}, f)

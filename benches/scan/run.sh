@@ -2,7 +2,9 @@
 # Times `reprint scan` on the Reuters-21578 newswire (19,043 articles) and on a
 # 100,000-article news-size dump with planted reused passages built from it
 # (make_passages.py), and scores the planted passages found (score_passages.py).
-# A third run scans the first 20,000 documents of a `reprint synth` dump: every
+# A fourth run scans a 20,000-document dump with outlets and dates whose copy
+# direction is known (make_passages.py --outlets 12) and scores the originals named
+# (score_attribution.py). A third run scans the first 20,000 documents of a `reprint synth` dump: every
 # document there recombines pool articles, so nearly every document shares text
 # with dozens of others (a stress case for the number of pairs to align).
 #
@@ -57,5 +59,18 @@ measure synth-20k-dense "$work/synth-20k.jsonl"
   echo "planted passages in passages-100k:"
   echo '```'
   python3 benches/scan/score_passages.py "$work/passages-100k.json" "$work/passages-100k.truth.json"
+  echo '```'
+} | tee -a "$work/results.md"
+
+if [ ! -f "$work/attribution-20k.jsonl" ]; then
+  python3 benches/scan/make_passages.py "$reuters" "$work/attribution-20k.jsonl" \
+    "$work/attribution-20k.truth.json" --docs 20000 --seed 1 --outlets 12
+fi
+measure attribution-20k "$work/attribution-20k.jsonl" --date-field date --source-field outlet
+{
+  echo
+  echo "who copies whom in attribution-20k:"
+  echo '```'
+  python3 benches/scan/score_attribution.py "$work/attribution-20k.json" "$work/attribution-20k.truth.json"
   echo '```'
 } | tee -a "$work/results.md"

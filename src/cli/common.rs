@@ -63,6 +63,8 @@ impl InputArgs {
             text_field: self.text_field.clone(),
             keep_by_field: None,
             date_field: None,
+            source_field: None,
+            source_from_folder: false,
             encoding: self.encoding,
         }
     }

@@ -9,7 +9,9 @@ use clap::{Args, ValueEnum};
 use reprint::dedup::stages::Shard;
 use reprint::exec::MemoryLimit;
 use reprint::report;
-use reprint::report::html::{ClusterView, LinkView, MemberView, ScanHtmlLimits, TemplateView};
+use reprint::report::html::{
+    ClusterView, LinkView, MemberView, ScanHtmlLimits, ScanView, TemplateView,
+};
 use reprint::report::prose::count;
 use reprint::scan::boilerplate::BoilerplateConfig;
 use reprint::scan::candidates::CandidateConfig;
@@ -71,6 +73,20 @@ pub struct ScanArgs {
     /// An unparseable date is reported and counted (an error under --strict).
     #[arg(long, value_name = "FIELD")]
     date_field: Option<String>,
+
+    /// JSON field naming the outlet (publisher) of each record (a string). With
+    /// dates, each cluster's original (the earliest-dated member) is credited to its
+    /// outlet and the report tells which outlets copy which. A record without it has
+    /// no outlet (counted).
+    #[arg(long, value_name = "FIELD")]
+    source_field: Option<String>,
+
+    /// Take each document's outlet from the first folder below the folder argument
+    /// it was found in (`DIR/reuters/2024/a.txt` is from `reuters`); files directly
+    /// in the folder, files named directly and stdin have none. A record's
+    /// --source-field, when present, comes first.
+    #[arg(long)]
+    source_from_folder: bool,
 
     /// Report every aligned passage pair as reuse: do not tell templates (one wording
     /// filled in with other names and numbers) apart.
@@ -185,6 +201,8 @@ impl ScanArgs {
         let mut config = ScanConfig::default();
         config.input = self.input.config();
         config.input.date_field = self.date_field.clone();
+        config.input.source_field = self.source_field.clone();
+        config.input.source_from_folder = self.source_from_folder;
         config.normalize = NormalizeConfig {
             strip_diacritics: self.strip_diacritics,
         };
@@ -324,7 +342,7 @@ pub fn run(args: ScanArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
                         similarity: l.similarity,
                     })
                     .collect(),
-                earliest: c.earliest,
+                earliest: c.original,
                 core: Some(c.core),
                 core_similarity: c.core_similarity(),
             })
@@ -357,13 +375,17 @@ pub fn run(args: ScanArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
             ..ScanHtmlLimits::default()
         };
         let mut w = html_out.writer();
+        let attribution = reprint::scan::attribution::summarize(&result)?;
         report::html::write_scan(
             &mut w,
             "reprint scan",
             &result.documents,
-            &clusters,
-            &templates,
-            result.boilerplate.len(),
+            &ScanView {
+                clusters: &clusters,
+                templates: &templates,
+                boilerplate: result.boilerplate.len(),
+                attribution: attribution.as_ref(),
+            },
             &limits,
         )?;
         w.flush()?;

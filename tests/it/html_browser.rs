@@ -194,7 +194,7 @@ fn report_renders_highlights_sources_and_keeps_scripts_inert() {
 /// 5,000 members, and a document whose text holds a script.
 fn write_scan_report(path: &Path) {
     use reprint::report::html::{
-        write_scan, ClusterView, LinkView, MemberView, ScanHtmlLimits, TemplateView,
+        write_scan, ClusterView, LinkView, MemberView, ScanHtmlLimits, ScanView, TemplateView,
     };
     let passage = "the same wire paragraph about fuel prices, copied from one outlet to another";
     let mut texts: Vec<String> = Vec::new();
@@ -262,9 +262,12 @@ fn write_scan_report(path: &Path) {
         &mut file,
         "Scan <report>",
         &docs[..],
-        &clusters,
-        &templates,
-        3,
+        &ScanView {
+            clusters: &clusters,
+            templates: &templates,
+            boilerplate: 3,
+            attribution: None,
+        },
         &ScanHtmlLimits::default(),
     )
     .unwrap();
@@ -322,4 +325,72 @@ fn scan_report_at_news_scale_renders_contents_first_and_stays_escaped() {
     assert!(templates.contains("[name] said it filed &lt;b&gt;2&lt;/b&gt; registration"));
     assert_eq!(templates.matches("class=\"example\"").count(), 6);
     assert!(!dom[..dom.find("id=\"templates\"").unwrap()].contains("id=\"tp"));
+}
+
+/// The attribution section of a real scan's HTML report as Chromium lays it out: the
+/// heat map has one cell per non-empty cell of the JSON outlet table and the lag
+/// histogram one bar per bin, every one drawn with a non-zero size. A probe script
+/// appended to a copy of the report writes the measured sizes into the DOM.
+#[test]
+fn scan_report_attribution_plots_render() {
+    if !Path::new(CHROMIUM).exists() {
+        crate::skip_or_fail(
+            "scan_report_attribution_plots_render",
+            &format!("{CHROMIUM} not found"),
+        );
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("news.jsonl");
+    crate::attribution::write_corpus(&input);
+    let (html, json) = (dir.path().join("scan.html"), dir.path().join("scan.json"));
+    let out = assert_cmd::Command::cargo_bin("reprint")
+        .unwrap()
+        .args(["scan", "-q", "--format", "json", "--date-field", "date"])
+        .args(["--source-field", "outlet", "--html"])
+        .arg(&html)
+        .arg("-o")
+        .arg(&json)
+        .arg(&input)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    let cells = report["attribution"]["copied"].as_array().unwrap().len();
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(
+        !page.contains("<script src") && !page.contains("href=\"http"),
+        "external asset"
+    );
+    let probe = r#"<script>
+const size = (e) => { const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0; };
+const heat = document.getElementById('heatmap'), lags = document.getElementById('lags');
+const cells = [...heat.querySelectorAll('rect.cell')], bars = [...lags.querySelectorAll('rect.bar')];
+const p = document.createElement('pre'); p.id = 'probe';
+p.textContent = JSON.stringify({heat: size(heat), lags: size(lags), cells: cells.length,
+  drawn_cells: cells.filter(size).length, bars: bars.length, drawn_bars: bars.filter(size).length,
+  labels: heat.querySelectorAll('text.row-label').length, legend: !!heat.querySelector('.legend')});
+document.body.appendChild(p);
+</script></body>"#;
+    let probed = dir.path().join("probed.html");
+    std::fs::write(&probed, page.replace("</body>", probe)).unwrap();
+    let dom = chromium(
+        &dir.path().join("profile-attribution"),
+        &["--dump-dom".into(), format!("file://{}", probed.display())],
+    );
+    let start = dom.find("<pre id=\"probe\">").expect("probe ran") + "<pre id=\"probe\">".len();
+    let measured: serde_json::Value =
+        serde_json::from_str(&dom[start..start + dom[start..].find("</pre>").unwrap()]).unwrap();
+    assert_eq!(measured["heat"], true, "{measured}");
+    assert_eq!(measured["lags"], true, "{measured}");
+    assert_eq!(measured["cells"], cells, "{measured}");
+    assert_eq!(measured["drawn_cells"], cells, "{measured}");
+    assert_eq!(measured["bars"], 6, "{measured}");
+    assert_eq!(measured["drawn_bars"], 6, "{measured}");
+    assert_eq!(measured["labels"], 3, "{measured}");
+    assert_eq!(measured["legend"], true, "{measured}");
 }

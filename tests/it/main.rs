@@ -1,6 +1,7 @@
 //! The integration test binary (one binary keeps link time down on small machines).
 
 mod align;
+mod attribution;
 mod check;
 mod cli_dedup;
 mod cli_synth;

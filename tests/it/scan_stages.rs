@@ -284,7 +284,8 @@ work = sys.argv[1]
 docs = pq.read_table(work + "/store/documents.parquet")
 meta = pq.read_metadata(work + "/store/documents.parquet").metadata
 assert meta[b"reprint.table"] == b"scan.documents", meta
-assert meta[b"reprint.schema_version"] == b"1", meta
+assert meta[b"reprint.schema_version"] == b"2", meta
+assert "outlet" in docs.column_names, docs.column_names
 blob = open(work + "/store/texts.bin", "rb").read()
 assert blob[:8] == b"RPRTTEXT"
 first = docs.slice(0, 1).to_pylist()[0]

@@ -136,6 +136,12 @@ pub struct Document {
     /// The date field's value when it was present but not a date in an accepted format
     /// (the pipeline reports and counts it; the document is used without a date).
     pub bad_date: Option<String>,
+    /// The outlet that published it (from `--source-field`, or the folder with
+    /// `--source-from-folder`), when one was asked for and known.
+    pub outlet: Option<String>,
+    /// True when an outlet was asked for and this document has none (the pipeline
+    /// counts it; the document is used without an outlet).
+    pub missing_outlet: bool,
     /// The encoding the bytes were decoded from, when they were not UTF-8.
     pub encoding: Option<&'static str>,
     /// True when the id came from the record's id field (not the line number or path),
@@ -153,6 +159,8 @@ impl Document {
             keep_key: None,
             date: None,
             bad_date: None,
+            outlet: None,
+            missing_outlet: false,
             encoding: None,
             id_from_field: false,
         }

@@ -386,6 +386,7 @@ pub struct DocNotes {
     pub(crate) origin: crate::document::Origin,
     pub(crate) encoding: Option<&'static str>,
     pub(crate) bad_date: Option<String>,
+    pub(crate) missing_outlet: bool,
     pub(crate) id_from_field: bool,
 }
 
@@ -396,9 +397,14 @@ impl DocNotes {
             origin: doc.origin,
             encoding: doc.encoding,
             bad_date: doc.bad_date.take(),
+            missing_outlet: doc.missing_outlet,
             id_from_field: doc.id_from_field,
         }
     }
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// What a run noticed about its input besides skipped records, flattened into each
@@ -411,6 +417,10 @@ pub struct InputTally {
     pub decoded: BTreeMap<String, u64>,
     /// Documents whose date field held no date in an accepted format (used undated).
     pub bad_date: u64,
+    /// Documents without an outlet when one was asked for (`--source-field`,
+    /// `--source-from-folder`); listed only when not zero.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub no_outlet: u64,
     /// Files found in folders and not read, by extension or kind.
     pub passed_over: BTreeMap<String, u64>,
     #[serde(skip)]
@@ -467,6 +477,7 @@ impl InputTally {
             observer.warning(&issue);
             self.bad_date += 1;
         }
+        self.no_outlet += u64::from(doc.missing_outlet);
         if doc.origin.line > 0 {
             self.line_documents += 1;
             self.ids_from_field += u64::from(doc.id_from_field);

@@ -62,10 +62,19 @@ pub fn parse_record_str(
             Err(text) => bad_date = Some(text),
         }
     }
+    let outlet = config
+        .source_field
+        .as_ref()
+        .and_then(|f| object.get(f))
+        .and_then(|v| v.as_str())
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string);
     Ok(Document {
         keep_key,
         date,
         bad_date,
+        outlet,
         id_from_field,
         ..Document::new(id, text, origin)
     })
@@ -119,6 +128,26 @@ mod tests {
         .unwrap();
         assert!(d.date.is_none());
         assert_eq!(d.bad_date.as_deref(), Some("the day after"));
+    }
+
+    #[test]
+    fn outlet_is_the_source_field_string_trimmed_and_only_a_string() {
+        let config = InputConfig {
+            source_field: Some("outlet".into()),
+            ..InputConfig::default()
+        };
+        let outlet = |record: &[u8]| {
+            parse_record(record, origin(), || "7".into(), &config)
+                .unwrap()
+                .outlet
+        };
+        assert_eq!(
+            outlet(br#"{"text":"x","outlet":" Wire "}"#).as_deref(),
+            Some("Wire")
+        );
+        assert_eq!(outlet(br#"{"text":"x","outlet":"  "}"#), None);
+        assert_eq!(outlet(br#"{"text":"x","outlet":7}"#), None);
+        assert_eq!(outlet(br#"{"text":"x"}"#), None);
     }
 
     #[test]

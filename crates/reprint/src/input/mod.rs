@@ -45,6 +45,13 @@ pub struct InputConfig {
     pub keep_by_field: Option<String>,
     /// Field holding a publication date, if any (see [`date`] for the formats).
     pub date_field: Option<String>,
+    /// Field holding the outlet (publisher) of a JSON record, if any: its string value.
+    pub source_field: Option<String>,
+    /// Take the outlet of a document read from a file found in a folder argument from
+    /// the first folder below that argument (`ARG/reuters/2024/a.txt` is from
+    /// `reuters`); files directly in the argument, files named directly and stdin have
+    /// none. A JSON record's `source_field`, when set and present, comes first.
+    pub source_from_folder: bool,
     /// The encoding of the input bytes.
     pub encoding: EncodingChoice,
 }
@@ -53,6 +60,11 @@ impl InputConfig {
     /// The id field in effect (the one place the default is applied).
     pub fn id_field(&self) -> &str {
         self.id_field.as_deref().unwrap_or(DEFAULT_ID_FIELD)
+    }
+
+    /// True when documents are to carry an outlet (a source field or folders).
+    pub fn wants_outlet(&self) -> bool {
+        self.source_field.is_some() || self.source_from_folder
     }
 }
 
@@ -63,6 +75,8 @@ impl Default for InputConfig {
             text_field: "text".into(),
             keep_by_field: None,
             date_field: None,
+            source_field: None,
+            source_from_folder: false,
             encoding: EncodingChoice::Auto,
         }
     }
@@ -279,6 +293,9 @@ pub struct Source {
     pub spool: Option<Arc<File>>,
     /// Set for a directory entry that could not be followed: reading it yields this issue.
     pub broken: Option<IssueKind>,
+    /// For a file found in a folder argument below a folder of it: the name of the first
+    /// folder below the argument (the outlet with `--source-from-folder`).
+    pub folder: Option<String>,
 }
 
 impl Source {
@@ -292,6 +309,7 @@ impl Source {
             kind,
             spool: None,
             broken: None,
+            folder: None,
         }
     }
 }
@@ -511,9 +529,18 @@ impl Sources {
             kind,
         };
         let (text, encoding) = encoding::decode(&record.bytes, config.encoding).map_err(issue)?;
+        let folder_outlet = || {
+            config
+                .source_from_folder
+                .then(|| source.folder.clone())
+                .flatten()
+        };
         if record.origin.line == 0 {
+            let outlet = folder_outlet();
             return Ok(Document {
                 encoding,
+                missing_outlet: config.wants_outlet() && outlet.is_none(),
+                outlet,
                 ..Document::new(source.id_base.clone(), text.into_owned(), record.origin)
             });
         }
@@ -533,6 +560,10 @@ impl Sources {
         )
         .map_err(issue)?;
         doc.encoding = encoding;
+        if doc.outlet.is_none() {
+            doc.outlet = folder_outlet();
+        }
+        doc.missing_outlet = config.wants_outlet() && doc.outlet.is_none();
         Ok(doc)
     }
 
@@ -628,11 +659,19 @@ fn walk_folder(
             *passed_over.entry(extension_key(&name)).or_default() += 1;
             continue;
         }
-        sources.push(Source::file(
-            entry.path().to_path_buf(),
-            joined_display(arg, rel_path),
-            file_kind(&name),
-        ));
+        let mut components = rel_path.components();
+        let first = components.next();
+        let folder = first
+            .filter(|_| components.next().is_some())
+            .map(|c| escape_os(c.as_os_str()));
+        sources.push(Source {
+            folder,
+            ..Source::file(
+                entry.path().to_path_buf(),
+                joined_display(arg, rel_path),
+                file_kind(&name),
+            )
+        });
     }
 }
 
@@ -885,11 +924,13 @@ mod tests {
 
     #[test]
     fn jsonl_names() {
-        assert!(is_jsonl_name("a.jsonl"));
-        assert!(is_jsonl_name("a.NDJSON.gz"));
-        assert!(is_jsonl_name("a.jsonl.zst"));
-        assert!(!is_jsonl_name("a.txt"));
-        assert!(!is_jsonl_name("a.json"));
+        assert_eq!(file_kind("a.jsonl"), SourceKind::JsonLines);
+        assert_eq!(file_kind("a.NDJSON.gz"), SourceKind::JsonLines);
+        assert_eq!(file_kind("a.jsonl.zst"), SourceKind::JsonLines);
+        assert_ne!(file_kind("a.txt"), SourceKind::JsonLines);
+        assert_ne!(file_kind("a.json"), SourceKind::JsonLines);
+        assert_eq!(file_kind("a.parquet"), SourceKind::Parquet);
+        assert_eq!(file_kind("A.PARQUET"), SourceKind::Parquet);
     }
 
     #[test]

@@ -18,6 +18,7 @@
 
 use super::write_error;
 use crate::error::Result;
+use crate::scan::attribution::{duration, Attribution};
 use std::fmt::Write as _;
 use std::io::Write;
 
@@ -203,6 +204,208 @@ pub fn write_check(
         .map_err(write_error("the HTML report"))
 }
 
+/// Outlets shown in the heat map of the attribution section (those with the most
+/// copied bytes in or out; the JSON report has them all).
+const HEAT_OUTLETS: usize = 20;
+
+/// The colour of a heat map cell holding `share` (0..=1) of the largest cell: from
+/// a pale to a dark blue.
+fn heat_colour(share: f64) -> String {
+    let s = share.clamp(0.0, 1.0);
+    let mix = |light: f64, dark: f64| (light + (dark - light) * s).round() as u8;
+    format!(
+        "#{:02x}{:02x}{:02x}",
+        mix(239.0, 8.0),
+        mix(243.0, 48.0),
+        mix(255.0, 107.0)
+    )
+}
+
+/// The "who copies whom" section: counts, a heat map of copied bytes from the
+/// original's outlet (rows) to the copying outlet (columns), and a histogram of lags.
+fn attribution_section(html: &mut String, a: &Attribution) {
+    use super::prose::count;
+    let _ = writeln!(
+        html,
+        "<h2 id=\"attribution\">Who copies whom</h2>\n<p class=\"meta\">{} with a dated \
+         original (the earliest-dated member), {}; {}.</p>",
+        count(a.clusters_with_original, "cluster", "clusters"),
+        count(a.outlets.len() as u64, "outlet", "outlets"),
+        match (a.lags.median_seconds, a.lags.p90_seconds) {
+            (Some(m), Some(p)) => format!(
+                "copies follow their original by {} at the median, 90% within {}",
+                duration(m),
+                duration(p)
+            ),
+            _ => "no dated copies".to_string(),
+        }
+    );
+    // Heat map.
+    let mut volume: std::collections::BTreeMap<&str, u64> = Default::default();
+    for c in &a.copied {
+        *volume.entry(c.from.as_str()).or_default() += c.bytes;
+        *volume.entry(c.to.as_str()).or_default() += c.bytes;
+    }
+    let mut names: Vec<(&str, u64)> = volume.into_iter().collect();
+    names.sort_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(y.0)));
+    names.truncate(HEAT_OUTLETS);
+    let mut names: Vec<&str> = names.into_iter().map(|(n, _)| n).collect();
+    names.sort_unstable();
+    if !names.is_empty() {
+        let index = |n: &str| names.iter().position(|x| *x == n);
+        let (cell, left, top) = (28usize, 150usize, 130usize);
+        let side = cell * names.len();
+        let (width, height) = (left + side + 40, top + side + 70);
+        let max = a
+            .copied
+            .iter()
+            .filter(|c| index(&c.from).is_some() && index(&c.to).is_some())
+            .map(|c| c.bytes)
+            .max()
+            .unwrap_or(1)
+            .max(1);
+        let _ = writeln!(
+            html,
+            "<figure>\n<svg id=\"heatmap\" xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" \
+             height=\"{height}\" viewBox=\"0 0 {width} {height}\" role=\"img\" \
+             aria-label=\"Copied bytes by outlet\" font-size=\"11\" font-family=\"sans-serif\">"
+        );
+        for (i, n) in names.iter().enumerate() {
+            let y = top + i * cell + cell / 2 + 4;
+            let x = left + i * cell + cell / 2;
+            let _ = writeln!(
+                html,
+                "<text class=\"row-label\" x=\"{}\" y=\"{y}\" text-anchor=\"end\">{}</text>\
+                 <text class=\"col-label\" x=\"{x}\" y=\"{}\" transform=\"rotate(-60 {x} {})\">{}</text>",
+                left - 6,
+                escape(n),
+                top - 6,
+                top - 6,
+                escape(n)
+            );
+        }
+        for c in &a.copied {
+            let (Some(r), Some(k)) = (index(&c.from), index(&c.to)) else {
+                continue;
+            };
+            let _ = writeln!(
+                html,
+                "<rect class=\"cell\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"{}\" \
+                 data-from=\"{}\" data-to=\"{}\" data-bytes=\"{}\"><title>{} copied {} ({} bytes) \
+                 from originals of {}</title></rect>",
+                left + k * cell,
+                top + r * cell,
+                cell - 1,
+                cell - 1,
+                heat_colour(c.bytes as f64 / max as f64),
+                escape(&c.from),
+                escape(&c.to),
+                c.bytes,
+                escape(&c.to),
+                count(c.copies, "copy", "copies"),
+                c.bytes,
+                escape(&c.from)
+            );
+        }
+        let _ = writeln!(
+            html,
+            "<rect x=\"{left}\" y=\"{top}\" width=\"{side}\" height=\"{side}\" fill=\"none\" stroke=\"#999\"/>"
+        );
+        // Legend: a gradient from no bytes to the largest cell.
+        let ly = top + side + 24;
+        let _ = writeln!(
+            html,
+            "<defs><linearGradient id=\"heat\"><stop offset=\"0\" stop-color=\"{}\"/>\
+             <stop offset=\"1\" stop-color=\"{}\"/></linearGradient></defs>\
+             <g class=\"legend\"><rect x=\"{left}\" y=\"{ly}\" width=\"160\" height=\"12\" fill=\"url(#heat)\"/>\
+             <text x=\"{left}\" y=\"{}\">0</text><text x=\"{}\" y=\"{}\" text-anchor=\"end\">{max} bytes</text></g>\n\
+             <text x=\"6\" y=\"{}\">rows: original's outlet; columns: copying outlet</text>\n</svg>",
+            heat_colour(0.0),
+            heat_colour(1.0),
+            ly + 26,
+            left + 160,
+            ly + 26,
+            ly + 42,
+        );
+        let _ = writeln!(
+            html,
+            "<figcaption>Bytes of copied passages from the original's outlet (row) to the \
+             copying outlet (column){}.</figcaption>\n</figure>",
+            if volume_truncated(a, &names) {
+                format!("; the {HEAT_OUTLETS} outlets with the most copied bytes")
+            } else {
+                String::new()
+            }
+        );
+    }
+    // Lag histogram.
+    let bins = &a.lags.bins;
+    if a.lags.copies > 0 {
+        let (bar, gap, plot, base) = (64usize, 12usize, 160usize, 190usize);
+        let width = 40 + bins.len() * (bar + gap);
+        let height = base + 40;
+        let max = bins.iter().map(|b| b.1).max().unwrap_or(1).max(1);
+        let _ = writeln!(
+            html,
+            "<figure>\n<svg id=\"lags\" xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" \
+             height=\"{height}\" viewBox=\"0 0 {width} {height}\" role=\"img\" \
+             aria-label=\"Lags of copies\" font-size=\"11\" font-family=\"sans-serif\">"
+        );
+        for (i, (label, n)) in bins.iter().enumerate() {
+            let h = (plot as u64 * n / max) as usize;
+            let x = 20 + i * (bar + gap);
+            let _ = writeln!(
+                html,
+                "<rect class=\"bar\" x=\"{x}\" y=\"{}\" width=\"{bar}\" height=\"{}\" fill=\"#3a6ea5\" \
+                 data-copies=\"{n}\"><title>{label}: {}</title></rect>\
+                 <text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{n}</text>\
+                 <text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>",
+                base - h,
+                h.max(1),
+                count(*n, "copy", "copies"),
+                x + bar / 2,
+                base - h - 4,
+                x + bar / 2,
+                base + 16,
+                escape(label)
+            );
+        }
+        let _ = writeln!(
+            html,
+            "<line x1=\"16\" y1=\"{base}\" x2=\"{}\" y2=\"{base}\" stroke=\"#333\"/>\n</svg>\n\
+             <figcaption>Lag of each dated copy behind its original.</figcaption>\n</figure>",
+            width - 16
+        );
+    }
+    if !a.top_stories.is_empty() {
+        html.push_str(
+            "<table class=\"contents\">\n<thead><tr><th>Cluster</th><th>Original</th><th>Outlet</th>\
+             <th>Copies</th><th>Other outlets</th><th>Passage</th></tr></thead>\n<tbody>\n",
+        );
+        for s in &a.top_stories {
+            let _ = writeln!(
+                html,
+                "<tr><td><a href=\"#cl{}\">{}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                s.cluster,
+                s.cluster,
+                escape(&s.original_doc),
+                escape(s.outlet.as_deref().unwrap_or("")),
+                s.copies,
+                s.outlets,
+                escape(&s.quote)
+            );
+        }
+        html.push_str("</tbody>\n</table>\n");
+    }
+}
+
+/// True when the heat map leaves out some outlet with copied bytes.
+fn volume_truncated(a: &Attribution, shown: &[&str]) -> bool {
+    a.copied
+        .iter()
+        .any(|c| !shown.contains(&c.from.as_str()) || !shown.contains(&c.to.as_str()))
+}
+
 /// One member of a scan cluster: a byte span of a document.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MemberView {
@@ -235,7 +438,8 @@ pub struct ClusterView {
     pub members: Vec<MemberView>,
     /// Its links.
     pub links: Vec<LinkView>,
-    /// The member from the earliest-dated document, when dates are known.
+    /// The likely original (the earliest-dated member, see
+    /// [`crate::scan::attribution`]), when dates are known.
     pub earliest: Option<usize>,
     /// The core member every other member resembles, if known.
     pub core: Option<usize>,
@@ -397,21 +601,38 @@ impl ScanTexts for crate::scan::ScanDocuments {
     }
 }
 
-/// Writes the report of a scan: `docs` their ids and texts; `clusters` in their report
-/// order; `templates` in theirs (a section of their own after the clusters: they are
-/// not reuse); `boilerplate` the number of boilerplate items (listed in the other
-/// formats). A summary and a table of contents (largest clusters first) come first;
-/// `limits` bound how much is shown in full.
+/// What a scan found, as the HTML report shows it.
+#[derive(Debug, Clone, Copy)]
+pub struct ScanView<'a> {
+    /// Clusters in their report order.
+    pub clusters: &'a [ClusterView],
+    /// Templates in theirs (a section of their own after the clusters: they are not
+    /// reuse).
+    pub templates: &'a [TemplateView],
+    /// The number of boilerplate items (listed in the other formats).
+    pub boilerplate: usize,
+    /// The who-copies-whom summary, when documents carry dates or outlets (a section
+    /// with a heat map of the outlet table and a histogram of lags).
+    pub attribution: Option<&'a Attribution>,
+}
+
+/// Writes the report of a scan: `docs` their ids and texts, `view` what the scan
+/// found. A summary, the attribution section and a table of contents (largest
+/// clusters first) come first; `limits` bound how much is shown in full.
 pub fn write_scan(
     out: &mut dyn Write,
     title: &str,
     docs: &(impl ScanTexts + ?Sized),
-    clusters: &[ClusterView],
-    templates: &[TemplateView],
-    boilerplate: usize,
+    view: &ScanView<'_>,
     limits: &ScanHtmlLimits,
 ) -> Result<()> {
     use super::prose::count;
+    let ScanView {
+        clusters,
+        templates,
+        boilerplate,
+        attribution,
+    } = *view;
     let doc_counts: Vec<usize> = clusters.iter().map(ClusterView::document_count).collect();
     let order = contents_order(clusters, &doc_counts);
     let shown = order.len().min(limits.max_clusters);
@@ -448,6 +669,9 @@ pub fn write_scan(
             }
         );
     }
+    if let Some(a) = attribution {
+        attribution_section(&mut html, a);
+    }
     if !clusters.is_empty() {
         html.push_str(
             "<h2 id=\"contents\">Contents</h2>\n<table class=\"contents\">\n<thead><tr><th>Cluster</th>\
@@ -482,7 +706,7 @@ pub fn write_scan(
             let id = docs.id(e.doc);
             let _ = writeln!(
                 html,
-                "<p class=\"meta\">Likely source (earliest): {}</p>",
+                "<p class=\"meta\">Likely original (earliest-dated): {}</p>",
                 escape(id)
             );
         }
@@ -1034,9 +1258,12 @@ mod tests {
             &mut out,
             "Scan",
             &docs[..],
-            &[cluster],
-            &[template],
-            0,
+            &ScanView {
+                clusters: &[cluster],
+                templates: &[template],
+                boilerplate: 0,
+                attribution: None,
+            },
             &ScanHtmlLimits::default(),
         )
         .unwrap();

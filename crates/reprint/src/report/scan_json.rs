@@ -4,9 +4,10 @@
 //! {"schema_version": 1, "reprint_version": "0.1.0",
 //!  "documents": [{"doc": "a.txt", "bytes": 2426, "date": null}],
 //!  "clusters": [{"kind": "reuse", "cluster": 0, "size": 3, "documents": 2,
-//!                "earliest": "a.txt", "core": 0,
+//!                "earliest": "a.txt", "original": 0, "core": 0,
 //!                "core_similarity": {"min": 0.81, "median": 0.93},
-//!                "members": [{"doc": "a.txt", "start": 851, "end": 942, "text": "..."}],
+//!                "members": [{"doc": "a.txt", "start": 851, "end": 942, "lag_seconds": 0,
+//!                             "text": "...", "outlet": "wire"}],
 //!                "links": [{"member_a": 0, "member_b": 2, "similarity": 0.93}]}],
 //!  "templates": [{"kind": "template", "template": 0,
 //!                 "shape": "[name] said it filed a registration statement …",
@@ -14,6 +15,7 @@
 //!                 "members": [...], "links": [...]}],
 //!  "boilerplate": [{"kind": "repeated_line", "text": "...",
 //!                   "members": [{"doc": "b.txt", "start": 2658, "end": 2682}]}],
+//!  "attribution": {"outlets": [...], "copied": [...], "lags": {...}, "top_stories": [...]},
 //!  "stats": {...}, "config": {...}}
 //! ```
 //! `start`/`end` are byte offsets into the document's text; `links` index into
@@ -22,6 +24,7 @@
 
 use crate::error::Result;
 use crate::report::{round6, summary, write_error, SCHEMA_VERSION};
+use crate::scan::attribution::{lag_seconds, Attribution};
 use crate::scan::clusters::PassageCluster;
 use crate::scan::{BoilerplateItem, ScanCluster, ScanConfig, ScanResult, TemplateCluster};
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
@@ -59,7 +62,8 @@ impl Serialize for ClusterJson<'_> {
             .cluster
             .earliest
             .map(|i| result.documents.id(passage.members[i].doc as usize));
-        let mut map = serializer.serialize_map(Some(9 + usize::from(self.standalone)))?;
+        let original = self.cluster.original;
+        let mut map = serializer.serialize_map(Some(10 + usize::from(self.standalone)))?;
         if self.standalone {
             map.serialize_entry("schema_version", &SCHEMA_VERSION)?;
         }
@@ -68,6 +72,7 @@ impl Serialize for ClusterJson<'_> {
         map.serialize_entry("size", &passage.members.len())?;
         map.serialize_entry("documents", &passage.document_count())?;
         map.serialize_entry("earliest", &earliest)?;
+        map.serialize_entry("original", &original)?;
         map.serialize_entry("core", &self.cluster.core)?;
         map.serialize_entry(
             "core_similarity",
@@ -84,12 +89,17 @@ impl Serialize for ClusterJson<'_> {
                     let m = &passage.members[k];
                     let d = m.doc as usize;
                     let text = result.documents.quote(d, m.span)?;
-                    Ok(json!({
+                    let mut member = json!({
                         "doc": result.documents.id(d),
                         "start": m.span.start,
                         "end": m.span.end,
+                        "lag_seconds": lag_seconds(passage, original, k, &result.documents),
                         "text": text,
-                    }))
+                    });
+                    if let Some(outlet) = result.documents.outlet(d) {
+                        member["outlet"] = json!(outlet);
+                    }
+                    Ok(member)
                 },
             },
         )?;
@@ -225,12 +235,33 @@ impl<T: Serialize, F: Fn(usize) -> Result<T>> Serialize for LazyArray<T, F> {
 struct Report<'a> {
     result: &'a ScanResult,
     config: &'a ScanConfig,
+    attribution: Option<Attribution>,
+}
+
+/// The corpus summary of who copies whom as JSON (see [`crate::scan::attribution`]).
+pub fn attribution_json(a: &Attribution) -> serde_json::Value {
+    json!({
+        "clusters_with_original": a.clusters_with_original,
+        "outlets": a.outlets,
+        "copied": a.copied,
+        "copied_unknown_outlet": {
+            "copies": a.copied_unknown_outlet.0,
+            "bytes": a.copied_unknown_outlet.1,
+        },
+        "lags": {
+            "copies": a.lags.copies,
+            "bins": a.lags.bins.iter().map(|(label, n)| json!({"lag": label, "copies": n})).collect::<Vec<_>>(),
+            "median_seconds": a.lags.median_seconds,
+            "p90_seconds": a.lags.p90_seconds,
+        },
+        "top_stories": a.top_stories,
+    })
 }
 
 impl Serialize for Report<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
         let result = self.result;
-        let mut map = serializer.serialize_map(Some(8))?;
+        let mut map = serializer.serialize_map(Some(9))?;
         map.serialize_entry("schema_version", &SCHEMA_VERSION)?;
         map.serialize_entry("reprint_version", env!("CARGO_PKG_VERSION"))?;
         map.serialize_entry(
@@ -246,6 +277,9 @@ impl Serialize for Report<'_> {
                     });
                     if let Some(encoding) = docs.encoding(i) {
                         entry["encoding"] = json!(encoding);
+                    }
+                    if let Some(outlet) = docs.outlet(i) {
+                        entry["outlet"] = json!(outlet);
                     }
                     Ok(entry)
                 },
@@ -272,6 +306,10 @@ impl Serialize for Report<'_> {
                 element: |i| Ok(boilerplate_json(result, &result.boilerplate[i])),
             },
         )?;
+        map.serialize_entry(
+            "attribution",
+            &self.attribution.as_ref().map(attribution_json),
+        )?;
         map.serialize_entry("stats", &summary::counts_only(&result.stats))?;
         map.serialize_entry("config", self.config)?;
         map.end()
@@ -281,8 +319,13 @@ impl Serialize for Report<'_> {
 /// Writes the result as pretty-printed JSON, one cluster at a time.
 pub fn write(result: &ScanResult, config: &ScanConfig, out: &mut dyn Write) -> Result<()> {
     let err = write_error("the scan report");
-    serde_json::to_writer_pretty(&mut *out, &Report { result, config })
-        .map_err(|e| err(e.into()))?;
+    let attribution = crate::scan::attribution::summarize(result)?;
+    let report = Report {
+        result,
+        config,
+        attribution,
+    };
+    serde_json::to_writer_pretty(&mut *out, &report).map_err(|e| err(e.into()))?;
     out.write_all(b"\n").map_err(&err)?;
     out.flush().map_err(&err)
 }

@@ -3,6 +3,7 @@
 use crate::error::Result;
 use crate::report::prose::{self, count};
 use crate::report::write_error;
+use crate::scan::attribution::{duration, lag_seconds, summarize, Attribution};
 use crate::scan::ScanResult;
 use std::io::Write;
 
@@ -50,11 +51,22 @@ pub fn write(result: &ScanResult, out: &mut dyn Write) -> Result<()> {
         .map_err(&err)?;
         for (m_i, m) in c.passage.members.iter().enumerate() {
             let d = m.doc as usize;
-            let source = match (c.earliest == Some(m_i), c.core == m_i) {
-                (true, true) => "  (earliest, core)",
-                (true, false) => "  (earliest)",
-                (false, true) => "  (core)",
-                (false, false) => "",
+            let mut tags: Vec<String> = Vec::new();
+            if c.original == Some(m_i) {
+                tags.push("original".into());
+            } else if let Some(lag) = lag_seconds(&c.passage, c.original, m_i, &result.documents) {
+                tags.push(format!("+{}", duration(lag)));
+            }
+            if c.core == m_i {
+                tags.push("core".into());
+            }
+            if let Some(outlet) = result.documents.outlet(d) {
+                tags.push(outlet.to_string());
+            }
+            let source = if tags.is_empty() {
+                String::new()
+            } else {
+                format!("  ({})", tags.join(", "))
             };
             writeln!(
                 out,
@@ -115,7 +127,65 @@ pub fn write(result: &ScanResult, out: &mut dyn Write) -> Result<()> {
             .map_err(&err)?;
         }
     }
+    if let Some(a) = summarize(result)? {
+        write_attribution(&a, out).map_err(&err)?;
+    }
     out.flush().map_err(&err)
+}
+
+/// Cells of the outlet table listed in the text report, most bytes first.
+const TEXT_CELLS: usize = 10;
+
+/// The short "who copies whom" section.
+fn write_attribution(a: &Attribution, out: &mut dyn Write) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "\nWho copies whom: {} with a dated original, {}",
+        count(a.clusters_with_original, "cluster", "clusters"),
+        count(a.outlets.len() as u64, "outlet", "outlets"),
+    )?;
+    let l = &a.lags;
+    if let (Some(median), Some(p90)) = (l.median_seconds, l.p90_seconds) {
+        let bins: Vec<String> = l.bins.iter().map(|(b, n)| format!("{b} {n}")).collect();
+        writeln!(
+            out,
+            "  lag of {}: median {}, 90% within {} ({})",
+            count(l.copies, "dated copy", "dated copies"),
+            duration(median),
+            duration(p90),
+            bins.join(", ")
+        )?;
+    }
+    let mut cells: Vec<_> = a.copied.iter().filter(|c| c.from != c.to).collect();
+    cells.sort_by(|x, y| {
+        y.bytes
+            .cmp(&x.bytes)
+            .then(x.from.cmp(&y.from))
+            .then(x.to.cmp(&y.to))
+    });
+    for c in cells.iter().take(TEXT_CELLS) {
+        writeln!(
+            out,
+            "  {} copied from {}: {}, {} bytes",
+            c.to,
+            c.from,
+            count(c.copies, "copy", "copies"),
+            c.bytes
+        )?;
+    }
+    for s in &a.top_stories {
+        writeln!(
+            out,
+            "  cluster {}: {} ({}), {} in {}: “{}”",
+            s.cluster,
+            s.original_doc,
+            s.outlet.as_deref().unwrap_or("unknown outlet"),
+            count(s.copies, "copy", "copies"),
+            count(s.outlets, "other outlet", "other outlets"),
+            s.quote
+        )?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -257,6 +257,11 @@ pub(crate) struct StoredDocuments {
     pub(crate) dates: Vec<Option<DocDate>>,
     /// `(document, encoding)` of the documents decoded from another encoding, sorted.
     pub(crate) encodings: Vec<(u32, &'static str)>,
+    /// Each document's outlet as a number into `outlet_names`, when the scan read
+    /// outlets (empty otherwise).
+    pub(crate) outlets: Vec<Option<u32>>,
+    /// The distinct outlet names, in order of first appearance.
+    pub(crate) outlet_names: Vec<String>,
 }
 
 #[derive(Debug)]
@@ -330,6 +335,20 @@ impl ScanDocuments {
         match &self.0 {
             Inner::Memory(docs) => docs.get(d).and_then(|doc| doc.date.as_ref()),
             Inner::Stored(s) => s.dates.get(d).and_then(Option::as_ref),
+        }
+    }
+
+    /// Document `d`'s outlet (`--source-field`, `--source-from-folder`), when known.
+    pub fn outlet(&self, d: usize) -> Option<&str> {
+        match &self.0 {
+            Inner::Memory(docs) => docs.get(d).and_then(|doc| doc.outlet.as_deref()),
+            Inner::Stored(s) => s
+                .outlets
+                .get(d)
+                .copied()
+                .flatten()
+                .and_then(|n| s.outlet_names.get(n as usize))
+                .map(String::as_str),
         }
     }
 

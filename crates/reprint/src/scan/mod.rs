@@ -20,6 +20,7 @@
 //! The job's own parts live in `config.rs` (what a scan is asked to do), `result.rs`
 //! (what it finds) and `run.rs` (reading and the stages in order), re-exported here.
 
+pub mod attribution;
 pub mod boilerplate;
 pub mod candidates;
 pub mod clusters;

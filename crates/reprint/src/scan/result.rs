@@ -12,6 +12,10 @@ pub struct ScanCluster {
     pub passage: PassageCluster,
     /// The member in the earliest-dated document, when documents carry dates.
     pub earliest: Option<usize>,
+    /// The likely original: the earliest-dated member, same-instant ties to the
+    /// longer passage, then the longer document, then input order (see
+    /// [`crate::scan::attribution`]); `None` when no member is dated.
+    pub original: Option<usize>,
     /// The core member every other member was aligned with (see
     /// [`crate::scan::clusters::cohesive_split`]).
     pub core: usize,

@@ -625,9 +625,11 @@ pub(crate) fn cluster_passages(
                 continue;
             }
             let earliest = earliest_member(&star.passage, date);
+            let original = crate::scan::attribution::original_member(&star.passage, documents);
             clusters.push(ScanCluster {
                 passage: star.passage,
                 earliest,
+                original,
                 core: star.core,
                 core_similarities: star.core_similarities,
             });

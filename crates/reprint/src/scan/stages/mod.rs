@@ -83,7 +83,7 @@ const WORK_VERSION: u32 = 1;
 
 const DOCUMENTS_TABLE: TableKind = TableKind {
     name: "scan.documents",
-    version: 1,
+    version: 2,
 };
 const LINES_TABLE: TableKind = TableKind {
     name: "scan.lines",

@@ -134,6 +134,9 @@ pub(super) fn load_documents(work: &ScanWork, stored: Stored) -> Result<StoredDo
     let mut dates: Vec<Option<DocDate>> = Vec::new();
     let mut encodings = Vec::new();
     let mut any_date = false;
+    let mut outlets: Vec<Option<u32>> = Vec::new();
+    let mut outlet_names: Vec<String> = Vec::new();
+    let mut outlet_numbers: std::collections::HashMap<String, u32> = Default::default();
     for batch in read_table_batched(
         &path,
         DOCUMENTS_TABLE,
@@ -144,6 +147,7 @@ pub(super) fn load_documents(work: &ScanWork, stored: Stored) -> Result<StoredDo
             "date_seconds",
             "date_nanos",
             "encoding",
+            "outlet",
         ],
         8192,
     )? {
@@ -154,7 +158,21 @@ pub(super) fn load_documents(work: &ScanWork, stored: Stored) -> Result<StoredDo
         let seconds = column::<Int64Array>(&batch, "date_seconds", &path)?;
         let nanos = column::<UInt32Array>(&batch, "date_nanos", &path)?;
         let encoding = column::<StringArray>(&batch, "encoding", &path)?;
+        let outlet = column::<StringArray>(&batch, "outlet", &path)?;
         for i in 0..batch.num_rows() {
+            let number = (!outlet.is_null(i)).then(|| {
+                let name = outlet.value(i);
+                *outlet_numbers.entry(name.to_string()).or_insert_with(|| {
+                    outlet_names.push(name.to_string());
+                    outlet_names.len() as u32 - 1
+                })
+            });
+            if number.is_some() && outlets.is_empty() {
+                outlets.resize(id_ends.len(), None);
+            }
+            if number.is_some() || !outlets.is_empty() {
+                outlets.push(number);
+            }
             ids.push_str(id.value(i));
             id_ends.push(ids.len() as u64);
             let parsed = if date.is_null(i) || seconds.is_null(i) || nanos.is_null(i) {
@@ -195,5 +213,7 @@ pub(super) fn load_documents(work: &ScanWork, stored: Stored) -> Result<StoredDo
         id_ends,
         dates,
         encodings,
+        outlets,
+        outlet_names,
     })
 }

@@ -29,6 +29,7 @@ pub(super) fn documents_schema() -> SchemaRef {
         Field::new("date_seconds", DataType::Int64, true),
         Field::new("date_nanos", DataType::UInt32, true),
         Field::new("encoding", DataType::Utf8, true),
+        Field::new("outlet", DataType::Utf8, true),
     ])
 }
 
@@ -56,6 +57,7 @@ pub(super) struct DocRows {
     pub(super) date_seconds: Vec<Option<i64>>,
     pub(super) date_nanos: Vec<Option<u32>>,
     pub(super) encoding: Vec<Option<&'static str>>,
+    pub(super) outlet: Vec<Option<String>>,
 }
 
 impl DocRows {
@@ -78,6 +80,7 @@ impl DocRows {
             Arc::new(Int64Array::from(rows.date_seconds)),
             Arc::new(UInt32Array::from(rows.date_nanos)),
             Arc::new(StringArray::from(rows.encoding)),
+            Arc::new(StringArray::from(rows.outlet)),
         ];
         let batch = RecordBatch::try_new(documents_schema(), columns)
             .map_err(|e| build_error("documents", e))?;
@@ -250,6 +253,7 @@ pub fn store(
                     .map(|x| x.instant.timestamp_subsec_nanos()),
             );
             rows.encoding.push(doc.encoding);
+            rows.outlet.push(doc.outlet);
             if rows.doc.len() >= 8192 {
                 rows.flush(&mut docs_writer)?;
             }
