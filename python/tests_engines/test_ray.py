@@ -74,7 +74,8 @@ def test_a_killed_task_is_retried_with_the_same_clusters(ray_session, ray_cluste
                 killed = pid
                 break
         time.sleep(0.02)
-    job.join(timeout=600)
+    job.join(timeout=300)
+    assert not job.is_alive(), "the job did not finish within 5 minutes of the kill"
     assert killed is not None, "no task ran on the worker node to kill"
     assert "error" not in result, f"the job failed after a task was killed: {result.get('error')}"
     assert result["got"].clusters_jsonl() == want

@@ -47,14 +47,31 @@ PAIRING_SCHEMA = pa.schema(
     ]
 )
 
+#: The band rows with the shard they are grouped by.
+BAND_SHARD_SCHEMA = _engine.BAND_SCHEMA.append(pa.field("shard", pa.int64()))
+
 
 def _table(batches, schema):
-    """One table of ``batches`` (none, or only empty ones, give ``schema``'s empty
-    table, so that every block a stage yields has the stage's columns)."""
-    batches = [b for b in batches if b.num_rows]
-    if not batches:
-        return schema.empty_table()
-    return pa.Table.from_batches(batches)
+    """One table of ``batches`` with exactly ``schema`` (types and nullability): the
+    blocks of a stage must share one schema for Ray Data to concatenate them, and a
+    task with no rows still yields ``schema``'s columns."""
+    batches = [_engine.conform(b, schema) for b in batches if b.num_rows]
+    return pa.Table.from_batches(batches, schema=schema)
+
+
+def _rows_only(fn):
+    """``fn`` as a generator that yields its table only when it has rows: Ray Data's
+    hash shuffle may hand a reducer an input block without columns for an empty
+    block, which then fails to concatenate with the others, so no stage that feeds a
+    shuffle yields an empty block (a task may yield none)."""
+
+    def rows_only(table):
+        out = fn(table)
+        if out.num_rows:
+            yield out
+
+    rows_only.__name__ = fn.__name__
+    return rows_only
 
 
 def _pairing_rows(shard, **columns):
@@ -91,6 +108,31 @@ def _split(group):
     return group.filter(is_doc), group.filter(pc.invert(is_doc))
 
 
+def _count(block):
+    return block.num_rows
+
+
+def _remote_count():
+    import ray
+
+    return ray.remote(_count)
+
+
+class _Lazy:
+    """``_num_rows.remote(ref)``: the rows of a block, counted where it is (the
+    remote function made on first use, so that importing this module needs no Ray)."""
+
+    fn = None
+
+    def remote(self, ref):
+        if _Lazy.fn is None:
+            _Lazy.fn = _remote_count()
+        return _Lazy.fn.remote(ref)
+
+
+_num_rows = _Lazy()
+
+
 def _signed_paths(paths, config, partitions, part_records):
     import ray.data
 
@@ -103,7 +145,7 @@ def _signed_paths(paths, config, partitions, part_records):
         return _table(batches, _engine.SIGN_SCHEMA)
 
     return ray.data.range(partitions, override_num_blocks=partitions).map_batches(
-        sign, batch_format="pyarrow", batch_size=1
+        _rows_only(sign), batch_format="pyarrow", batch_size=1
     )
 
 
@@ -119,7 +161,7 @@ def _numbered(ds, id_col, text_col, keep_by):
         refs = ds.to_arrow_refs()
     finally:
         context.execution_options.preserve_order = kept
-    counts = ray.get([ray.remote(lambda t: t.num_rows).remote(r) for r in refs])
+    counts = ray.get([_num_rows.remote(r) for r in refs])
     offsets = np.concatenate([[0], np.cumsum(counts, dtype=np.int64)[:-1]]).astype(np.int64).tolist()
 
     @ray.remote
@@ -173,13 +215,21 @@ def dedup(
         signed = _signed_paths(paths, config, partitions, int(part_records))
     else:
         numbered = _numbered(source, id_col, text_col, settings.get("keep_by"))
-        signed = numbered.map_batches(
-            lambda t: _table(
-                [_engine.sign_records(b, config) for b in t.to_batches()], _engine.SIGN_SCHEMA
-            ),
-            batch_format="pyarrow",
+        def sign(table):
+            return _table(
+                [_engine.sign_records(b, config) for b in table.to_batches()], _engine.SIGN_SCHEMA
+            )
+
+        signed = numbered.map_batches(_rows_only(sign), batch_format="pyarrow")
+    # Only blocks with rows go on (see _rows_only); no rows at all: no clusters.
+    refs = signed.to_arrow_refs()
+    counts = ray.get([_num_rows.remote(r) for r in refs])
+    refs = [r for r, n in zip(refs, counts) if n]
+    if not refs:
+        return _engine.components(
+            _engine.PAIRS_SCHEMA.empty_table(), _engine.SIGN_SCHEMA.empty_table(), config
         )
-    signed = signed.materialize()
+    signed = ray.data.from_arrow_refs(refs)
     max_bucket, threshold = p["max_bucket"], p["threshold"]
     shards = np.int64(partitions)
 
@@ -189,11 +239,12 @@ def dedup(
         keys = out.column("key").to_numpy().view(np.uint64)
         bands = out.column("band").to_numpy().astype(np.uint64)
         shard = ((keys ^ (bands * np.uint64(0x9E3779B97F4A7C15))) % np.uint64(partitions)).astype(np.int64)
-        return out.append_column("shard", pa.array(shard))
+        return pa.Table.from_arrays([*out.columns, pa.array(shard, pa.int64())], schema=BAND_SHARD_SCHEMA)
 
     def band_pairs(group):
-        return pa.Table.from_batches(
-            [_engine.band_pairs(group.select(_engine.BAND_SCHEMA.names).to_batches(), max_bucket)]
+        return _table(
+            [_engine.band_pairs(group.select(_engine.BAND_SCHEMA.names).to_batches(), max_bucket)],
+            _engine.PAIRS_SCHEMA,
         )
 
     def docs_by(table):
@@ -226,24 +277,24 @@ def dedup(
             names=_engine.VERIFY_INPUT_SCHEMA.names,
         ).combine_chunks()
         out = [_engine.verify_pairs(b, threshold) for b in table.to_batches()]
-        return _table(out, _engine.VERIFY_SCHEMA).select(["a", "b"])
+        return _table(out, _engine.VERIFY_SCHEMA).select(_engine.PAIRS_SCHEMA.names)
 
     candidates = (
-        signed.map_batches(band_rows, batch_format="pyarrow")
+        signed.map_batches(_rows_only(band_rows), batch_format="pyarrow")
         .groupby("shard", num_partitions=partitions)
-        .map_groups(band_pairs, batch_format="pyarrow")
-        .map_batches(pairs_by_a, batch_format="pyarrow")
+        .map_groups(_rows_only(band_pairs), batch_format="pyarrow")
+        .map_batches(_rows_only(pairs_by_a), batch_format="pyarrow")
     )
-    docs = signed.map_batches(docs_by, batch_format="pyarrow")
+    docs = signed.map_batches(_rows_only(docs_by), batch_format="pyarrow")
     half = (
         candidates.union(docs)
         .groupby("shard", num_partitions=partitions)
-        .map_groups(with_set_a, batch_format="pyarrow")
+        .map_groups(_rows_only(with_set_a), batch_format="pyarrow")
     )
     verified = (
         half.union(docs)
         .groupby("shard", num_partitions=partitions)
-        .map_groups(scored, batch_format="pyarrow")
+        .map_groups(_rows_only(scored), batch_format="pyarrow")
     )
     tables = [t for t in ray.get(verified.to_arrow_refs()) if t.num_rows]
     edges = pa.concat_tables(tables) if tables else _engine.PAIRS_SCHEMA.empty_table()
