@@ -7,6 +7,7 @@ import gzip
 import json
 import os
 import pathlib
+import secrets
 import shutil
 import signal
 import socket
@@ -233,3 +234,125 @@ def spark(spark_cluster):
 
 def read_json_lines(text):
     return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+#: Python run before Ray's own code in every Ray process the tests start (the nodes'
+#: ``ray start``, the drivers): Ray replaces 127.0.0.1 in a node's or a cluster's
+#: address by the address of the machine's network interface (so that other machines
+#: could reach it); these tests keep every node and connection on the loopback.
+RAY_ON_LOOPBACK = (
+    "import ray._private.services as _s; _s.resolve_ip_for_localhost = lambda host: host\n"
+)
+#: ``ray start`` itself (the entry point of the ``ray`` command).
+RAY_START = "import sys; from ray.scripts.scripts import main; sys.argv[0] = 'ray'; main()\n"
+
+
+def ray_on_loopback():
+    """Keeps this process's Ray connections on the loopback (see RAY_ON_LOOPBACK)."""
+    exec(RAY_ON_LOOPBACK, {})
+
+
+class RayCluster:
+    """A Ray head and a worker node (``ray start --block``, each its own raylet with
+    one CPU) on 127.0.0.1; stopped by signalling the two processes the fixture
+    started, whose process groups hold every process of their node."""
+
+    def __init__(self, root):
+        ray_bin = shutil.which("ray", path=os.path.dirname(sys.executable)) or shutil.which("ray")
+        if ray_bin is None:
+            pytest.fail("the ray command is missing: pip install -r python/tests_engines/requirements.txt")
+        self.root = root
+        self.port = free_port()
+        self.address = f"127.0.0.1:{self.port}"
+        # Ray's token authentication, with a token of this cluster's own that the
+        # nodes and the drivers (the tests' process, the command-line test) share.
+        self.auth = {"RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN": secrets.token_hex(32)}
+        self.env = dict(os.environ, RAY_USAGE_STATS_ENABLED="0", RAY_DEDUP_LOGS="0", **self.auth)
+        common = ["--num-cpus", "1", "--object-store-memory", str(300 * 1024 * 1024),
+                  "--node-ip-address", "127.0.0.1", "--block", "--disable-usage-stats"]
+        self.temp = pathlib.Path("/tmp") / f"reprint-ray-{os.getpid()}"
+        self.procs = []
+        try:
+            self._start_nodes(common, ray_bin)
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start_nodes(self, common, ray_bin):
+        self.head = self._start(
+            "head",
+            ["start", "--head", "--port", str(self.port), "--include-dashboard=false",
+             "--temp-dir", str(self.temp), *common],
+            ray_bin,
+        )
+        wait_for(self._nodes_up(1), "the Ray head", timeout=180)
+        self.worker = self._start("worker", ["start", "--address", self.address, *common], ray_bin)
+        wait_for(self._nodes_up(2), "the Ray worker node", timeout=180)
+
+    def _start(self, name, args, ray_bin, env=None):
+        log = open(self.root / f"{name}.log", "w")
+        proc = subprocess.Popen([sys.executable, "-c", RAY_ON_LOOPBACK + RAY_START, *args],
+                                env=dict(self.env, **(env or {})), stdout=log,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+        self.procs.append(proc)
+        return proc
+
+    def _nodes_up(self, n):
+        def check():
+            for proc in self.procs:
+                if proc.poll() is not None:
+                    raise AssertionError(f"a ray node exited early; see {self.root}")
+            try:
+                done = subprocess.run(
+                    [sys.executable, "-c", RAY_ON_LOOPBACK +
+                     "import ray,sys; ray.init(address=sys.argv[1], log_to_driver=False);"
+                     "print(sum(1 for n in ray.nodes() if n['Alive']))", self.address],
+                    env=self.env, capture_output=True, text=True, timeout=120,
+                )
+            except subprocess.TimeoutExpired:  # a loaded machine: ask again
+                return False
+            return done.returncode == 0 and done.stdout.strip().splitlines()[-1:] == [str(n)]
+        return check
+
+    def task_pids(self, node):
+        """Ray worker processes of ``node`` (``self.head`` or ``self.worker``) that run
+        a Ray Data task."""
+        return [p for p in child_pids(node.pid) if cmdline(p).startswith("ray::")]
+
+    def stop(self):
+        for proc in reversed(self.procs):
+            try:
+                os.killpg(proc.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+        for proc in self.procs:
+            try:
+                proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+        shutil.rmtree(self.temp, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def ray_cluster(tmp_path_factory):
+    cluster = RayCluster(tmp_path_factory.mktemp("ray"))
+    kept = {k: os.environ.get(k) for k in cluster.auth}
+    os.environ.update(cluster.auth)  # for the drivers the tests start
+    yield cluster
+    for k, v in kept.items():
+        if v is None:
+            os.environ.pop(k, None)
+        else:
+            os.environ[k] = v
+    cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def ray_session(ray_cluster):
+    import ray
+
+    ray_on_loopback()
+    ray.init(address=ray_cluster.address, log_to_driver=False)
+    yield ray
+    ray.shutdown()

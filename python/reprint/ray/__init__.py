@@ -1,0 +1,312 @@
+"""reprint's dedup on Ray: the stages run as Arrow kernels inside Ray Data tasks
+(``map_batches`` / ``map_groups`` with ``batch_format="pyarrow"``), the rows between
+them moved by Ray Data's own shuffle (``groupby``).
+
+- sign: for path inputs, one task per sign shard reads the inputs through the
+  library's ingest (ids, record numbers and bad records exactly as ``reprint dedup``
+  has them) and signs its parts; for a Dataset, each block of ``id``/``text`` rows
+  is signed where it is, its record number its place in the Dataset's order;
+- band: the ``(band, key, record)`` rows grouped by a bucket shard (a hash of
+  ``(band, key)`` modulo ``partitions``), so that each group holds whole buckets,
+  which the kernel pairs;
+- verify: two hash-partitioned pairings instead of joins: the candidate pairs and
+  the documents' shingle sets grouped together by a shard of ``a`` (each group
+  gives its pairs their ``set_a``, once per distinct pair), then by a shard of
+  ``b`` (each group gives its pairs ``set_b`` and scores them with the kernel).
+  A group holds every row of its shard, so no pair misses its set, and a shard
+  with no pairs simply yields nothing;
+- components: the verified pairs and the documents they name gathered on the driver
+  (at most :data:`reprint._engine.DRIVER_PAIRS_LIMIT` pairs) and linked there.
+
+``python -m reprint.ray dedup INPUT... --out DIR [--address HOST:PORT]`` writes
+``DIR/clusters.jsonl``, the file ``reprint dedup --clusters`` writes.
+"""
+
+import os
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .. import _engine
+from .._engine import DRIVER_PAIRS_LIMIT, DedupResult
+
+__all__ = ["dedup", "DedupResult", "DRIVER_PAIRS_LIMIT"]
+
+#: The rows of a verify pairing: a candidate pair (``a``, ``b``, no set yet, or
+#: with ``set_a`` once the first pairing gave it) or a document's set (``doc`` set,
+#: ``a`` and ``b`` null), with the ``shard`` they are grouped by.
+PAIRING_SCHEMA = pa.schema(
+    [
+        ("shard", pa.int64()),
+        ("doc", pa.int64()),
+        ("a", pa.int64()),
+        ("b", pa.int64()),
+        ("set", pa.list_(pa.int32())),
+        ("set_a", pa.list_(pa.int32())),
+    ]
+)
+
+#: The band rows with the shard they are grouped by.
+BAND_SHARD_SCHEMA = _engine.BAND_SCHEMA.append(pa.field("shard", pa.int64()))
+
+
+def _table(batches, schema):
+    """One table of ``batches`` with exactly ``schema`` (types and nullability): the
+    blocks of a stage must share one schema for Ray Data to concatenate them, and a
+    task with no rows still yields ``schema``'s columns."""
+    batches = [_engine.conform(b, schema) for b in batches if b.num_rows]
+    return pa.Table.from_batches(batches, schema=schema)
+
+
+def _rows_only(fn):
+    """``fn`` as a generator that yields its table only when it has rows: Ray Data's
+    hash shuffle may hand a reducer an input block without columns for an empty
+    block, which then fails to concatenate with the others, so no stage that feeds a
+    shuffle yields an empty block (a task may yield none)."""
+
+    def rows_only(table):
+        out = fn(table)
+        if out.num_rows:
+            yield out
+
+    rows_only.__name__ = fn.__name__
+    return rows_only
+
+
+def _pairing_rows(shard, **columns):
+    """A :data:`PAIRING_SCHEMA` table of ``shard`` and some of its columns (the
+    others null)."""
+    n = len(shard)
+    arrays = [pa.array(shard, pa.int64())]
+    for field in list(PAIRING_SCHEMA)[1:]:
+        value = columns.get(field.name)
+        arrays.append(pa.nulls(n, field.type) if value is None else value.cast(field.type))
+    return pa.Table.from_arrays(arrays, schema=PAIRING_SCHEMA)
+
+
+def _set_of(docs, records):
+    """The set column of ``docs`` (``doc``, ``set``) for each of ``records``, and a
+    mask of the records that have one."""
+    order = np.argsort(docs.column("doc").to_numpy(), kind="stable")
+    sorted_docs = docs.column("doc").to_numpy()[order]
+    wanted = records.to_numpy()
+    at = np.minimum(np.searchsorted(sorted_docs, wanted), max(len(sorted_docs) - 1, 0))
+    found = (sorted_docs[at] == wanted) if len(sorted_docs) else np.zeros(len(wanted), bool)
+    sets = docs.column("set").take(pa.array(order[at[found]]))
+    return sets, pa.array(found)
+
+
+def _shard(records, shards):
+    """The pairing shard of each record number (record numbers are not negative)."""
+    return np.asarray(records.to_numpy(zero_copy_only=False), dtype=np.int64) % shards
+
+
+def _split(group):
+    """The document rows and the pair rows of a pairing group."""
+    is_doc = pc.is_valid(group.column("doc"))
+    return group.filter(is_doc), group.filter(pc.invert(is_doc))
+
+
+def _count(block):
+    return block.num_rows
+
+
+def _remote_count():
+    import ray
+
+    return ray.remote(_count)
+
+
+class _Lazy:
+    """``_num_rows.remote(ref)``: the rows of a block, counted where it is (the
+    remote function made on first use, so that importing this module needs no Ray)."""
+
+    fn = None
+
+    def remote(self, ref):
+        if _Lazy.fn is None:
+            _Lazy.fn = _remote_count()
+        return _Lazy.fn.remote(ref)
+
+
+_num_rows = _Lazy()
+
+
+def _signed_paths(paths, config, partitions, part_records):
+    import ray.data
+
+    cwd = os.getcwd()
+
+    def sign(table):
+        batches = []
+        for rank in table.column("id").to_pylist():
+            batches += _engine.sign_shard(paths, cwd, config, part_records, rank, partitions)
+        return _table(batches, _engine.SIGN_SCHEMA)
+
+    return ray.data.range(partitions, override_num_blocks=partitions).map_batches(
+        _rows_only(sign), batch_format="pyarrow", batch_size=1
+    )
+
+
+def _numbered(ds, id_col, text_col, keep_by):
+    """``ds`` as blocks of ``record``, ``id``, ``text`` (and the keep-by value), the
+    record number being the row's place in the Dataset's order."""
+    import ray
+    import ray.data
+
+    context = ray.data.DataContext.get_current()
+    kept, context.execution_options.preserve_order = context.execution_options.preserve_order, True
+    try:
+        refs = ds.to_arrow_refs()
+    finally:
+        context.execution_options.preserve_order = kept
+    counts = ray.get([_num_rows.remote(r) for r in refs])
+    offsets = np.concatenate([[0], np.cumsum(counts, dtype=np.int64)[:-1]]).astype(np.int64).tolist()
+
+    @ray.remote
+    def number(block, offset):
+        table = block if isinstance(block, pa.Table) else pa.table(block)
+        columns = {
+            "record": pa.array(range(offset, offset + table.num_rows), pa.int64()),
+            "id": table.column(id_col).cast(pa.string()),
+            "text": table.column(text_col).cast(pa.string()),
+        }
+        if keep_by is not None:
+            value = table.column(keep_by)
+            if pa.types.is_string(value.type) or pa.types.is_large_string(value.type):
+                columns["keep_str"] = value.cast(pa.string())
+            else:
+                columns["keep_num"] = value.cast(pa.float64())
+        return pa.table(columns)
+
+    return ray.data.from_arrow_refs([number.remote(r, o) for r, o in zip(refs, offsets)])
+
+
+def dedup(
+    source,
+    *,
+    partitions=None,
+    part_records=_engine.DEFAULT_PART_RECORDS,
+    id_col="id",
+    text_col="text",
+    **settings,
+):
+    """Near-duplicate clusters of ``source`` on Ray (the cluster ``ray.init`` joined,
+    else a local one), identical to ``reprint dedup``'s.
+
+    ``source``: a path or a list of paths (files and folders read as the CLI reads
+    them; relative paths resolve in the driver's working folder, which every node
+    must see at the same path), or a ``ray.data.Dataset`` with ``id_col`` and
+    ``text_col`` (a null id or text is an unusable record). ``partitions``: tasks per
+    stage (default: the cluster's CPUs). The other keyword arguments are
+    :func:`reprint.dedup`'s (``threshold``, ``shingle``, ``num_perm``, ``keep``,
+    ``keep_by`` …). Returns a :class:`reprint._engine.DedupResult`.
+    """
+    import ray
+
+    config = _engine.settings(**settings)
+    p = _engine.params(config)
+    if not ray.is_initialized():
+        ray.init(log_to_driver=False)
+    partitions = int(partitions or max(1, int(ray.cluster_resources().get("CPU", 1))))
+    paths = _engine.as_paths(source)
+    if paths is not None:
+        signed = _signed_paths(paths, config, partitions, int(part_records))
+    else:
+        numbered = _numbered(source, id_col, text_col, settings.get("keep_by"))
+        def sign(table):
+            return _table(
+                [_engine.sign_records(b, config) for b in table.to_batches()], _engine.SIGN_SCHEMA
+            )
+
+        signed = numbered.map_batches(_rows_only(sign), batch_format="pyarrow")
+    # Only blocks with rows go on (see _rows_only); no rows at all: no clusters.
+    refs = signed.to_arrow_refs()
+    counts = ray.get([_num_rows.remote(r) for r in refs])
+    refs = [r for r, n in zip(refs, counts) if n]
+    if not refs:
+        return _engine.components(
+            _engine.PAIRS_SCHEMA.empty_table(), _engine.SIGN_SCHEMA.empty_table(), config
+        )
+    signed = ray.data.from_arrow_refs(refs)
+    max_bucket, threshold = p["max_bucket"], p["threshold"]
+    shards = np.int64(partitions)
+
+    def band_rows(table):
+        out = _table([_engine.band_rows(b) for b in table.to_batches()], _engine.BAND_SCHEMA)
+        # Rows of a bucket share band and key, so they share a shard.
+        keys = out.column("key").to_numpy().view(np.uint64)
+        bands = out.column("band").to_numpy().astype(np.uint64)
+        shard = ((keys ^ (bands * np.uint64(0x9E3779B97F4A7C15))) % np.uint64(partitions)).astype(np.int64)
+        return pa.Table.from_arrays([*out.columns, pa.array(shard, pa.int64())], schema=BAND_SHARD_SCHEMA)
+
+    def band_pairs(group):
+        return _table(
+            [_engine.band_pairs(group.select(_engine.BAND_SCHEMA.names).to_batches(), max_bucket)],
+            _engine.PAIRS_SCHEMA,
+        )
+
+    def docs_by(table):
+        table = table.filter(pc.greater(table.column("shingles"), 0))
+        record = table.column("record")
+        return _pairing_rows(_shard(record, shards), doc=record, set=table.column("set"))
+
+    def pairs_by_a(table):
+        a = table.column("a")
+        return _pairing_rows(_shard(a, shards), a=a, b=table.column("b"))
+
+    def with_set_a(group):
+        # Every row of a shard of `a`: its documents' sets and its candidate pairs.
+        docs, pairs = _split(group)
+        pairs = pairs.group_by(["a", "b"]).aggregate([])  # a pair from several bands once
+        set_a, found = _set_of(docs, pairs.column("a"))
+        pairs = pairs.filter(found)
+        b = pairs.column("b")
+        return _pairing_rows(
+            _shard(b, shards), a=pairs.column("a"), b=b, set_a=set_a
+        )
+
+    def scored(group):
+        # Every row of a shard of `b`: its documents' sets and its pairs with set_a.
+        docs, pairs = _split(group)
+        set_b, found = _set_of(docs, pairs.column("b"))
+        pairs = pairs.filter(found)
+        table = pa.Table.from_arrays(
+            [pairs.column("a"), pairs.column("b"), pairs.column("set_a"), set_b],
+            names=_engine.VERIFY_INPUT_SCHEMA.names,
+        ).combine_chunks()
+        out = [_engine.verify_pairs(b, threshold) for b in table.to_batches()]
+        return _table(out, _engine.VERIFY_SCHEMA).select(_engine.PAIRS_SCHEMA.names)
+
+    candidates = (
+        signed.map_batches(_rows_only(band_rows), batch_format="pyarrow")
+        .groupby("shard", num_partitions=partitions)
+        .map_groups(_rows_only(band_pairs), batch_format="pyarrow")
+        .map_batches(_rows_only(pairs_by_a), batch_format="pyarrow")
+    )
+    docs = signed.map_batches(_rows_only(docs_by), batch_format="pyarrow")
+    half = (
+        candidates.union(docs)
+        .groupby("shard", num_partitions=partitions)
+        .map_groups(_rows_only(with_set_a), batch_format="pyarrow")
+    )
+    verified = (
+        half.union(docs)
+        .groupby("shard", num_partitions=partitions)
+        .map_groups(_rows_only(scored), batch_format="pyarrow")
+    )
+    tables = [t for t in ray.get(verified.to_arrow_refs()) if t.num_rows]
+    edges = pa.concat_tables(tables) if tables else _engine.PAIRS_SCHEMA.empty_table()
+    edges = edges.sort_by([("a", "ascending"), ("b", "ascending")])
+    named = pc.unique(pa.concat_arrays([edges.column("a").combine_chunks(), edges.column("b").combine_chunks()]))
+
+    def members_of(table):
+        return table.filter(pc.is_in(table.column("record"), value_set=named))
+
+    member_tables = [
+        t for t in ray.get(signed.map_batches(members_of, batch_format="pyarrow").to_arrow_refs())
+        if t.num_rows
+    ]
+    members = pa.concat_tables(member_tables) if member_tables else _engine.SIGN_SCHEMA.empty_table()
+    return _engine.components(edges, members, config)
