@@ -169,16 +169,7 @@ fn reprint() -> assert_cmd::Command {
 
 /// Runs `reprint align --print-config` with `extra` and parses its JSON.
 fn printed_config(extra: &[&str]) -> (String, serde_json::Value) {
-    let out = reprint()
-        .args(["align", "--print-config"])
-        .args(extra)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = crate::succeeded(reprint().args(["align", "--print-config"]).args(extra));
     let text = String::from_utf8(out.stdout).unwrap();
     let v = serde_json::from_str(&text).unwrap();
     (text, v)

@@ -102,17 +102,12 @@ pub(crate) fn write_corpus(path: &Path) {
 }
 
 fn scan_json(input: &Path, extra: &[&str]) -> (Vec<u8>, Value) {
-    let out = reprint()
-        .args(["scan", "-q", "--format", "json", "--date-field", "date"])
-        .args(["--source-field", "outlet"])
-        .args(extra)
-        .arg(input)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = crate::succeeded(
+        reprint()
+            .args(["scan", "-q", "--format", "json", "--date-field", "date"])
+            .args(["--source-field", "outlet"])
+            .args(extra)
+            .arg(input),
     );
     let report = serde_json::from_slice(&out.stdout).unwrap();
     (out.stdout, report)
@@ -297,15 +292,10 @@ fn outlet_from_folder_names_the_first_folder_below_the_argument() {
         fs::create_dir_all(&d).unwrap();
         fs::write(d.join(name), text).unwrap();
     }
-    let out = reprint()
-        .args(["scan", "-q", "--format", "json", "--source-from-folder"])
-        .arg(&root)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = crate::succeeded(
+        reprint()
+            .args(["scan", "-q", "--format", "json", "--source-from-folder"])
+            .arg(&root),
     );
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     let outlets: Vec<(&str, Option<&str>)> = report["documents"]

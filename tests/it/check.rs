@@ -668,17 +668,12 @@ fn cli_finds_the_reworded_brief_and_reads_a_shingles_only_index() {
     let brief = dir.path().join("brief.txt");
     fs::write(&brief, WATER_BRIEF).unwrap();
     let reused = |index: &Path, extra: &[&str]| -> f64 {
-        let out = reprint()
-            .args(["check", "--format", "json"])
-            .args(extra)
-            .arg(index)
-            .arg(&brief)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
+        let out = crate::succeeded(
+            reprint()
+                .args(["check", "--format", "json"])
+                .args(extra)
+                .arg(index)
+                .arg(&brief),
         );
         let v: Value = serde_json::from_slice(&out.stdout).unwrap();
         v["reused_fraction"].as_f64().unwrap()

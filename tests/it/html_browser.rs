@@ -344,20 +344,15 @@ fn scan_report_attribution_plots_render() {
     let input = dir.path().join("news.jsonl");
     crate::attribution::write_corpus(&input);
     let (html, json) = (dir.path().join("scan.html"), dir.path().join("scan.json"));
-    let out = assert_cmd::Command::cargo_bin("reprint")
-        .unwrap()
-        .args(["scan", "-q", "--format", "json", "--date-field", "date"])
-        .args(["--source-field", "outlet", "--html"])
-        .arg(&html)
-        .arg("-o")
-        .arg(&json)
-        .arg(&input)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    crate::succeeded(
+        assert_cmd::Command::cargo_bin("reprint")
+            .unwrap()
+            .args(["scan", "-q", "--format", "json", "--date-field", "date"])
+            .args(["--source-field", "outlet", "--html"])
+            .arg(&html)
+            .arg("-o")
+            .arg(&json)
+            .arg(&input),
     );
     let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
     let cells = report["attribution"]["copied"].as_array().unwrap().len();

@@ -1141,17 +1141,12 @@ fn check_json(idx: &Path, articles: &Path) -> String {
 
 /// [`check_json`] with extra `reprint check` arguments.
 fn check_json_with(idx: &Path, articles: &Path, extra: &[&str]) -> String {
-    let out = reprint()
-        .args(["check", "-q", "--format", "json"])
-        .args(extra)
-        .arg(idx)
-        .arg(articles)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = crate::succeeded(
+        reprint()
+            .args(["check", "-q", "--format", "json"])
+            .args(extra)
+            .arg(idx)
+            .arg(articles),
     );
     String::from_utf8(out.stdout).unwrap()
 }

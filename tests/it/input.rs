@@ -33,12 +33,7 @@ fn dedup_ids(args: &[&std::ffi::OsStr], stdin: Option<Vec<u8>>) -> Vec<String> {
     if let Some(input) = stdin {
         cmd.write_stdin(input);
     }
-    let out = cmd.output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = crate::succeeded(&mut cmd);
     String::from_utf8(out.stdout)
         .unwrap()
         .lines()
@@ -52,17 +47,13 @@ fn dedup_ids(args: &[&std::ffi::OsStr], stdin: Option<Vec<u8>>) -> Vec<String> {
 }
 
 fn summary_json(args: &[&std::ffi::OsStr]) -> Value {
-    let out = reprint()
-        .arg("dedup")
-        .args(args)
-        .args(["--summary-json", "-", "-q"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out =
+        crate::succeeded(
+            reprint()
+                .arg("dedup")
+                .args(args)
+                .args(["--summary-json", "-", "-q"]),
+        );
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
@@ -636,15 +627,10 @@ fn parquet_rows_are_records_like_json_lines() {
         .collect();
     fs::write(&jsonl, lines.join("\n") + "\n").unwrap();
     let clusters = |input: &Path| {
-        let out = reprint()
-            .args(["dedup", "-q", "--threshold", "0.5", "--clusters", "-"])
-            .arg(input)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
+        let out = crate::succeeded(
+            reprint()
+                .args(["dedup", "-q", "--threshold", "0.5", "--clusters", "-"])
+                .arg(input),
         );
         String::from_utf8(out.stdout).unwrap()
     };
@@ -658,15 +644,10 @@ fn parquet_rows_are_records_like_json_lines() {
     let s = summary_json(&[os(&pq)]);
     assert_eq!(s["stats"]["skipped"], 1, "{s}");
     // Dates come through the timestamp column: scan names the earliest copy.
-    let out = reprint()
-        .args(["scan", "-q", "--format", "json", "--date-field", "date"])
-        .arg(&pq)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = crate::succeeded(
+        reprint()
+            .args(["scan", "-q", "--format", "json", "--date-field", "date"])
+            .arg(&pq),
     );
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(

@@ -34,3 +34,33 @@ pub fn skip_or_fail(test: &str, what: &str) {
     // Written to the stream itself, not through eprintln!, which the harness captures.
     let _ = writeln!(std::io::stderr(), "SKIPPED {test}: {what}");
 }
+
+/// A command [`succeeded`] can run: reprint's own or another program.
+pub trait Runs {
+    /// Runs the command to its end, capturing its output.
+    fn run_output(&mut self) -> std::io::Result<std::process::Output>;
+}
+
+impl Runs for assert_cmd::Command {
+    fn run_output(&mut self) -> std::io::Result<std::process::Output> {
+        self.output()
+    }
+}
+
+impl Runs for std::process::Command {
+    fn run_output(&mut self) -> std::io::Result<std::process::Output> {
+        self.output()
+    }
+}
+
+/// Runs `cmd` to its end and returns its output, failing the test (with the
+/// command's standard error) when it did not succeed.
+pub fn succeeded(cmd: &mut impl Runs) -> std::process::Output {
+    let out = cmd.run_output().expect("the command runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}

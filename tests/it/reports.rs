@@ -25,12 +25,7 @@ fn seed_files() -> Vec<PathBuf> {
 }
 
 fn stdout_of(cmd: &mut Command) -> String {
-    let out = cmd.output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = crate::succeeded(cmd);
     String::from_utf8(out.stdout).unwrap()
 }
 

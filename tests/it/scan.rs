@@ -14,18 +14,13 @@ fn gold() -> Value {
 }
 
 fn scan_json(extra: &[&str]) -> Value {
-    let out = Command::cargo_bin("reprint")
-        .unwrap()
-        .arg("scan")
-        .arg(manifest().join("corpus/seeds"))
-        .args(["--format", "json", "-q"])
-        .args(extra)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = crate::succeeded(
+        Command::cargo_bin("reprint")
+            .unwrap()
+            .arg("scan")
+            .arg(manifest().join("corpus/seeds"))
+            .args(["--format", "json", "-q"])
+            .args(extra),
     );
     serde_json::from_slice(&out.stdout).unwrap()
 }

@@ -297,15 +297,11 @@ passages = duckdb.sql(f"select count(*) from '{work}/align/*.parquet'").fetchall
 grams = duckdb.sql(f"select count(*) from '{work}/postings/*.parquet' where len(docs) >= 2").fetchall()[0][0]
 print(docs.num_rows, pairs, passages, grams)
 "#;
-    let out = std::process::Command::new("python3")
-        .args(["-c", script, work.to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = crate::succeeded(std::process::Command::new("python3").args([
+        "-c",
+        script,
+        work.to_str().unwrap(),
+    ]));
     let numbers: Vec<u64> = String::from_utf8(out.stdout)
         .unwrap()
         .split_whitespace()

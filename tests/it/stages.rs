@@ -279,15 +279,11 @@ joined = duckdb.sql(f"""
 """).fetchall()[0][0]
 print(records, docs, members, joined)
 "#;
-    let out = std::process::Command::new("python3")
-        .args(["-c", script, work.to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = crate::succeeded(std::process::Command::new("python3").args([
+        "-c",
+        script,
+        work.to_str().unwrap(),
+    ]));
     let numbers: Vec<usize> = String::from_utf8(out.stdout)
         .unwrap()
         .split_whitespace()
