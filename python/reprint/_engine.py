@@ -249,6 +249,31 @@ def cli_parser(engine, address_help):
     return p
 
 
+def run_cli(args, dedup, **engine):
+    """The body of ``python -m reprint.<engine> dedup``: runs ``dedup`` on
+    ``args.inputs`` with the parsed settings (and the ``engine`` keyword arguments),
+    writes ``args.out``/clusters.jsonl and says on stderr what it wrote."""
+    import sys
+
+    os.makedirs(args.out, exist_ok=True)
+    result = dedup(
+        args.inputs,
+        partitions=args.partitions,
+        part_records=args.part_records,
+        **engine,
+        **dedup_kwargs(args),
+    )
+    path = os.path.join(args.out, "clusters.jsonl")
+    result.write_clusters(path)
+    clusters = len(set(result.table.column("cluster").to_pylist()))
+    print(
+        f"{result.table.num_rows} documents in {clusters} clusters, "
+        f"{len(result.removed)} removed; wrote {path}",
+        file=sys.stderr,
+    )
+    return 0
+
+
 def dedup_kwargs(args):
     """The dedup settings of parsed command-line arguments."""
     return dict(

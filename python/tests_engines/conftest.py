@@ -120,6 +120,21 @@ def cmdline(pid):
         return ""
 
 
+def stop_groups(procs, timeout):
+    """Stops the process groups of ``procs`` (last started first): SIGTERM, then
+    SIGKILL for a group still running after ``timeout`` seconds."""
+    for proc in reversed(procs):
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+    for proc in procs:
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
 class SparkCluster:
     """A standalone master and two workers, each its own JVM, on 127.0.0.1."""
 
@@ -186,17 +201,7 @@ class SparkCluster:
                 if "CoarseGrainedExecutorBackend" in cmdline(p) and app_id in cmdline(p)]
 
     def stop(self):
-        for proc in reversed(self.procs):
-            try:
-                os.killpg(proc.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
-        for proc in self.procs:
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
+        stop_groups(self.procs, timeout=30)
 
 
 @pytest.fixture(scope="session")
@@ -320,17 +325,7 @@ class RayCluster:
         return [p for p in child_pids(node.pid) if cmdline(p).startswith("ray::")]
 
     def stop(self):
-        for proc in reversed(self.procs):
-            try:
-                os.killpg(proc.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
-        for proc in self.procs:
-            try:
-                proc.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
+        stop_groups(self.procs, timeout=60)
         shutil.rmtree(self.temp, ignore_errors=True)
 
 

@@ -17,22 +17,9 @@ def main(argv=None):
 
     ray.init(address=args.address or os.environ.get("RAY_ADDRESS"), log_to_driver=False)
     try:
-        os.makedirs(args.out, exist_ok=True)
-        result = dedup(
-            args.inputs,
-            partitions=args.partitions,
-            part_records=args.part_records,
-            **_engine.dedup_kwargs(args),
-        )
-        result.write_clusters(os.path.join(args.out, "clusters.jsonl"))
-        print(
-            f"{result.table.num_rows} documents in {len(set(result.table.column('cluster').to_pylist()))} "
-            f"clusters, {len(result.removed)} removed; wrote {os.path.join(args.out, 'clusters.jsonl')}",
-            file=sys.stderr,
-        )
+        return _engine.run_cli(args, dedup)
     finally:
         ray.shutdown()
-    return 0
 
 
 if __name__ == "__main__":

@@ -22,23 +22,9 @@ def main(argv=None):
         builder = builder.master(master)
     spark = builder.getOrCreate()
     try:
-        os.makedirs(args.out, exist_ok=True)
-        result = dedup(
-            args.inputs,
-            spark=spark,
-            partitions=args.partitions,
-            part_records=args.part_records,
-            **_engine.dedup_kwargs(args),
-        )
-        result.write_clusters(os.path.join(args.out, "clusters.jsonl"))
-        print(
-            f"{result.table.num_rows} documents in {len(set(result.table.column('cluster').to_pylist()))} "
-            f"clusters, {len(result.removed)} removed; wrote {os.path.join(args.out, 'clusters.jsonl')}",
-            file=sys.stderr,
-        )
+        return _engine.run_cli(args, dedup, spark=spark)
     finally:
         spark.stop()
-    return 0
 
 
 if __name__ == "__main__":
