@@ -103,6 +103,8 @@ if [[ ",$parts," == *,engines,* ]]; then
             esac
             load=$(cut -d' ' -f1 /proc/loadavg)
             set +e
+            # Spark's Python workers must run the venv's interpreter (the one with reprint).
+            PYSPARK_PYTHON="$py" PYSPARK_DRIVER_PYTHON="$py" \
             SPARK_LOCAL_IP=127.0.0.1 RAY_USAGE_STATS_ENABLED=0 \
                 "$py" "$here/measure.py" "$out/measure.json" -- "${cmd[@]}" > "$out/log.txt" 2>&1
             status=$?
