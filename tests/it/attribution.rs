@@ -226,24 +226,23 @@ fn originals_lags_and_outlet_table_follow_the_planted_copies() {
         String::from_utf8_lossy(&bytes)
     );
     // The text report has the section.
-    let out = reprint()
-        .args([
-            "scan",
-            "-q",
-            "--date-field",
-            "date",
-            "--source-field",
-            "outlet",
-        ])
-        .arg(&input)
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = scan_text(&input);
     assert!(
         text.contains("Who copies whom: 3 clusters with a dated original, 3 outlets"),
         "{text}"
     );
     assert!(text.contains("daily copied from wire: 1 copy"), "{text}");
+}
+
+/// The text report of a scan of `input` with its dates and outlets.
+fn scan_text(input: &Path) -> String {
+    let out = crate::succeeded(
+        reprint()
+            .args(["scan", "-q", "--date-field", "date"])
+            .args(["--source-field", "outlet"])
+            .arg(input),
+    );
+    String::from_utf8(out.stdout).unwrap()
 }
 
 /// The JSON and text reports of the small collection, as snapshots: the per-cluster
@@ -256,23 +255,7 @@ fn attribution_reports_snapshot() {
     write_corpus(&input);
     let (json, _) = scan_json(&input, &[]);
     insta::assert_snapshot!("scan_attribution_json", String::from_utf8(json).unwrap());
-    let out = reprint()
-        .args([
-            "scan",
-            "-q",
-            "--date-field",
-            "date",
-            "--source-field",
-            "outlet",
-        ])
-        .arg(&input)
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    insta::assert_snapshot!(
-        "scan_attribution_text",
-        String::from_utf8(out.stdout).unwrap()
-    );
+    insta::assert_snapshot!("scan_attribution_text", scan_text(&input));
 }
 
 #[test]
