@@ -375,7 +375,6 @@ pub fn run(args: ScanArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
             ..ScanHtmlLimits::default()
         };
         let mut w = html_out.writer();
-        let attribution = reprint::scan::attribution::summarize(&result)?;
         report::html::write_scan(
             &mut w,
             "reprint scan",
@@ -384,7 +383,7 @@ pub fn run(args: ScanArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
                 clusters: &clusters,
                 templates: &templates,
                 boilerplate: result.boilerplate.len(),
-                attribution: attribution.as_ref(),
+                attribution: result.attribution.as_ref(),
             },
             &limits,
         )?;

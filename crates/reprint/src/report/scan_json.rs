@@ -235,7 +235,6 @@ impl<T: Serialize, F: Fn(usize) -> Result<T>> Serialize for LazyArray<T, F> {
 struct Report<'a> {
     result: &'a ScanResult,
     config: &'a ScanConfig,
-    attribution: Option<Attribution>,
 }
 
 /// The corpus summary of who copies whom as JSON (see [`crate::scan::attribution`]).
@@ -308,7 +307,7 @@ impl Serialize for Report<'_> {
         )?;
         map.serialize_entry(
             "attribution",
-            &self.attribution.as_ref().map(attribution_json),
+            &self.result.attribution.as_ref().map(attribution_json),
         )?;
         map.serialize_entry("stats", &summary::counts_only(&result.stats))?;
         map.serialize_entry("config", self.config)?;
@@ -319,12 +318,7 @@ impl Serialize for Report<'_> {
 /// Writes the result as pretty-printed JSON, one cluster at a time.
 pub fn write(result: &ScanResult, config: &ScanConfig, out: &mut dyn Write) -> Result<()> {
     let err = write_error("the scan report");
-    let attribution = crate::scan::attribution::summarize(result)?;
-    let report = Report {
-        result,
-        config,
-        attribution,
-    };
+    let report = Report { result, config };
     serde_json::to_writer_pretty(&mut *out, &report).map_err(|e| err(e.into()))?;
     out.write_all(b"\n").map_err(&err)?;
     out.flush().map_err(&err)

@@ -3,7 +3,7 @@
 use crate::error::Result;
 use crate::report::prose::{self, count};
 use crate::report::write_error;
-use crate::scan::attribution::{duration, lag_seconds, summarize, Attribution};
+use crate::scan::attribution::{duration, lag_seconds, Attribution};
 use crate::scan::ScanResult;
 use std::io::Write;
 
@@ -127,8 +127,8 @@ pub fn write(result: &ScanResult, out: &mut dyn Write) -> Result<()> {
             .map_err(&err)?;
         }
     }
-    if let Some(a) = summarize(result)? {
-        write_attribution(&a, out).map_err(&err)?;
+    if let Some(a) = &result.attribution {
+        write_attribution(a, out).map_err(&err)?;
     }
     out.flush().map_err(&err)
 }

@@ -16,7 +16,9 @@
 
 use crate::error::Result;
 use crate::scan::clusters::PassageCluster;
-use crate::scan::{ScanDocuments, ScanResult};
+#[cfg(doc)]
+use crate::scan::ScanResult;
+use crate::scan::{ScanCluster, ScanDocuments};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The lag bins of [`LagSummary::bins`]: upper bounds in seconds (the last bin has
@@ -162,9 +164,10 @@ pub fn lag_bin(seconds: i64) -> usize {
         .unwrap_or(LAG_BINS.len() - 1)
 }
 
-/// The summary of a scan, or `None` when no document has a date or an outlet.
-pub fn summarize(result: &ScanResult) -> Result<Option<Attribution>> {
-    let docs = &result.documents;
+/// The summary of a scan's reuse clusters (numbered by their place in `clusters`),
+/// or `None` when no document has a date or an outlet. Computed once per scan, as
+/// [`ScanResult::attribution`], for every report to read.
+pub fn summarize(docs: &ScanDocuments, clusters: &[ScanCluster]) -> Result<Option<Attribution>> {
     let mut outlets: BTreeMap<&str, OutletCounts> = BTreeMap::new();
     let mut any = false;
     for d in 0..docs.len() {
@@ -190,7 +193,7 @@ pub fn summarize(result: &ScanResult) -> Result<Option<Attribution>> {
     let mut lags = Vec::new();
     let mut stories = Vec::new();
     let mut with_original = 0u64;
-    for (number, c) in result.clusters.iter().enumerate() {
+    for (number, c) in clusters.iter().enumerate() {
         let Some(o) = c.original else { continue };
         with_original += 1;
         let passage = &c.passage;
@@ -246,7 +249,7 @@ pub fn summarize(result: &ScanResult) -> Result<Option<Attribution>> {
     stories.sort_by(|x, y| y.0.cmp(&x.0).then(y.1.cmp(&x.1)).then(x.2.cmp(&y.2)));
     let mut top_stories = Vec::new();
     for &(outlets, copies, number) in stories.iter().take(TOP_STORIES) {
-        let c = &result.clusters[number];
+        let c = &clusters[number];
         let m = c.passage.members[c.original.unwrap_or(0)];
         let d = m.doc as usize;
         let quote = crate::report::prose::excerpt(&docs.quote(d, m.span)?, QUOTE_CHARS);

@@ -117,6 +117,9 @@ pub struct ScanResult {
     pub templates: Vec<TemplateCluster>,
     /// Boilerplate, listed separately.
     pub boilerplate: Vec<BoilerplateItem>,
+    /// Who copies whom (see [`crate::scan::attribution`]), when documents carry
+    /// dates or outlets.
+    pub attribution: Option<crate::scan::attribution::Attribution>,
     /// Counts and timings.
     pub stats: ScanStats,
 }

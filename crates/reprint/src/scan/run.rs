@@ -502,6 +502,7 @@ pub fn scan_documents(
         clusters: clustered.clusters,
         templates: clustered.templates,
         boilerplate: clustered.boilerplate,
+        attribution: clustered.attribution,
         stats,
     })
 }
@@ -513,6 +514,7 @@ pub(crate) struct Clustered {
     pub(crate) boilerplate: Vec<BoilerplateItem>,
     pub(crate) template_pairs: u64,
     pub(crate) loose_members: u64,
+    pub(crate) attribution: Option<crate::scan::attribution::Attribution>,
 }
 
 /// The last step of a scan, the same for the in-memory and the staged run: aligned
@@ -654,7 +656,9 @@ pub(crate) fn cluster_passages(
         });
     }
     templates.sort_by_key(|t| t.passage.members[0]);
+    let attribution = crate::scan::attribution::summarize(documents, &clusters)?;
     Ok(Clustered {
+        attribution,
         clusters,
         templates,
         boilerplate,

@@ -93,6 +93,7 @@ pub fn load_result(
         clusters: clustered.clusters,
         templates: clustered.templates,
         boilerplate: clustered.boilerplate,
+        attribution: clustered.attribution,
         stats,
     })
 }
