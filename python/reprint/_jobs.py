@@ -1,10 +1,13 @@
 """dedup, scan, align and Index: the jobs of the ``reprint`` command line for Python.
 
-Records go to the Rust core as the CLI reads them: Python values are written to a
-JSON Lines file, a pyarrow Table to a Parquet file (columnar, no per-row Python
-objects), in a temporary folder removed afterwards, and read through the library's
-one ingest path, and the reports are written by the library's own report
-writers, so every result has exactly the structure and content of the CLI's JSON.
+Records go to the Rust core as the CLI reads them. Python dicts and texts are handed
+over in memory (``_reprint.dedup_records``, ``scan_records``): the core walks them and
+reads them as the JSON Lines file of them, through the library's one ingest path,
+with no temporary file and no ``json.dumps`` per record. A pyarrow Table is written to
+a Parquet file (columnar, no per-row Python objects) in a temporary folder removed
+afterwards; ``Index`` still hands records over as a temporary JSON Lines file. The
+reports are written by the library's own report writers, so every result has exactly
+the structure and content of the CLI's JSON.
 """
 
 import json
@@ -22,16 +25,17 @@ def _is_path(value):
 
 
 @contextmanager
-def _inputs(records, id_field, text_field):
-    """The input paths for ``records``: the paths themselves for a path or a list of
-    paths, else a temporary JSON Lines file of the records."""
+def _job_input(records):
+    """What a job reads: ``(paths, None)`` for a path, a list of paths or a pyarrow
+    Table (written to a temporary Parquet file), else ``(None, records)`` with the
+    records (dicts or str texts) in a list."""
     if isinstance(records, (str, bytes)):
         raise TypeError(
             "records must be an iterable of dicts or texts, a pyarrow Table, or a "
             "pathlib.Path (or list of paths) of input files; wrap a single text in a list"
         )
     if _is_path(records):
-        yield [os.fspath(records)]
+        yield [os.fspath(records)], None
         return
     if hasattr(records, "to_batches") and hasattr(records, "schema"):  # a pyarrow Table
         import pyarrow.parquet as pq
@@ -39,27 +43,39 @@ def _inputs(records, id_field, text_field):
         with tempfile.TemporaryDirectory(prefix="reprint-") as tmp:
             path = os.path.join(tmp, "records.parquet")
             pq.write_table(records, path, compression="snappy")
-            yield [path]
+            yield [path], None
         return
-    records = list(records)
+    if not isinstance(records, list):
+        records = list(records)
     if records and all(_is_path(r) for r in records):
-        yield [os.fspath(r) for r in records]
+        yield [os.fspath(r) for r in records], None
         return
-    id_key = id_field or "id"
-    with tempfile.TemporaryDirectory(prefix="reprint-") as tmp:
-        path = os.path.join(tmp, "records.jsonl")
-        with open(path, "w", encoding="utf-8") as out:
-            for position, record in enumerate(records):
-                if isinstance(record, str):
-                    record = {id_key: position, text_field: record}
-                elif not isinstance(record, dict):
-                    raise TypeError(
-                        f"record {position} is a {type(record).__name__}: records are "
-                        "dicts or str texts"
-                    )
-                out.write(json.dumps(record, ensure_ascii=False))
-                out.write("\n")
-        yield [path]
+    yield None, records
+
+
+@contextmanager
+def _inputs(records, id_field, text_field):
+    """The input paths for ``records``: the paths themselves for a path or a list of
+    paths, else a temporary JSON Lines file of the records."""
+    with _job_input(records) as (paths, records):
+        if paths is not None:
+            yield paths
+            return
+        id_key = id_field or "id"
+        with tempfile.TemporaryDirectory(prefix="reprint-") as tmp:
+            path = os.path.join(tmp, "records.jsonl")
+            with open(path, "w", encoding="utf-8") as out:
+                for position, record in enumerate(records):
+                    if isinstance(record, str):
+                        record = {id_key: position, text_field: record}
+                    elif not isinstance(record, dict):
+                        raise TypeError(
+                            f"record {position} is a {type(record).__name__}: records are "
+                            "dicts or str texts"
+                        )
+                    out.write(json.dumps(record, ensure_ascii=False))
+                    out.write("\n")
+            yield [path]
 
 
 def _json_lines(text):
@@ -97,12 +113,19 @@ def dedup(
     Returns what ``reprint dedup --clusters`` writes, one dict per duplicate cluster
     (``output="pairs"``: what ``--pairs`` writes, one dict per verified pair).
     Raises :class:`reprint.ConfigError` for invalid settings.
+
+    Dicts and texts are read exactly as the CLI reads a JSON Lines file of
+    ``json.dumps(record)`` lines: the record at position ``p`` is line ``p + 1`` (its
+    id when it has none). A record without a text is skipped (with ``strict=True``:
+    :class:`reprint.InputError` ``"<records>:LINE: ..."``); a value JSON cannot hold
+    (a set, NaN, an object) raises ``TypeError`` naming the record's position.
     """
     if output not in ("clusters", "pairs"):
         raise ValueError(f'output must be "clusters" or "pairs", not {output!r}')
-    with _inputs(records, id_field, text_field) as paths:
-        text = _reprint.dedup_paths(
-            paths,
+    with _job_input(records) as (paths, records):
+        run = _reprint.dedup_paths if records is None else _reprint.dedup_records
+        text = run(
+            records if paths is None else paths,
             threshold=float(threshold),
             shingle=int(shingle),
             char_ngrams=char_ngrams,
@@ -144,9 +167,10 @@ def scan(
     ``reprint align --print-config``. Returns the report ``reprint scan --format
     json`` writes, parsed (a dict).
     """
-    with _inputs(records, id_field, text_field) as paths:
-        text = _reprint.scan_paths(
-            paths,
+    with _job_input(records) as (paths, records):
+        run = _reprint.scan_paths if records is None else _reprint.scan_records
+        text = run(
+            records if paths is None else paths,
             min_words=min_words,
             ngram=ngram,
             min_shared=min_shared,

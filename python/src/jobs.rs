@@ -1,5 +1,6 @@
-//! The library's jobs (`dedup`, `scan`, `align`) run on input files, their reports
-//! written by the library's own writers into a buffer: the same bytes the CLI writes.
+//! The library's jobs (`dedup`, `scan`, `align`) run on input files or on Python
+//! records held in memory, their reports written by the library's own writers into a
+//! buffer: the same bytes the CLI writes.
 
 use std::path::PathBuf;
 
@@ -16,6 +17,16 @@ use reprint::shingle::ShingleConfig;
 use reprint::text::NormalizeConfig;
 
 use crate::errors::{to_py, value_error};
+
+mod records;
+
+/// Adds the functions over records held in memory (`dedup_records`, `scan_records`)
+/// to the module.
+pub fn add_record_functions(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(dedup_records, m)?)?;
+    m.add_function(wrap_pyfunction!(scan_records, m)?)?;
+    Ok(())
+}
 
 /// The report bytes as a `str` (every report writer writes UTF-8 JSON).
 fn utf8(bytes: Vec<u8>) -> PyResult<String> {
@@ -108,6 +119,29 @@ pub fn dedup_config(args: &DedupArgs) -> PyResult<DedupConfig> {
     })
 }
 
+/// Runs `reprint dedup` in memory over the sources `sources` makes (called without
+/// the GIL) and returns what `--clusters` (or `--pairs`) writes.
+fn run_dedup(
+    py: Python<'_>,
+    config: &DedupConfig,
+    pairs: bool,
+    sources: impl FnOnce() -> reprint::Result<Sources> + Send,
+) -> PyResult<String> {
+    let out = py.detach(|| -> reprint::Result<Vec<u8>> {
+        config.validate()?;
+        let sources = sources()?;
+        let result = reprint::dedup::run(&sources, config, &Silent)?;
+        let mut out = Vec::new();
+        if pairs {
+            report::dedup_pairs::write(&result, &mut out)?;
+        } else {
+            report::dedup_clusters::write(&result, &mut out)?;
+        }
+        Ok(out)
+    });
+    utf8(out.map_err(|e| to_py(py, e))?)
+}
+
 /// `dedup_paths(paths, ...)`: runs `reprint dedup` in memory over the files and folders
 /// `paths` and returns what `--clusters` (or `--pairs` with `pairs=True`) writes:
 /// JSON lines. Runs without the GIL.
@@ -148,31 +182,60 @@ pub fn dedup_paths(
         strip_diacritics,
         strict,
     })?;
-    let out = py.detach(|| -> reprint::Result<Vec<u8>> {
-        config.validate()?;
-        let sources = Sources::discover(&paths)?;
-        let result = reprint::dedup::run(&sources, &config, &Silent)?;
-        let mut out = Vec::new();
-        if pairs {
-            report::dedup_pairs::write(&result, &mut out)?;
-        } else {
-            report::dedup_clusters::write(&result, &mut out)?;
-        }
-        Ok(out)
-    });
-    utf8(out.map_err(|e| to_py(py, e))?)
+    run_dedup(py, &config, pairs, || Sources::discover(&paths))
 }
 
-/// `scan_paths(paths, ...)`: runs `reprint scan` in memory over `paths` and returns
-/// what `--format json` writes. Runs without the GIL.
+/// `dedup_records(records, ...)`: [`dedup_paths`] over Python records (an iterable of
+/// dicts or `str` texts) handed to the core in memory, as the JSON Lines file of them
+/// would be read (see [`records`]). Holds the GIL only while it reads the
+/// records.
 #[pyfunction]
-#[pyo3(signature = (paths, *, min_words, ngram, min_shared, max_df, date_field,
-                    boilerplate_min_docs, strip_diacritics, align_config, id_field,
-                    text_field, strict))]
+#[pyo3(signature = (records, *, threshold, shingle, char_ngrams, num_perm, seed, bands, rows,
+                    keep, keep_by, id_field, text_field, strip_diacritics, strict, pairs))]
 #[allow(clippy::too_many_arguments)]
-pub fn scan_paths(
+pub fn dedup_records(
     py: Python<'_>,
-    paths: Vec<PathBuf>,
+    records: &Bound<'_, PyAny>,
+    threshold: f64,
+    shingle: usize,
+    char_ngrams: Option<usize>,
+    num_perm: usize,
+    seed: u64,
+    bands: Option<usize>,
+    rows: Option<usize>,
+    keep: &str,
+    keep_by: Option<String>,
+    id_field: Option<String>,
+    text_field: String,
+    strip_diacritics: bool,
+    strict: bool,
+    pairs: bool,
+) -> PyResult<String> {
+    let config = dedup_config(&DedupArgs {
+        threshold,
+        shingle,
+        char_ngrams,
+        num_perm,
+        seed,
+        bands,
+        rows,
+        keep: keep.to_string(),
+        keep_by,
+        id_field,
+        text_field,
+        strip_diacritics,
+        strict,
+    })?;
+    // Invalid settings are reported before the records are read.
+    config.validate().map_err(|e| to_py(py, e))?;
+    let sources = records::sources(records, config.input.id_field(), &config.input.text_field)?;
+    run_dedup(py, &config, pairs, || Ok(sources))
+}
+
+/// The library's scan configuration for the Python function's settings (the CLI's
+/// flags; `None` keeps the CLI's default).
+#[allow(clippy::too_many_arguments)]
+fn scan_config(
     min_words: Option<usize>,
     ngram: Option<usize>,
     min_shared: Option<usize>,
@@ -184,7 +247,7 @@ pub fn scan_paths(
     id_field: Option<String>,
     text_field: String,
     strict: bool,
-) -> PyResult<String> {
+) -> PyResult<ScanConfig> {
     let mut input = input_config(id_field, text_field);
     input.date_field = date_field;
     let mut config = ScanConfig {
@@ -212,14 +275,103 @@ pub fn scan_paths(
     if let Some(n) = boilerplate_min_docs {
         config.boilerplate.min_documents = n.max(2);
     }
+    Ok(config)
+}
+
+/// Runs `reprint scan` in memory over the sources `sources` makes (called without the
+/// GIL) and returns what `--format json` writes.
+fn run_scan(
+    py: Python<'_>,
+    config: &ScanConfig,
+    sources: impl FnOnce() -> reprint::Result<Sources> + Send,
+) -> PyResult<String> {
     let out = py.detach(|| -> reprint::Result<Vec<u8>> {
-        let sources = Sources::discover(&paths)?;
-        let result = reprint::scan::run(&sources, &config, &Silent)?;
+        let sources = sources()?;
+        let result = reprint::scan::run(&sources, config, &Silent)?;
         let mut out = Vec::new();
-        report::scan_json::write(&result, &config, &mut out)?;
+        report::scan_json::write(&result, config, &mut out)?;
         Ok(out)
     });
     utf8(out.map_err(|e| to_py(py, e))?)
+}
+
+/// `scan_paths(paths, ...)`: runs `reprint scan` in memory over `paths` and returns
+/// what `--format json` writes. Runs without the GIL.
+#[pyfunction]
+#[pyo3(signature = (paths, *, min_words, ngram, min_shared, max_df, date_field,
+                    boilerplate_min_docs, strip_diacritics, align_config, id_field,
+                    text_field, strict))]
+#[allow(clippy::too_many_arguments)]
+pub fn scan_paths(
+    py: Python<'_>,
+    paths: Vec<PathBuf>,
+    min_words: Option<usize>,
+    ngram: Option<usize>,
+    min_shared: Option<usize>,
+    max_df: Option<usize>,
+    date_field: Option<String>,
+    boilerplate_min_docs: Option<usize>,
+    strip_diacritics: bool,
+    align_config: Option<String>,
+    id_field: Option<String>,
+    text_field: String,
+    strict: bool,
+) -> PyResult<String> {
+    let config = scan_config(
+        min_words,
+        ngram,
+        min_shared,
+        max_df,
+        date_field,
+        boilerplate_min_docs,
+        strip_diacritics,
+        align_config,
+        id_field,
+        text_field,
+        strict,
+    )?;
+    run_scan(py, &config, || Sources::discover(&paths))
+}
+
+/// `scan_records(records, ...)`: [`scan_paths`] over Python records (an iterable of
+/// dicts or `str` texts) handed to the core in memory, as the JSON Lines file of them
+/// would be read (see [`records`]). Holds the GIL only while it reads the
+/// records.
+#[pyfunction]
+#[pyo3(signature = (records, *, min_words, ngram, min_shared, max_df, date_field,
+                    boilerplate_min_docs, strip_diacritics, align_config, id_field,
+                    text_field, strict))]
+#[allow(clippy::too_many_arguments)]
+pub fn scan_records(
+    py: Python<'_>,
+    records: &Bound<'_, PyAny>,
+    min_words: Option<usize>,
+    ngram: Option<usize>,
+    min_shared: Option<usize>,
+    max_df: Option<usize>,
+    date_field: Option<String>,
+    boilerplate_min_docs: Option<usize>,
+    strip_diacritics: bool,
+    align_config: Option<String>,
+    id_field: Option<String>,
+    text_field: String,
+    strict: bool,
+) -> PyResult<String> {
+    let config = scan_config(
+        min_words,
+        ngram,
+        min_shared,
+        max_df,
+        date_field,
+        boilerplate_min_docs,
+        strip_diacritics,
+        align_config,
+        id_field,
+        text_field,
+        strict,
+    )?;
+    let sources = records::sources(records, config.input.id_field(), &config.input.text_field)?;
+    run_scan(py, &config, || Ok(sources))
 }
 
 /// The alignment settings from a JSON object in the library's grouped shape

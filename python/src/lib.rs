@@ -22,6 +22,7 @@ fn _reprint(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(lsh::optimal_params, m)?)?;
     m.add_function(wrap_pyfunction!(jobs::dedup_paths, m)?)?;
     m.add_function(wrap_pyfunction!(jobs::scan_paths, m)?)?;
+    jobs::add_record_functions(m)?;
     m.add_function(wrap_pyfunction!(jobs::align_texts, m)?)?;
     m.add_function(wrap_pyfunction!(index::index_add, m)?)?;
     m.add_class::<index::IndexReader>()?;

@@ -1,7 +1,9 @@
 """reprint.dedup, scan, align and Index give exactly what the CLI writes."""
 
 import json
+import os
 import pathlib
+import subprocess
 
 import pyarrow as pa
 import pytest
@@ -126,3 +128,135 @@ def test_missing_input_raises_io_error(tmp_path):
     with pytest.raises(reprint.IoError) as err:
         reprint.dedup(tmp_path / "missing.jsonl")
     assert isinstance(err.value, OSError)
+
+
+@pytest.fixture()
+def rich_records(news_records):
+    """The news records with the fields a dump carries besides id and text: dates,
+    a keep-by score, lists, nested objects, nulls, booleans, floats, a record without
+    an id, a non-ASCII article and its near-copy."""
+    records = []
+    for i, r in enumerate(news_records):
+        records.append(
+            {
+                **r,
+                "published": f"2024-03-{i + 1:02d}T08:00:00Z",
+                "score": (i * 7) % 5,
+                "tags": ["news", i, None, True],
+                "meta": {"weight": i / 3, "big": 2**70, "draft": False, "note": None},
+            }
+        )
+    french = " ".join(
+        f"Le conseil municipal a voté {i} mesures déjà prévues pour l'été — «café» n°{i}."
+        for i in range(40)
+    )
+    records.append({"id": "fr", "text": french, "published": "2024-03-20", "score": 1})
+    records.append({"text": edited(french), "published": "2024-03-21", "score": 9})
+    return records
+
+
+def test_dict_records_with_extra_fields_equal_the_cli(cli, rich_records, tmp_path):
+    path = write_jsonl(tmp_path / "rich.jsonl", rich_records)
+    expected = json_lines(cli("dedup", path, "--clusters", "-"))
+    assert len(expected) == 3, "the near-copies of a0, a3 and the French article"
+    assert reprint.dedup(rich_records) == expected
+    flags = ["--keep-by", "score", "--threshold", "0.6"]
+    assert reprint.dedup(rich_records, keep_by="score", threshold=0.6) == json_lines(
+        cli("dedup", path, *flags, "--clusters", "-")
+    )
+    assert reprint.dedup(rich_records, output="pairs") == json_lines(cli("dedup", path, "--pairs", "-"))
+    report = reprint.scan(rich_records, date_field="published")
+    assert report == json.loads(cli("scan", path, "--format", "json", "--date-field", "published"))
+    assert [d["doc"] for d in report["documents"]][-1] == str(len(rich_records)), (
+        "a record without an id is named by its line, its position counting from 1"
+    )
+
+
+def test_str_records_and_generators_equal_the_cli(cli, rich_records, tmp_path):
+    texts = [r["text"] for r in rich_records]
+    path = write_jsonl(tmp_path / "texts.jsonl", [{"id": i, "text": t} for i, t in enumerate(texts)])
+    expected = json_lines(cli("dedup", path, "--clusters", "-"))
+    assert expected and reprint.dedup(texts) == expected
+    assert reprint.dedup(t for t in texts) == expected
+    assert reprint.dedup(iter(texts)) == expected
+    assert reprint.scan(t for t in texts) == json.loads(cli("scan", path, "--format", "json"))
+    # Texts under other field names: the str records take them.
+    renamed = write_jsonl(tmp_path / "renamed.jsonl", [{"doc": i, "body": t} for i, t in enumerate(texts)])
+    assert reprint.dedup(texts, id_field="doc", text_field="body") == json_lines(
+        cli("dedup", renamed, "--id-field", "doc", "--text-field", "body", "--clusters", "-")
+    )
+
+
+def test_empty_records_equal_the_cli(cli, tmp_path):
+    path = tmp_path / "empty.jsonl"
+    path.write_text("", encoding="utf-8")
+    assert reprint.dedup([]) == json_lines(cli("dedup", path, "--clusters", "-")) == []
+    assert reprint.dedup(iter(())) == []
+    assert reprint.scan([]) == json.loads(cli("scan", path, "--format", "json"))
+
+
+def test_bad_records_are_skipped_or_stop_a_strict_run_as_in_the_cli(cli, rich_records, tmp_path):
+    bad = [*rich_records[:3], {"id": "no-text", "body": "x"}, *rich_records[3:]]
+    path = write_jsonl(tmp_path / "bad.jsonl", bad)
+    assert reprint.dedup(bad) == json_lines(cli("dedup", path, "--clusters", "-"))
+    assert reprint.scan(bad) == json.loads(cli("scan", path, "--format", "json"))
+    for job in (reprint.dedup, reprint.scan):
+        with pytest.raises(reprint.InputError) as err:
+            job(bad, strict=True)
+        # The record at position 3 is the fourth line of the dump.
+        assert str(err.value).startswith("<records>:4: "), str(err.value)
+    done = subprocess.run(
+        [os.environ["REPRINT_BIN"], "--quiet", "dedup", str(path), "--strict", "--clusters", "-"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode != 0
+    problem = str(err.value).removeprefix("<records>:4: ")
+    assert f"{path}:4: {problem}" in done.stderr, (done.stderr, problem)
+
+
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        ({1, 2}, "record 2: Object of type set is not JSON serializable"),
+        (float("nan"), "record 2: out of range float values are not JSON compliant: nan"),
+        (float("-inf"), "record 2: out of range float values are not JSON compliant: -inf"),
+        ({(1, 2): "x"}, "record 2: keys must be str, int, float, bool or None, not tuple"),
+        (b"bytes", "record 2: Object of type bytes is not JSON serializable"),
+    ],
+)
+def test_values_json_cannot_hold_raise_type_error_naming_the_record(news_records, value, message):
+    records = [*news_records[:2], {"id": "odd", "text": "some words", "extra": [{"deep": value}]}]
+    with pytest.raises(TypeError) as err:
+        reprint.dedup(records)
+    assert str(err.value) == message
+    with pytest.raises(TypeError, match="record 1 is a list: records are dicts or str texts"):
+        reprint.scan([news_records[0], ["not", "a", "record"]])
+
+
+def test_json_values_are_written_as_json_dumps_writes_them(cli, tmp_path):
+    import enum
+
+    class Level(enum.IntEnum):
+        HIGH = 3
+
+    class Tagged(dict):
+        pass
+
+    text = "Tabs\tquotes \" backslashes \\ newlines\n\r and \u2028 separators, \x00 and émoji 🎉 " * 20
+    records = [
+        {"id": 2**64 + 1, "text": text, "level": Level.HIGH},
+        Tagged(id=1.5e16, text=text + " more", keys={1: "int", 2.5: "float", None: "none", True: "bool"}),
+        {"id": -7, "text": text, "tuple": (1, 2.0, "three")},
+    ]
+    path = write_jsonl(tmp_path / "values.jsonl", records)
+    expected = json_lines(cli("dedup", path, "--pairs", "-", "--threshold", "0.5"))
+    assert len(expected) == 3, expected
+    assert reprint.dedup(records, output="pairs", threshold=0.5) == expected
+    cyclic = {"id": "c", "text": "t"}
+    cyclic["self"] = cyclic
+    with pytest.raises(ValueError, match="record 0: nested more than 1000 levels deep"):
+        reprint.dedup([cyclic])
+    with pytest.raises(ValueError, match="record 1: a str is not valid Unicode"):
+        reprint.dedup([{"text": "fine"}, {"text": "lone \ud800 surrogate"}])

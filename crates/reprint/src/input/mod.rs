@@ -296,6 +296,39 @@ pub struct Source {
     /// For a file found in a folder argument below a folder of it: the name of the first
     /// folder below the argument (the outlet with `--source-from-folder`).
     pub folder: Option<String>,
+    /// The bytes themselves, held in memory, read instead of `path` (records handed
+    /// over by an embedding program, such as the Python package, without a file).
+    pub memory: Option<InMemory>,
+}
+
+/// The bytes of an in-memory [`Source`]: read exactly as a file's bytes are (a
+/// compressed stream is decoded, a byte-order mark dropped, JSON Lines split into
+/// lines), shared by every reader of the source so that it can be read twice.
+#[derive(Clone)]
+pub struct InMemory(Arc<Vec<u8>>);
+
+impl InMemory {
+    /// The number of bytes held.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// True when no byte is held.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl std::fmt::Debug for InMemory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "InMemory({} bytes)", self.0.len())
+    }
+}
+
+impl AsRef<[u8]> for InMemory {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
+    }
 }
 
 impl Source {
@@ -310,6 +343,24 @@ impl Source {
             spool: None,
             broken: None,
             folder: None,
+            memory: None,
+        }
+    }
+
+    /// A source whose bytes are `bytes`, held in memory (no file is read or written),
+    /// named `display` in messages and ids. Its records are those a file of these bytes
+    /// would give: for [`SourceKind::JsonLines`], one per non-blank line, numbered from
+    /// 1, each parsed by the one JSON Lines parser. Parquet is read from files only: an
+    /// in-memory Parquet source yields an unreadable-input issue.
+    pub fn in_memory(
+        bytes: impl Into<Vec<u8>>,
+        display: impl Into<String>,
+        kind: SourceKind,
+    ) -> Source {
+        let display = display.into();
+        Source {
+            memory: Some(InMemory(Arc::new(bytes.into()))),
+            ..Source::file(PathBuf::from(&display), display, kind)
         }
     }
 }
@@ -501,11 +552,11 @@ impl Sources {
     pub fn total_bytes(&self) -> u64 {
         self.sources
             .iter()
-            .filter_map(|s| match &s.spool {
-                Some(f) => f.metadata().ok(),
-                None => std::fs::metadata(&s.path).ok(),
+            .filter_map(|s| match (&s.memory, &s.spool) {
+                (Some(bytes), _) => Some(bytes.len() as u64),
+                (None, Some(f)) => f.metadata().ok().map(|m| m.len()),
+                (None, None) => std::fs::metadata(&s.path).ok().map(|m| m.len()),
             })
-            .map(|m| m.len())
             .sum()
     }
 
@@ -766,19 +817,26 @@ impl RecordReader<'_> {
                 kind: kind.clone(),
             });
         }
-        let opened = match (&source.spool, source.kind) {
-            (Some(file), SourceKind::Parquet) => file
-                .try_clone()
-                .and_then(parquet::ParquetLines::open)
-                .map(|r| Box::new(r) as Box<dyn BufRead + Send>),
-            (None, SourceKind::Parquet) => File::open(&source.path)
-                .and_then(parquet::ParquetLines::open)
-                .map(|r| Box::new(r) as Box<dyn BufRead + Send>),
-            (Some(file), _) => compress::decode(SpoolReader {
-                file: Arc::clone(file),
-                pos: 0,
-            }),
-            (None, _) => compress::open(&source.path),
+        let opened = match (&source.memory, &source.spool, source.kind) {
+            (Some(_), _, SourceKind::Parquet) => Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                "Parquet is read from files only, not from memory",
+            )),
+            (Some(bytes), _, _) => compress::decode(io::Cursor::new(bytes.clone())),
+            (None, spool, kind) => match (spool, kind) {
+                (Some(file), SourceKind::Parquet) => file
+                    .try_clone()
+                    .and_then(parquet::ParquetLines::open)
+                    .map(|r| Box::new(r) as Box<dyn BufRead + Send>),
+                (None, SourceKind::Parquet) => File::open(&source.path)
+                    .and_then(parquet::ParquetLines::open)
+                    .map(|r| Box::new(r) as Box<dyn BufRead + Send>),
+                (Some(file), _) => compress::decode(SpoolReader {
+                    file: Arc::clone(file),
+                    pos: 0,
+                }),
+                (None, _) => compress::open(&source.path),
+            },
         };
         let mut reader = opened.map_err(|e| self.issue(index, None, e))?;
         // A byte-order mark is never part of the text.
@@ -1297,6 +1355,86 @@ mod tests {
     #[test]
     fn missing_path_is_fatal() {
         assert!(Sources::discover(&[PathBuf::from("/no/such/reprint/input")]).is_err());
+    }
+
+    #[test]
+    fn in_memory_bytes_read_as_the_same_bytes_in_a_file() {
+        let bytes: &[u8] =
+            b"\xEF\xBB\xBF{\"id\":\"a\",\"text\":\"x\"}\n{oops\n\n{\"text\":\"y\"}\r\n{\"id\":7}\n";
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("d.jsonl");
+        fs::write(&p, bytes).unwrap();
+        let from_file =
+            Sources::from_list(vec![Source::file(&p, "<records>", SourceKind::JsonLines)]);
+        let in_memory = Sources::from_list(vec![Source::in_memory(
+            bytes.to_vec(),
+            "<records>",
+            SourceKind::JsonLines,
+        )]);
+        assert_eq!(in_memory.total_bytes(), bytes.len() as u64);
+        let config = InputConfig::default();
+        let (file_docs, file_issues) = read_all(&from_file, &config).unwrap();
+        let (docs, issues) = read_all(&in_memory, &config).unwrap();
+        let summary = |docs: &[Document]| {
+            docs.iter()
+                .map(|d| (d.id.clone(), d.text.clone(), d.origin.line))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(summary(&docs), summary(&file_docs));
+        assert_eq!(
+            summary(&docs),
+            [("a".into(), "x".into(), 1), ("4".into(), "y".into(), 4)]
+        );
+        let messages =
+            |issues: &[InputIssue]| issues.iter().map(|i| i.to_string()).collect::<Vec<_>>();
+        assert_eq!(messages(&issues), messages(&file_issues));
+        assert_eq!(issues.len(), 2);
+        assert!(
+            issues[0]
+                .to_string()
+                .starts_with("<records>:2: malformed JSON"),
+            "{issues:?}"
+        );
+        assert_eq!(issues[1].line, Some(5));
+        assert_eq!(issues[1].kind, IssueKind::MissingText("text".into()));
+        let (again, _) = read_all(&in_memory, &config).unwrap();
+        assert_eq!(
+            summary(&again),
+            summary(&docs),
+            "an in-memory source reads the same twice"
+        );
+        assert!(format!("{:?}", in_memory.list()[0])
+            .contains(&format!("InMemory({} bytes)", bytes.len())));
+    }
+
+    #[test]
+    fn in_memory_compressed_and_text_and_parquet() {
+        use std::io::Write;
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        enc.write_all(b"{\"text\":\"a\"}\n{\"text\":\"b\"}")
+            .unwrap();
+        let gz = enc.finish().unwrap();
+        let sources = Sources::from_list(vec![
+            Source::in_memory(gz, "gz", SourceKind::JsonLines),
+            Source::in_memory(&b"{\"a whole\": \"text\"}"[..], "whole", SourceKind::Text),
+            Source::in_memory(&b"PAR1"[..], "table", SourceKind::Parquet),
+        ]);
+        let (docs, issues) = read_all(&sources, &InputConfig::default()).unwrap();
+        let ids: Vec<_> = docs
+            .iter()
+            .map(|d| (d.id.as_str(), d.text.as_str()))
+            .collect();
+        assert_eq!(
+            ids,
+            [
+                ("gz:1", "a"),
+                ("gz:2", "b"),
+                ("whole", "{\"a whole\": \"text\"}")
+            ]
+        );
+        assert_eq!(issues.len(), 1);
+        assert!(issues[0].to_string().starts_with("table: "), "{issues:?}");
+        assert!(matches!(issues[0].kind, IssueKind::Unreadable(_)));
     }
 
     #[test]
