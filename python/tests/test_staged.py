@@ -97,3 +97,28 @@ def test_bad_settings_and_stages_are_value_errors(tmp_path):
         _reprint.scan_stage(work, [str(SEEDS)], settings, "sort", 0, 1)
     with pytest.raises(reprint.ConfigError, match="world size 1"):
         _reprint.scan_stage(work, [str(SEEDS)], settings, "store", 0, 2)
+
+
+def test_the_engine_stubs_name_every_export_and_scan_setting():
+    import ast
+    import inspect
+    import pathlib
+
+    import reprint.ray
+    import reprint.spark
+
+    for module in (reprint.spark, reprint.ray):
+        tree = ast.parse(pathlib.Path(module.__file__).with_suffix(".pyi").read_text())
+        names, params = set(), {}
+        for node in tree.body:
+            if isinstance(node, ast.FunctionDef):
+                names.add(node.name)
+                params[node.name] = [a.arg for a in node.args.args + node.args.kwonlyargs]
+            elif isinstance(node, ast.ImportFrom):
+                names.update(a.asname or a.name for a in node.names)
+            elif isinstance(node, ast.AnnAssign):
+                names.add(node.target.id)
+        assert set(module.__all__) <= names, module.__name__
+        # scan's settings in the stub are exactly those scan_settings takes.
+        settings = list(inspect.signature(_staged.scan_settings).parameters)
+        assert params["scan"][-len(settings):] == settings, module.__name__
