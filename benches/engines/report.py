@@ -17,6 +17,19 @@ if engines:
             same = f"failed (exit {r['exit_status']})"
         print(f"| {r['input']} | {r['tool']} | {r['wall_s']:.1f} | {r['peak_tree_rss_mb']:.0f} | {ratio} | {same} |")
     print()
+scan = [r for r in rows if r["part"] == "scan"]
+if scan:
+    print("| input | tool | wall (s) | peak memory, process tree (MB) | vs CLI wall | scan.json identical to CLI |")
+    print("|---|---|---:|---:|---:|---|")
+    cli = {r["input"]: r for r in scan if r["tool"] == "cli"}
+    for r in scan:
+        base = cli.get(r["input"])
+        ratio = f"{r['wall_s'] / base['wall_s']:.2f}x" if base and base["wall_s"] else ""
+        same = {True: "yes", False: "NO", None: "-"}[r.get("identical_to_cli")]
+        if r["exit_status"]:
+            same = f"failed (exit {r['exit_status']})"
+        print(f"| {r['input']} | {r['tool']} | {r['wall_s']:.1f} | {r['peak_tree_rss_mb']:.0f} | {ratio} | {same} |")
+    print()
 api = [r for r in rows if r["part"] == "api"]
 if api:
     print("| synth docs | tool | wall (s) | peak RSS (MB) | precision | recall | F1 |")

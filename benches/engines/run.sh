@@ -7,16 +7,22 @@
 #   (the sum of the RSS of the command and every process it starts: the Spark JVM,
 #   Ray's GCS, raylet and workers; sampled every 0.1 s by measure.py) and whether the
 #   clusters files are byte-identical to the CLI's.
+# scan: `reprint scan --format json` (in memory, and staged with --work-dir) vs
+#   `python -m reprint.spark scan` (local[2]) vs `python -m reprint.ray scan` on
+#   passages dumps (benches/scan/make_passages.py over Reuters): the same measures,
+#   and whether scan.json is byte-identical to the CLI's.
 # api: `reprint.dedup(records)` (api_reprint.py: the dump read into Python dicts, then
 #   one call) vs rensa and datasketch, with benches/compare's peers, settings (word
 #   5-grams, 128 permutations, 16 bands x 8 rows, threshold 0.8) and evaluate.py (F1
 #   against the planted truth); wall time and peak RSS from /usr/bin/time -v.
 #
 # usage: benches/engines/run.sh [--engine-inputs reuters,100k] [--api-sizes 10k,100k]
-#                               [--parts engines,api] [--work DIR] [--seed N]
+#                               [--scan-sizes 100k] [--parts engines,scan,api]
+#                               [--work DIR] [--seed N]
 #
 # --engine-inputs  `reuters` (../shared/reuters21578.jsonl.gz, 19,043 articles) and/or
 #                  synth sizes (10k, 100k, 1m)
+# --scan-sizes     passages dump sizes for the scan part (20k, 100k, ...)
 # --work           venv, dumps and results (default bench-out/engines, git-ignored)
 #
 # Results: WORK/results.jsonl (one object per run) and WORK/results.md.
@@ -26,17 +32,19 @@ repo=$(pwd)
 
 engine_inputs=reuters,100k
 api_sizes=10k,100k
-parts=engines,api
+scan_sizes=100k
+parts=engines,scan,api
 work="$repo/bench-out/engines"
 seed=1
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --engine-inputs) engine_inputs=$2; shift 2 ;;
         --api-sizes) api_sizes=$2; shift 2 ;;
+        --scan-sizes) scan_sizes=$2; shift 2 ;;
         --parts) parts=$2; shift 2 ;;
         --work) work=$2; shift 2 ;;
         --seed) seed=$2; shift 2 ;;
-        -h|--help) sed -n 2,24p "$0"; exit 0 ;;
+        -h|--help) sed -n 2,30p "$0"; exit 0 ;;
         *) echo "unknown option $1" >&2; exit 2 ;;
     esac
 done
@@ -64,7 +72,7 @@ py="$work/venv/bin/python"
 import importlib.metadata as m
 print("  " + ", ".join(f"{p} {m.version(p)}" for p in ["reprint", "pyspark", "ray", "rensa", "datasketch"]))
 PY
-if [[ ",$parts," == *,engines,* ]] && ! command -v java >/dev/null; then
+if [[ ",$parts," == *,engines,* || ",$parts," == *,scan,* ]] && ! command -v java >/dev/null; then
     echo "needs Java 17 for Spark (apt-get install openjdk-17-jre-headless)" >&2; exit 1
 fi
 
@@ -89,6 +97,28 @@ synth() {  # synth SIZE: makes WORK/synth-SIZE.jsonl and its truth once
 results="$work/results.jsonl"
 : > "$results"
 
+measure() {  # measure PART INPUT TOOL OUT REFERENCE CMD...: one measured run into results
+    local part=$1 input=$2 tool=$3 out=$4 reference=$5
+    shift 5
+    local load status same=null
+    load=$(cut -d' ' -f1 /proc/loadavg)
+    set +e
+    # Spark's Python workers must run the venv's interpreter (the one with reprint).
+    PYSPARK_PYTHON="$py" PYSPARK_DRIVER_PYTHON="$py" \
+    SPARK_LOCAL_IP=127.0.0.1 RAY_USAGE_STATS_ENABLED=0 \
+        "$py" "$here/measure.py" "$out/measure.json" -- "$@" > "$out/log.txt" 2>&1
+    status=$?
+    set -e
+    if [[ $status -eq 0 && -n "$reference" ]]; then
+        local file; file=$(basename "$reference")
+        if cmp -s "$out/$file" "$reference"; then same=true; else same=false; fi
+    fi
+    line=$("$py" -c 'import json,sys; r=json.load(open(sys.argv[1])); r.update(part=sys.argv[2], input=sys.argv[3], tool=sys.argv[4], identical_to_cli=json.loads(sys.argv[5]), load_before=float(sys.argv[6])); print(json.dumps(r))' \
+        "$out/measure.json" "$part" "$input" "$tool" "$same" "$load")
+    echo "$line" >> "$results"
+    echo "  $tool: $line"
+}
+
 if [[ ",$parts," == *,engines,* ]]; then
     for input in ${engine_inputs//,/ }; do
         if [[ "$input" == reuters ]]; then dump="$reuters"; else dump=$(synth "$input"); fi
@@ -101,22 +131,33 @@ if [[ ",$parts," == *,engines,* ]]; then
                 spark) cmd=("$py" -m reprint.spark dedup "$dump" --threshold 0.8 --out "$out" --master "local[2]") ;;
                 ray) cmd=("$py" -m reprint.ray dedup "$dump" --threshold 0.8 --out "$out") ;;
             esac
-            load=$(cut -d' ' -f1 /proc/loadavg)
-            set +e
-            # Spark's Python workers must run the venv's interpreter (the one with reprint).
-            PYSPARK_PYTHON="$py" PYSPARK_DRIVER_PYTHON="$py" \
-            SPARK_LOCAL_IP=127.0.0.1 RAY_USAGE_STATS_ENABLED=0 \
-                "$py" "$here/measure.py" "$out/measure.json" -- "${cmd[@]}" > "$out/log.txt" 2>&1
-            status=$?
-            set -e
-            same=null
-            if [[ $status -eq 0 && "$tool" != cli ]]; then
-                if cmp -s "$out/clusters.jsonl" "$work/engines-$input-cli/clusters.jsonl"; then same=true; else same=false; fi
-            fi
-            line=$("$py" -c 'import json,sys; r=json.load(open(sys.argv[1])); r.update(part="engines", input=sys.argv[2], tool=sys.argv[3], identical_to_cli=json.loads(sys.argv[4]), load_before=float(sys.argv[5])); print(json.dumps(r))' \
-                "$out/measure.json" "$input" "$tool" "$same" "$load")
-            echo "$line" >> "$results"
-            echo "  $tool: $line"
+            ref="$work/engines-$input-cli/clusters.jsonl"
+            [[ "$tool" == cli ]] && ref=""
+            measure engines "$input" "$tool" "$out" "$ref" "${cmd[@]}"
+        done
+    done
+fi
+
+if [[ ",$parts," == *,scan,* ]]; then
+    for size in ${scan_sizes//,/ }; do
+        dump="$work/passages-$size.jsonl"
+        if [[ ! -s "$dump" ]]; then
+            python3 benches/scan/make_passages.py "$reuters" "$dump" "$work/passages-$size.truth.json" \
+                --docs "$(docs_of "$size")" --seed "$seed"
+        fi
+        echo "== scan on passages-$size ($(du -m "$dump" | cut -f1) MB)"
+        reference="$work/scan-$size-cli/scan.json"
+        for tool in cli cli-staged spark ray; do
+            out="$work/scan-$size-$tool"
+            rm -rf "$out"; mkdir -p "$out"
+            case "$tool" in
+                cli) cmd=("$bin" --quiet scan "$dump" --format json -o "$out/scan.json"); ref="" ;;
+                cli-staged) cmd=("$bin" --quiet scan "$dump" --format json -o "$out/scan.json" --work-dir "$out/work"); ref=$reference ;;
+                spark) cmd=("$py" -m reprint.spark scan "$dump" --out "$out" --work-dir "$out/work" --master "local[2]"); ref=$reference ;;
+                ray) cmd=("$py" -m reprint.ray scan "$dump" --out "$out" --work-dir "$out/work"); ref=$reference ;;
+            esac
+            measure scan "passages-$size" "$tool" "$out" "$ref" "${cmd[@]}"
+            rm -rf "$out/work"
         done
     done
 fi

@@ -224,8 +224,9 @@ def cli_parser(engine, address_help):
 
     p = argparse.ArgumentParser(
         prog=f"python -m reprint.{engine}",
-        description=f"reprint's dedup on {engine}: writes DIR/clusters.jsonl, the file "
-        "`reprint dedup --clusters` writes",
+        description=f"reprint on {engine}: `dedup` writes DIR/clusters.jsonl, the file "
+        "`reprint dedup --clusters` writes; `scan` writes DIR/scan.json, the report "
+        "`reprint scan --format json` writes",
     )
     sub = p.add_subparsers(dest="command", required=True)
     d = sub.add_parser("dedup", help="near-duplicate clusters of the inputs")
@@ -246,6 +247,9 @@ def cli_parser(engine, address_help):
     d.add_argument("--partitions", type=int, help="tasks per stage (default: the engine's parallelism)")
     d.add_argument("--part-records", type=int, default=DEFAULT_PART_RECORDS)
     d.add_argument(engine == "spark" and "--master" or "--address", help=address_help)
+    from . import _staged
+
+    _staged.add_cli(sub, engine, address_help)
     return p
 
 

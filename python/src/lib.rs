@@ -13,6 +13,7 @@ mod index;
 mod jobs;
 mod lsh;
 mod minhash;
+mod scan_stages;
 
 /// The module: the classes and functions the `reprint` package wraps.
 #[pymodule]
@@ -35,6 +36,10 @@ fn _reprint(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(engine::cluster_members, m)?)?;
     m.add_function(wrap_pyfunction!(engine::clusters_jsonl, m)?)?;
     m.add_function(wrap_pyfunction!(engine::dedup_params, m)?)?;
+    m.add_function(wrap_pyfunction!(scan_stages::scan_settings, m)?)?;
+    m.add_function(wrap_pyfunction!(scan_stages::scan_work, m)?)?;
+    m.add_function(wrap_pyfunction!(scan_stages::scan_stage, m)?)?;
+    m.add_function(wrap_pyfunction!(scan_stages::scan_report, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

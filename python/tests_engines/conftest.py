@@ -54,6 +54,24 @@ def cli_clusters(cli_bin, tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def cli_scan(cli_bin, tmp_path_factory):
+    """``reprint scan INPUT... --format json`` run in the repository root; returns the
+    report's text."""
+
+    def run(*inputs, flags=()):
+        out = tmp_path_factory.mktemp("cli") / "scan.json"
+        subprocess.run(
+            [cli_bin, "--quiet", "scan", *map(str, inputs), *flags, "--format", "json",
+             "-o", str(out)],
+            cwd=REPO,
+            check=True,
+        )
+        return out.read_text(encoding="utf-8")
+
+    return run
+
+
+@pytest.fixture(scope="session")
 def dumps(cli_bin, tmp_path_factory):
     """The test inputs, as paths relative to the repository root or absolute:
     ``seeds`` (corpus/seeds, a folder of .txt), ``reuters`` (the first

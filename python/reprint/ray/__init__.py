@@ -18,8 +18,14 @@ them moved by Ray Data's own shuffle (``groupby``).
 - components: the verified pairs and the documents they name gathered on the driver
   (at most :data:`reprint._engine.DRIVER_PAIRS_LIMIT` pairs) and linked there.
 
+``scan`` runs the staged scan's stages (docs/STAGES.md) as Ray tasks, one per
+shard, over a work folder every node sees (see :mod:`reprint._staged`); a task Ray
+retries after its worker died makes only the parts still missing.
+
 ``python -m reprint.ray dedup INPUT... --out DIR [--address HOST:PORT]`` writes
-``DIR/clusters.jsonl``, the file ``reprint dedup --clusters`` writes.
+``DIR/clusters.jsonl``, the file ``reprint dedup --clusters`` writes; ``python -m
+reprint.ray scan INPUT... --out DIR`` writes ``DIR/scan.json``, the report of
+``reprint scan --format json``.
 """
 
 import os
@@ -28,10 +34,14 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .. import _engine
+from .. import _engine, _staged
 from .._engine import DRIVER_PAIRS_LIMIT, DedupResult
+from .._staged import ScanRun
 
-__all__ = ["dedup", "DedupResult", "DRIVER_PAIRS_LIMIT"]
+__all__ = ["dedup", "scan", "DedupResult", "ScanRun", "DRIVER_PAIRS_LIMIT"]
+
+#: Times Ray runs a scan task again after its worker process or node died.
+SCAN_TASK_RETRIES = 3
 
 #: The rows of a verify pairing: a candidate pair (``a``, ``b``, no set yet, or
 #: with ``set_a`` once the first pairing gave it) or a document's set (``doc`` set,
@@ -310,3 +320,52 @@ def dedup(
     ]
     members = pa.concat_tables(member_tables) if member_tables else _engine.SIGN_SCHEMA.empty_table()
     return _engine.components(edges, members, config)
+
+
+def _run_task(task, rank):
+    return task(rank)
+
+
+def scan(source, *, partitions=None, work_dir=None, memory_limit=None, **settings):
+    """Reused passages of ``source``, clustered, on Ray (the cluster ``ray.init``
+    joined, else a local one): the report ``reprint scan --format json`` writes for
+    the same inputs and settings, byte for byte.
+
+    ``source``: a path or a list of paths (read as the CLI reads them; relative
+    paths resolve in the driver's working folder), or a ``ray.data.Dataset`` whose
+    columns ``id_field`` (default ``id``), ``text_field`` (``text``) and, when set,
+    ``date_field`` and ``source_field`` are the records (written once as Parquet
+    into the work folder by Ray Data, then read as the CLI reads Parquet).
+    ``partitions``: tasks per stage (default: the cluster's CPUs). ``work_dir``: the
+    work folder, which the driver and every node must see at the same path (kept,
+    so that a rerun resumes; default: a temporary folder in the driver's working
+    folder, removed after). ``memory_limit``: bytes one task may hold (default: half
+    the driver machine's memory). The other keyword arguments are
+    :func:`reprint.scan`'s. Returns a :class:`reprint._staged.ScanRun`.
+    """
+    import ray
+
+    config = _staged.scan_settings(**settings)
+    if not ray.is_initialized():
+        ray.init(log_to_driver=False)
+    partitions = int(partitions or max(1, int(ray.cluster_resources().get("CPU", 1))))
+    paths = _engine.as_paths(source)
+    if paths is None:
+        columns = _staged.input_columns(source.columns(), config)
+
+        def paths(folder):
+            source.select_columns(columns).write_parquet(folder)
+
+    remote = ray.remote(num_cpus=1, max_retries=SCAN_TASK_RETRIES)(_run_task)
+
+    def run_tasks(stage, world, task):
+        ray.get([remote.remote(task, rank) for rank in range(world)])
+
+    return _staged.run(
+        paths,
+        run_tasks=run_tasks,
+        settings=config,
+        partitions=partitions,
+        work_dir=work_dir,
+        memory_limit=memory_limit,
+    )

@@ -1,12 +1,13 @@
-"""``python -m reprint.ray dedup INPUT... --out DIR [--address HOST:PORT]``: reprint's
-dedup on Ray, writing DIR/clusters.jsonl (the file ``reprint dedup --clusters``
-writes). The cluster is ``--address``, else ``RAY_ADDRESS``, else a local one."""
+"""``python -m reprint.ray dedup|scan INPUT... --out DIR [--address HOST:PORT]``: reprint's
+dedup or scan on Ray, writing DIR/clusters.jsonl (the file ``reprint dedup --clusters``
+writes) or DIR/scan.json (``reprint scan --format json``). The cluster is
+``--address``, else ``RAY_ADDRESS``, else a local one."""
 
 import os
 import sys
 
-from .. import _engine
-from . import dedup
+from .. import _engine, _staged
+from . import dedup, scan
 
 
 def main(argv=None):
@@ -17,6 +18,8 @@ def main(argv=None):
 
     ray.init(address=args.address or os.environ.get("RAY_ADDRESS"), log_to_driver=False)
     try:
+        if args.command == "scan":
+            return _staged.run_cli(args, scan)
         return _engine.run_cli(args, dedup)
     finally:
         ray.shutdown()

@@ -13,16 +13,23 @@ tasks (``mapInArrow``), the rows between them moved by Spark's own shuffle.
 - components: the verified pairs and the documents they name gathered on the driver
   (at most :data:`reprint._engine.DRIVER_PAIRS_LIMIT` pairs) and linked there.
 
+``scan`` runs the staged scan's stages (docs/STAGES.md) as Spark tasks, one per
+shard, over a work folder every executor sees (see :mod:`reprint._staged`); a task
+Spark retries after a lost executor makes only the parts still missing.
+
 ``python -m reprint.spark dedup INPUT... --out DIR [--master URL]`` writes
-``DIR/clusters.jsonl``, the file ``reprint dedup --clusters`` writes.
+``DIR/clusters.jsonl``, the file ``reprint dedup --clusters`` writes; ``python -m
+reprint.spark scan INPUT... --out DIR`` writes ``DIR/scan.json``, the report of
+``reprint scan --format json``.
 """
 
 import os
 
-from .. import _engine
+from .. import _engine, _staged
 from .._engine import DRIVER_PAIRS_LIMIT, DedupResult
+from .._staged import ScanRun
 
-__all__ = ["dedup", "DedupResult", "DRIVER_PAIRS_LIMIT"]
+__all__ = ["dedup", "scan", "DedupResult", "ScanRun", "DRIVER_PAIRS_LIMIT"]
 
 SIGN_DDL = (
     "record long, id string, text_bytes long, shingles int, keep_num double, "
@@ -146,3 +153,59 @@ def dedup(
     finally:
         signed.unpersist()
     return _engine.components(edges, members, config)
+
+
+def scan(source, *, spark=None, partitions=None, work_dir=None, memory_limit=None, **settings):
+    """Reused passages of ``source``, clustered, on Spark: the report ``reprint scan
+    --format json`` writes for the same inputs and settings, byte for byte.
+
+    ``source``: a path or a list of paths (read as the CLI reads them; relative
+    paths resolve in the driver's working folder), or a Spark DataFrame whose
+    columns ``id_field`` (default ``id``), ``text_field`` (``text``) and, when set,
+    ``date_field`` and ``source_field`` are the records (written once as Parquet
+    into the work folder by Spark, then read as the CLI reads Parquet).
+    ``partitions``: tasks per stage (default: the context's default parallelism).
+    ``work_dir``: the work folder, which the driver and every executor must see at
+    the same path (kept, so that a rerun resumes; default: a temporary folder in the
+    driver's working folder, removed after). ``memory_limit``: bytes one task may
+    hold (default: half the driver machine's memory). The other keyword arguments
+    are :func:`reprint.scan`'s. Returns a :class:`reprint._staged.ScanRun`.
+    """
+    from pyspark.sql import SparkSession
+
+    spark = spark or SparkSession.getActiveSession()
+    if spark is None:
+        raise ValueError("no active Spark session: pass spark=")
+    config = _staged.scan_settings(**settings)
+    partitions = int(partitions or spark.sparkContext.defaultParallelism)
+    paths = _engine.as_paths(source)
+    if paths is None:
+        columns = _staged.input_columns(source.columns, config)
+
+        def paths(folder):
+            source.select(*columns).write.parquet(folder)
+
+    def run_tasks(stage, world, task):
+        def run(batches):
+            import pyarrow as pa
+
+            for batch in batches:
+                for rank in batch.column(0).to_pylist():
+                    made, skipped = task(rank)
+                    yield pa.record_batch(
+                        {"rank": [rank], "made": [made], "skipped": [skipped]}
+                    )
+
+        spark.sparkContext.setJobDescription(f"reprint scan: {stage}")
+        spark.range(world, numPartitions=world).mapInArrow(
+            run, "rank long, made long, skipped long"
+        ).collect()
+
+    return _staged.run(
+        paths,
+        run_tasks=run_tasks,
+        settings=config,
+        partitions=partitions,
+        work_dir=work_dir,
+        memory_limit=memory_limit,
+    )

@@ -1,13 +1,14 @@
-"""``python -m reprint.spark dedup INPUT... --out DIR [--master URL]``: reprint's dedup
-on Spark, writing DIR/clusters.jsonl (the file ``reprint dedup --clusters`` writes).
+"""``python -m reprint.spark dedup|scan INPUT... --out DIR [--master URL]``: reprint's
+dedup or scan on Spark, writing DIR/clusters.jsonl (the file ``reprint dedup
+--clusters`` writes) or DIR/scan.json (``reprint scan --format json``).
 The master is ``--master``, else the ``spark.master`` that ``spark-submit`` or
 ``SPARK_MASTER`` set, else ``local[*]``."""
 
 import os
 import sys
 
-from .. import _engine
-from . import dedup
+from .. import _engine, _staged
+from . import dedup, scan
 
 
 def main(argv=None):
@@ -16,12 +17,14 @@ def main(argv=None):
     ).parse_args(argv)
     from pyspark.sql import SparkSession
 
-    builder = SparkSession.builder.appName("reprint dedup")
+    builder = SparkSession.builder.appName(f"reprint {args.command}")
     master = args.master or os.environ.get("SPARK_MASTER")
     if master:
         builder = builder.master(master)
     spark = builder.getOrCreate()
     try:
+        if args.command == "scan":
+            return _staged.run_cli(args, scan, spark=spark)
         return _engine.run_cli(args, dedup, spark=spark)
     finally:
         spark.stop()

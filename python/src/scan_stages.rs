@@ -1,0 +1,219 @@
+//! The staged scan's stages, one shard at a time, for engines that schedule them.
+//!
+//! `reprint scan --work-dir DIR --stage S --rank R --world-size W` runs one shard of
+//! one stage; these functions do the same from Python, so that Spark or Ray tasks can
+//! run every shard of every stage over one work folder all their workers see, and the
+//! driver then reads the report from it. The parts a stage writes are atomic and
+//! marked complete, so a task the engine retries after a lost worker finds the parts
+//! already made and makes only the rest: the report is the same, byte for byte, as
+//! `reprint scan`'s.
+
+use std::path::{Path, PathBuf};
+
+use pyo3::prelude::*;
+use reprint::align::AlignConfig;
+use reprint::dedup::stages::Shard;
+use reprint::exec::{MemoryLimit, Silent};
+use reprint::input::{InputConfig, Sources};
+use reprint::report;
+use reprint::scan::stages::{self, ScanStage, ScanWork, StageSeconds};
+use reprint::scan::ScanConfig;
+use reprint::text::NormalizeConfig;
+
+use crate::errors::{to_py, value_error};
+
+/// The settings of a scan as the Python functions take them (the CLI's flags; `None`
+/// keeps the CLI's default).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScanArgs {
+    pub(crate) min_words: Option<usize>,
+    pub(crate) ngram: Option<usize>,
+    pub(crate) min_shared: Option<usize>,
+    pub(crate) max_df: Option<usize>,
+    pub(crate) date_field: Option<String>,
+    pub(crate) source_field: Option<String>,
+    pub(crate) boilerplate_min_docs: Option<usize>,
+    #[serde(default)]
+    pub(crate) strip_diacritics: bool,
+    /// The alignment settings in the library's grouped shape.
+    pub(crate) align_config: Option<serde_json::Value>,
+    pub(crate) id_field: Option<String>,
+    pub(crate) text_field: Option<String>,
+    #[serde(default)]
+    pub(crate) strict: bool,
+}
+
+/// The library's configuration for `args`, checked.
+pub fn scan_config(args: &ScanArgs) -> PyResult<ScanConfig> {
+    let input = InputConfig {
+        id_field: args.id_field.clone(),
+        text_field: args.text_field.clone().unwrap_or_else(|| "text".into()),
+        date_field: args.date_field.clone(),
+        source_field: args.source_field.clone(),
+        ..InputConfig::default()
+    };
+    let align = match &args.align_config {
+        None => AlignConfig::default(),
+        Some(value) => serde_json::from_value(value.clone())
+            .map_err(|e| value_error(format!("align_config: {e}")))?,
+    };
+    let mut config = ScanConfig {
+        input,
+        normalize: NormalizeConfig {
+            strip_diacritics: args.strip_diacritics,
+        },
+        align,
+        strict: args.strict,
+        ..ScanConfig::default()
+    };
+    if let Some(n) = args.min_words {
+        config.align.min_words = n;
+    }
+    if let Some(n) = args.ngram {
+        config.candidates.ngram_words = n;
+    }
+    if let Some(n) = args.min_shared {
+        config.candidates.min_shared = n;
+    }
+    if let Some(n) = args.max_df {
+        if n < 2 {
+            return Err(value_error("max_df must be at least 2"));
+        }
+        config.candidates.max_df = n;
+    }
+    if let Some(n) = args.boilerplate_min_docs {
+        config.boilerplate.min_documents = n.max(2);
+    }
+    config
+        .validate()
+        .map_err(|e| value_error(format!("invalid scan settings: {e}")))?;
+    Ok(config)
+}
+
+/// The settings from their JSON text.
+fn parse(settings: &str) -> PyResult<ScanConfig> {
+    let args: ScanArgs = serde_json::from_str(settings)
+        .map_err(|e| value_error(format!("scan settings: {e}")))?;
+    scan_config(&args)
+}
+
+fn stage_of(name: &str) -> PyResult<ScanStage> {
+    Ok(match name {
+        "store" => ScanStage::Store,
+        "boilerplate" => ScanStage::Boilerplate,
+        "grams" => ScanStage::Grams,
+        "postings" => ScanStage::Postings,
+        "pairs" => ScanStage::Pairs,
+        "align" => ScanStage::Align,
+        other => {
+            return Err(value_error(format!(
+                "no scan stage {other:?}: store, boilerplate, grams, postings, pairs or align"
+            )))
+        }
+    })
+}
+
+/// `scan_settings(settings)`: checks the settings (JSON) and returns them; raises
+/// `ValueError` for a bad one, so that a run fails on the driver and not in a task.
+#[pyfunction]
+pub fn scan_settings(settings: &str) -> PyResult<String> {
+    parse(settings)?;
+    Ok(settings.to_owned())
+}
+
+/// `scan_work(work_dir, paths, settings, memory_limit=None)`: makes the work folder
+/// of a staged scan of `paths` (or opens it, checking that it was made for the same
+/// inputs and settings) and returns its plan as JSON. `memory_limit`: bytes one task
+/// may hold (default: half the machine's memory), kept in the folder for every stage.
+#[pyfunction]
+#[pyo3(signature = (work_dir, paths, settings, memory_limit=None))]
+pub fn scan_work(
+    py: Python<'_>,
+    work_dir: PathBuf,
+    paths: Vec<PathBuf>,
+    settings: &str,
+    memory_limit: Option<u64>,
+) -> PyResult<String> {
+    let config = parse(settings)?;
+    let out = py.detach(|| -> reprint::Result<String> {
+        let sources = Sources::discover(&paths)?;
+        let memory = memory_limit.map(MemoryLimit::new).unwrap_or_default();
+        let work = ScanWork::create(&work_dir, &config, &sources, memory)?;
+        let plan = work.plan();
+        Ok(serde_json::json!({
+            "memory_limit": work.memory_limit().bytes(),
+            "line_partitions": plan.line_partitions,
+            "block_docs": plan.block_docs,
+        })
+        .to_string())
+    });
+    out.map_err(|e| to_py(py, e))
+}
+
+/// `scan_stage(work_dir, paths, settings, stage, rank, world)`: runs shard `rank` of
+/// `world` of `stage` (`"store"` takes world 1) in the work folder, skipping the parts
+/// already complete; returns `(parts made, parts already complete)`. Runs without
+/// the GIL.
+#[pyfunction]
+pub fn scan_stage(
+    py: Python<'_>,
+    work_dir: PathBuf,
+    paths: Vec<PathBuf>,
+    settings: &str,
+    stage: &str,
+    rank: u32,
+    world: u32,
+) -> PyResult<(u64, u64)> {
+    let config = parse(settings)?;
+    let stage = stage_of(stage)?;
+    let shard = Shard::new(rank, world).map_err(|e| to_py(py, e))?;
+    let out = py.detach(|| -> reprint::Result<(u64, u64)> {
+        let sources = Sources::discover(&paths)?;
+        let work = ScanWork::open(&work_dir)?;
+        let report = stages::run_stage(&work, stage, &sources, &config, shard, &Silent)?;
+        Ok((report.made, report.skipped))
+    });
+    out.map_err(|e| to_py(py, e))
+}
+
+/// `scan_report(work_dir, paths, settings, format="json")`: the report of a work
+/// folder whose stages are all complete, as `reprint scan --format FORMAT` writes it
+/// (`"json"`, `"text"` or `"jsonl"`). Raises `reprint.StageIncompleteError` naming
+/// the first stage with parts missing.
+#[pyfunction]
+#[pyo3(signature = (work_dir, paths, settings, format="json"))]
+pub fn scan_report(
+    py: Python<'_>,
+    work_dir: PathBuf,
+    paths: Vec<PathBuf>,
+    settings: &str,
+    format: &str,
+) -> PyResult<String> {
+    let config = parse(settings)?;
+    if !matches!(format, "json" | "text" | "jsonl") {
+        return Err(value_error(format!(
+            "format must be \"json\", \"text\" or \"jsonl\", not {format:?}"
+        )));
+    }
+    let out = py.detach(|| -> reprint::Result<Vec<u8>> {
+        let sources = Sources::discover(&paths)?;
+        let work = open_checked(&work_dir, &config, &sources)?;
+        let result = stages::load_result(&work, &config, StageSeconds::default())?;
+        let mut out = Vec::new();
+        match format {
+            "text" => report::scan_text::write(&result, &mut out)?,
+            "jsonl" => report::scan_jsonl::write(&result, &mut out)?,
+            _ => report::scan_json::write(&result, &config, &mut out)?,
+        }
+        Ok(out)
+    });
+    let bytes = out.map_err(|e| to_py(py, e))?;
+    String::from_utf8(bytes).map_err(|e| value_error(format!("report is not UTF-8: {e}")))
+}
+
+fn open_checked(dir: &Path, config: &ScanConfig, sources: &Sources) -> reprint::Result<ScanWork> {
+    let work = ScanWork::open(dir)?;
+    work.check_config(config, sources)?;
+    Ok(work)
+}
