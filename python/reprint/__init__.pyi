@@ -101,6 +101,7 @@ def scan(
     min_shared: Optional[int] = None,
     max_df: Optional[int] = None,
     date_field: Optional[str] = None,
+    source_field: Optional[str] = None,
     boilerplate_min_docs: Optional[int] = None,
     strip_diacritics: bool = False,
     align_config: Optional[Mapping[str, Any]] = None,

@@ -152,6 +152,7 @@ def scan(
     min_shared=None,
     max_df=None,
     date_field=None,
+    source_field=None,
     boilerplate_min_docs=None,
     strip_diacritics=False,
     align_config=None,
@@ -163,26 +164,30 @@ def scan(
     ``reprint scan``.
 
     ``records`` as for :func:`dedup`. The keyword arguments are the CLI's flags
-    (``None`` keeps the CLI's default); ``align_config`` is a dict in the shape of
-    ``reprint align --print-config``. Returns the report ``reprint scan --format
-    json`` writes, parsed (a dict).
+    (``None`` keeps the CLI's default; ``source_field`` names the outlet, as
+    ``--source-field``); ``align_config`` is a dict in the shape of ``reprint align
+    --print-config``. Returns the report ``reprint scan --format json`` writes,
+    parsed (a dict).
     """
+    from ._staged import scan_settings
+
+    settings = scan_settings(
+        min_words=min_words,
+        ngram=ngram,
+        min_shared=min_shared,
+        max_df=max_df,
+        date_field=date_field,
+        source_field=source_field,
+        boilerplate_min_docs=boilerplate_min_docs,
+        strip_diacritics=strip_diacritics,
+        align_config=align_config,
+        id_field=id_field,
+        text_field=text_field,
+        strict=strict,
+    )
     with _job_input(records) as (paths, records):
         run = _reprint.scan_paths if records is None else _reprint.scan_records
-        text = run(
-            records if paths is None else paths,
-            min_words=min_words,
-            ngram=ngram,
-            min_shared=min_shared,
-            max_df=max_df,
-            date_field=date_field,
-            boilerplate_min_docs=boilerplate_min_docs,
-            strip_diacritics=bool(strip_diacritics),
-            align_config=None if align_config is None else json.dumps(align_config),
-            id_field=id_field,
-            text_field=text_field,
-            strict=bool(strict),
-        )
+        text = run(records if paths is None else paths, settings)
     return json.loads(text)
 
 

@@ -232,52 +232,6 @@ pub fn dedup_records(
     run_dedup(py, &config, pairs, || Ok(sources))
 }
 
-/// The library's scan configuration for the Python function's settings (the CLI's
-/// flags; `None` keeps the CLI's default).
-#[allow(clippy::too_many_arguments)]
-fn scan_config(
-    min_words: Option<usize>,
-    ngram: Option<usize>,
-    min_shared: Option<usize>,
-    max_df: Option<usize>,
-    date_field: Option<String>,
-    boilerplate_min_docs: Option<usize>,
-    strip_diacritics: bool,
-    align_config: Option<String>,
-    id_field: Option<String>,
-    text_field: String,
-    strict: bool,
-) -> PyResult<ScanConfig> {
-    let mut input = input_config(id_field, text_field);
-    input.date_field = date_field;
-    let mut config = ScanConfig {
-        input,
-        normalize: NormalizeConfig { strip_diacritics },
-        align: parse_align_config(align_config.as_deref())?,
-        strict,
-        ..ScanConfig::default()
-    };
-    if let Some(n) = min_words {
-        config.align.min_words = n;
-    }
-    if let Some(n) = ngram {
-        config.candidates.ngram_words = n;
-    }
-    if let Some(n) = min_shared {
-        config.candidates.min_shared = n;
-    }
-    if let Some(n) = max_df {
-        if n < 2 {
-            return Err(value_error("max_df must be at least 2"));
-        }
-        config.candidates.max_df = n;
-    }
-    if let Some(n) = boilerplate_min_docs {
-        config.boilerplate.min_documents = n.max(2);
-    }
-    Ok(config)
-}
-
 /// Runs `reprint scan` in memory over the sources `sources` makes (called without the
 /// GIL) and returns what `--format json` writes.
 fn run_scan(
@@ -295,83 +249,104 @@ fn run_scan(
     utf8(out.map_err(|e| to_py(py, e))?)
 }
 
-/// `scan_paths(paths, ...)`: runs `reprint scan` in memory over `paths` and returns
-/// what `--format json` writes. Runs without the GIL.
+/// `scan_paths(paths, settings)`: runs `reprint scan` in memory over `paths` with
+/// the settings of `reprint._staged.scan_settings` (JSON) and returns what `--format
+/// json` writes. Runs without the GIL.
 #[pyfunction]
-#[pyo3(signature = (paths, *, min_words, ngram, min_shared, max_df, date_field,
-                    boilerplate_min_docs, strip_diacritics, align_config, id_field,
-                    text_field, strict))]
-#[allow(clippy::too_many_arguments)]
-pub fn scan_paths(
-    py: Python<'_>,
-    paths: Vec<PathBuf>,
-    min_words: Option<usize>,
-    ngram: Option<usize>,
-    min_shared: Option<usize>,
-    max_df: Option<usize>,
-    date_field: Option<String>,
-    boilerplate_min_docs: Option<usize>,
-    strip_diacritics: bool,
-    align_config: Option<String>,
-    id_field: Option<String>,
-    text_field: String,
-    strict: bool,
-) -> PyResult<String> {
-    let config = scan_config(
-        min_words,
-        ngram,
-        min_shared,
-        max_df,
-        date_field,
-        boilerplate_min_docs,
-        strip_diacritics,
-        align_config,
-        id_field,
-        text_field,
-        strict,
-    )?;
+pub fn scan_paths(py: Python<'_>, paths: Vec<PathBuf>, settings: &str) -> PyResult<String> {
+    let config = scan_settings_config(settings)?;
     run_scan(py, &config, || Sources::discover(&paths))
 }
 
-/// `scan_records(records, ...)`: [`scan_paths`] over Python records (an iterable of
-/// dicts or `str` texts) handed to the core in memory, as the JSON Lines file of them
-/// would be read (see [`records`]). Holds the GIL only while it reads the
+/// `scan_records(records, settings)`: [`scan_paths`] over Python records (an iterable
+/// of dicts or `str` texts) handed to the core in memory, as the JSON Lines file of
+/// them would be read (see [`records`]). Holds the GIL only while it reads the
 /// records.
 #[pyfunction]
-#[pyo3(signature = (records, *, min_words, ngram, min_shared, max_df, date_field,
-                    boilerplate_min_docs, strip_diacritics, align_config, id_field,
-                    text_field, strict))]
-#[allow(clippy::too_many_arguments)]
 pub fn scan_records(
     py: Python<'_>,
     records: &Bound<'_, PyAny>,
-    min_words: Option<usize>,
-    ngram: Option<usize>,
-    min_shared: Option<usize>,
-    max_df: Option<usize>,
-    date_field: Option<String>,
-    boilerplate_min_docs: Option<usize>,
-    strip_diacritics: bool,
-    align_config: Option<String>,
-    id_field: Option<String>,
-    text_field: String,
-    strict: bool,
+    settings: &str,
 ) -> PyResult<String> {
-    let config = scan_config(
-        min_words,
-        ngram,
-        min_shared,
-        max_df,
-        date_field,
-        boilerplate_min_docs,
-        strip_diacritics,
-        align_config,
-        id_field,
-        text_field,
-        strict,
-    )?;
+    let config = scan_settings_config(settings)?;
     let sources = records::sources(records, config.input.id_field(), &config.input.text_field)?;
     run_scan(py, &config, || Ok(sources))
+}
+
+/// The settings of a scan as the Python functions take them (the CLI's flags; `None`
+/// keeps the CLI's default), in JSON from `reprint._staged.scan_settings`.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScanArgs {
+    pub(crate) min_words: Option<usize>,
+    pub(crate) ngram: Option<usize>,
+    pub(crate) min_shared: Option<usize>,
+    pub(crate) max_df: Option<usize>,
+    pub(crate) date_field: Option<String>,
+    pub(crate) source_field: Option<String>,
+    pub(crate) boilerplate_min_docs: Option<usize>,
+    #[serde(default)]
+    pub(crate) strip_diacritics: bool,
+    /// The alignment settings in the library's grouped shape.
+    pub(crate) align_config: Option<serde_json::Value>,
+    pub(crate) id_field: Option<String>,
+    pub(crate) text_field: Option<String>,
+    #[serde(default)]
+    pub(crate) strict: bool,
+}
+
+/// The library's configuration for `args`, checked (`reprint.ConfigError` for values
+/// the library refuses).
+pub fn scan_config(args: &ScanArgs) -> PyResult<ScanConfig> {
+    let mut input = input_config(
+        args.id_field.clone(),
+        args.text_field.clone().unwrap_or_else(|| "text".into()),
+    );
+    input.date_field = args.date_field.clone();
+    input.source_field = args.source_field.clone();
+    let align = match &args.align_config {
+        None => AlignConfig::default(),
+        Some(value) => serde_json::from_value(value.clone())
+            .map_err(|e| value_error(format!("invalid align_config: {e}")))?,
+    };
+    let mut config = ScanConfig {
+        input,
+        normalize: NormalizeConfig {
+            strip_diacritics: args.strip_diacritics,
+        },
+        align,
+        strict: args.strict,
+        ..ScanConfig::default()
+    };
+    if let Some(n) = args.min_words {
+        config.align.min_words = n;
+    }
+    if let Some(n) = args.ngram {
+        config.candidates.ngram_words = n;
+    }
+    if let Some(n) = args.min_shared {
+        config.candidates.min_shared = n;
+    }
+    if let Some(n) = args.max_df {
+        if n < 2 {
+            return Err(value_error("max_df must be at least 2"));
+        }
+        config.candidates.max_df = n;
+    }
+    if let Some(n) = args.boilerplate_min_docs {
+        config.boilerplate.min_documents = n.max(2);
+    }
+    config
+        .validate()
+        .map_err(|e| Python::attach(|py| to_py(py, e)))?;
+    Ok(config)
+}
+
+/// [`scan_config`] of the settings' JSON text.
+pub fn scan_settings_config(settings: &str) -> PyResult<ScanConfig> {
+    let args: ScanArgs = serde_json::from_str(settings)
+        .map_err(|e| value_error(format!("invalid scan settings: {e}")))?;
+    scan_config(&args)
 }
 
 /// The alignment settings from a JSON object in the library's grouped shape

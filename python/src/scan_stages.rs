@@ -11,92 +11,15 @@
 use std::path::{Path, PathBuf};
 
 use pyo3::prelude::*;
-use reprint::align::AlignConfig;
 use reprint::dedup::stages::Shard;
 use reprint::exec::{MemoryLimit, Silent};
-use reprint::input::{InputConfig, Sources};
+use reprint::input::Sources;
 use reprint::report;
 use reprint::scan::stages::{self, ScanStage, ScanWork, StageSeconds};
 use reprint::scan::ScanConfig;
-use reprint::text::NormalizeConfig;
 
 use crate::errors::{to_py, value_error};
-
-/// The settings of a scan as the Python functions take them (the CLI's flags; `None`
-/// keeps the CLI's default).
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ScanArgs {
-    pub(crate) min_words: Option<usize>,
-    pub(crate) ngram: Option<usize>,
-    pub(crate) min_shared: Option<usize>,
-    pub(crate) max_df: Option<usize>,
-    pub(crate) date_field: Option<String>,
-    pub(crate) source_field: Option<String>,
-    pub(crate) boilerplate_min_docs: Option<usize>,
-    #[serde(default)]
-    pub(crate) strip_diacritics: bool,
-    /// The alignment settings in the library's grouped shape.
-    pub(crate) align_config: Option<serde_json::Value>,
-    pub(crate) id_field: Option<String>,
-    pub(crate) text_field: Option<String>,
-    #[serde(default)]
-    pub(crate) strict: bool,
-}
-
-/// The library's configuration for `args`, checked.
-pub fn scan_config(args: &ScanArgs) -> PyResult<ScanConfig> {
-    let input = InputConfig {
-        id_field: args.id_field.clone(),
-        text_field: args.text_field.clone().unwrap_or_else(|| "text".into()),
-        date_field: args.date_field.clone(),
-        source_field: args.source_field.clone(),
-        ..InputConfig::default()
-    };
-    let align = match &args.align_config {
-        None => AlignConfig::default(),
-        Some(value) => serde_json::from_value(value.clone())
-            .map_err(|e| value_error(format!("align_config: {e}")))?,
-    };
-    let mut config = ScanConfig {
-        input,
-        normalize: NormalizeConfig {
-            strip_diacritics: args.strip_diacritics,
-        },
-        align,
-        strict: args.strict,
-        ..ScanConfig::default()
-    };
-    if let Some(n) = args.min_words {
-        config.align.min_words = n;
-    }
-    if let Some(n) = args.ngram {
-        config.candidates.ngram_words = n;
-    }
-    if let Some(n) = args.min_shared {
-        config.candidates.min_shared = n;
-    }
-    if let Some(n) = args.max_df {
-        if n < 2 {
-            return Err(value_error("max_df must be at least 2"));
-        }
-        config.candidates.max_df = n;
-    }
-    if let Some(n) = args.boilerplate_min_docs {
-        config.boilerplate.min_documents = n.max(2);
-    }
-    config
-        .validate()
-        .map_err(|e| value_error(format!("invalid scan settings: {e}")))?;
-    Ok(config)
-}
-
-/// The settings from their JSON text.
-fn parse(settings: &str) -> PyResult<ScanConfig> {
-    let args: ScanArgs = serde_json::from_str(settings)
-        .map_err(|e| value_error(format!("scan settings: {e}")))?;
-    scan_config(&args)
-}
+use crate::jobs::scan_settings_config;
 
 fn stage_of(name: &str) -> PyResult<ScanStage> {
     Ok(match name {
@@ -118,7 +41,7 @@ fn stage_of(name: &str) -> PyResult<ScanStage> {
 /// `ValueError` for a bad one, so that a run fails on the driver and not in a task.
 #[pyfunction]
 pub fn scan_settings(settings: &str) -> PyResult<String> {
-    parse(settings)?;
+    scan_settings_config(settings)?;
     Ok(settings.to_owned())
 }
 
@@ -135,7 +58,7 @@ pub fn scan_work(
     settings: &str,
     memory_limit: Option<u64>,
 ) -> PyResult<String> {
-    let config = parse(settings)?;
+    let config = scan_settings_config(settings)?;
     let out = py.detach(|| -> reprint::Result<String> {
         let sources = Sources::discover(&paths)?;
         let memory = memory_limit.map(MemoryLimit::new).unwrap_or_default();
@@ -165,7 +88,7 @@ pub fn scan_stage(
     rank: u32,
     world: u32,
 ) -> PyResult<(u64, u64)> {
-    let config = parse(settings)?;
+    let config = scan_settings_config(settings)?;
     let stage = stage_of(stage)?;
     let shard = Shard::new(rank, world).map_err(|e| to_py(py, e))?;
     let out = py.detach(|| -> reprint::Result<(u64, u64)> {
@@ -190,7 +113,7 @@ pub fn scan_report(
     settings: &str,
     format: &str,
 ) -> PyResult<String> {
-    let config = parse(settings)?;
+    let config = scan_settings_config(settings)?;
     if !matches!(format, "json" | "text" | "jsonl") {
         return Err(value_error(format!(
             "format must be \"json\", \"text\" or \"jsonl\", not {format:?}"

@@ -260,3 +260,19 @@ def test_json_values_are_written_as_json_dumps_writes_them(cli, tmp_path):
         reprint.dedup([cyclic])
     with pytest.raises(ValueError, match="record 1: a str is not valid Unicode"):
         reprint.dedup([{"text": "fine"}, {"text": "lone \ud800 surrogate"}])
+
+
+def test_scan_source_field_names_the_outlets_as_the_cli_does(cli, tmp_path):
+    texts = sorted(p for p in SEEDS.iterdir() if p.suffix == ".txt")
+    records = [
+        {"id": p.name, "text": p.read_text(encoding="utf-8"), "outlet": f"outlet-{n % 2}",
+         "date": f"2022-01-0{n + 1}T10:00:00Z"}
+        for n, p in enumerate(texts)
+    ]
+    dump = tmp_path / "seeds.jsonl"
+    dump.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    want = json.loads(cli("scan", dump, "--source-field", "outlet", "--date-field", "date",
+                          "--format", "json"))
+    got = reprint.scan(records, source_field="outlet", date_field="date")
+    assert got == want
+    assert {o["name"] if isinstance(o, dict) else o for o in got["attribution"]["outlets"]} >= {"outlet-0"}
