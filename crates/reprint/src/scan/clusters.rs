@@ -87,8 +87,10 @@ pub struct CohesiveCluster {
 /// each star holds its core and members linked to it with similarity at least
 /// `min_core_similarity`. A member whose partners all went to cores it was never
 /// aligned with is compared with those cores by `similarity` (of two members'
-/// passages) and joins the first it resembles enough. Members still left without a
-/// core are returned in none; the second value counts them. Stars come out in the
+/// passages) and joins the first it resembles enough; failing that, a whole copy of
+/// a member linked to a core joins through that member when the two links bound its
+/// similarity to the core at the bar ([`similarity_through`], reported as its core
+/// similarity). Members still left without a core are returned in none; the second value counts them. Stars come out in the
 /// order of their first member. An error of `similarity` is returned as is.
 pub fn cohesive_split<E>(
     mut cluster: PassageCluster,
@@ -297,7 +299,7 @@ fn attach_loose<E>(
 }
 
 /// How much a member must resemble a partner, by [`copy_similarity`], to join the
-/// partner's star through it (see [`attach_loose`]): a copy of the partner's whole
+/// partner's star through it (see [`cohesive_split`]): a copy of the partner's whole
 /// span, with some words replaced or a sentence dropped, not a passage sharing a
 /// part of it.
 pub const MIN_COPY_OF_PARTNER: f64 = 0.7;
