@@ -13,7 +13,9 @@
 //! becomes a core, with every unassigned member strongly linked to it; then the next
 //! unassigned member with the most strong links, and so on. A member left over
 //! because it was aligned only with other copies, never with their core, is then
-//! compared with that core directly and joins its star when it resembles it enough.
+//! compared with that core directly and joins its star when it resembles it enough;
+//! failing that, a whole copy of one member linked to the core joins when the two
+//! links bound its similarity to the core at the bar (see [`similarity_through`]).
 //! Every member of a cluster resembles its core at that similarity or more, so a
 //! cluster is one passage and the copies of it, not a chain.
 
@@ -85,8 +87,10 @@ pub struct CohesiveCluster {
 /// each star holds its core and members linked to it with similarity at least
 /// `min_core_similarity`. A member whose partners all went to cores it was never
 /// aligned with is compared with those cores by `similarity` (of two members'
-/// passages) and joins the first it resembles enough. Members still left without a
-/// core are returned in none; the second value counts them. Stars come out in the
+/// passages) and joins the first it resembles enough; failing that, a whole copy of
+/// a member linked to a core joins through that member when the two links bound its
+/// similarity to the core at the bar ([`similarity_through`], reported as its core
+/// similarity). Members still left without a core are returned in none; the second value counts them. Stars come out in the
 /// order of their first member. An error of `similarity` is returned as is.
 pub fn cohesive_split<E>(
     mut cluster: PassageCluster,
@@ -121,7 +125,7 @@ pub fn cohesive_split<E>(
             }
         }
     }
-    attach_loose(
+    let through = attach_loose(
         &mut cluster,
         &mut star_of,
         &cores,
@@ -131,7 +135,7 @@ pub fn cohesive_split<E>(
     let loose = star_of.iter().filter(|s| s.is_none()).count();
     if cores.len() == 1 && loose == 0 {
         let core = cores[0];
-        let core_similarities = core_similarities(&cluster, core);
+        let core_similarities = core_similarities(&cluster, core, &through);
         return Ok((
             vec![CohesiveCluster {
                 passage: cluster,
@@ -150,10 +154,12 @@ pub fn cohesive_split<E>(
         };
         cores.len()
     ];
+    let mut star_through: Vec<Vec<f64>> = vec![Vec::new(); cores.len()];
     for (m, star) in star_of.iter().enumerate() {
         if let Some(s) = *star {
             new_index[m] = stars[s].members.len();
             stars[s].members.push(cluster.members[m]);
+            star_through[s].push(through[m]);
         }
     }
     for l in &cluster.links {
@@ -170,9 +176,10 @@ pub fn cohesive_split<E>(
     let mut out: Vec<CohesiveCluster> = stars
         .into_iter()
         .zip(&cores)
-        .map(|(passage, &core)| {
+        .zip(&star_through)
+        .map(|((passage, &core), through)| {
             let core = new_index[core];
-            let core_similarities = core_similarities(&passage, core);
+            let core_similarities = core_similarities(&passage, core, through);
             CohesiveCluster {
                 passage,
                 core,
@@ -193,19 +200,35 @@ const MAX_CORE_TRIES: usize = 4;
 /// `similarity`, and joins the first star whose core it resembles at
 /// `min_core_similarity` or more; the comparison becomes a link of the cluster.
 /// A member already aligned with a core (a link too weak to join it) is not
-/// compared with that core again. Members are taken in order, so the result is
-/// deterministic.
+/// compared with that core again.
+///
+/// A member the comparisons leave out may still join a star through one partner
+/// in it that it copies: the partner is linked to the star's core (directly or by
+/// a comparison, never through another partner, so the path to the core is two
+/// links at most), the member resembles the partner at [`MIN_COPY_OF_PARTNER`] or
+/// more by [`copy_similarity`] (their link weighed by how much of the longer span
+/// the shorter one could cover), and [`similarity_through`] of that and the
+/// partner's link to the core reaches `min_core_similarity`. Such a member's
+/// similarity to the core is that bound (the best over its partners), returned in
+/// member order (0 for every other member). This keeps a copy beside the member it
+/// copies when the comparison of whole member spans with the core falls short only
+/// because the core's span is longer or shorter than the part the links were
+/// aligned on. A member linked weakly to a partner, or to a small part of a longer
+/// one, stays out: its link need not stand for the partner's whole span.
+///
+/// Members are taken in order, so the result is deterministic.
 fn attach_loose<E>(
     cluster: &mut PassageCluster,
     star_of: &mut [Option<usize>],
     cores: &[usize],
     min_core_similarity: f64,
     similarity: &mut impl FnMut(Occurrence, Occurrence) -> Result<f64, E>,
-) -> Result<(), E> {
-    if cores.is_empty() || star_of.iter().all(Option::is_some) {
-        return Ok(());
-    }
+) -> Result<Vec<f64>, E> {
     let n = cluster.members.len();
+    let mut through = vec![0.0f64; n];
+    if cores.is_empty() || star_of.iter().all(Option::is_some) {
+        return Ok(through);
+    }
     let mut partners: Vec<Vec<(usize, f64)>> = vec![Vec::new(); n];
     for l in &cluster.links {
         partners[l.a].push((l.b, l.similarity));
@@ -243,14 +266,89 @@ fn attach_loose<E>(
                 break;
             }
         }
+        if star_of[m].is_some() {
+            continue;
+        }
+        let mut best: Option<(usize, f64)> = None;
+        for &(p, to_partner) in &mine {
+            let Some(star) = star_of[p] else { continue };
+            let core = cores[star];
+            if p == core || through[p] > 0.0 || linked(core) {
+                continue;
+            }
+            let copy = copy_similarity(
+                to_partner,
+                cluster.members[m].span.len(),
+                cluster.members[p].span.len(),
+            );
+            if copy < MIN_COPY_OF_PARTNER {
+                continue;
+            }
+            let partner_to_core = link_similarity(&cluster.links, p, core);
+            let bound = similarity_through(copy, partner_to_core);
+            if bound >= min_core_similarity && best.is_none_or(|(_, b)| bound > b) {
+                best = Some((star, bound));
+            }
+        }
+        if let Some((star, bound)) = best {
+            star_of[m] = Some(star);
+            through[m] = bound;
+        }
     }
-    Ok(())
+    Ok(through)
+}
+
+/// How much a member must resemble a partner, by [`copy_similarity`], to join the
+/// partner's star through it (see [`cohesive_split`]): a copy of the partner's whole
+/// span, with some words replaced or a sentence dropped, not a passage sharing a
+/// part of it.
+pub const MIN_COPY_OF_PARTNER: f64 = 0.7;
+
+/// A link's similarity weighed by the ratio of the shorter member span to the
+/// longer (in bytes): members merge the spans of all their alignments, so a link
+/// between a short span and a long one stands only for the part of the long one
+/// it was aligned on, and two spans this similarity calls alike have comparable
+/// lengths.
+pub fn copy_similarity(link: f64, len_a: usize, len_b: usize) -> f64 {
+    let (short, long) = (len_a.min(len_b), len_a.max(len_b));
+    if long == 0 {
+        return 0.0;
+    }
+    link * short as f64 / long as f64
+}
+
+/// The best similarity of a link between members `a` and `b` (0 when none).
+fn link_similarity(links: &[Link], a: usize, b: usize) -> f64 {
+    links
+        .iter()
+        .filter(|l| (l.a, l.b) == (a.min(b), a.max(b)))
+        .map(|l| l.similarity)
+        .fold(0.0, f64::max)
+}
+
+/// The least similarity to a core that a member can have when it resembles a
+/// partner at `to_partner` and the partner resembles the core at
+/// `partner_to_core`, all three being Dice coefficients of stem sets: the Jaccard
+/// distance `1 - J` obeys the triangle inequality, so
+/// `J(member, core) >= J(member, partner) + J(partner, core) - 1`, with
+/// `J = D / (2 - D)` and back `D = 2J / (1 + J)`. Two links of 0.85 bound the
+/// third at 0.65, two of 0.6 bound nothing (the result is 0 when the bound is not
+/// positive).
+pub fn similarity_through(to_partner: f64, partner_to_core: f64) -> f64 {
+    let jaccard = |d: f64| d / (2.0 - d);
+    let j = jaccard(to_partner) + jaccard(partner_to_core) - 1.0;
+    if j <= 0.0 {
+        0.0
+    } else {
+        2.0 * j / (1.0 + j)
+    }
 }
 
 /// The best link similarity of every member but `core` to `core`, in member order
-/// (0 for a member not linked to it).
-fn core_similarities(cluster: &PassageCluster, core: usize) -> Vec<f64> {
-    let mut best = vec![0.0f64; cluster.members.len()];
+/// (for a member not linked to it, its similarity `through` a partner, see
+/// [`attach_loose`]).
+fn core_similarities(cluster: &PassageCluster, core: usize, through: &[f64]) -> Vec<f64> {
+    let mut best = through.to_vec();
     for l in &cluster.links {
         if l.a == core {
             best[l.b] = best[l.b].max(l.similarity);
@@ -458,16 +556,85 @@ mod tests {
         assert_eq!((stars.len(), loose), (1, 0));
         assert_eq!(stars[0].core, 0);
         assert_eq!(stars[0].core_similarities, vec![0.9, 0.8, 0.45]);
-        // Too unlike the core: left out, as before.
+        // Too unlike the core by the comparison, but a copy of 2 (0.9 over spans of
+        // one length), which resembles the core at 0.8: it joins through 2.
         let (stars, loose) =
             cohesive_split(star(), 0.3, |_, _| Ok::<_, std::convert::Infallible>(0.2)).unwrap();
-        assert_eq!((stars.len(), loose), (1, 1));
-        assert_eq!(stars[0].passage.members.len(), 3);
+        assert_eq!((stars.len(), loose), (1, 0));
+        let through = similarity_through(0.9, 0.8);
+        assert_eq!(stars[0].core_similarities, vec![0.9, 0.8, through]);
+        assert_eq!(stars[0].passage.links.len(), 3);
         // An error of the comparison is the split's error.
         assert_eq!(
             cohesive_split(star(), 0.3, |_, _| Err("unreadable")),
             Err("unreadable")
         );
+    }
+
+    #[test]
+    fn the_bound_through_a_partner_follows_the_jaccard_triangle_inequality() {
+        assert!((similarity_through(0.85, 0.85) - 0.6471).abs() < 1e-4);
+        assert_eq!(similarity_through(0.6, 0.6), 0.0);
+        assert!((similarity_through(1.0, 0.42) - 0.42).abs() < 1e-12);
+        assert!((similarity_through(0.42, 1.0) - 0.42).abs() < 1e-12);
+        // Never above either link: the member is no closer to the core than its
+        // partner is, nor than it is to its partner.
+        for a in [0.3, 0.5, 0.7, 0.9, 1.0] {
+            for b in [0.3, 0.5, 0.7, 0.9, 1.0] {
+                let t = similarity_through(a, b);
+                assert!((0.0..=a.min(b) + 1e-12).contains(&t), "{a} {b} {t}");
+            }
+        }
+        assert_eq!(copy_similarity(0.9, 100, 100), 0.9);
+        assert_eq!(copy_similarity(1.0, 50, 200), 0.25);
+        assert_eq!(copy_similarity(1.0, 0, 0), 0.0);
+    }
+
+    /// Core 0 with members 1, 2 and 4; member 3 (`len` bytes against 100) aligned
+    /// only with 2, at `to_partner`.
+    fn partner_star(to_partner: f64, len: usize) -> PassageCluster {
+        let mut members: Vec<Occurrence> = (0..5).map(|d| occ(d, 0, 100)).collect();
+        members[3] = occ(3, 0, len);
+        PassageCluster {
+            members,
+            links: [(0, 1, 0.9), (0, 2, 0.8), (2, 3, to_partner), (0, 4, 0.9)]
+                .map(|(a, b, similarity)| Link { a, b, similarity })
+                .to_vec(),
+        }
+    }
+
+    #[test]
+    fn only_a_whole_copy_of_a_member_joins_through_it() {
+        let unlike = |_: Occurrence, _: Occurrence| Ok::<_, std::convert::Infallible>(0.1);
+        let (stars, loose) = cohesive_split(partner_star(0.95, 100), 0.3, unlike).unwrap();
+        assert_eq!((stars.len(), loose), (1, 0));
+        assert_eq!(stars[0].core, 0);
+        let through = similarity_through(0.95, 0.8);
+        assert!((through - 0.7273).abs() < 1e-4);
+        assert_eq!(stars[0].core_similarities, vec![0.9, 0.8, through, 0.9]);
+        // Every member resembles the core at the bar or more, by what is reported;
+        // joining through a partner adds no link (the member and the core were
+        // never aligned).
+        assert!(stars[0].core_similarities.iter().all(|&s| s >= 0.3));
+        assert_eq!(stars[0].passage.links.len(), 4);
+        // A weak link to the partner, or a short span aligned with a part of it,
+        // does not stand for the partner's whole span: 3 stays out.
+        for (to_partner, len) in [(0.6, 100), (0.95, 40)] {
+            let (stars, loose) =
+                cohesive_split(partner_star(to_partner, len), 0.3, unlike).unwrap();
+            assert_eq!((stars.len(), loose), (1, 1), "{to_partner} {len}");
+            assert_eq!(stars[0].core_similarities, vec![0.9, 0.8, 0.9]);
+        }
+        // A copy of a partner that resembles the core too little for the bound.
+        let mut weak = partner_star(0.8, 100);
+        weak.links[1].similarity = 0.35;
+        let (stars, loose) = cohesive_split(weak, 0.3, unlike).unwrap();
+        assert_eq!((stars.len(), loose), (1, 1));
+        assert_eq!(stars[0].core_similarities, vec![0.9, 0.35, 0.9]);
+        // A comparison that finds the member alike is taken before any bound.
+        let alike = |_: Occurrence, _: Occurrence| Ok::<_, std::convert::Infallible>(0.5);
+        let (stars, _) = cohesive_split(partner_star(0.95, 100), 0.3, alike).unwrap();
+        assert_eq!(stars[0].core_similarities, vec![0.9, 0.8, 0.5, 0.9]);
     }
 
     fn chain() -> PassageCluster {
