@@ -65,44 +65,6 @@ VERIFY_SCHEMA = pa.schema(
 )
 
 
-def settings(
-    threshold=0.8,
-    shingle=5,
-    char_ngrams=None,
-    num_perm=128,
-    seed=1,
-    bands=None,
-    rows=None,
-    keep="first",
-    keep_by=None,
-    id_field=None,
-    text_field="text",
-    strip_diacritics=False,
-    strict=False,
-):
-    """The dedup settings as the kernels take them (JSON), with ``reprint.dedup``'s
-    names and defaults; checked once here, so that a bad one fails on the driver."""
-    text = json.dumps(
-        {
-            "threshold": float(threshold),
-            "shingle": int(shingle),
-            "char_ngrams": None if char_ngrams is None else int(char_ngrams),
-            "num_perm": int(num_perm),
-            "seed": int(seed),
-            "bands": None if bands is None else int(bands),
-            "rows": None if rows is None else int(rows),
-            "keep": keep,
-            "keep_by": keep_by,
-            "id_field": id_field,
-            "text_field": text_field,
-            "strip_diacritics": bool(strip_diacritics),
-            "strict": bool(strict),
-        }
-    )
-    _reprint.dedup_params(text)
-    return text
-
-
 def params(config):
     """``bands``, ``max_bucket``, ``threshold`` and ``keep`` of the settings."""
     return _reprint.dedup_params(config)

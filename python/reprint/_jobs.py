@@ -16,6 +16,7 @@ import tempfile
 from contextlib import contextmanager
 
 from . import _reprint
+from ._settings import dedup_settings, scan_settings
 
 __all__ = ["dedup", "scan", "align", "Index"]
 
@@ -122,25 +123,24 @@ def dedup(
     """
     if output not in ("clusters", "pairs"):
         raise ValueError(f'output must be "clusters" or "pairs", not {output!r}')
+    settings = dedup_settings(
+        threshold=threshold,
+        shingle=shingle,
+        char_ngrams=char_ngrams,
+        num_perm=num_perm,
+        seed=seed,
+        bands=bands,
+        rows=rows,
+        keep=keep,
+        keep_by=keep_by,
+        id_field=id_field,
+        text_field=text_field,
+        strip_diacritics=strip_diacritics,
+        strict=strict,
+    )
     with _job_input(records) as (paths, records):
         run = _reprint.dedup_paths if records is None else _reprint.dedup_records
-        text = run(
-            records if paths is None else paths,
-            threshold=float(threshold),
-            shingle=int(shingle),
-            char_ngrams=char_ngrams,
-            num_perm=int(num_perm),
-            seed=int(seed),
-            bands=bands,
-            rows=rows,
-            keep=keep,
-            keep_by=keep_by,
-            id_field=id_field,
-            text_field=text_field,
-            strip_diacritics=bool(strip_diacritics),
-            strict=bool(strict),
-            pairs=output == "pairs",
-        )
+        text = run(records if paths is None else paths, settings, pairs=output == "pairs")
     return _json_lines(text)
 
 
@@ -169,8 +169,6 @@ def scan(
     --print-config``. Returns the report ``reprint scan --format json`` writes,
     parsed (a dict).
     """
-    from ._staged import scan_settings
-
     settings = scan_settings(
         min_words=min_words,
         ngram=ngram,

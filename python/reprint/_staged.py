@@ -27,42 +27,6 @@ from . import _reprint
 SHARDED_STAGES = ("boilerplate", "grams", "postings", "pairs", "align")
 
 
-def scan_settings(
-    min_words=None,
-    ngram=None,
-    min_shared=None,
-    max_df=None,
-    date_field=None,
-    source_field=None,
-    boilerplate_min_docs=None,
-    strip_diacritics=False,
-    align_config=None,
-    id_field=None,
-    text_field="text",
-    strict=False,
-):
-    """The scan settings as the stage functions take them (JSON), with
-    :func:`reprint.scan`'s names and defaults; checked here, so that a bad one fails
-    on the driver and not in a task."""
-    text = json.dumps(
-        {
-            "min_words": min_words,
-            "ngram": ngram,
-            "min_shared": min_shared,
-            "max_df": max_df,
-            "date_field": date_field,
-            "source_field": source_field,
-            "boilerplate_min_docs": boilerplate_min_docs,
-            "strip_diacritics": bool(strip_diacritics),
-            "align_config": align_config,
-            "id_field": id_field,
-            "text_field": text_field,
-            "strict": bool(strict),
-        }
-    )
-    return _reprint.scan_settings(text)
-
-
 def run_shard(work, paths, cwd, settings, stage, rank, world):
     """Runs shard ``rank`` of ``world`` of ``stage`` in the work folder ``work``
     (relative input paths resolved in ``cwd``, the driver's working folder, so that

@@ -49,7 +49,7 @@ use reprint::input::Sources;
 use reprint::verify::PairScore;
 
 use crate::errors::{to_py, value_error};
-use crate::jobs::{dedup_config, DedupArgs};
+use crate::jobs::{dedup_config, parse_dedup_args};
 
 /// A record batch made by a kernel, handed to Python through the Arrow PyCapsule
 /// protocol: `pyarrow.record_batch(obj)` (or any reader of `__arrow_c_array__`)
@@ -150,12 +150,8 @@ fn set_of(list: &ListArray, i: usize, out: &mut Vec<u32>) -> PyResult<()> {
     Ok(())
 }
 
-fn parse_args(config: &str) -> PyResult<DedupArgs> {
-    serde_json::from_str(config).map_err(|e| value_error(format!("invalid dedup settings: {e}")))
-}
-
 fn signer(config: &str) -> PyResult<Signer> {
-    let config = dedup_config(&parse_args(config)?)?;
+    let config = dedup_config(&parse_dedup_args(config)?)?;
     Signer::new(&config).map_err(|e| Python::attach(|py| to_py(py, e)))
 }
 

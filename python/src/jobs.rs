@@ -142,94 +142,44 @@ fn run_dedup(
     utf8(out.map_err(|e| to_py(py, e))?)
 }
 
-/// `dedup_paths(paths, ...)`: runs `reprint dedup` in memory over the files and folders
-/// `paths` and returns what `--clusters` (or `--pairs` with `pairs=True`) writes:
-/// JSON lines. Runs without the GIL.
+/// `dedup_paths(paths, settings, *, pairs=False)`: runs `reprint dedup` in memory over
+/// the files and folders `paths` with the settings of `reprint._settings.dedup_settings`
+/// (JSON) and returns what `--clusters` (or `--pairs` with `pairs=True`) writes: JSON
+/// lines. Runs without the GIL.
 #[pyfunction]
-#[pyo3(signature = (paths, *, threshold, shingle, char_ngrams, num_perm, seed, bands, rows,
-                    keep, keep_by, id_field, text_field, strip_diacritics, strict, pairs))]
-#[allow(clippy::too_many_arguments)]
+#[pyo3(signature = (paths, settings, *, pairs=false))]
 pub fn dedup_paths(
     py: Python<'_>,
     paths: Vec<PathBuf>,
-    threshold: f64,
-    shingle: usize,
-    char_ngrams: Option<usize>,
-    num_perm: usize,
-    seed: u64,
-    bands: Option<usize>,
-    rows: Option<usize>,
-    keep: &str,
-    keep_by: Option<String>,
-    id_field: Option<String>,
-    text_field: String,
-    strip_diacritics: bool,
-    strict: bool,
+    settings: &str,
     pairs: bool,
 ) -> PyResult<String> {
-    let config = dedup_config(&DedupArgs {
-        threshold,
-        shingle,
-        char_ngrams,
-        num_perm,
-        seed,
-        bands,
-        rows,
-        keep: keep.to_string(),
-        keep_by,
-        id_field,
-        text_field,
-        strip_diacritics,
-        strict,
-    })?;
+    let config = dedup_config(&parse_dedup_args(settings)?)?;
     run_dedup(py, &config, pairs, || Sources::discover(&paths))
 }
 
-/// `dedup_records(records, ...)`: [`dedup_paths`] over Python records (an iterable of
-/// dicts or `str` texts) handed to the core in memory, as the JSON Lines file of them
-/// would be read (see [`records`]). Holds the GIL only while it reads the
-/// records.
+/// `dedup_records(records, settings, *, pairs=False)`: [`dedup_paths`] over Python
+/// records (an iterable of dicts or `str` texts) handed to the core in memory, as the
+/// JSON Lines file of them would be read (see [`records`]). Holds the GIL only while
+/// it reads the records.
 #[pyfunction]
-#[pyo3(signature = (records, *, threshold, shingle, char_ngrams, num_perm, seed, bands, rows,
-                    keep, keep_by, id_field, text_field, strip_diacritics, strict, pairs))]
-#[allow(clippy::too_many_arguments)]
+#[pyo3(signature = (records, settings, *, pairs=false))]
 pub fn dedup_records(
     py: Python<'_>,
     records: &Bound<'_, PyAny>,
-    threshold: f64,
-    shingle: usize,
-    char_ngrams: Option<usize>,
-    num_perm: usize,
-    seed: u64,
-    bands: Option<usize>,
-    rows: Option<usize>,
-    keep: &str,
-    keep_by: Option<String>,
-    id_field: Option<String>,
-    text_field: String,
-    strip_diacritics: bool,
-    strict: bool,
+    settings: &str,
     pairs: bool,
 ) -> PyResult<String> {
-    let config = dedup_config(&DedupArgs {
-        threshold,
-        shingle,
-        char_ngrams,
-        num_perm,
-        seed,
-        bands,
-        rows,
-        keep: keep.to_string(),
-        keep_by,
-        id_field,
-        text_field,
-        strip_diacritics,
-        strict,
-    })?;
+    let config = dedup_config(&parse_dedup_args(settings)?)?;
     // Invalid settings are reported before the records are read.
     config.validate().map_err(|e| to_py(py, e))?;
     let sources = records::sources(records, config.input.id_field(), &config.input.text_field)?;
     run_dedup(py, &config, pairs, || Ok(sources))
+}
+
+/// The dedup settings from their JSON text (`reprint._settings.dedup_settings`).
+pub fn parse_dedup_args(settings: &str) -> PyResult<DedupArgs> {
+    serde_json::from_str(settings).map_err(|e| value_error(format!("invalid dedup settings: {e}")))
 }
 
 /// Runs `reprint scan` in memory over the sources `sources` makes (called without the
@@ -250,7 +200,7 @@ fn run_scan(
 }
 
 /// `scan_paths(paths, settings)`: runs `reprint scan` in memory over `paths` with
-/// the settings of `reprint._staged.scan_settings` (JSON) and returns what `--format
+/// the settings of `reprint._settings.scan_settings` (JSON) and returns what `--format
 /// json` writes. Runs without the GIL.
 #[pyfunction]
 pub fn scan_paths(py: Python<'_>, paths: Vec<PathBuf>, settings: &str) -> PyResult<String> {
@@ -274,7 +224,7 @@ pub fn scan_records(
 }
 
 /// The settings of a scan as the Python functions take them (the CLI's flags; `None`
-/// keeps the CLI's default), in JSON from `reprint._staged.scan_settings`.
+/// keeps the CLI's default), in JSON from `reprint._settings.scan_settings`.
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ScanArgs {

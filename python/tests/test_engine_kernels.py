@@ -6,7 +6,7 @@ import json
 import pyarrow as pa
 import pytest
 
-from reprint import _engine, _reprint, dedup
+from reprint import _engine, _reprint, _settings, dedup
 from reprint.errors import ConfigError
 
 from conftest import SEEDS
@@ -24,7 +24,7 @@ def _records(seed_texts):
 
 
 def _chain(records, **settings):
-    config = _engine.settings(**settings)
+    config = _settings.dedup_settings(**settings)
     p = _engine.params(config)
     batch = pa.RecordBatch.from_pylist(
         [{"record": n, "id": r["id"], "text": r["text"]} for n, r in enumerate(records)],
@@ -66,7 +66,7 @@ def test_keep_longest_and_keep_by_choose_as_dedup_does(seed_texts):
 
 
 def test_sign_paths_shards_cover_the_inputs_once():
-    config = _engine.settings()
+    config = _settings.dedup_settings()
     seen = []
     for rank in range(3):
         batches, records, skipped = _reprint.sign_paths([str(SEEDS)], config, 2, rank, 3)
@@ -79,22 +79,22 @@ def test_sign_paths_shards_cover_the_inputs_once():
 def test_kernels_refuse_columns_of_another_type_and_bad_settings():
     bad = pa.RecordBatch.from_pylist([{"record": "x", "id": "a", "text": "t"}])
     with pytest.raises(ValueError, match="record"):
-        _reprint.sign_batch(bad, _engine.settings())
+        _reprint.sign_batch(bad, _settings.dedup_settings())
     with pytest.raises(ConfigError):
-        _engine.settings(threshold=1.5)
+        _settings.dedup_settings(threshold=1.5)
     with pytest.raises(ValueError, match="keep"):
-        _engine.settings(keep="shortest")
+        _settings.dedup_settings(keep="shortest")
 
 
 def test_components_refuses_more_pairs_than_the_driver_limit(monkeypatch):
     monkeypatch.setattr(_engine, "DRIVER_PAIRS_LIMIT", 1)
     pairs = pa.table({"a": pa.array([0, 0], pa.int64()), "b": pa.array([1, 2], pa.int64())})
     with pytest.raises(ConfigError, match="DRIVER_PAIRS_LIMIT"):
-        _engine.components(pairs, _engine.SIGN_SCHEMA.empty_table(), _engine.settings())
+        _engine.components(pairs, _engine.SIGN_SCHEMA.empty_table(), _settings.dedup_settings())
 
 
 def test_an_arrow_batch_is_read_through_the_capsule_protocol():
-    config = _engine.settings()
+    config = _settings.dedup_settings()
     batch = pa.RecordBatch.from_pylist(
         [{"record": 0, "id": "a", "text": "one two three four five six"}],
         schema=pa.schema([("record", pa.int64()), ("id", pa.string()), ("text", pa.string())]),

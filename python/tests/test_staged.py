@@ -7,7 +7,7 @@ import json
 import pytest
 
 import reprint
-from reprint import _reprint, _staged
+from reprint import _reprint, _settings, _staged
 from conftest import SEEDS
 
 
@@ -23,7 +23,7 @@ def in_order(calls):
 def test_stages_shard_by_shard_give_the_cli_report(cli, tmp_path):
     want = cli("scan", SEEDS, "--format", "json")
     calls = []
-    settings = _staged.scan_settings()
+    settings = _settings.scan_settings()
     got = _staged.run([str(SEEDS)], run_tasks=in_order(calls), settings=settings, partitions=3,
                       work_dir=str(tmp_path / "work"))
     assert got.text == want
@@ -60,7 +60,7 @@ def test_a_table_input_is_written_once_and_scanned_as_parquet(cli, tmp_path):
         assert columns == ["id", "text"]
         pq.write_table(table.select(columns), f"{folder}/part-00000.parquet")
 
-    settings = _staged.scan_settings()
+    settings = _settings.scan_settings()
     work = str(tmp_path / "work")
     for _ in range(2):
         got = _staged.run(write, run_tasks=in_order([]), settings=settings, partitions=2,
@@ -70,7 +70,7 @@ def test_a_table_input_is_written_once_and_scanned_as_parquet(cli, tmp_path):
 
 
 def test_a_report_before_every_stage_ran_names_the_missing_stage(tmp_path):
-    settings = _staged.scan_settings()
+    settings = _settings.scan_settings()
     work = str(tmp_path / "work")
     _reprint.scan_work(work, [str(SEEDS)], settings)
     _reprint.scan_stage(work, [str(SEEDS)], settings, "store", 0, 1)
@@ -80,17 +80,17 @@ def test_a_report_before_every_stage_ran_names_the_missing_stage(tmp_path):
 
 def test_a_folder_of_other_settings_is_refused(tmp_path):
     work = str(tmp_path / "work")
-    _reprint.scan_work(work, [str(SEEDS)], _staged.scan_settings())
+    _reprint.scan_work(work, [str(SEEDS)], _settings.scan_settings())
     with pytest.raises(reprint.IncompatibleError):
-        _reprint.scan_work(work, [str(SEEDS)], _staged.scan_settings(min_words=20))
+        _reprint.scan_work(work, [str(SEEDS)], _settings.scan_settings(min_words=20))
 
 
 def test_bad_settings_and_stages_are_value_errors(tmp_path):
     with pytest.raises(ValueError, match="max_df"):
-        _staged.scan_settings(max_df=1)
+        _settings.scan_settings(max_df=1)
     with pytest.raises(ValueError, match="align_config"):
-        _staged.scan_settings(align_config={"no_such": 1})
-    settings = _staged.scan_settings()
+        _settings.scan_settings(align_config={"no_such": 1})
+    settings = _settings.scan_settings()
     work = str(tmp_path / "work")
     _reprint.scan_work(work, [str(SEEDS)], settings)
     with pytest.raises(ValueError, match="no scan stage"):
@@ -120,5 +120,5 @@ def test_the_engine_stubs_name_every_export_and_scan_setting():
                 names.add(node.target.id)
         assert set(module.__all__) <= names, module.__name__
         # scan's settings in the stub are exactly those scan_settings takes.
-        settings = list(inspect.signature(_staged.scan_settings).parameters)
+        settings = list(inspect.signature(_settings.scan_settings).parameters)
         assert params["scan"][-len(settings):] == settings, module.__name__

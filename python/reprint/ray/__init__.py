@@ -34,7 +34,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .. import _engine, _staged
+from .. import _engine, _settings, _staged
 from .._engine import DRIVER_PAIRS_LIMIT, DedupResult
 from .._staged import ScanRun
 
@@ -215,7 +215,7 @@ def dedup(
     """
     import ray
 
-    config = _engine.settings(**settings)
+    config = _settings.dedup_settings(**settings)
     p = _engine.params(config)
     if not ray.is_initialized():
         ray.init(log_to_driver=False)
@@ -345,7 +345,7 @@ def scan(source, *, partitions=None, work_dir=None, memory_limit=None, **setting
     """
     import ray
 
-    config = _staged.scan_settings(**settings)
+    config = _settings.scan_settings(**settings)
     if not ray.is_initialized():
         ray.init(log_to_driver=False)
     partitions = int(partitions or max(1, int(ray.cluster_resources().get("CPU", 1))))

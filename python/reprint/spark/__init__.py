@@ -25,7 +25,7 @@ reprint.spark scan INPUT... --out DIR`` writes ``DIR/scan.json``, the report of
 
 import os
 
-from .. import _engine, _staged
+from .. import _engine, _settings, _staged
 from .._engine import DRIVER_PAIRS_LIMIT, DedupResult
 from .._staged import ScanRun
 
@@ -104,7 +104,7 @@ def dedup(
     spark = spark or SparkSession.getActiveSession()
     if spark is None:
         raise ValueError("no active Spark session: pass spark=")
-    config = _engine.settings(**settings)
+    config = _settings.dedup_settings(**settings)
     p = _engine.params(config)
     partitions = int(partitions or spark.sparkContext.defaultParallelism)
     paths = _engine.as_paths(source)
@@ -176,7 +176,7 @@ def scan(source, *, spark=None, partitions=None, work_dir=None, memory_limit=Non
     spark = spark or SparkSession.getActiveSession()
     if spark is None:
         raise ValueError("no active Spark session: pass spark=")
-    config = _staged.scan_settings(**settings)
+    config = _settings.scan_settings(**settings)
     partitions = int(partitions or spark.sparkContext.defaultParallelism)
     paths = _engine.as_paths(source)
     if paths is None:
