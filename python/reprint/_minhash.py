@@ -6,7 +6,6 @@ hash per value instead of ``num_perm``), so the values differ from datasketch's,
 ``MinHashLSH`` chooses its bands and rows exactly as datasketch does.
 """
 
-from contextlib import contextmanager
 
 from ._reprint import BandIndex, MinHashCore, optimal_params
 

@@ -2,7 +2,6 @@
 
 import json
 import os
-import pathlib
 import subprocess
 
 import pyarrow as pa
@@ -247,7 +246,7 @@ def test_json_values_are_written_as_json_dumps_writes_them(cli, tmp_path):
     text = "Tabs\tquotes \" backslashes \\ newlines\n\r and \u2028 separators, \x00 and émoji 🎉 " * 20
     records = [
         {"id": 2**64 + 1, "text": text, "level": Level.HIGH},
-        Tagged(id=1.5e16, text=text + " more", keys={1: "int", 2.5: "float", None: "none", True: "bool"}),
+        Tagged(id=1.5e16, text=text + " more", keys={1: "int", 2.5: "float", None: "none", False: "bool"}),
         {"id": -7, "text": text, "tuple": (1, 2.0, "three")},
     ]
     path = write_jsonl(tmp_path / "values.jsonl", records)

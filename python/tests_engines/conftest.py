@@ -13,6 +13,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
@@ -253,6 +254,71 @@ def spark(spark_cluster):
              "two Spark executors")
     yield session
     session.stop()
+
+
+def started(run):
+    """``run()`` started in a thread; returns the thread and the dict that gets its
+    result (``"got"``) or the exception it raised (``"error"``)."""
+    result = {}
+
+    def body():
+        try:
+            result["got"] = run()
+        except BaseException as e:  # reported by finished()
+            result["error"] = e
+
+    job = threading.Thread(target=body)
+    job.start()
+    return job, result
+
+
+def finished(job, result, timeout):
+    """The result of a job of :func:`started`, failing the test if it did not finish
+    within ``timeout`` seconds or raised."""
+    job.join(timeout=timeout)
+    assert not job.is_alive(), f"the job did not finish within {timeout} s of the kill"
+    assert "error" not in result, f"the job failed after the kill: {result.get('error')!r}"
+    return result["got"]
+
+
+def with_an_executor_killed(spark, cluster, run):
+    """Runs ``run()`` on ``spark`` and SIGKILLs one executor JVM once the first stage
+    is active; returns ``run()``'s result, after checking that the worker launched a
+    new executor."""
+    app = spark.sparkContext.applicationId
+    before = set(cluster.executor_pids(app))
+    assert len(before) == 2, f"expected two executor JVMs, found {before}"
+    job, result = started(run)
+    tracker = spark.sparkContext.statusTracker()
+    deadline = time.monotonic() + 120
+    while not tracker.getActiveStageIds() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert tracker.getActiveStageIds(), "the job never started a stage"
+    victim = sorted(before)[0]
+    os.kill(victim, signal.SIGKILL)
+    got = finished(job, result, timeout=600)
+    after = set(cluster.executor_pids(app))
+    assert victim not in after and after - before, "the worker did not launch a new executor"
+    return got
+
+
+def with_a_task_killed(cluster, run, task_name):
+    """Runs ``run()`` on the Ray cluster and SIGKILLs the first worker process of the
+    worker node running a task whose process title holds ``task_name``; returns
+    ``run()``'s result (Ray retried the task)."""
+    job, result = started(run)
+    killed = None
+    deadline = time.monotonic() + 300
+    while killed is None and job.is_alive() and time.monotonic() < deadline:
+        for pid in cluster.task_pids(cluster.worker):
+            if task_name in cmdline(pid):
+                os.kill(pid, signal.SIGKILL)
+                killed = pid
+                break
+        time.sleep(0.01)
+    got = finished(job, result, timeout=300)
+    assert killed is not None, "no task ran on the worker node to kill"
+    return got
 
 
 def read_json_lines(text):

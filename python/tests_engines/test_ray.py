@@ -4,17 +4,14 @@ killed mid-job (Ray retries the task)."""
 
 import json
 import os
-import signal
 import subprocess
 import sys
-import threading
-import time
 
 import pyarrow as pa
 import pytest
 
 import reprint.ray
-from conftest import RAY_ON_LOOPBACK, REPO, read_json_lines
+from conftest import RAY_ON_LOOPBACK, REPO, read_json_lines, with_a_task_killed
 
 
 @pytest.mark.parametrize("name", ["seeds", "reuters", "synth"])
@@ -53,32 +50,10 @@ def test_a_dataset_without_duplicates_gives_no_clusters(ray_session, cli_cluster
 
 def test_a_killed_task_is_retried_with_the_same_clusters(ray_session, ray_cluster, dumps, cli_clusters):
     want = cli_clusters(dumps["reuters"])
-    result = {}
-
-    def run():
-        try:
-            result["got"] = reprint.ray.dedup(
-                os.path.abspath(dumps["reuters"]), partitions=6, part_records=100
-            )
-        except BaseException as e:  # reported below
-            result["error"] = e
-
-    job = threading.Thread(target=run)
-    job.start()
-    killed = None
-    deadline = time.monotonic() + 300
-    while killed is None and job.is_alive() and time.monotonic() < deadline:
-        for pid in ray_cluster.task_pids(ray_cluster.worker):
-            if "Map" in open(f"/proc/{pid}/cmdline", "rb").read().decode(errors="replace"):
-                os.kill(pid, signal.SIGKILL)
-                killed = pid
-                break
-        time.sleep(0.02)
-    job.join(timeout=300)
-    assert not job.is_alive(), "the job did not finish within 5 minutes of the kill"
-    assert killed is not None, "no task ran on the worker node to kill"
-    assert "error" not in result, f"the job failed after a task was killed: {result.get('error')}"
-    assert result["got"].clusters_jsonl() == want
+    got = with_a_task_killed(ray_cluster, lambda: reprint.ray.dedup(
+        os.path.abspath(dumps["reuters"]), partitions=6, part_records=100
+    ), "Map")
+    assert got.clusters_jsonl() == want
 
 
 def test_command_line_writes_the_clusters_file(ray_cluster, dumps, cli_clusters, tmp_path):

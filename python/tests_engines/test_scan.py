@@ -5,18 +5,15 @@ task, which finds the parts already made)."""
 
 import json
 import os
-import signal
 import subprocess
 import sys
-import threading
-import time
 
 import pyarrow as pa
 import pytest
 
 import reprint.ray
 import reprint.spark
-from conftest import RAY_ON_LOOPBACK, REPO, read_json_lines
+from conftest import RAY_ON_LOOPBACK, REPO, read_json_lines, with_a_task_killed, with_an_executor_killed
 
 #: Settings of the Reuters runs: dated, so that the likely sources and lags are
 #: reported too.
@@ -60,34 +57,10 @@ def test_spark_scan_of_a_dataframe_is_the_scan_of_its_records(spark, dumps, cli_
 
 def test_spark_scan_survives_a_killed_executor(spark, spark_cluster, dumps, cli_scan):
     want = cli_scan(dumps["reuters"], flags=REUTERS_FLAGS)
-    result = {}
-
-    def run():
-        try:
-            result["got"] = reprint.spark.scan(
-                os.path.abspath(dumps["reuters"]), spark=spark, partitions=6, **REUTERS
-            )
-        except BaseException as e:  # reported below
-            result["error"] = e
-
-    app = spark.sparkContext.applicationId
-    before = set(spark_cluster.executor_pids(app))
-    assert len(before) == 2, f"expected two executor JVMs, found {before}"
-    job = threading.Thread(target=run)
-    job.start()
-    tracker = spark.sparkContext.statusTracker()
-    deadline = time.monotonic() + 120
-    while not tracker.getActiveStageIds() and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert tracker.getActiveStageIds(), "the run never started a stage"
-    victim = sorted(before)[0]
-    os.kill(victim, signal.SIGKILL)
-    job.join(timeout=600)
-    assert not job.is_alive()
-    assert "error" not in result, f"the run failed after the executor was killed: {result.get('error')}"
-    assert result["got"].text == want
-    after = set(spark_cluster.executor_pids(app))
-    assert victim not in after and after - before, "the worker did not launch a new executor"
+    got = with_an_executor_killed(spark, spark_cluster, lambda: reprint.spark.scan(
+        os.path.abspath(dumps["reuters"]), spark=spark, partitions=6, **REUTERS
+    ))
+    assert got.text == want
 
 
 def test_spark_command_line_writes_the_report(spark_cluster, dumps, cli_scan, tmp_path):
@@ -131,32 +104,10 @@ def test_ray_scan_of_a_dataset_is_the_scan_of_its_records(ray_session, dumps, cl
 
 def test_ray_scan_survives_a_killed_task(ray_session, ray_cluster, dumps, cli_scan):
     want = cli_scan(dumps["reuters"], flags=REUTERS_FLAGS)
-    result = {}
-
-    def run():
-        try:
-            result["got"] = reprint.ray.scan(
-                os.path.abspath(dumps["reuters"]), partitions=6, **REUTERS
-            )
-        except BaseException as e:  # reported below
-            result["error"] = e
-
-    job = threading.Thread(target=run)
-    job.start()
-    killed = None
-    deadline = time.monotonic() + 300
-    while killed is None and job.is_alive() and time.monotonic() < deadline:
-        for pid in ray_cluster.task_pids(ray_cluster.worker):
-            if "_run_task" in open(f"/proc/{pid}/cmdline", "rb").read().decode(errors="replace"):
-                os.kill(pid, signal.SIGKILL)
-                killed = pid
-                break
-        time.sleep(0.01)
-    job.join(timeout=300)
-    assert not job.is_alive(), "the run did not finish within 5 minutes of the kill"
-    assert killed is not None, "no task ran on the worker node to kill"
-    assert "error" not in result, f"the run failed after a task was killed: {result.get('error')}"
-    assert result["got"].text == want
+    got = with_a_task_killed(ray_cluster, lambda: reprint.ray.scan(
+        os.path.abspath(dumps["reuters"]), partitions=6, **REUTERS
+    ), "_run_task")
+    assert got.text == want
 
 
 def test_ray_command_line_writes_the_report(ray_cluster, dumps, cli_scan, tmp_path):

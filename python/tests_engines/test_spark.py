@@ -2,17 +2,14 @@
 CLI's, byte for byte, and stays so when an executor JVM is killed mid-job."""
 
 import os
-import signal
 import subprocess
 import sys
-import threading
-import time
 
 import pyarrow as pa
 import pytest
 
 import reprint.spark
-from conftest import REPO, read_json_lines
+from conftest import REPO, read_json_lines, with_an_executor_killed
 
 
 @pytest.mark.parametrize("name", ["seeds", "reuters", "synth"])
@@ -42,31 +39,10 @@ def test_a_dataframe_gives_the_clusters_of_its_records(spark, dumps, cli_cluster
 
 def test_a_killed_executor_gives_the_same_clusters(spark, spark_cluster, dumps, cli_clusters):
     want = cli_clusters(dumps["reuters"])
-    result = {}
-
-    def run():
-        result["got"] = reprint.spark.dedup(
-            os.path.abspath(dumps["reuters"]), spark=spark, partitions=6, part_records=100
-        )
-
-    app = spark.sparkContext.applicationId
-    before = set(spark_cluster.executor_pids(app))
-    assert len(before) == 2, f"expected two executor JVMs, found {before}"
-    job = threading.Thread(target=run)
-    job.start()
-    tracker = spark.sparkContext.statusTracker()
-    deadline = time.monotonic() + 120
-    while not tracker.getActiveStageIds() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert tracker.getActiveStageIds(), "the job never started a stage"
-    victim = sorted(before)[0]
-    os.kill(victim, signal.SIGKILL)
-    job.join(timeout=600)
-    assert not job.is_alive()
-    assert "got" in result, "the job failed after the executor was killed"
-    assert result["got"].clusters_jsonl() == want
-    after = set(spark_cluster.executor_pids(app))
-    assert victim not in after and after - before, "the worker did not launch a new executor"
+    got = with_an_executor_killed(spark, spark_cluster, lambda: reprint.spark.dedup(
+        os.path.abspath(dumps["reuters"]), spark=spark, partitions=6, part_records=100
+    ))
+    assert got.clusters_jsonl() == want
 
 
 def test_command_line_writes_the_clusters_file(spark_cluster, dumps, cli_clusters, tmp_path):
