@@ -47,8 +47,8 @@ pub fn scan_settings(settings: &str) -> PyResult<String> {
 
 /// `scan_work(work_dir, paths, settings, memory_limit=None)`: makes the work folder
 /// of a staged scan of `paths` (or opens it, checking that it was made for the same
-/// inputs and settings) and returns its plan as JSON. `memory_limit`: bytes one task
-/// may hold (default: half the machine's memory), kept in the folder for every stage.
+/// inputs and settings). `memory_limit`: bytes one task may hold (default: half the
+/// machine's memory), kept in the folder for every stage.
 #[pyfunction]
 #[pyo3(signature = (work_dir, paths, settings, memory_limit=None))]
 pub fn scan_work(
@@ -57,19 +57,13 @@ pub fn scan_work(
     paths: Vec<PathBuf>,
     settings: &str,
     memory_limit: Option<u64>,
-) -> PyResult<String> {
+) -> PyResult<()> {
     let config = scan_settings_config(settings)?;
-    let out = py.detach(|| -> reprint::Result<String> {
+    let out = py.detach(|| -> reprint::Result<()> {
         let sources = Sources::discover(&paths)?;
         let memory = memory_limit.map(MemoryLimit::new).unwrap_or_default();
-        let work = ScanWork::create(&work_dir, &config, &sources, memory)?;
-        let plan = work.plan();
-        Ok(serde_json::json!({
-            "memory_limit": work.memory_limit().bytes(),
-            "line_partitions": plan.line_partitions,
-            "block_docs": plan.block_docs,
-        })
-        .to_string())
+        ScanWork::create(&work_dir, &config, &sources, memory)?;
+        Ok(())
     });
     out.map_err(|e| to_py(py, e))
 }
