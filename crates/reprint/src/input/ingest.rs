@@ -503,6 +503,18 @@ impl InputTally {
                 fields.join(", ")
             }
         };
+        self.check_fields_with(skipped, present, config)
+    }
+
+    /// [`InputTally::check_fields`] with the fields of the first records given by
+    /// `present` (a run whose reading was split over tasks merges their tallies and
+    /// checks once).
+    pub fn check_fields_with(
+        &self,
+        skipped: &Skipped,
+        present: impl Fn() -> String,
+        config: &InputConfig,
+    ) -> Result<()> {
         let missing_text = skipped
             .by_reason
             .get(IssueKind::MissingText(String::new()).name())

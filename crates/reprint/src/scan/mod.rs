@@ -26,6 +26,7 @@ pub mod candidates;
 pub mod clusters;
 mod config;
 pub mod documents;
+pub mod kernels;
 pub mod repeats;
 mod result;
 mod run;

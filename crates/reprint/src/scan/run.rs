@@ -43,7 +43,7 @@ fn read_documents(
 }
 
 /// Share of `span` covered by the sorted, disjoint `masks`.
-fn masked_share(span: &Span, masks: &[Span]) -> f64 {
+pub(crate) fn masked_share(span: &Span, masks: &[Span]) -> f64 {
     if span.is_empty() {
         return 0.0;
     }
