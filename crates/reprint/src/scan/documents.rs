@@ -264,10 +264,23 @@ pub(crate) struct StoredDocuments {
     pub(crate) outlet_names: Vec<String>,
 }
 
+/// Documents gathered from a distributed engine: every document's metadata, and the
+/// text of only those a report quotes.
+#[derive(Debug)]
+struct GatheredDocuments {
+    /// Every document (the text empty where it was not gathered).
+    docs: Vec<Document>,
+    /// Each document's text length in bytes.
+    bytes: Vec<usize>,
+    /// Which documents' texts were gathered.
+    has_text: bitvec::vec::BitVec,
+}
+
 #[derive(Debug)]
 enum Inner {
     Memory(Vec<Document>),
     Stored(Box<StoredDocuments>),
+    Gathered(Box<GatheredDocuments>),
 }
 
 /// The documents of a scan, in input order, by document number (the `doc` of an
@@ -281,6 +294,43 @@ impl ScanDocuments {
         ScanDocuments(Inner::Memory(documents))
     }
 
+    /// Documents gathered from an engine's tasks: `docs` are every document by number
+    /// with its metadata, its text only where `has_text` is set (empty elsewhere), and
+    /// `bytes` each text's length. A report that quotes a document whose text was not
+    /// gathered fails with an error naming it, so a driver that gathered too little
+    /// never writes a wrong report.
+    pub fn gathered(
+        docs: Vec<Document>,
+        bytes: Vec<usize>,
+        has_text: bitvec::vec::BitVec,
+    ) -> Result<ScanDocuments> {
+        if bytes.len() != docs.len() || has_text.len() != docs.len() {
+            return Err(Error::Config(format!(
+                "{} documents with {} lengths and {} text flags",
+                docs.len(),
+                bytes.len(),
+                has_text.len()
+            )));
+        }
+        for (d, doc) in docs.iter().enumerate() {
+            if has_text[d] && doc.text.len() != bytes[d] {
+                return Err(Error::Config(format!(
+                    "document {d} ({}): a text of {} bytes where {} were counted",
+                    doc.id,
+                    doc.text.len(),
+                    bytes[d]
+                )));
+            }
+        }
+        Ok(ScanDocuments(Inner::Gathered(Box::new(
+            GatheredDocuments {
+                docs,
+                bytes,
+                has_text,
+            },
+        ))))
+    }
+
     pub(crate) fn stored(documents: StoredDocuments) -> ScanDocuments {
         ScanDocuments(Inner::Stored(Box::new(documents)))
     }
@@ -290,6 +340,7 @@ impl ScanDocuments {
         match &self.0 {
             Inner::Memory(d) => d.len(),
             Inner::Stored(s) => s.store.len(),
+            Inner::Gathered(g) => g.docs.len(),
         }
     }
 
@@ -302,7 +353,7 @@ impl ScanDocuments {
     pub fn as_slice(&self) -> Option<&[Document]> {
         match &self.0 {
             Inner::Memory(d) => Some(d),
-            Inner::Stored(_) => None,
+            Inner::Stored(_) | Inner::Gathered(_) => None,
         }
     }
 
@@ -310,6 +361,7 @@ impl ScanDocuments {
     pub fn id(&self, d: usize) -> &str {
         match &self.0 {
             Inner::Memory(docs) => docs.get(d).map_or("", |doc| doc.id.as_str()),
+            Inner::Gathered(g) => g.docs.get(d).map_or("", |doc| doc.id.as_str()),
             Inner::Stored(s) => {
                 let start = if d == 0 {
                     0
@@ -327,6 +379,7 @@ impl ScanDocuments {
         match &self.0 {
             Inner::Memory(docs) => docs.get(d).map_or(0, |doc| doc.text.len()),
             Inner::Stored(s) => s.store.bytes(d) as usize,
+            Inner::Gathered(g) => g.bytes.get(d).copied().unwrap_or(0),
         }
     }
 
@@ -334,6 +387,7 @@ impl ScanDocuments {
     pub fn date(&self, d: usize) -> Option<&DocDate> {
         match &self.0 {
             Inner::Memory(docs) => docs.get(d).and_then(|doc| doc.date.as_ref()),
+            Inner::Gathered(g) => g.docs.get(d).and_then(|doc| doc.date.as_ref()),
             Inner::Stored(s) => s.dates.get(d).and_then(Option::as_ref),
         }
     }
@@ -342,6 +396,7 @@ impl ScanDocuments {
     pub fn outlet(&self, d: usize) -> Option<&str> {
         match &self.0 {
             Inner::Memory(docs) => docs.get(d).and_then(|doc| doc.outlet.as_deref()),
+            Inner::Gathered(g) => g.docs.get(d).and_then(|doc| doc.outlet.as_deref()),
             Inner::Stored(s) => s
                 .outlets
                 .get(d)
@@ -356,6 +411,7 @@ impl ScanDocuments {
     pub fn encoding(&self, d: usize) -> Option<&'static str> {
         match &self.0 {
             Inner::Memory(docs) => docs.get(d).and_then(|doc| doc.encoding),
+            Inner::Gathered(g) => g.docs.get(d).and_then(|doc| doc.encoding),
             Inner::Stored(s) => s
                 .encodings
                 .binary_search_by_key(&(d as u32), |e| e.0)
@@ -373,6 +429,14 @@ impl ScanDocuments {
                 .map(|doc| Cow::Borrowed(doc.text.as_str()))
                 .ok_or_else(|| Error::Config(format!("no document {d} in this scan"))),
             Inner::Stored(s) => s.store.read(d).map(Cow::Owned),
+            Inner::Gathered(g) => match g.docs.get(d) {
+                Some(doc) if g.has_text[d] => Ok(Cow::Borrowed(doc.text.as_str())),
+                Some(doc) => Err(Error::Config(format!(
+                    "the text of document {d} ({}) was not gathered for the report",
+                    doc.id
+                ))),
+                None => Err(Error::Config(format!("no document {d} in this scan"))),
+            },
         }
     }
 

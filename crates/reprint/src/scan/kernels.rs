@@ -31,7 +31,7 @@ use super::run::{cluster_passages, index_document, masked_share, RepeatPair};
 use super::{ScanConfig, ScanDocuments, ScanResult, ScanStats};
 use crate::align::{align, PreparedDoc};
 use crate::dedup::stages::Shard;
-use crate::document::{Document, Span};
+use crate::document::{DocDate, Document, Span};
 use crate::error::{Error, Result};
 use crate::exec::Silent;
 use crate::input::ingest::{ingest_selected, IngestConfig, InputTally, Item, Skipped};
@@ -184,6 +184,69 @@ pub fn read_source(
     emit: impl FnMut(ReadDoc) -> Result<()>,
 ) -> Result<ReadSummary> {
     read_with(sources, config, &|_| true, |_| part, emit)
+}
+
+/// The rows of `batch` (an engine's table: one record per row, its columns the
+/// record's fields) as the documents of one part, `part`: each row is read as the
+/// JSON object of its columns, exactly as a row of a Parquet file is (see
+/// [`crate::input`]), so fields, dates and bad records are the CLI's. `display`
+/// names the batch in messages; a row without an id field takes its row number
+/// (from 1) in the batch as id, so a table should carry an id column.
+pub fn read_batch(
+    batch: &arrow_array::RecordBatch,
+    display: &str,
+    config: &ScanConfig,
+    part: u64,
+    emit: impl FnMut(ReadDoc) -> Result<()>,
+) -> Result<ReadSummary> {
+    let mut lines = Vec::new();
+    let mut writer = arrow_json::LineDelimitedWriter::new(&mut lines);
+    writer
+        .write(batch)
+        .and_then(|()| writer.finish())
+        .map_err(|e| Error::Config(format!("{display}: rows that are not records: {e}")))?;
+    let sources = Sources::from_list(vec![crate::input::Source::in_memory(
+        lines,
+        display,
+        crate::input::SourceKind::JsonLines,
+    )]);
+    read_source(&sources, config, part, emit)
+}
+
+/// The encoding a document was decoded from, by the name
+/// [`Document::encoding`] gives it (for documents that travelled as rows).
+pub fn encoding_named(name: &str) -> Option<&'static str> {
+    encoding_rs::Encoding::for_label(name.as_bytes()).map(|e| e.name())
+}
+
+/// A document's date from the parts it travels in as rows: the field's text and
+/// the instant as seconds and nanoseconds since the Unix epoch (UTC).
+pub fn doc_date(text: String, seconds: i64, nanos: u32) -> Option<DocDate> {
+    chrono::DateTime::from_timestamp(seconds, nanos).map(|instant| DocDate { text, instant })
+}
+
+/// The documents whose texts [`report`] quotes for these rows: both sides of every
+/// passage, the document of every repeat, and the first place of every boilerplate
+/// line; sorted, without repeats. A driver gathers these texts and no others.
+pub fn report_texts(
+    boilerplate: &[BoilerplateLine],
+    repeats: &[(u32, RepeatPair)],
+    passages: &[((u32, u32), Vec<Edge>)],
+) -> Vec<u32> {
+    let mut docs: Vec<u32> = boilerplate
+        .iter()
+        .filter_map(|b| b.places.iter().min().map(|p| p.0))
+        .chain(repeats.iter().map(|r| r.0))
+        .chain(
+            passages
+                .iter()
+                .filter(|p| !p.1.is_empty())
+                .flat_map(|p| [p.0 .0, p.0 .1]),
+        )
+        .collect();
+    docs.sort_unstable();
+    docs.dedup();
+    docs
 }
 
 /// The summaries of every read task of a run merged: the first document number of
@@ -532,10 +595,26 @@ mod tests {
                 )
             })
             .collect();
-        let documents = ScanDocuments::in_memory(numbered.into_iter().map(|d| d.1).collect());
+        let boiler: Vec<BoilerplateLine> = boiler.into_iter().map(|b| b.1).collect();
+        // As a driver gathers them: every document's metadata, the quoted texts only.
+        let wanted = report_texts(&boiler, &repeats, &passages);
+        let bytes: Vec<usize> = numbered.iter().map(|d| d.1.text.len()).collect();
+        let mut has_text = bitvec::vec::BitVec::repeat(false, numbered.len());
+        let docs: Vec<Document> = numbered
+            .into_iter()
+            .map(|(d, mut doc)| {
+                if wanted.binary_search(&d).is_ok() {
+                    has_text.set(d as usize, true);
+                } else {
+                    doc.text = String::new();
+                }
+                doc
+            })
+            .collect();
+        let documents = ScanDocuments::gathered(docs, bytes, has_text).unwrap();
         report(
             documents,
-            boiler.into_iter().map(|b| b.1).collect(),
+            boiler,
             repeats,
             passages,
             candidates.len() as u64,
@@ -599,6 +678,41 @@ mod tests {
             let got = through_kernels(&sources, &config, world);
             assert_eq!(json(&got, &config), json(&want, &config), "world {world}");
         }
+    }
+
+    #[test]
+    fn a_batch_of_rows_reads_as_the_same_records_in_a_file() {
+        use arrow_array::{ArrayRef, RecordBatch, StringArray};
+        let rows = [("a", Some("first text")), ("b", None), ("c", Some("third"))];
+        let batch = RecordBatch::try_from_iter([
+            (
+                "id",
+                std::sync::Arc::new(StringArray::from_iter_values(rows.iter().map(|r| r.0)))
+                    as ArrayRef,
+            ),
+            (
+                "text",
+                std::sync::Arc::new(rows.iter().map(|r| r.1).collect::<StringArray>()) as ArrayRef,
+            ),
+        ])
+        .unwrap();
+        let config = ScanConfig::default();
+        let mut docs = Vec::new();
+        let summary = read_batch(&batch, "batch 7", &config, 7, |d| {
+            docs.push((d.part, d.pos, d.doc.id, d.doc.text));
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(
+            docs,
+            [
+                (7, 0, "a".to_string(), "first text".to_string()),
+                (7, 1, "c".to_string(), "third".to_string())
+            ]
+        );
+        assert_eq!(summary.records, 3);
+        assert_eq!(summary.skipped.total, 1);
+        assert_eq!(summary.part_docs[&7], 2);
     }
 
     #[test]
