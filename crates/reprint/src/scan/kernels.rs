@@ -417,30 +417,34 @@ impl<'c> PairAligner<'c> {
         }
     }
 
-    fn prepared(&mut self, doc: u32, text: &str, masks: &[Span]) -> usize {
-        if let Some(i) = self.cache.iter().position(|(d, _)| *d == doc) {
-            return i;
+    /// Makes sure `doc`'s analysis is kept, evicting the oldest one that is not
+    /// `keep`'s (the other side of the pair being aligned).
+    fn prepare(&mut self, doc: u32, text: &str, masks: &[Span], keep: u32) {
+        if self.position(doc).is_some() {
+            return;
         }
         if self.cache.len() >= ALIGNER_CACHE {
-            self.cache.remove(0);
+            if let Some(old) = self.cache.iter().position(|(d, _)| *d != keep) {
+                self.cache.remove(old);
+            }
         }
         let blanked = super::boilerplate::blank_masks(text, masks).into_owned();
         self.cache
             .push((doc, PreparedDoc::owned(blanked, &self.config.normalize)));
-        self.cache.len() - 1
+    }
+
+    fn position(&self, doc: u32) -> Option<usize> {
+        self.cache.iter().position(|(d, _)| *d == doc)
     }
 
     /// The passages of the pair `a < b` (texts and masks as the other kernels have
     /// them), in the order alignment gives them, leaving out those that lie mostly
     /// on boilerplate.
     pub fn align(&mut self, a: (u32, &str, &[Span]), b: (u32, &str, &[Span])) -> Vec<Edge> {
-        let ia = self.prepared(a.0, a.1, a.2);
-        let ib = self.prepared(b.0, b.1, b.2);
-        // `prepared` may have evicted the first: look it up again.
-        let ia = if self.cache[ia].0 == a.0 {
-            ia
-        } else {
-            self.prepared(a.0, a.1, a.2)
+        self.prepare(a.0, a.1, a.2, b.0);
+        self.prepare(b.0, b.1, b.2, a.0);
+        let (Some(ia), Some(ib)) = (self.position(a.0), self.position(b.0)) else {
+            unreachable!("both analyses were just kept");
         };
         align(&self.cache[ia].1, &self.cache[ib].1, &self.config.align)
             .into_iter()
@@ -733,6 +737,31 @@ mod tests {
             .collect();
         let err = merge_reads(&summaries, &config).unwrap_err();
         assert!(err.to_string().contains("body"), "{err}");
+    }
+
+    #[test]
+    fn an_aligner_that_evicts_analyses_aligns_each_pair_with_its_own_texts() {
+        let config = ScanConfig::default();
+        let base = "The ministry said the protests in Almaty had ended after the troops \
+                    arrived and the airport reopened on Friday morning";
+        let texts: Vec<String> = (0..3 * ALIGNER_CACHE)
+            .map(|i| format!("{}{base} for the {i} time.", "word ".repeat(i)))
+            .collect();
+        let mut kept = PairAligner::new(&config);
+        // Pairs in (a, b) order, as the engine hands them over: each `a` with more
+        // partners than the aligner keeps analyses.
+        for x in 0..3 {
+            for y in x + 1..texts.len() {
+                let (sx, sy) = (&texts[x], &texts[y]);
+                let got = kept.align((x as u32, sx, &[]), (y as u32, sy, &[]));
+                let want =
+                    PairAligner::new(&config).align((x as u32, sx, &[]), (y as u32, sy, &[]));
+                assert_eq!(got, want, "pair {x} {y}");
+                assert!(got
+                    .iter()
+                    .all(|e| e.x.span.end <= sx.len() && e.y.span.end <= sy.len()));
+            }
+        }
     }
 
     #[test]
