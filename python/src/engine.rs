@@ -83,13 +83,13 @@ impl ArrowBatch {
     }
 }
 
-fn arrow_error(e: arrow_schema::ArrowError) -> PyErr {
+pub(crate) fn arrow_error(e: arrow_schema::ArrowError) -> PyErr {
     value_error(format!("arrow: {e}"))
 }
 
 /// The record batch behind any object of the Arrow PyCapsule protocol (a pyarrow
 /// RecordBatch, an [`ArrowBatch`], ...), taken over without a copy.
-fn import_batch(obj: &Bound<'_, PyAny>) -> PyResult<RecordBatch> {
+pub(crate) fn import_batch(obj: &Bound<'_, PyAny>) -> PyResult<RecordBatch> {
     let capsules = obj.call_method0("__arrow_c_array__")?;
     let (schema, array): (Bound<'_, PyCapsule>, Bound<'_, PyCapsule>) = capsules.extract()?;
     let schema_ptr = schema.pointer_checked(Some(c"arrow_schema"))?;
@@ -109,11 +109,15 @@ fn import_batch(obj: &Bound<'_, PyAny>) -> PyResult<RecordBatch> {
     Ok(RecordBatch::from(StructArray::from(data)))
 }
 
-fn export(py: Python<'_>, batch: RecordBatch) -> PyResult<Py<ArrowBatch>> {
+pub(crate) fn export(py: Python<'_>, batch: RecordBatch) -> PyResult<Py<ArrowBatch>> {
     Py::new(py, ArrowBatch { batch })
 }
 
-fn col<'a, T: 'static>(batch: &'a RecordBatch, name: &str, kind: &str) -> PyResult<&'a T> {
+pub(crate) fn col<'a, T: 'static>(
+    batch: &'a RecordBatch,
+    name: &str,
+    kind: &str,
+) -> PyResult<&'a T> {
     batch
         .column_by_name(name)
         .and_then(|c| c.as_any().downcast_ref::<T>())
@@ -124,7 +128,7 @@ fn col<'a, T: 'static>(batch: &'a RecordBatch, name: &str, kind: &str) -> PyResu
         })
 }
 
-fn opt_col<'a, T: 'static>(
+pub(crate) fn opt_col<'a, T: 'static>(
     batch: &'a RecordBatch,
     name: &str,
     kind: &str,

@@ -13,6 +13,7 @@ mod index;
 mod jobs;
 mod lsh;
 mod minhash;
+mod scan_engine;
 mod scan_stages;
 
 /// The module: the classes and functions the `reprint` package wraps.
@@ -40,6 +41,17 @@ fn _reprint(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(scan_stages::scan_work, m)?)?;
     m.add_function(wrap_pyfunction!(scan_stages::scan_stage, m)?)?;
     m.add_function(wrap_pyfunction!(scan_stages::scan_report, m)?)?;
+    m.add_function(wrap_pyfunction!(scan_engine::scan_read_paths, m)?)?;
+    m.add_function(wrap_pyfunction!(scan_engine::scan_read_batch, m)?)?;
+    m.add_function(wrap_pyfunction!(scan_engine::scan_offsets, m)?)?;
+    m.add_function(wrap_pyfunction!(scan_engine::scan_lines, m)?)?;
+    m.add_function(wrap_pyfunction!(scan_engine::scan_boilerplate, m)?)?;
+    m.add_function(wrap_pyfunction!(scan_engine::scan_grams, m)?)?;
+    m.add_function(wrap_pyfunction!(scan_engine::scan_pair_counts, m)?)?;
+    m.add_function(wrap_pyfunction!(scan_engine::scan_sum_pairs, m)?)?;
+    m.add_function(wrap_pyfunction!(scan_engine::scan_align, m)?)?;
+    m.add_function(wrap_pyfunction!(scan_engine::scan_report_docs, m)?)?;
+    m.add_function(wrap_pyfunction!(scan_engine::scan_report_rows, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -1,7 +1,8 @@
 """reprint.spark.scan and reprint.ray.scan on their multi-process clusters: the
 report is ``reprint scan --format json``'s, byte for byte, for paths and for the
 engines' own tables, and stays so when a worker dies mid-run (the engine retries its
-task, which finds the parts already made)."""
+task: on Spark's shuffle it recomputes the lost rows, over a work folder it finds
+the parts already made)."""
 
 import json
 import os
@@ -40,16 +41,25 @@ def test_spark_scan_equals_the_cli(spark, dumps, cli_scan, name, monkeypatch, tm
     got = reprint.spark.scan(dumps[name], spark=spark, partitions=3, **settings)
     assert got.text == want
     assert len(clusters_of(want)) >= 4, "the dump should have reuse clusters"
-    assert set(got.seconds) >= {"store", "boilerplate", "grams", "postings", "pairs", "align"}
+    assert set(got.seconds) == {"read", "boilerplate", "grams", "pairs", "align", "report"}
     assert not [p for p in os.listdir(REPO) if p.startswith(".reprint-scan-")], "work folder left"
 
 
-def test_spark_scan_of_a_dataframe_is_the_scan_of_its_records(spark, dumps, cli_scan, tmp_path):
+def test_spark_scan_of_a_dataframe_is_the_scan_of_its_records(spark, dumps, cli_scan):
+    want = cli_scan(dumps["reuters"], flags=REUTERS_FLAGS)
+    df = spark.createDataFrame(pa.Table.from_pylist(reuters_records(dumps)).to_pandas())
+    assert df.rdd.getNumPartitions() > 1, "the records should span partitions"
+    got = reprint.spark.scan(df, spark=spark, partitions=3, **REUTERS)
+    assert got.text == want
+
+
+def test_spark_staged_scan_of_a_dataframe_resumes_in_its_work_folder(spark, dumps, cli_scan, tmp_path):
     want = cli_scan(dumps["reuters"], flags=REUTERS_FLAGS)
     df = spark.createDataFrame(pa.Table.from_pylist(reuters_records(dumps)).to_pandas())
     work = tmp_path / "work"
     got = reprint.spark.scan(df, spark=spark, partitions=2, work_dir=str(work), **REUTERS)
     assert got.text == want
+    assert set(got.seconds) >= {"store", "boilerplate", "grams", "postings", "pairs", "align"}
     # The work folder is kept, and a rerun in it resumes: every part is there.
     again = reprint.spark.scan(df, spark=spark, partitions=2, work_dir=str(work), **REUTERS)
     assert again.text == want and "input" not in again.seconds
@@ -80,6 +90,15 @@ def test_bad_settings_fail_on_the_driver(spark):
         reprint.spark.scan("corpus/seeds", spark=spark, max_df=1)
     with pytest.raises(ValueError, match="unknown field"):
         reprint.spark.scan("corpus/seeds", spark=spark, align_config={"no_such": 1})
+    with pytest.raises(ValueError, match="work_dir"):
+        reprint.spark.scan("corpus/seeds", spark=spark, memory_limit=1 << 30)
+
+
+def test_spark_scan_of_records_without_the_text_field_fails_as_the_cli_does(spark, tmp_path):
+    path = tmp_path / "d.jsonl"
+    path.write_text('{"id": 1, "body": "a"}\n{"id": 2, "body": "b"}\n', encoding="utf-8")
+    with pytest.raises(reprint.ReprintError, match="body"):
+        reprint.spark.scan(str(path), spark=spark, partitions=2)
 
 
 @pytest.mark.parametrize("name", ["seeds", "reuters"])

@@ -13,9 +13,13 @@ tasks (``mapInArrow``), the rows between them moved by Spark's own shuffle.
 - components: the verified pairs and the documents they name gathered on the driver
   (at most :data:`reprint._engine.DRIVER_PAIRS_LIMIT` pairs) and linked there.
 
-``scan`` runs the staged scan's stages (docs/STAGES.md) as Spark tasks, one per
-shard, over a work folder every executor sees (see :mod:`reprint._staged`); a task
-Spark retries after a lost executor makes only the parts still missing.
+``scan`` runs the scan's stages the same way (:mod:`reprint._scan_kernels`): read
+(per path shard or where the DataFrame's batches are), lines repartitioned by key into
+boilerplate, n-grams per document, n-gram rows repartitioned by hash into pair
+counts, counts repartitioned by pair and summed, both texts joined onto each
+candidate pair and aligned; the driver gathers the rows the report needs. Given a
+``work_dir`` it runs the staged scan over that folder instead (see
+:mod:`reprint._staged`).
 
 ``python -m reprint.spark dedup INPUT... --out DIR [--master URL]`` writes
 ``DIR/clusters.jsonl``, the file ``reprint dedup --clusters`` writes; ``python -m
@@ -24,8 +28,9 @@ reprint.spark scan INPUT... --out DIR`` writes ``DIR/scan.json``, the report of
 """
 
 import os
+import time
 
-from .. import _engine, _settings, _staged
+from .. import _engine, _scan_kernels, _settings, _staged
 from .._engine import DRIVER_PAIRS_LIMIT, DedupResult
 from .._staged import ScanRun
 
@@ -155,21 +160,181 @@ def dedup(
     return _engine.components(edges, members, config)
 
 
-def scan(source, *, spark=None, partitions=None, work_dir=None, memory_limit=None, **settings):
+def _read(spark, source, config, partitions, part_records):
+    """The read stage: document rows and one summary row per task."""
+    paths = _engine.as_paths(source)
+    if paths is not None:
+        cwd = os.getcwd()
+
+        def read(batches):
+            for batch in batches:
+                for rank in batch.column(0).to_pylist():
+                    yield from _scan_kernels.read_paths(
+                        paths, cwd, config, part_records, rank, partitions
+                    )
+
+        return spark.range(partitions, numPartitions=partitions).mapInArrow(read, _scan_kernels.DOCS_DDL)
+    columns = _staged.input_columns(source.columns, config)
+
+    def read_frame(batches):
+        from pyspark import TaskContext
+
+        partition = TaskContext.get().partitionId()
+        for i, batch in enumerate(batches):
+            # Parts in the DataFrame's order: partition, then batch.
+            yield from _scan_kernels.read_batch(
+                batch, config, (partition << 32) | i, f"partition {partition}, batch {i + 1}"
+            )
+
+    return source.select(*columns).mapInArrow(read_frame, _scan_kernels.DOCS_DDL)
+
+
+def _scan_shuffled(spark, source, config, partitions, part_records):
+    """The scan's stages as Spark tasks, the rows between them moved by Spark's
+    shuffle; returns the report and the seconds of each stage."""
+    from pyspark import StorageLevel
+    from pyspark.sql import functions as F
+
+    k = _scan_kernels
+    level = StorageLevel.MEMORY_AND_DISK
+    seconds = {}
+    kept = []
+    clock = [time.perf_counter()]
+
+    def lap(stage):
+        now = time.perf_counter()
+        seconds[stage] = now - clock[0]
+        clock[0] = now
+
+    def persist(df):
+        kept.append(df.persist(level))
+        return kept[-1]
+
+    def each(kernel):
+        def run(batches):
+            for batch in batches:
+                yield kernel(batch, config)
+
+        return run
+
+    def whole(kernel):
+        def run(batches):
+            yield kernel(list(batches), config)
+
+        return run
+
+    def describe(stage):
+        spark.sparkContext.setJobDescription(f"reprint scan: {stage}")
+
+    try:
+        describe("read")
+        read = persist(_read(spark, source, config, partitions, part_records))
+        summaries = [r.summary for r in read.where("part < 0").select("summary").collect()]
+        offsets = spark.createDataFrame(k.offsets(summaries, config), "part long, first long")
+        docs = (
+            read.where("part >= 0")
+            .join(F.broadcast(offsets), "part")
+            .select((F.col("first") + F.col("pos")).alias("doc"), *k.META_COLUMNS[1:], "text")
+        )
+        lap("read")
+
+        describe("boilerplate")
+        boiler = persist(
+            docs.select("doc", "text")
+            .mapInArrow(each(k.lines), k.LINES_DDL)
+            .repartition(partitions, "key")
+            .mapInArrow(whole(k.boilerplate), k.BOILERPLATE_DDL)
+        )
+        boiler_rows = boiler.toArrow()
+        lap("boilerplate")
+
+        describe("grams")
+        mask = F.struct(F.col("line_start").alias("start"), F.col("line_end").alias("end"))
+        masks = boiler.groupBy("doc").agg(F.collect_list(mask).alias("masks"))
+        texts = persist(docs.select("doc", "text").join(masks, "doc", "left"))
+        grams = persist(texts.mapInArrow(each(k.grams), k.GRAMS_DDL))
+        repeat_rows = grams.where("gram is null").drop("gram").toArrow()
+        lap("grams")
+
+        describe("pairs")
+        candidates = persist(
+            grams.where("gram is not null")
+            .select("gram", "doc")
+            .repartition(partitions, "gram")
+            .mapInArrow(whole(k.pair_counts), k.COUNTS_DDL)
+            .repartition(partitions, "a", "b")
+            .mapInArrow(whole(k.sum_pairs), k.CANDIDATES_DDL)
+        )
+        candidate_pairs = candidates.count()
+        lap("pairs")
+
+        describe("align")
+
+        def side(x):
+            return texts.select(
+                F.col("doc").alias(x), F.col("text").alias(f"text_{x}"), F.col("masks").alias(f"masks_{x}")
+            )
+
+        passage_rows = (
+            candidates.select("a", "b")
+            .join(side("a"), "a")
+            .join(side("b"), "b")
+            .select("a", "b", "text_a", "text_b", "masks_a", "masks_b")
+            .sortWithinPartitions("a", "b")
+            .mapInArrow(each(k.align), k.PASSAGES_DDL)
+            .toArrow()
+        )
+        lap("align")
+
+        describe("report")
+        wanted = k.report_docs([boiler_rows], [repeat_rows], [passage_rows])
+        wanted = spark.createDataFrame([(d,) for d in wanted], "doc long")
+        text_rows = docs.join(F.broadcast(wanted), "doc").select("doc", "text").toArrow()
+        meta_rows = docs.select(*k.META_COLUMNS).toArrow()
+        text = k.report(
+            [meta_rows], [text_rows], [boiler_rows], [repeat_rows], [passage_rows],
+            candidate_pairs, summaries, config,
+        )
+        lap("report")
+    finally:
+        for df in kept:
+            df.unpersist()
+    return ScanRun(text, seconds)
+
+
+def scan(
+    source,
+    *,
+    spark=None,
+    partitions=None,
+    part_records=_engine.DEFAULT_PART_RECORDS,
+    work_dir=None,
+    memory_limit=None,
+    **settings,
+):
     """Reused passages of ``source``, clustered, on Spark: the report ``reprint scan
     --format json`` writes for the same inputs and settings, byte for byte.
 
     ``source``: a path or a list of paths (read as the CLI reads them; relative
-    paths resolve in the driver's working folder), or a Spark DataFrame whose
-    columns ``id_field`` (default ``id``), ``text_field`` (``text``) and, when set,
-    ``date_field`` and ``source_field`` are the records (written once as Parquet
-    into the work folder by Spark, then read as the CLI reads Parquet).
+    paths resolve in the driver's working folder, which every executor must see at
+    the same path), or a Spark DataFrame whose columns ``id_field`` (default
+    ``id``), ``text_field`` (``text``) and, when set, ``date_field`` and
+    ``source_field`` are the records, in the DataFrame's order (give it an id
+    column: a row without one takes its place in its Arrow batch as id).
     ``partitions``: tasks per stage (default: the context's default parallelism).
-    ``work_dir``: the work folder, which the driver and every executor must see at
-    the same path (kept, so that a rerun resumes; default: a temporary folder in the
-    driver's working folder, removed after). ``memory_limit``: bytes one task may
-    hold (default: half the driver machine's memory). The other keyword arguments
-    are :func:`reprint.scan`'s. Returns a :class:`reprint._staged.ScanRun`.
+    ``part_records``: records per read part (paths).
+
+    Without ``work_dir`` the stages run as Spark tasks and Spark's shuffle moves the
+    rows between them (lines by key, n-grams by hash, pairs by pair, both texts to
+    each candidate pair); the driver gathers every document's metadata, the
+    boilerplate, repeats and passages, and the texts the report quotes, so it must
+    hold those (about 100 bytes a document besides the quoted texts).
+
+    With ``work_dir`` (a folder the driver and every executor see at the same
+    path) the staged scan runs there instead (see :mod:`reprint._staged`): kept, so
+    that a rerun resumes; ``memory_limit`` is then the bytes one task may hold. The
+    other keyword arguments are :func:`reprint.scan`'s. Returns a
+    :class:`reprint._staged.ScanRun`.
     """
     from pyspark.sql import SparkSession
 
@@ -178,6 +343,15 @@ def scan(source, *, spark=None, partitions=None, work_dir=None, memory_limit=Non
         raise ValueError("no active Spark session: pass spark=")
     config = _settings.scan_settings(**settings)
     partitions = int(partitions or spark.sparkContext.defaultParallelism)
+    if work_dir is None:
+        if memory_limit is not None:
+            raise ValueError("memory_limit= applies to a staged scan: pass work_dir= too")
+        return _scan_shuffled(spark, source, config, partitions, int(part_records))
+    return _scan_staged(spark, source, config, partitions, work_dir, memory_limit)
+
+
+def _scan_staged(spark, source, config, partitions, work_dir, memory_limit):
+    """The staged scan in ``work_dir``, its stages run as Spark tasks."""
     paths = _engine.as_paths(source)
     if paths is None:
         columns = _staged.input_columns(source.columns, config)

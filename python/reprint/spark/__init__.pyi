@@ -35,6 +35,7 @@ def scan(
     *,
     spark: Any = None,
     partitions: Optional[int] = None,
+    part_records: int = 4096,
     work_dir: Optional[Union[str, "os.PathLike[str]"]] = None,
     memory_limit: Optional[int] = None,
     min_words: Optional[int] = None,
