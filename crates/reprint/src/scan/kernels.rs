@@ -510,17 +510,9 @@ pub fn report(
         edges.extend(found);
     }
     let clustered = cluster_passages(edges, repeats.into_iter(), boilerplate, config, &documents)?;
-    stats.record_clusters(&clustered);
     stats.cluster_seconds = started.elapsed().as_secs_f64();
     stats.total_seconds = stats.cluster_seconds;
-    Ok(ScanResult {
-        documents,
-        clusters: clustered.clusters,
-        templates: clustered.templates,
-        boilerplate: clustered.boilerplate,
-        attribution: clustered.attribution,
-        stats,
-    })
+    Ok(clustered.into_result(documents, stats))
 }
 
 #[cfg(test)]

@@ -494,17 +494,9 @@ pub fn scan_documents(
         &documents,
     )?;
     observer.stage_finished(Stage::Cluster);
-    stats.record_clusters(&clustered);
     stats.cluster_seconds = t.elapsed().as_secs_f64();
     stats.total_seconds = started.elapsed().as_secs_f64();
-    Ok(ScanResult {
-        documents,
-        clusters: clustered.clusters,
-        templates: clustered.templates,
-        boilerplate: clustered.boilerplate,
-        attribution: clustered.attribution,
-        stats,
-    })
+    Ok(clustered.into_result(documents, stats))
 }
 
 /// What the last step of a scan finds.
@@ -515,6 +507,22 @@ pub(crate) struct Clustered {
     pub(crate) template_pairs: u64,
     pub(crate) loose_members: u64,
     pub(crate) attribution: Option<crate::scan::attribution::Attribution>,
+}
+
+impl Clustered {
+    /// The scan's result: these clusters, counted into `stats`, over `documents`
+    /// (one constructor for the in-memory, staged and engine scans).
+    pub(crate) fn into_result(self, documents: ScanDocuments, mut stats: ScanStats) -> ScanResult {
+        stats.record_clusters(&self);
+        ScanResult {
+            documents,
+            clusters: self.clusters,
+            templates: self.templates,
+            boilerplate: self.boilerplate,
+            attribution: self.attribution,
+            stats,
+        }
+    }
 }
 
 /// The last step of a scan, the same for the in-memory and the staged run: aligned

@@ -82,20 +82,12 @@ pub fn load_result(
     let docs = load_documents(work, stored)?;
     let documents = ScanDocuments::stored(docs);
     let clustered = cluster_passages(edges, repeats.into_iter(), boiler_lines, config, &documents)?;
-    stats.record_clusters(&clustered);
     stats.read_seconds = seconds.read;
     stats.candidate_seconds = seconds.candidates;
     stats.align_seconds = seconds.align;
     stats.cluster_seconds = started.elapsed().as_secs_f64();
     stats.total_seconds = seconds.read + seconds.candidates + seconds.align + stats.cluster_seconds;
-    Ok(ScanResult {
-        documents,
-        clusters: clustered.clusters,
-        templates: clustered.templates,
-        boilerplate: clustered.boilerplate,
-        attribution: clustered.attribution,
-        stats,
-    })
+    Ok(clustered.into_result(documents, stats))
 }
 
 /// Every within-document repeat, in document order (each document's in the order
