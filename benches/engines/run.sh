@@ -8,8 +8,8 @@
 #   Ray's GCS, raylet and workers; sampled every 0.1 s by measure.py) and whether the
 #   clusters files are byte-identical to the CLI's.
 # scan: `reprint scan --format json` (in memory, and staged with --work-dir) vs
-#   `python -m reprint.spark scan` (local[2]) vs `python -m reprint.ray scan` on
-#   passages dumps (benches/scan/make_passages.py over Reuters): the same measures,
+#   `python -m reprint.spark scan` (local[2]) and `python -m reprint.ray scan`, each on
+#   the engine's shuffle and staged with --work-dir, on passages dumps (benches/scan/make_passages.py over Reuters): the same measures,
 #   and whether scan.json is byte-identical to the CLI's.
 # api: `reprint.dedup(records)` (api_reprint.py: the dump read into Python dicts, then
 #   one call) vs rensa and datasketch, with benches/compare's peers, settings (word
@@ -147,14 +147,16 @@ if [[ ",$parts," == *,scan,* ]]; then
         fi
         echo "== scan on passages-$size ($(du -m "$dump" | cut -f1) MB)"
         reference="$work/scan-$size-cli/scan.json"
-        for tool in cli cli-staged spark ray; do
+        for tool in cli cli-staged spark spark-staged ray ray-staged; do
             out="$work/scan-$size-$tool"
             rm -rf "$out"; mkdir -p "$out"
             case "$tool" in
                 cli) cmd=("$bin" --quiet scan "$dump" --format json -o "$out/scan.json"); ref="" ;;
                 cli-staged) cmd=("$bin" --quiet scan "$dump" --format json -o "$out/scan.json" --work-dir "$out/work"); ref=$reference ;;
-                spark) cmd=("$py" -m reprint.spark scan "$dump" --out "$out" --work-dir "$out/work" --master "local[2]"); ref=$reference ;;
-                ray) cmd=("$py" -m reprint.ray scan "$dump" --out "$out" --work-dir "$out/work"); ref=$reference ;;
+                spark) cmd=("$py" -m reprint.spark scan "$dump" --out "$out" --master "local[2]"); ref=$reference ;;
+                spark-staged) cmd=("$py" -m reprint.spark scan "$dump" --out "$out" --work-dir "$out/work" --master "local[2]"); ref=$reference ;;
+                ray) cmd=("$py" -m reprint.ray scan "$dump" --out "$out"); ref=$reference ;;
+                ray-staged) cmd=("$py" -m reprint.ray scan "$dump" --out "$out" --work-dir "$out/work"); ref=$reference ;;
             esac
             measure scan "passages-$size" "$tool" "$out" "$ref" "${cmd[@]}"
             rm -rf "$out/work"

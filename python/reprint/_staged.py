@@ -168,10 +168,15 @@ def add_cli(sub, engine, address_help):
     s.add_argument(
         "--work-dir",
         metavar="DIR",
-        help="work folder every worker sees at the same path (kept; default: a temporary "
-        "folder in the working folder, removed after)",
+        help="run the staged scan in this work folder, which every worker sees at the same "
+        "path (kept, so that a rerun resumes; default: the stages on the engine's shuffle)",
     )
-    s.add_argument("--memory-limit", type=int, metavar="BYTES", help="bytes one task may hold")
+    s.add_argument(
+        "--memory-limit",
+        type=int,
+        metavar="BYTES",
+        help="bytes one task of a staged scan may hold (with --work-dir)",
+    )
     s.add_argument(engine == "spark" and "--master" or "--address", help=address_help)
 
 

@@ -108,25 +108,50 @@ def test_ray_scan_equals_the_cli(ray_session, dumps, cli_scan, name, monkeypatch
     want = cli_scan(dumps[name], flags=flags)
     got = reprint.ray.scan(dumps[name], partitions=3, **settings)
     assert got.text == want
+    assert set(got.seconds) == {"read", "boilerplate", "grams", "pairs", "align", "report"}
+    assert not [p for p in os.listdir(REPO) if p.startswith(".reprint-scan-")], "work folder left"
 
 
-def test_ray_scan_of_a_dataset_is_the_scan_of_its_records(ray_session, dumps, cli_scan, tmp_path):
+def reuters_dataset(dumps, blocks):
     import ray.data
 
-    want = cli_scan(dumps["reuters"], flags=REUTERS_FLAGS)
     records = reuters_records(dumps)
-    half = len(records) // 2
-    ds = ray.data.from_arrow([pa.Table.from_pylist(records[:half]), pa.Table.from_pylist(records[half:])])
-    got = reprint.ray.scan(ds, partitions=2, work_dir=str(tmp_path / "work"), **REUTERS)
+    step = -(-len(records) // blocks)
+    return ray.data.from_arrow(
+        [pa.Table.from_pylist(records[i : i + step]) for i in range(0, len(records), step)]
+    )
+
+
+def test_ray_scan_of_a_dataset_is_the_scan_of_its_records(ray_session, dumps, cli_scan):
+    want = cli_scan(dumps["reuters"], flags=REUTERS_FLAGS)
+    got = reprint.ray.scan(reuters_dataset(dumps, 3), partitions=2, **REUTERS)
     assert got.text == want
+
+
+def test_ray_staged_scan_of_a_dataset_resumes_in_its_work_folder(ray_session, dumps, cli_scan, tmp_path):
+    want = cli_scan(dumps["reuters"], flags=REUTERS_FLAGS)
+    ds = reuters_dataset(dumps, 2)
+    work = tmp_path / "work"
+    got = reprint.ray.scan(ds, partitions=2, work_dir=str(work), **REUTERS)
+    assert got.text == want
+    assert set(got.seconds) >= {"store", "boilerplate", "grams", "postings", "pairs", "align"}
+    again = reprint.ray.scan(ds, partitions=2, work_dir=str(work), **REUTERS)
+    assert again.text == want and "input" not in again.seconds
 
 
 def test_ray_scan_survives_a_killed_task(ray_session, ray_cluster, dumps, cli_scan):
     want = cli_scan(dumps["reuters"], flags=REUTERS_FLAGS)
     got = with_a_task_killed(ray_cluster, lambda: reprint.ray.scan(
-        os.path.abspath(dumps["reuters"]), partitions=6, **REUTERS
-    ), "_run_task")
+        os.path.abspath(dumps["reuters"]), partitions=6, part_records=100, **REUTERS
+    ), "Map")
     assert got.text == want
+
+
+def test_ray_scan_settings_fail_before_any_task():
+    with pytest.raises(ValueError, match="max_df"):
+        reprint.ray.scan("corpus/seeds", max_df=1)
+    with pytest.raises(ValueError, match="work_dir"):
+        reprint.ray.scan("corpus/seeds", memory_limit=1 << 30)
 
 
 def test_ray_command_line_writes_the_report(ray_cluster, dumps, cli_scan, tmp_path):

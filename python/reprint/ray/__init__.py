@@ -18,9 +18,13 @@ them moved by Ray Data's own shuffle (``groupby``).
 - components: the verified pairs and the documents they name gathered on the driver
   (at most :data:`reprint._engine.DRIVER_PAIRS_LIMIT` pairs) and linked there.
 
-``scan`` runs the staged scan's stages (docs/STAGES.md) as Ray tasks, one per
-shard, over a work folder every node sees (see :mod:`reprint._staged`); a task Ray
-retries after its worker died makes only the parts still missing.
+``scan`` runs the scan kernels (:mod:`reprint._scan_kernels`) in Ray Data tasks in
+the same way, the rows between them grouped by a shard of their key (lines by key,
+n-grams by hash, pairs by pair; each candidate pair takes its two texts in two
+pairings like verify's); given a ``work_dir`` it runs the staged scan's stages
+(docs/STAGES.md) as Ray tasks, one per shard, over that folder instead (see
+:mod:`reprint._staged`), where a task Ray retries after its worker died makes only
+the parts still missing.
 
 ``python -m reprint.ray dedup INPUT... --out DIR [--address HOST:PORT]`` writes
 ``DIR/clusters.jsonl``, the file ``reprint dedup --clusters`` writes; ``python -m
@@ -29,12 +33,13 @@ reprint.ray scan INPUT... --out DIR`` writes ``DIR/scan.json``, the report of
 """
 
 import os
+import time
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .. import _engine, _settings, _staged
+from .. import _engine, _scan_kernels, _settings, _staged
 from .._engine import DRIVER_PAIRS_LIMIT, DedupResult
 from .._staged import ScanRun
 
@@ -77,7 +82,7 @@ def _rows_only(fn):
 
     def rows_only(table):
         out = fn(table)
-        if out.num_rows:
+        if out is not None and out.num_rows:
             yield out
 
     rows_only.__name__ = fn.__name__
@@ -159,18 +164,25 @@ def _signed_paths(paths, config, partitions, part_records):
     )
 
 
+def _ordered_refs(ds):
+    """The blocks of ``ds`` (references to Arrow tables) in the Dataset's order."""
+    import ray.data
+
+    context = ray.data.DataContext.get_current()
+    kept, context.execution_options.preserve_order = context.execution_options.preserve_order, True
+    try:
+        return ds.to_arrow_refs()
+    finally:
+        context.execution_options.preserve_order = kept
+
+
 def _numbered(ds, id_col, text_col, keep_by):
     """``ds`` as blocks of ``record``, ``id``, ``text`` (and the keep-by value), the
     record number being the row's place in the Dataset's order."""
     import ray
     import ray.data
 
-    context = ray.data.DataContext.get_current()
-    kept, context.execution_options.preserve_order = context.execution_options.preserve_order, True
-    try:
-        refs = ds.to_arrow_refs()
-    finally:
-        context.execution_options.preserve_order = kept
+    refs = _ordered_refs(ds)
     counts = ray.get([_num_rows.remote(r) for r in refs])
     offsets = np.concatenate([[0], np.cumsum(counts, dtype=np.int64)[:-1]]).astype(np.int64).tolist()
 
@@ -326,29 +338,389 @@ def _run_task(task, rank):
     return task(rank)
 
 
-def scan(source, *, partitions=None, work_dir=None, memory_limit=None, **settings):
+#: The boilerplate masks of a document, as the grams and align kernels take them.
+MASKS_TYPE = pa.list_(pa.struct([("start", pa.int64()), ("end", pa.int64())]))
+
+#: The rows of an align pairing: a document's text and masks (``doc`` set) or a
+#: candidate pair (``a``, ``b``, with ``text_a``/``masks_a`` once the first pairing
+#: gave them), with the ``shard`` they are grouped by.
+ALIGN_PAIRING_SCHEMA = pa.schema(
+    [
+        ("shard", pa.int64()),
+        ("doc", pa.int64()),
+        ("text", pa.string()),
+        ("masks", MASKS_TYPE),
+        ("a", pa.int64()),
+        ("b", pa.int64()),
+        ("text_a", pa.string()),
+        ("masks_a", MASKS_TYPE),
+    ]
+)
+
+
+def _concat(batches):
+    """One table of the kernel batches that have rows (``None`` if none has)."""
+    batches = [b for b in batches if b.num_rows]
+    return pa.Table.from_batches(batches) if batches else None
+
+
+def _with_shard(table, shard):
+    return table.append_column("shard", pa.array(shard, pa.int64()))
+
+
+def _align_rows(shard, **columns):
+    """An :data:`ALIGN_PAIRING_SCHEMA` table of ``shard`` and some of its columns
+    (the others null)."""
+    n = len(shard)
+    arrays = [pa.array(shard, pa.int64())]
+    for field in list(ALIGN_PAIRING_SCHEMA)[1:]:
+        value = columns.get(field.name)
+        arrays.append(pa.nulls(n, field.type) if value is None else value.cast(field.type))
+    return pa.Table.from_arrays(arrays, schema=ALIGN_PAIRING_SCHEMA)
+
+
+def _with_rows(ds):
+    """``ds`` computed, of its blocks with rows only (``None`` if none has): a task
+    that yields nothing leaves an empty block without columns, which a shuffle's map
+    task then takes its (empty) schema from."""
+    import ray
+    import ray.data
+
+    refs = ds.to_arrow_refs()
+    counts = ray.get([_num_rows.remote(r) for r in refs])
+    refs = [r for r, n in zip(refs, counts) if n]
+    return ray.data.from_arrow_refs(refs) if refs else None
+
+
+def _gathered(ds):
+    """The tables of ``ds`` that have rows, on the driver."""
+    import ray
+
+    return [t for t in ray.get(ds.to_arrow_refs()) if t.num_rows]
+
+
+def _masks_by_doc(boilerplate_rows):
+    """``doc``, ``masks``: the boilerplate places of each document that has some."""
+    if not boilerplate_rows:
+        return pa.table({"doc": pa.array([], pa.int64()), "masks": pa.array([], MASKS_TYPE)})
+    rows = pa.concat_tables(boilerplate_rows)
+    rows = rows.take(pa.array(np.argsort(rows.column("doc").to_numpy(), kind="stable")))
+    docs, first = np.unique(rows.column("doc").to_numpy(), return_index=True)
+    place = pa.StructArray.from_arrays(
+        [rows.column("line_start").combine_chunks(), rows.column("line_end").combine_chunks()],
+        names=["start", "end"],
+    )
+    offsets = pa.array(np.append(first, rows.num_rows), pa.int32())
+    masks = pa.ListArray.from_arrays(offsets, place).cast(MASKS_TYPE)
+    return pa.table({"doc": pa.array(docs, pa.int64()), "masks": masks})
+
+
+def _read_shuffled(source, config, partitions, part_records):
+    """The read stage as Ray tasks: the document rows and one summary row per task,
+    materialized."""
+    import ray
+    import ray.data
+
+    k = _scan_kernels
+    paths = _engine.as_paths(source)
+    if paths is not None:
+        cwd = os.getcwd()
+
+        def read(table):
+            batches = []
+            for rank in table.column("id").to_pylist():
+                batches += k.read_paths(paths, cwd, config, part_records, rank, partitions)
+            return _concat(batches)
+
+        return (
+            ray.data.range(partitions, override_num_blocks=partitions)
+            .map_batches(_rows_only(read), batch_format="pyarrow", batch_size=1)
+            .materialize()
+        )
+    columns = _staged.input_columns(source.columns(), config)
+
+    @ray.remote(max_retries=SCAN_TASK_RETRIES)
+    def read_block(block, index):
+        table = (block if isinstance(block, pa.Table) else pa.table(block)).select(columns)
+        batches = table.to_batches() or [
+            pa.RecordBatch.from_arrays(
+                [pa.array([], f.type) for f in table.schema], schema=table.schema
+            )
+        ]
+        out = []
+        for i, batch in enumerate(batches):
+            # Parts in the Dataset's order: block, then batch.
+            out += k.read_batch(
+                batch, config, (index << 32) | i, f"block {index + 1}, batch {i + 1}"
+            )
+        return _concat(out)
+
+    refs = [read_block.remote(r, i) for i, r in enumerate(_ordered_refs(source))]
+    return ray.data.from_arrow_refs(refs).materialize()
+
+
+def _scan_shuffled(source, config, partitions, part_records):
+    """The scan's stages as Ray Data tasks, the rows between them moved by Ray
+    Data's shuffle (``groupby`` on a shard of the key); returns the report and the
+    seconds of each stage."""
+    import ray
+
+    k = _scan_kernels
+    seconds = {}
+    clock = [time.perf_counter()]
+    arrow = dict(batch_format="pyarrow")
+
+    def grouped(ds, fn):
+        """``fn`` over each group of ``ds`` by ``shard``, materialized; ``None`` when
+        ``ds`` has no rows (Ray Data's shuffle of no rows at all hands its reducers
+        blocks without columns)."""
+        ds = _with_rows(ds)
+        if ds is None:
+            return None
+        return (
+            ds.groupby("shard", num_partitions=partitions)
+            .map_groups(_rows_only(fn), **arrow)
+            .materialize()
+        )
+
+    def lap(stage):
+        now = time.perf_counter()
+        seconds[stage] = now - clock[0]
+        clock[0] = now
+
+    def each(kernel, select=None):
+        def run(table):
+            if select is not None:
+                table = table.select(select)
+            return _concat([kernel(b, config) for b in table.to_batches()])
+
+        run.__name__ = kernel.__name__
+        return run
+
+    read = _read_shuffled(source, config, partitions, part_records)
+    summaries = [
+        s
+        for t in _gathered(
+            read.map_batches(
+                lambda t: t.filter(pc.less(t.column("part"), 0)).select(["summary"]), **arrow
+            )
+        )
+        for s in t.column("summary").to_pylist()
+    ]
+    offsets = k.offsets(summaries, config)
+    parts = np.array([p for p, _ in offsets], dtype=np.int64)
+    firsts = np.array([f for _, f in offsets], dtype=np.int64)
+
+    def numbered(table):
+        table = table.filter(pc.greater_equal(table.column("part"), 0))
+        at = np.searchsorted(parts, table.column("part").to_numpy())
+        doc = firsts[at] + table.column("pos").to_numpy()
+        return pa.Table.from_arrays(
+            [
+                pa.array(doc, pa.int64()),
+                *(table.column(c) for c in k.META_COLUMNS[1:]),
+                table.column("text"),
+            ],
+            names=[*k.META_COLUMNS, "text"],
+        )
+
+    docs = read.map_batches(_rows_only(numbered), **arrow)
+    lap("read")
+
+    def lines(table):
+        out = each(k.lines, ["doc", "text"])(table)
+        if out is None:
+            return None
+        return _with_shard(
+            out, out.column("key").to_numpy().view(np.uint64) % np.uint64(partitions)
+        )
+
+    def boilerplate(group):
+        return _concat(
+            [
+                k.boilerplate(
+                    group.select(["key", "doc", "line_start", "line_end"]).to_batches(), config
+                )
+            ]
+        )
+
+    boiler = grouped(docs.map_batches(_rows_only(lines), **arrow), boilerplate)
+    boiler_rows = [] if boiler is None else _gathered(boiler)
+    lap("boilerplate")
+
+    masks = ray.put(_masks_by_doc(boiler_rows))
+
+    def with_masks(table):
+        by_doc = ray.get(masks)
+        at = pc.index_in(
+            table.column("doc").combine_chunks(), value_set=by_doc.column("doc").combine_chunks()
+        )
+        doc_masks = (
+            by_doc.column("masks").combine_chunks().take(at)
+            if by_doc.num_rows
+            else pa.nulls(table.num_rows, MASKS_TYPE)
+        )
+        return pa.table(
+            {
+                "doc": table.column("doc"),
+                "text": table.column("text"),
+                "masks": doc_masks.cast(MASKS_TYPE),
+            }
+        )
+
+    texts = docs.map_batches(_rows_only(with_masks), **arrow).materialize()
+    grams = texts.map_batches(_rows_only(each(k.grams)), **arrow).materialize()
+    repeat_rows = _gathered(
+        grams.map_batches(
+            lambda t: t.filter(pc.is_null(t.column("gram"))).drop_columns(["gram"]), **arrow
+        )
+    )
+    lap("grams")
+
+    def gram_rows(table):
+        table = table.filter(pc.is_valid(table.column("gram"))).select(["gram", "doc"])
+        gram = table.column("gram").to_numpy().view(np.uint32).astype(np.uint64)
+        return _with_shard(table, gram % np.uint64(partitions))
+
+    def pair_shard(table):
+        a, b = table.column("a").to_numpy(), table.column("b").to_numpy()
+        return _with_shard(table, (a * 31 + b) % partitions)
+
+    def pair_counts(group):
+        out = _concat([k.pair_counts(group.select(["gram", "doc"]).to_batches(), config)])
+        return None if out is None else pair_shard(out)
+
+    def sum_pairs(group):
+        return _concat([k.sum_pairs(group.select(["a", "b", "n"]).to_batches(), config)])
+
+    counts = grouped(grams.map_batches(_rows_only(gram_rows), **arrow), pair_counts)
+    candidates = None if counts is None else grouped(counts, sum_pairs)
+    candidate_pairs = 0 if candidates is None else candidates.count()
+    lap("pairs")
+
+    def doc_rows(table):
+        doc = table.column("doc")
+        return _align_rows(
+            doc.to_numpy() % partitions,
+            doc=doc,
+            text=table.column("text"),
+            masks=table.column("masks"),
+        )
+
+    def pairs_by_a(table):
+        a = table.column("a")
+        return _align_rows(a.to_numpy() % partitions, a=a, b=table.column("b"))
+
+    def split(group):
+        is_doc = pc.is_valid(group.column("doc"))
+        return group.filter(is_doc), group.filter(pc.invert(is_doc))
+
+    def side(docs, pairs, x):
+        # Every pair's document is in the group (its shard's documents are).
+        at = pc.index_in(
+            pairs.column(x).combine_chunks(), value_set=docs.column("doc").combine_chunks()
+        )
+        return docs.column("text").combine_chunks().take(at), docs.column(
+            "masks"
+        ).combine_chunks().take(at)
+
+    def with_a(group):
+        docs, pairs = split(group)
+        text_a, masks_a = side(docs, pairs, "a")
+        b = pairs.column("b")
+        return _align_rows(
+            b.to_numpy() % partitions, a=pairs.column("a"), b=b, text_a=text_a, masks_a=masks_a
+        )
+
+    def aligned(group):
+        docs, pairs = split(group)
+        text_b, masks_b = side(docs, pairs, "b")
+        table = pa.table(
+            {
+                "a": pairs.column("a"),
+                "b": pairs.column("b"),
+                "text_a": pairs.column("text_a"),
+                "text_b": text_b,
+                "masks_a": pairs.column("masks_a"),
+                "masks_b": masks_b,
+            }
+        ).sort_by([("a", "ascending"), ("b", "ascending")])
+        return _concat([k.align(b, config) for b in table.combine_chunks().to_batches()])
+
+    passage_rows = []
+    if candidates is not None:
+        doc_side = texts.map_batches(_rows_only(doc_rows), **arrow)
+        half = grouped(candidates.map_batches(_rows_only(pairs_by_a), **arrow).union(doc_side), with_a)
+        passage_rows = _gathered(grouped(half.union(doc_side), aligned))
+    lap("align")
+
+    wanted = pa.array(k.report_docs(boiler_rows, repeat_rows, passage_rows), pa.int64())
+
+    def quoted(table):
+        return table.filter(pc.is_in(table.column("doc"), value_set=wanted)).select(["doc", "text"])
+
+    text_rows = _gathered(docs.map_batches(quoted, **arrow))
+    meta_rows = _gathered(docs.map_batches(lambda t: t.select(k.META_COLUMNS), **arrow))
+    text = k.report(
+        meta_rows,
+        text_rows,
+        boiler_rows,
+        repeat_rows,
+        passage_rows,
+        candidate_pairs,
+        summaries,
+        config,
+    )
+    lap("report")
+    return ScanRun(text, seconds)
+
+
+def scan(
+    source,
+    *,
+    partitions=None,
+    part_records=_engine.DEFAULT_PART_RECORDS,
+    work_dir=None,
+    memory_limit=None,
+    **settings,
+):
     """Reused passages of ``source``, clustered, on Ray (the cluster ``ray.init``
     joined, else a local one): the report ``reprint scan --format json`` writes for
     the same inputs and settings, byte for byte.
 
     ``source``: a path or a list of paths (read as the CLI reads them; relative
-    paths resolve in the driver's working folder), or a ``ray.data.Dataset`` whose
-    columns ``id_field`` (default ``id``), ``text_field`` (``text``) and, when set,
-    ``date_field`` and ``source_field`` are the records (written once as Parquet
-    into the work folder by Ray Data, then read as the CLI reads Parquet).
-    ``partitions``: tasks per stage (default: the cluster's CPUs). ``work_dir``: the
-    work folder, which the driver and every node must see at the same path (kept,
-    so that a rerun resumes; default: a temporary folder in the driver's working
-    folder, removed after). ``memory_limit``: bytes one task may hold (default: half
-    the driver machine's memory). The other keyword arguments are
-    :func:`reprint.scan`'s. Returns a :class:`reprint._staged.ScanRun`.
+    paths resolve in the driver's working folder, which every node must see at the
+    same path), or a ``ray.data.Dataset`` whose columns ``id_field`` (default
+    ``id``), ``text_field`` (``text``) and, when set, ``date_field`` and
+    ``source_field`` are the records, in the Dataset's order. ``partitions``: tasks
+    per stage (default: the cluster's CPUs). ``part_records``: records per read part
+    (paths).
+
+    Without ``work_dir`` the stages run as Ray Data tasks and Ray Data's shuffle
+    (``groupby`` on a shard of the key) moves the rows between them: lines by key,
+    n-grams by hash, pairs by pair, and each candidate pair paired with its two
+    texts in two groupings (by a shard of ``a``, then of ``b``). The driver gathers
+    every document's metadata, the boilerplate, repeats and passages, and the texts
+    the report quotes, so it must hold those (about 100 bytes a document besides the
+    quoted texts); the boilerplate places also go to every grams task.
+
+    With ``work_dir`` (a folder the driver and every node see at the same path) the
+    staged scan runs there instead, one Ray task per shard (see
+    :mod:`reprint._staged`; a Dataset is written there once as Parquet): kept, so
+    that a rerun resumes, and a task Ray retries makes only the parts still missing;
+    ``memory_limit`` is then the bytes one task may hold. The other keyword
+    arguments are :func:`reprint.scan`'s. Returns a :class:`reprint._staged.ScanRun`.
     """
     import ray
 
     config = _settings.scan_settings(**settings)
+    if work_dir is None and memory_limit is not None:
+        raise ValueError("memory_limit= applies to a staged scan: pass work_dir= too")
     if not ray.is_initialized():
         ray.init(log_to_driver=False)
     partitions = int(partitions or max(1, int(ray.cluster_resources().get("CPU", 1))))
+    if work_dir is None:
+        return _scan_shuffled(source, config, partitions, int(part_records))
     paths = _engine.as_paths(source)
     if paths is None:
         columns = _staged.input_columns(source.columns(), config)

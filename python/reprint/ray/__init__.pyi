@@ -33,6 +33,7 @@ def scan(
     source: _Source,
     *,
     partitions: Optional[int] = None,
+    part_records: int = 4096,
     work_dir: Optional[Union[str, "os.PathLike[str]"]] = None,
     memory_limit: Optional[int] = None,
     min_words: Optional[int] = None,
