@@ -153,7 +153,9 @@ if [[ ",$parts," == *,scan,* ]]; then
             case "$tool" in
                 cli) cmd=("$bin" --quiet scan "$dump" --format json -o "$out/scan.json"); ref="" ;;
                 cli-staged) cmd=("$bin" --quiet scan "$dump" --format json -o "$out/scan.json" --work-dir "$out/work"); ref=$reference ;;
-                spark) cmd=("$py" -m reprint.spark scan "$dump" --out "$out" --master "local[2]"); ref=$reference ;;
+                # On the shuffle, local[2]'s one JVM holds the persisted texts and n-gram rows:
+                # Spark's default 1 GB heap is too small for passages-100k.
+                spark) cmd=(env PYSPARK_SUBMIT_ARGS="--driver-memory 4g pyspark-shell" "$py" -m reprint.spark scan "$dump" --out "$out" --master "local[2]"); ref=$reference ;;
                 spark-staged) cmd=("$py" -m reprint.spark scan "$dump" --out "$out" --work-dir "$out/work" --master "local[2]"); ref=$reference ;;
                 ray) cmd=("$py" -m reprint.ray scan "$dump" --out "$out"); ref=$reference ;;
                 ray-staged) cmd=("$py" -m reprint.ray scan "$dump" --out "$out" --work-dir "$out/work"); ref=$reference ;;

@@ -45,6 +45,20 @@ PASSAGES_DDL = (
     "a long, b long, seq int, a_start long, a_end long, b_start long, b_end long, "
     "similarity double"
 )
+#: Bytes of text per shuffle partition of a scan on an engine's shuffle: a
+#: partition's n-gram rows take several times its text (a row per distinct n-gram),
+#: and an engine task holds a whole partition, so the stages after read run in at
+#: least one partition per this many bytes of text (see :func:`shuffle_partitions`).
+SHUFFLE_TEXT_BYTES = 16 << 20
+
+
+def shuffle_partitions(partitions, text_bytes):
+    """The partitions of the stages after read: ``partitions`` (the tasks the caller
+    asked for), or more when the documents' ``text_bytes`` need more to keep each
+    near :data:`SHUFFLE_TEXT_BYTES`."""
+    return max(int(partitions), -(-int(text_bytes or 0) // SHUFFLE_TEXT_BYTES))
+
+
 #: The document columns the report takes besides the text.
 META_COLUMNS = ["doc", "id", "text_bytes", "date", "date_seconds", "date_nanos", "outlet", "encoding"]
 

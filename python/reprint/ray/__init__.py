@@ -508,6 +508,7 @@ def _scan_shuffled(source, config, partitions, part_records):
         for s in t.column("summary").to_pylist()
     ]
     offsets = k.offsets(summaries, config)
+    partitions = k.shuffle_partitions(partitions, read.sum("text_bytes"))
     parts = np.array([p for p, _ in offsets], dtype=np.int64)
     firsts = np.array([f for _, f in offsets], dtype=np.int64)
 
@@ -693,8 +694,10 @@ def scan(
     same path), or a ``ray.data.Dataset`` whose columns ``id_field`` (default
     ``id``), ``text_field`` (``text``) and, when set, ``date_field`` and
     ``source_field`` are the records, in the Dataset's order. ``partitions``: tasks
-    per stage (default: the cluster's CPUs). ``part_records``: records per read part
-    (paths).
+    per stage (default: the cluster's CPUs; on the shuffle the stages after read
+    take more when the text needs them, see
+    :func:`reprint._scan_kernels.shuffle_partitions`). ``part_records``: records per
+    read part (paths).
 
     Without ``work_dir`` the stages run as Ray Data tasks and Ray Data's shuffle
     (``groupby`` on a shard of the key) moves the rows between them: lines by key,

@@ -230,6 +230,8 @@ def _scan_shuffled(spark, source, config, partitions, part_records):
         describe("read")
         read = persist(_read(spark, source, config, partitions, part_records))
         summaries = [r.summary for r in read.where("part < 0").select("summary").collect()]
+        text_bytes = read.where("part >= 0").agg(F.sum("text_bytes")).first()[0]
+        shuffle = k.shuffle_partitions(partitions, text_bytes)
         offsets = spark.createDataFrame(k.offsets(summaries, config), "part long, first long")
         docs = (
             read.where("part >= 0")
@@ -242,7 +244,7 @@ def _scan_shuffled(spark, source, config, partitions, part_records):
         boiler = persist(
             docs.select("doc", "text")
             .mapInArrow(each(k.lines), k.LINES_DDL)
-            .repartition(partitions, "key")
+            .repartition(shuffle, "key")
             .mapInArrow(whole(k.boilerplate), k.BOILERPLATE_DDL)
         )
         boiler_rows = boiler.toArrow()
@@ -251,7 +253,8 @@ def _scan_shuffled(spark, source, config, partitions, part_records):
         describe("grams")
         mask = F.struct(F.col("line_start").alias("start"), F.col("line_end").alias("end"))
         masks = boiler.groupBy("doc").agg(F.collect_list(mask).alias("masks"))
-        texts = persist(docs.select("doc", "text").join(masks, "doc", "left"))
+        # A task's n-gram rows are several times its text: grams in `shuffle` tasks.
+        texts = persist(docs.select("doc", "text").join(masks, "doc", "left").repartition(shuffle, "doc"))
         grams = persist(texts.mapInArrow(each(k.grams), k.GRAMS_DDL))
         repeat_rows = grams.where("gram is null").drop("gram").toArrow()
         lap("grams")
@@ -260,9 +263,9 @@ def _scan_shuffled(spark, source, config, partitions, part_records):
         candidates = persist(
             grams.where("gram is not null")
             .select("gram", "doc")
-            .repartition(partitions, "gram")
+            .repartition(shuffle, "gram")
             .mapInArrow(whole(k.pair_counts), k.COUNTS_DDL)
-            .repartition(partitions, "a", "b")
+            .repartition(shuffle, "a", "b")
             .mapInArrow(whole(k.sum_pairs), k.CANDIDATES_DDL)
         )
         candidate_pairs = candidates.count()
@@ -321,8 +324,10 @@ def scan(
     ``id``), ``text_field`` (``text``) and, when set, ``date_field`` and
     ``source_field`` are the records, in the DataFrame's order (give it an id
     column: a row without one takes its place in its Arrow batch as id).
-    ``partitions``: tasks per stage (default: the context's default parallelism).
-    ``part_records``: records per read part (paths).
+    ``partitions``: tasks per stage (default: the context's default parallelism; on
+    the shuffle the stages after read take more when the text needs them, see
+    :func:`reprint._scan_kernels.shuffle_partitions`). ``part_records``: records per
+    read part (paths).
 
     Without ``work_dir`` the stages run as Spark tasks and Spark's shuffle moves the
     rows between them (lines by key, n-grams by hash, pairs by pair, both texts to
