@@ -89,15 +89,20 @@ def _rows_only(fn):
     return rows_only
 
 
-def _pairing_rows(shard, **columns):
-    """A :data:`PAIRING_SCHEMA` table of ``shard`` and some of its columns (the
-    others null)."""
+def _rows_of(schema, shard, **columns):
+    """A table of ``schema`` (a pairing schema, ``shard`` first): ``shard`` and some
+    of the other columns, the rest null."""
     n = len(shard)
     arrays = [pa.array(shard, pa.int64())]
-    for field in list(PAIRING_SCHEMA)[1:]:
+    for field in list(schema)[1:]:
         value = columns.get(field.name)
         arrays.append(pa.nulls(n, field.type) if value is None else value.cast(field.type))
-    return pa.Table.from_arrays(arrays, schema=PAIRING_SCHEMA)
+    return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def _pairing_rows(shard, **columns):
+    """A :data:`PAIRING_SCHEMA` table of ``shard`` and some of its columns."""
+    return _rows_of(PAIRING_SCHEMA, shard, **columns)
 
 
 def _set_of(docs, records):
@@ -244,14 +249,11 @@ def dedup(
 
         signed = numbered.map_batches(_rows_only(sign), batch_format="pyarrow")
     # Only blocks with rows go on (see _rows_only); no rows at all: no clusters.
-    refs = signed.to_arrow_refs()
-    counts = ray.get([_num_rows.remote(r) for r in refs])
-    refs = [r for r, n in zip(refs, counts) if n]
-    if not refs:
+    signed = _with_rows(signed)
+    if signed is None:
         return _engine.components(
             _engine.PAIRS_SCHEMA.empty_table(), _engine.SIGN_SCHEMA.empty_table(), config
         )
-    signed = ray.data.from_arrow_refs(refs)
     max_bucket, threshold = p["max_bucket"], p["threshold"]
     shards = np.int64(partitions)
 
@@ -369,14 +371,8 @@ def _with_shard(table, shard):
 
 
 def _align_rows(shard, **columns):
-    """An :data:`ALIGN_PAIRING_SCHEMA` table of ``shard`` and some of its columns
-    (the others null)."""
-    n = len(shard)
-    arrays = [pa.array(shard, pa.int64())]
-    for field in list(ALIGN_PAIRING_SCHEMA)[1:]:
-        value = columns.get(field.name)
-        arrays.append(pa.nulls(n, field.type) if value is None else value.cast(field.type))
-    return pa.Table.from_arrays(arrays, schema=ALIGN_PAIRING_SCHEMA)
+    """An :data:`ALIGN_PAIRING_SCHEMA` table of ``shard`` and some of its columns."""
+    return _rows_of(ALIGN_PAIRING_SCHEMA, shard, **columns)
 
 
 def _with_rows(ds):
