@@ -474,7 +474,7 @@ def _scan_shuffled(source, config, partitions, part_records):
         if ds is None:
             return None
         return (
-            ds.groupby("shard", num_partitions=partitions)
+            ds.groupby("shard", num_partitions=shuffle)
             .map_groups(_rows_only(fn), **arrow)
             .materialize()
         )
@@ -504,7 +504,8 @@ def _scan_shuffled(source, config, partitions, part_records):
         for s in t.column("summary").to_pylist()
     ]
     offsets = k.offsets(summaries, config)
-    partitions = k.shuffle_partitions(partitions, read.sum("text_bytes"))
+    # The partitions of the stages after read.
+    shuffle = k.shuffle_partitions(partitions, read.sum("text_bytes"))
     parts = np.array([p for p, _ in offsets], dtype=np.int64)
     firsts = np.array([f for _, f in offsets], dtype=np.int64)
 
@@ -529,7 +530,7 @@ def _scan_shuffled(source, config, partitions, part_records):
         if out is None:
             return None
         return _with_shard(
-            out, out.column("key").to_numpy().view(np.uint64) % np.uint64(partitions)
+            out, out.column("key").to_numpy().view(np.uint64) % np.uint64(shuffle)
         )
 
     def boilerplate(group):
@@ -577,11 +578,11 @@ def _scan_shuffled(source, config, partitions, part_records):
     def gram_rows(table):
         table = table.filter(pc.is_valid(table.column("gram"))).select(["gram", "doc"])
         gram = table.column("gram").to_numpy().view(np.uint32).astype(np.uint64)
-        return _with_shard(table, gram % np.uint64(partitions))
+        return _with_shard(table, gram % np.uint64(shuffle))
 
     def pair_shard(table):
         a, b = table.column("a").to_numpy(), table.column("b").to_numpy()
-        return _with_shard(table, (a * 31 + b) % partitions)
+        return _with_shard(table, (a * 31 + b) % shuffle)
 
     def pair_counts(group):
         out = _concat([k.pair_counts(group.select(["gram", "doc"]).to_batches(), config)])
@@ -598,7 +599,7 @@ def _scan_shuffled(source, config, partitions, part_records):
     def doc_rows(table):
         doc = table.column("doc")
         return _align_rows(
-            doc.to_numpy() % partitions,
+            doc.to_numpy() % shuffle,
             doc=doc,
             text=table.column("text"),
             masks=table.column("masks"),
@@ -606,7 +607,7 @@ def _scan_shuffled(source, config, partitions, part_records):
 
     def pairs_by_a(table):
         a = table.column("a")
-        return _align_rows(a.to_numpy() % partitions, a=a, b=table.column("b"))
+        return _align_rows(a.to_numpy() % shuffle, a=a, b=table.column("b"))
 
     def split(group):
         is_doc = pc.is_valid(group.column("doc"))
@@ -626,7 +627,7 @@ def _scan_shuffled(source, config, partitions, part_records):
         text_a, masks_a = side(docs, pairs, "a")
         b = pairs.column("b")
         return _align_rows(
-            b.to_numpy() % partitions, a=pairs.column("a"), b=b, text_a=text_a, masks_a=masks_a
+            b.to_numpy() % shuffle, a=pairs.column("a"), b=b, text_a=text_a, masks_a=masks_a
         )
 
     def aligned(group):
