@@ -16,9 +16,11 @@
 //!
 //! - input: `record` int64, `id` utf8, `text` utf8 (null: an unusable record),
 //!   optional `keep_num` float64 / `keep_str` utf8 (the `keep_by` value);
-//! - sign: `record` int64, `id` utf8 (null: unusable), `text_bytes` int64,
-//!   `shingles` int32, `keep_num` float64, `keep_str` utf8, `keys` list<int64>,
-//!   `set` list<int32>;
+//! - sign: `record` int64 (null: a file that could not be read), `id` utf8 (null:
+//!   unusable), `text_bytes` int64, `shingles` int32, `keep_num` float64, `keep_str`
+//!   utf8, `keys` list<int64>, `set` list<int32>, `hash` int64 (the record's
+//!   checksum, for path inputs), `issue` utf8 and `message` utf8 (why an unusable
+//!   record could not be used, the message naming its file and line);
 //! - band rows: `band` int32, `key` int64, `record` int64 (documents with shingles);
 //! - candidate pairs: `a` int64, `b` int64 (`a < b`);
 //! - scored pairs: `a`, `b`, `jaccard`, `containment_a_in_b`, `containment_b_in_a`,
@@ -41,7 +43,7 @@ use arrow_array::{
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use pyo3::prelude::*;
 use pyo3::types::{PyCapsule, PyCapsuleMethods, PyTuple};
-use reprint::dedup::kernels::{self, SignedDoc, Signer};
+use reprint::dedup::kernels::{self, ShardItem, SignedDoc, Signer};
 use reprint::dedup::stages::{Shard, StageParams};
 use reprint::dedup::{DocMeta, DupCluster};
 use reprint::document::SortKey;
@@ -170,7 +172,7 @@ fn list_field(name: &str, item: DataType) -> Field {
 /// The schema of the sign table between the kernels.
 fn sign_schema() -> SchemaRef {
     Arc::new(Schema::new(vec![
-        Field::new("record", DataType::Int64, false),
+        Field::new("record", DataType::Int64, true),
         Field::new("id", DataType::Utf8, true),
         Field::new("text_bytes", DataType::Int64, true),
         Field::new("shingles", DataType::Int32, true),
@@ -178,6 +180,9 @@ fn sign_schema() -> SchemaRef {
         Field::new("keep_str", DataType::Utf8, true),
         list_field("keys", DataType::Int64),
         list_field("set", DataType::Int32),
+        Field::new("hash", DataType::Int64, true),
+        Field::new("issue", DataType::Utf8, true),
+        Field::new("message", DataType::Utf8, true),
     ]))
 }
 
@@ -191,6 +196,9 @@ struct SignRows {
     keep_str: StringBuilder,
     keys: ListBuilder<Int64Builder>,
     set: ListBuilder<Int32Builder>,
+    hash: Int64Builder,
+    issue: StringBuilder,
+    message: StringBuilder,
     rows: usize,
 }
 
@@ -205,11 +213,15 @@ impl SignRows {
             keep_str: StringBuilder::new(),
             keys: ListBuilder::new(Int64Builder::new()),
             set: ListBuilder::new(Int32Builder::new()),
+            hash: Int64Builder::new(),
+            issue: StringBuilder::new(),
+            message: StringBuilder::new(),
             rows: 0,
         }
     }
 
-    fn push(&mut self, d: &SignedDoc) {
+    /// A document's row; `hash` is its record's checksum when it was read from a file.
+    fn push(&mut self, d: &SignedDoc, hash: Option<u64>) {
         self.record.append_value(d.meta.ordinal as i64);
         self.id.append_value(&d.meta.id);
         self.text_bytes.append_value(d.meta.text_bytes as i64);
@@ -220,11 +232,16 @@ impl SignRows {
         self.keys
             .append_value(d.keys.iter().map(|&k| Some(k as i64)));
         self.set.append_value(d.set.iter().map(|&s| Some(s as i32)));
+        self.hash.append_option(hash.map(|h| h as i64));
+        self.issue.append_null();
+        self.message.append_null();
         self.rows += 1;
     }
 
-    fn push_unusable(&mut self, record: i64) {
-        self.record.append_value(record);
+    /// The row of a record that could not be used (`record` `None`: a file that
+    /// could not be read), with why.
+    fn push_unusable(&mut self, record: Option<i64>, reason: &str, message: &str) {
+        self.record.append_option(record);
         self.id.append_null();
         self.text_bytes.append_null();
         self.shingles.append_null();
@@ -232,6 +249,9 @@ impl SignRows {
         self.keep_str.append_null();
         self.keys.append_null();
         self.set.append_null();
+        self.hash.append_null();
+        self.issue.append_value(reason);
+        self.message.append_value(message);
         self.rows += 1;
     }
 
@@ -246,6 +266,9 @@ impl SignRows {
             Arc::new(self.keep_str.finish()),
             Arc::new(self.keys.finish()),
             Arc::new(self.set.finish()),
+            Arc::new(self.hash.finish()),
+            Arc::new(self.issue.finish()),
+            Arc::new(self.message.finish()),
         ];
         RecordBatch::try_new(sign_schema(), columns).map_err(arrow_error)
     }
@@ -253,7 +276,8 @@ impl SignRows {
 
 /// `sign_batch(batch, config)`: the sign stage over a batch of records (`record`,
 /// `id`, `text`, optionally `keep_num` / `keep_str`): one sign row per record, a
-/// record with a null id or text kept as an unusable row (null id). `config` is the
+/// record with a null id or text kept as an unusable row (null id, its `issue` and
+/// `message` saying which), or, with `strict` set, an `InputError`. `config` is the
 /// dedup settings as JSON (the keyword arguments of `reprint.dedup`).
 #[pyfunction]
 pub fn sign_batch(
@@ -275,7 +299,21 @@ pub fn sign_batch(
                 return Err(value_error("column \"record\" has a null"));
             }
             if id.is_null(i) || text.is_null(i) {
-                rows.push_unusable(record.value(i));
+                let issue = reprint::error::InputIssue {
+                    path: format!("table record {}", record.value(i)),
+                    line: None,
+                    kind: if text.is_null(i) {
+                        reprint::error::IssueKind::MissingText("text".into())
+                    } else {
+                        reprint::error::IssueKind::BadId("id".into())
+                    },
+                };
+                if signer.strict() {
+                    return Err(Python::attach(|py| {
+                        to_py(py, reprint::Error::Strict(issue))
+                    }));
+                }
+                rows.push_unusable(Some(record.value(i)), issue.kind.name(), &issue.to_string());
                 continue;
             }
             let keep_key = match (keep_num, keep_str) {
@@ -289,7 +327,7 @@ pub fn sign_batch(
                 text.value(i).to_string(),
                 keep_key,
             );
-            rows.push(&signed);
+            rows.push(&signed, None);
         }
         rows.finish()
     })?;
@@ -310,8 +348,9 @@ const SIGN_BATCH_ROWS: usize = 2048;
 /// `sign_paths(paths, config, part_records, rank, world)`: the sign stage's shard
 /// `rank` of `world` over input files and folders, read as the CLI reads them (the
 /// parts `p` of `part_records` consecutive records with `p % world == rank`).
-/// Returns `(batches, records, skipped)`: the sign rows of the shard's documents,
-/// the records in the whole input, and the shard's unusable records by reason.
+/// Returns `(batches, records, skipped)`: the sign rows of the shard's records (its
+/// documents and the rows of those that could not be used), the records in the
+/// whole input, and the shard's unusable records by reason.
 #[pyfunction]
 pub fn sign_paths(
     py: Python<'_>,
@@ -328,8 +367,15 @@ pub fn sign_paths(
             let shard = Shard::new(rank, world)?;
             let mut rows = SignRows::new();
             let mut batches = Vec::new();
-            let read = signer.sign_shard(&sources, part_records, shard, |doc| {
-                rows.push(&doc);
+            let read = signer.sign_shard(&sources, part_records, shard, |item| {
+                match item {
+                    ShardItem::Doc { doc, hash } => rows.push(&doc, Some(hash)),
+                    ShardItem::Unusable {
+                        record,
+                        reason,
+                        message,
+                    } => rows.push_unusable(record.map(|r| r as i64), reason, &message),
+                }
                 if rows.rows >= SIGN_BATCH_ROWS {
                     batches.push(
                         rows.finish()
@@ -567,6 +613,9 @@ pub fn cluster_members(
             let keep_str = col::<StringArray>(batch, "keep_str", "utf8")?;
             let set = col::<ListArray>(batch, "set", "list<int32>")?;
             for i in 0..batch.num_rows() {
+                if record.is_null(i) {
+                    continue; // a file that could not be read: no document
+                }
                 let r = record.value(i) as u64;
                 let Ok(slot) = named.binary_search(&r) else {
                     continue;
@@ -711,6 +760,212 @@ pub fn clusters_jsonl(py: Python<'_>, batches: Vec<Bound<'_, PyAny>>) -> PyResul
         Ok(out)
     })?;
     String::from_utf8(out).map_err(|e| value_error(format!("report is not UTF-8: {e}")))
+}
+
+/// `pairs_jsonl(pairs, members)`: the file `reprint dedup --pairs` writes, of the
+/// verified pairs (batches of `a`, `b` and the four scores, any order) and sign rows
+/// (`record`, `id`) of at least every document they name: one JSON line per pair,
+/// ordered by `a`, then `b`.
+#[pyfunction]
+pub fn pairs_jsonl(
+    py: Python<'_>,
+    pairs: Vec<Bound<'_, PyAny>>,
+    members: Vec<Bound<'_, PyAny>>,
+) -> PyResult<String> {
+    let pairs = pairs
+        .iter()
+        .map(import_batch)
+        .collect::<PyResult<Vec<_>>>()?;
+    let members = members
+        .iter()
+        .map(import_batch)
+        .collect::<PyResult<Vec<_>>>()?;
+    let out = py.detach(|| -> PyResult<Vec<u8>> {
+        let mut scored: Vec<(u64, u64, PairScore)> = Vec::new();
+        for batch in &pairs {
+            let a = col::<Int64Array>(batch, "a", "int64")?;
+            let b = col::<Int64Array>(batch, "b", "int64")?;
+            let j = col::<Float64Array>(batch, "jaccard", "float64")?;
+            let cab = col::<Float64Array>(batch, "containment_a_in_b", "float64")?;
+            let cba = col::<Float64Array>(batch, "containment_b_in_a", "float64")?;
+            let shared = col::<Int64Array>(batch, "shared_shingles", "int64")?;
+            for i in 0..batch.num_rows() {
+                scored.push((
+                    a.value(i) as u64,
+                    b.value(i) as u64,
+                    PairScore {
+                        jaccard: j.value(i),
+                        containment_a_in_b: cab.value(i),
+                        containment_b_in_a: cba.value(i),
+                        shared_shingles: shared.value(i) as usize,
+                    },
+                ));
+            }
+        }
+        scored.sort_by_key(|p| (p.0, p.1));
+        let mut named: Vec<u64> = scored.iter().flat_map(|p| [p.0, p.1]).collect();
+        named.sort_unstable();
+        named.dedup();
+        let mut ids: Vec<Option<String>> = vec![None; named.len()];
+        for batch in &members {
+            let record = col::<Int64Array>(batch, "record", "int64")?;
+            let id = col::<StringArray>(batch, "id", "utf8")?;
+            for i in 0..batch.num_rows() {
+                if record.is_null(i) || id.is_null(i) {
+                    continue;
+                }
+                if let Ok(slot) = named.binary_search(&(record.value(i) as u64)) {
+                    ids[slot] = Some(id.value(i).to_string());
+                }
+            }
+        }
+        let docs = named
+            .iter()
+            .zip(ids)
+            .map(|(&ordinal, id)| {
+                let id = id.ok_or_else(|| {
+                    value_error(format!(
+                        "record {ordinal} of a pair is not among the members"
+                    ))
+                })?;
+                Ok(DocMeta {
+                    id,
+                    ordinal,
+                    text_bytes: 0,
+                    shingles: 0,
+                    keep_key: None,
+                })
+            })
+            .collect::<PyResult<Vec<_>>>()?;
+        let slot = |r: u64| named.binary_search(&r).unwrap_or_default() as u32;
+        let pairs = scored
+            .iter()
+            .map(|&(a, b, score)| reprint::dedup::VerifiedPair {
+                a: slot(a),
+                b: slot(b),
+                score,
+            })
+            .collect();
+        let result = kernels::report_result(docs, pairs, Vec::new());
+        let mut out = Vec::new();
+        reprint::report::dedup_pairs::write(&result, &mut out)
+            .map_err(|e| value_error(e.to_string()))?;
+        Ok(out)
+    })?;
+    String::from_utf8(out).map_err(|e| value_error(format!("report is not UTF-8: {e}")))
+}
+
+/// `write_kept(paths, config, records, decided, out)`: writes the deduplicated dump of an
+/// engine's dedup over input files and folders, as `reprint dedup -o` writes it.
+/// The inputs are read a second time through the one ingest path; `records` is how
+/// many records the first read saw, and `decided` (batches of `record` int64, `hash`
+/// int64, `write` bool) names the records not simply written: each cluster member
+/// with its checksum from the first read (written when it is kept) and each unusable
+/// record (null hash, left out). Every other record is written. A member whose bytes
+/// changed, or another number of records, is an `InputChangedError`. The dump is
+/// written beside `out` and renamed into place when complete, so that a failed run
+/// leaves no partial file; `out` must not be an input. Returns the records written.
+#[pyfunction]
+pub fn write_kept(
+    py: Python<'_>,
+    paths: Vec<PathBuf>,
+    config: &str,
+    records: u64,
+    decided: Vec<Bound<'_, PyAny>>,
+    out: PathBuf,
+) -> PyResult<u64> {
+    use reprint::dedup::{Expected, Verdict};
+    let decided = decided
+        .iter()
+        .map(import_batch)
+        .collect::<PyResult<Vec<_>>>()?;
+    let config = dedup_config(&parse_dedup_args(config)?)?;
+    let mut rows: Vec<(u64, Option<u64>, bool)> = Vec::new();
+    for batch in &decided {
+        let record = col::<Int64Array>(batch, "record", "int64")?;
+        let hash = col::<Int64Array>(batch, "hash", "int64")?;
+        let write = col::<BooleanArray>(batch, "write", "bool")?;
+        for i in 0..batch.num_rows() {
+            if record.is_null(i) {
+                continue;
+            }
+            rows.push((
+                record.value(i) as u64,
+                hash.is_valid(i).then(|| hash.value(i) as u64),
+                write.value(i),
+            ));
+        }
+    }
+    rows.sort_unstable_by_key(|r| r.0);
+    py.detach(|| -> reprint::Result<u64> {
+        let sources = Sources::discover(&paths)?;
+        // No output over an input: the destination is none of the files read.
+        let same = |a: &std::path::Path| match (a.canonicalize(), out.canonicalize()) {
+            (Ok(a), Ok(b)) => a == b,
+            _ => false,
+        };
+        if let Some(input) = sources.list().iter().find(|s| same(&s.path)) {
+            return Err(reprint::Error::Config(format!(
+                "the deduplicated output {} is an input ({}); name another file",
+                out.display(),
+                input.display
+            )));
+        }
+        // Written beside its destination and renamed into place when complete.
+        let name = out
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let tmp = out.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
+        let written = (|| {
+            let file = std::fs::File::create(&tmp).map_err(|e| reprint::Error::io(&tmp, e))?;
+            let mut w = std::io::BufWriter::new(file);
+            let expected = Expected {
+                records,
+                by_source: None,
+            };
+            let n = reprint::dedup::write_records(
+                &sources,
+                &config.input,
+                expected,
+                &mut w,
+                &reprint::exec::Silent,
+                |ordinal, h| match rows.binary_search_by_key(&ordinal, |r| r.0) {
+                    Err(_) => Verdict::Write,
+                    Ok(i) => match rows[i] {
+                        (_, Some(first), _) if first != h => Verdict::Changed,
+                        (_, Some(_), true) => Verdict::Write,
+                        _ => Verdict::Leave,
+                    },
+                },
+            )?;
+            let file = w
+                .into_inner()
+                .map_err(|e| reprint::Error::io(&tmp, e.into_error()))?;
+            file.sync_all().map_err(|e| reprint::Error::io(&tmp, e))?;
+            std::fs::rename(&tmp, &out).map_err(|e| reprint::Error::io(&out, e))?;
+            Ok(n)
+        })();
+        if written.is_err() {
+            let _ = std::fs::remove_file(&tmp);
+        }
+        written
+    })
+    .map_err(|e| to_py(py, e))
+}
+
+/// `dedup_summary(config, stats)`: the document `reprint dedup --summary-json`
+/// writes, of an engine run's counts and timings (`stats`, JSON with the keys of the
+/// library's `DedupStats`) and the settings.
+#[pyfunction]
+pub fn dedup_summary(config: &str, stats: &str) -> PyResult<String> {
+    let config = dedup_config(&parse_dedup_args(config)?)?;
+    let stats: serde_json::Value =
+        serde_json::from_str(stats).map_err(|e| value_error(format!("stats: {e}")))?;
+    let mut out = Vec::new();
+    reprint::report::summary::write("dedup", &stats, &config, &mut out)
+        .map_err(|e| value_error(e.to_string()))?;
+    String::from_utf8(out).map_err(|e| value_error(format!("summary is not UTF-8: {e}")))
 }
 
 /// `dedup_params(config)`: what the stages after sign take of the settings, as a

@@ -37,6 +37,9 @@ fn _reprint(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(engine::cluster_members, m)?)?;
     m.add_function(wrap_pyfunction!(engine::clusters_jsonl, m)?)?;
     m.add_function(wrap_pyfunction!(engine::dedup_params, m)?)?;
+    m.add_function(wrap_pyfunction!(engine::pairs_jsonl, m)?)?;
+    m.add_function(wrap_pyfunction!(engine::write_kept, m)?)?;
+    m.add_function(wrap_pyfunction!(engine::dedup_summary, m)?)?;
     m.add_function(wrap_pyfunction!(scan_stages::scan_settings, m)?)?;
     m.add_function(wrap_pyfunction!(scan_stages::scan_work, m)?)?;
     m.add_function(wrap_pyfunction!(scan_stages::scan_stage, m)?)?;

@@ -7,9 +7,9 @@ import pyarrow as pa
 import pytest
 
 from reprint import _engine, _reprint, _settings, dedup
-from reprint.errors import ConfigError
+from reprint.errors import ConfigError, InputChangedError, InputError
 
-from conftest import SEEDS
+from conftest import SEEDS, json_lines, write_jsonl
 
 
 def _records(seed_texts):
@@ -43,7 +43,112 @@ def _chain(records, **settings):
         schema=_engine.VERIFY_INPUT_SCHEMA,
     )
     verified = pa.Table.from_batches([_engine.verify_pairs(joined, p["threshold"])])
-    return _engine.components(verified, pa.Table.from_batches([signed]), config), signed
+    table = pa.Table.from_batches([signed])
+    return _engine.components(verified, table, config, _engine.Tally.of_signed(table)), signed
+
+
+def _chain_paths(paths, world=3, part_records=2, **settings):
+    """The kernels over input paths, as an engine chains them: ``world`` sign shards,
+    the band stage over all rows, verify with both sets, components on the driver."""
+    config = _settings.dedup_settings(**settings)
+    p = _engine.params(config)
+    batches = []
+    for rank in range(world):
+        made, _records, _skipped = _reprint.sign_paths(paths, config, part_records, rank, world)
+        batches += [pa.record_batch(b) for b in made]
+    signed = pa.Table.from_batches(batches, schema=_engine.SIGN_SCHEMA)
+    rows = [_engine.band_rows(b) for b in signed.to_batches()]
+    candidates = _engine.band_pairs(rows, p["max_bucket"])
+    sets = dict(zip(signed.column("record").to_pylist(), signed.column("set").to_pylist()))
+    a, b = candidates.column("a").to_pylist(), candidates.column("b").to_pylist()
+    joined = pa.RecordBatch.from_arrays(
+        [pa.array(a, pa.int64()), pa.array(b, pa.int64()),
+         pa.array([sets[x] for x in a], pa.list_(pa.int32())),
+         pa.array([sets[x] for x in b], pa.list_(pa.int32()))],
+        schema=_engine.VERIFY_INPUT_SCHEMA,
+    )
+    verified = pa.Table.from_batches([_engine.verify_pairs(joined, p["threshold"])])
+    return _engine.components(
+        verified, signed, config, _engine.Tally.of_signed(signed), paths,
+        candidate_pairs=candidates.num_rows,
+    )
+
+
+#: Lines of a dump that cannot be used, one of each kind the ingest names.
+BAD_LINES = ['{"id": "broken", "text": ', "[1, 2, 3]", '{"id": "notext"}', '{"id": [1], "text": "t"}']
+
+
+def _messy_dump(path, seed_texts):
+    """A JSON Lines dump of near-duplicates with unusable lines between them."""
+    lines = [json.dumps(r) for r in _records(seed_texts)[:-1]]
+    for n, bad in enumerate(BAD_LINES):
+        lines.insert(2 + 3 * n, bad)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_a_run_over_paths_writes_the_files_of_the_cli(cli, seed_texts, tmp_path):
+    dump = _messy_dump(tmp_path / "messy.jsonl", seed_texts)
+    result = _chain_paths([str(dump)], threshold=0.5)
+    out = tmp_path / "cli"
+    out.mkdir()
+    cli("dedup", dump, "--threshold", "0.5", "--clusters", out / "clusters.jsonl",
+        "--pairs", out / "pairs.jsonl", "-o", out / "dedup.jsonl",
+        "--summary-json", out / "summary.json")
+    assert result.clusters_jsonl() == (out / "clusters.jsonl").read_text(encoding="utf-8")
+    assert result.pairs_jsonl() == (out / "pairs.jsonl").read_text(encoding="utf-8")
+    assert len(json_lines(result.pairs_jsonl())) == result.verified_pairs >= 5
+    written = result.write_deduplicated(tmp_path / "dedup.jsonl")
+    assert (tmp_path / "dedup.jsonl").read_bytes() == (out / "dedup.jsonl").read_bytes()
+    assert written == len((out / "dedup.jsonl").read_text(encoding="utf-8").splitlines())
+    # Every count the engine knows is the CLI's; so are the layout and the settings.
+    want = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    got = json.loads(result.summary_json())
+    assert {k: want["stats"][k] for k in got["stats"]} == got["stats"]
+    assert got["stats"]["skipped"] == 4 and got["stats"]["documents_removed"] == 5
+    assert got["stats"]["skipped_by_reason"] == {
+        "bad_id": 1, "malformed_json": 1, "missing_text": 1, "not_an_object": 1,
+    }
+    assert got["config"] == want["config"] and got["command"] == "dedup"
+    assert set(got["seconds"]) >= {"cluster", "total"}
+    # Each unusable record is named by file and line.
+    messages = result.unusable.column("message").to_pylist()
+    assert len(messages) == 4 and all(f"{dump}:" in m for m in messages)
+
+
+def test_the_deduplicated_dump_is_refused_when_a_member_changed(seed_texts, tmp_path):
+    dump = _messy_dump(tmp_path / "messy.jsonl", seed_texts)
+    result = _chain_paths([str(dump)], threshold=0.5)
+    with pytest.raises(ConfigError, match="is an input"):
+        result.write_deduplicated(dump)
+    lines = dump.read_text(encoding="utf-8").splitlines()
+    member = next(n for n, line in enumerate(lines) if line.startswith('{"id": "b1"'))
+    lines[member] = lines[member].replace("Reporting by staff.", "Reporting by desk.")
+    dump.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(InputChangedError):
+        result.write_deduplicated(tmp_path / "dedup.jsonl")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["messy.jsonl"]
+    # One record more than the first read saw.
+    dump.write_text("\n".join(lines + [json.dumps({"id": "new", "text": "x"})]) + "\n")
+    result = _chain_paths([str(dump)], threshold=0.5)
+    dump.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(InputChangedError):
+        result.write_deduplicated(tmp_path / "dedup.jsonl")
+
+
+def test_unusable_records_are_counted_and_strict_stops_at_the_first(seed_texts, tmp_path):
+    records = _records(seed_texts)
+    result, _ = _chain(records, threshold=0.5)
+    assert result.stats["skipped"] == 1 and result.stats["skipped_by_reason"] == {"missing_text": 1}
+    assert result.stats["documents"] == len(records) - 1 and result.stats["empty_documents"] == 1
+    assert "record 11" in result.unusable.column("message")[0].as_py()
+    with pytest.raises(ConfigError, match="run over paths"):
+        result.write_deduplicated(tmp_path / "out.jsonl")
+    with pytest.raises(InputError, match="missing"):
+        _chain(records, threshold=0.5, strict=True)
+    dump = _messy_dump(tmp_path / "messy.jsonl", seed_texts)
+    with pytest.raises(InputError, match="malformed JSON"):
+        _reprint.sign_paths([str(dump)], _settings.dedup_settings(strict=True), 2, 0, 1)
 
 
 def test_kernels_chained_give_the_clusters_of_dedup(seed_texts):
@@ -90,7 +195,9 @@ def test_components_refuses_more_pairs_than_the_driver_limit(monkeypatch):
     monkeypatch.setattr(_engine, "DRIVER_PAIRS_LIMIT", 1)
     pairs = pa.table({"a": pa.array([0, 0], pa.int64()), "b": pa.array([1, 2], pa.int64())})
     with pytest.raises(ConfigError, match="DRIVER_PAIRS_LIMIT"):
-        _engine.components(pairs, _engine.SIGN_SCHEMA.empty_table(), _settings.dedup_settings())
+        _engine.components(
+            pairs, _engine.SIGN_SCHEMA.empty_table(), _settings.dedup_settings(), _engine.Tally()
+        )
 
 
 def test_an_arrow_batch_is_read_through_the_capsule_protocol():

@@ -55,6 +55,40 @@ def cli_clusters(cli_bin, tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def cli_dedup_files(cli_bin, tmp_path_factory):
+    """``reprint dedup INPUT... --clusters --pairs -o --summary-json`` run in the
+    repository root; returns the folder of ``clusters.jsonl``, ``pairs.jsonl``,
+    ``dedup.jsonl`` and ``summary.json``."""
+
+    def run(*inputs, flags=()):
+        out = tmp_path_factory.mktemp("cli")
+        subprocess.run(
+            [cli_bin, "--quiet", "dedup", *map(str, inputs), *flags,
+             "--clusters", str(out / "clusters.jsonl"), "--pairs", str(out / "pairs.jsonl"),
+             "-o", str(out / "dedup.jsonl"), "--summary-json", str(out / "summary.json")],
+            cwd=REPO,
+            check=True,
+        )
+        return out
+
+    return run
+
+
+def assert_the_files_of_the_cli(got, want):
+    """The files of an engine's ``dedup`` command line (folder ``got``) against the
+    CLI's (``want``, of :func:`cli_dedup_files`): every file byte for byte but the
+    summary, whose counts are the CLI's and whose settings are the CLI's."""
+    for name in ("clusters.jsonl", "pairs.jsonl", "dedup.jsonl"):
+        assert (got / name).read_bytes() == (want / name).read_bytes(), name
+    summary = json.loads((got / "summary.json").read_text(encoding="utf-8"))
+    cli = json.loads((want / "summary.json").read_text(encoding="utf-8"))
+    assert summary["stats"] == {k: cli["stats"][k] for k in summary["stats"]}
+    assert set(summary["stats"]) >= {"documents", "skipped", "candidate_pairs", "verified_pairs", "clusters"}
+    assert summary["stats"]["skipped"] == len(BAD_LINES)
+    assert summary["config"] == cli["config"]
+
+
+@pytest.fixture(scope="session")
 def cli_scan(cli_bin, tmp_path_factory):
     """``reprint scan INPUT... --format json`` run in the repository root; returns the
     report's text."""
@@ -94,7 +128,17 @@ def dumps(cli_bin, tmp_path_factory):
         cwd=REPO,
         check=True,
     )
-    return {"seeds": "corpus/seeds", "reuters": str(reuters), "synth": str(synth)}
+    # The synth dump with unusable lines between its records.
+    messy = tmp / "messy.jsonl"
+    lines = synth.read_text(encoding="utf-8").splitlines()
+    for n, bad in enumerate(BAD_LINES):
+        lines.insert(7 + 50 * n, bad)
+    messy.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return {"seeds": "corpus/seeds", "reuters": str(reuters), "synth": str(synth), "messy": str(messy)}
+
+
+#: Lines that cannot be used, one of each kind the ingest names, in the messy dump.
+BAD_LINES = ['{"id": "broken", "text": ', "[1, 2, 3]", '{"id": "notext"}', '{"id": [1], "text": "t"}']
 
 
 def free_port():

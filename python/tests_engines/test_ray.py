@@ -11,7 +11,7 @@ import pyarrow as pa
 import pytest
 
 import reprint.ray
-from conftest import RAY_ON_LOOPBACK, REPO, read_json_lines, with_a_task_killed
+from conftest import assert_the_files_of_the_cli, RAY_ON_LOOPBACK, REPO, read_json_lines, with_a_task_killed
 
 
 @pytest.mark.parametrize("name", ["seeds", "reuters", "synth"])
@@ -30,9 +30,13 @@ def test_a_dataset_gives_the_clusters_of_its_records(ray_session, dumps, cli_clu
 
     want = cli_clusters(dumps["synth"], flags=["--threshold", "0.5"])
     records = [{"id": r["id"], "text": r["text"]} for r in read_json_lines(open(dumps["synth"]).read())]
-    ds = ray.data.from_arrow([pa.Table.from_pylist(records[:150]), pa.Table.from_pylist(records[150:])])
+    # One row more, at the end, without a text: counted, not clustered.
+    tail = pa.Table.from_pylist(records[150:] + [{"id": "no-text", "text": None}])
+    ds = ray.data.from_arrow([pa.Table.from_pylist(records[:150]), tail])
     got = reprint.ray.dedup(ds, threshold=0.5)
     assert got.clusters_jsonl() == want
+    assert got.stats["skipped_by_reason"] == {"missing_text": 1}
+    assert got.stats["documents"] == len(records)
 
 
 def test_a_dataset_without_duplicates_gives_no_clusters(ray_session, cli_clusters, tmp_path):
@@ -56,15 +60,26 @@ def test_a_killed_task_is_retried_with_the_same_clusters(ray_session, ray_cluste
     assert got.clusters_jsonl() == want
 
 
-def test_command_line_writes_the_clusters_file(ray_cluster, dumps, cli_clusters, tmp_path):
-    want = cli_clusters(dumps["seeds"], dumps["synth"])
+def test_command_line_writes_the_files_of_the_cli(ray_cluster, dumps, cli_dedup_files, tmp_path):
+    # The messy dump has a record of each kind that cannot be used: each is counted
+    # and named, none is written to the deduplicated dump.
+    want = cli_dedup_files(dumps["seeds"], dumps["messy"])
+    out = tmp_path / "out"
     done = subprocess.run(
         [sys.executable, "-c",
          RAY_ON_LOOPBACK + "import runpy; runpy.run_module('reprint.ray', run_name='__main__')",
-         "dedup", dumps["seeds"], dumps["synth"],
-         "--out", str(tmp_path / "out"), "--partitions", "2"],
+         "dedup", dumps["seeds"], dumps["messy"],
+         "--out", str(out), "--partitions", "2",
+         "--pairs", str(out / "pairs.jsonl"), "-o", str(out / "dedup.jsonl"),
+         "--summary-json", str(out / "summary.json")],
         cwd=REPO, env=dict(os.environ, RAY_ADDRESS=ray_cluster.address),
         capture_output=True, text=True,
     )
     assert done.returncode == 0, done.stderr
-    assert (tmp_path / "out" / "clusters.jsonl").read_text(encoding="utf-8") == want
+    assert_the_files_of_the_cli(out, want)
+    assert "4 records skipped" in done.stderr and "messy.jsonl:8: malformed JSON" in done.stderr
+
+
+def test_strict_stops_at_the_first_unusable_record(ray_session, dumps):
+    with pytest.raises(Exception, match="malformed JSON"):
+        reprint.ray.dedup(os.path.abspath(dumps["messy"]), strict=True)

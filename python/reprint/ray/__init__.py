@@ -132,25 +132,31 @@ def _count(block):
     return block.num_rows
 
 
-def _remote_count():
-    import ray
-
-    return ray.remote(_count)
+def _tally(block):
+    return _engine.Tally.of_signed(block.select(_engine.SIGN_SCHEMA.names))
 
 
-class _Lazy:
-    """``_num_rows.remote(ref)``: the rows of a block, counted where it is (the
-    remote function made on first use, so that importing this module needs no Ray)."""
+class _Remote:
+    """``fn`` as a Ray remote function, made on first use (so that importing this
+    module needs no Ray): ``_Remote(fn).remote(ref)`` runs ``fn`` on a block where
+    it is."""
 
-    fn = None
+    def __init__(self, fn):
+        self.fn = fn
+        self.remote_fn = None
 
     def remote(self, ref):
-        if _Lazy.fn is None:
-            _Lazy.fn = _remote_count()
-        return _Lazy.fn.remote(ref)
+        if self.remote_fn is None:
+            import ray
+
+            self.remote_fn = ray.remote(self.fn)
+        return self.remote_fn.remote(ref)
 
 
-_num_rows = _Lazy()
+#: The rows of a block, counted where it is.
+_num_rows = _Remote(_count)
+#: The :class:`reprint._engine.Tally` of a block of sign rows, made where it is.
+_tally_of = _Remote(_tally)
 
 
 def _signed_paths(paths, config, partitions, part_records):
@@ -248,12 +254,20 @@ def dedup(
             )
 
         signed = numbered.map_batches(_rows_only(sign), batch_format="pyarrow")
+    started = time.perf_counter()
     # Only blocks with rows go on (see _rows_only); no rows at all: no clusters.
     signed = _with_rows(signed)
     if signed is None:
         return _engine.components(
-            _engine.PAIRS_SCHEMA.empty_table(), _engine.SIGN_SCHEMA.empty_table(), config
+            _engine.VERIFY_SCHEMA.empty_table(),
+            _engine.SIGN_SCHEMA.empty_table(),
+            config,
+            _engine.Tally(),
+            paths,
+            {"engine": time.perf_counter() - started},
+            candidate_pairs=0,
         )
+    tally = _engine.Tally.merged(ray.get([_tally_of.remote(r) for r in signed.to_arrow_refs()]))
     max_bucket, threshold = p["max_bucket"], p["threshold"]
     shards = np.int64(partitions)
 
@@ -301,7 +315,7 @@ def dedup(
             names=_engine.VERIFY_INPUT_SCHEMA.names,
         ).combine_chunks()
         out = [_engine.verify_pairs(b, threshold) for b in table.to_batches()]
-        return _table(out, _engine.VERIFY_SCHEMA).select(_engine.PAIRS_SCHEMA.names)
+        return _table(out, _engine.VERIFY_SCHEMA)
 
     candidates = (
         signed.map_batches(_rows_only(band_rows), batch_format="pyarrow")
@@ -310,19 +324,23 @@ def dedup(
         .map_batches(_rows_only(pairs_by_a), batch_format="pyarrow")
     )
     docs = signed.map_batches(_rows_only(docs_by), batch_format="pyarrow")
-    half = (
+    # Computed once, one row per distinct candidate pair: counted (the candidate
+    # pairs of the summary) and paired with the second sets.
+    half = _with_rows(
         candidates.union(docs)
         .groupby("shard", num_partitions=partitions)
         .map_groups(_rows_only(with_set_a), batch_format="pyarrow")
     )
-    verified = (
-        half.union(docs)
-        .groupby("shard", num_partitions=partitions)
-        .map_groups(_rows_only(scored), batch_format="pyarrow")
-    )
-    tables = [t for t in ray.get(verified.to_arrow_refs()) if t.num_rows]
-    edges = pa.concat_tables(tables) if tables else _engine.PAIRS_SCHEMA.empty_table()
-    edges = edges.sort_by([("a", "ascending"), ("b", "ascending")])
+    candidate_pairs = 0 if half is None else half.count()
+    tables = []
+    if half is not None:
+        verified = (
+            half.union(docs)
+            .groupby("shard", num_partitions=partitions)
+            .map_groups(_rows_only(scored), batch_format="pyarrow")
+        )
+        tables = [t for t in ray.get(verified.to_arrow_refs()) if t.num_rows]
+    edges = pa.concat_tables(tables) if tables else _engine.VERIFY_SCHEMA.empty_table()
     named = pc.unique(pa.concat_arrays([edges.column("a").combine_chunks(), edges.column("b").combine_chunks()]))
 
     def members_of(table):
@@ -333,7 +351,10 @@ def dedup(
         if t.num_rows
     ]
     members = pa.concat_tables(member_tables) if member_tables else _engine.SIGN_SCHEMA.empty_table()
-    return _engine.components(edges, members, config)
+    seconds = {"engine": time.perf_counter() - started}
+    return _engine.components(
+        edges, members, config, tally, paths, seconds, candidate_pairs=candidate_pairs
+    )
 
 
 def _run_task(task, rank):

@@ -38,7 +38,8 @@ __all__ = ["dedup", "scan", "DedupResult", "ScanRun", "DRIVER_PAIRS_LIMIT"]
 
 SIGN_DDL = (
     "record long, id string, text_bytes long, shingles int, keep_num double, "
-    "keep_str string, keys array<long>, set array<int>"
+    "keep_str string, keys array<long>, set array<int>, hash long, issue string, "
+    "message string"
 )
 BAND_DDL = "band int, key long, record long"
 PAIRS_DDL = "a long, b long"
@@ -117,6 +118,7 @@ def dedup(
         signed = _signed_paths(spark, paths, config, partitions, int(part_records))
     else:
         signed = _signed_frame(source, config, id_col, text_col, settings.get("keep_by"))
+    started = time.perf_counter()
     signed = signed.persist(StorageLevel.MEMORY_AND_DISK)
     try:
         max_bucket, threshold = p["max_bucket"], p["threshold"]
@@ -137,6 +139,7 @@ def dedup(
             .repartition(partitions, "band", "key")
             .mapInArrow(pairs, PAIRS_DDL)
             .distinct()
+            .persist(StorageLevel.MEMORY_AND_DISK)
         )
         sets = signed.where("shingles > 0").select("record", "set")
         set_a = sets.withColumnRenamed("record", "a").withColumnRenamed("set", "set_a")
@@ -146,18 +149,35 @@ def dedup(
             .join(set_b, "b")
             .select("a", "b", "set_a", "set_b")
             .mapInArrow(verify, VERIFY_DDL)
-            .select("a", "b")
             .persist(StorageLevel.MEMORY_AND_DISK)
         )
         try:
+            candidate_pairs = candidates.count()
             edges = verified.toArrow()
             named = verified.select(F.explode(F.array("a", "b")).alias("record")).distinct()
             members = signed.join(named, "record").toArrow()
+            tally = _tally(signed)
         finally:
             verified.unpersist()
+            candidates.unpersist()
     finally:
         signed.unpersist()
-    return _engine.components(edges, members, config)
+    seconds = {"engine": time.perf_counter() - started}
+    return _engine.components(
+        edges, members, config, tally, paths, seconds, candidate_pairs=candidate_pairs
+    )
+
+
+def _tally(signed):
+    """What the sign rows say of the input: documents, empty ones, unusable records."""
+    from pyspark.sql import functions as F
+
+    docs = signed.where("issue is null").agg(
+        F.count("*").alias("documents"),
+        F.coalesce(F.sum((F.col("shingles") == 0).cast("long")), F.lit(0)).alias("empty"),
+    ).collect()[0]
+    unusable = signed.where("issue is not null").select("record", "issue", "message").toArrow()
+    return _engine.Tally(docs["documents"], docs["empty"], unusable)
 
 
 def _read(spark, source, config, partitions, part_records):

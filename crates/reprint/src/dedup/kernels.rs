@@ -19,7 +19,7 @@
 
 use super::run::{analyse, build_clusters, Scratch};
 use super::stages::{Shard, StageParams};
-use super::{DedupConfig, DedupResult, DedupStats, DocMeta, DupCluster};
+use super::{DedupConfig, DedupResult, DedupStats, DocMeta, DupCluster, VerifiedPair};
 use crate::cluster::UnionFind;
 use crate::document::{Document, Origin, SortKey};
 use crate::error::{Error, Result};
@@ -39,6 +39,30 @@ pub struct SignedDoc {
     pub keys: Vec<u64>,
     /// Its shingle set: 32-bit fingerprints, sorted, without repeats.
     pub set: Vec<u32>,
+}
+
+/// One record of a sign shard, as [`Signer::sign_shard`] hands it on.
+#[derive(Debug, Clone)]
+pub enum ShardItem {
+    /// A document, signed.
+    Doc {
+        /// What the sign stage made of it.
+        doc: SignedDoc,
+        /// The [`crate::input::ingest::record_hash`] of its record's bytes, which a
+        /// second read checks before it writes the deduplicated dump.
+        hash: u64,
+    },
+    /// A record (or a file) that could not be used, counted in
+    /// [`ShardRead::skipped`] as well: an engine carries it as a row, so that the
+    /// run reports it rather than drop it.
+    Unusable {
+        /// Its record number; `None` for a file that could not be read at all.
+        record: Option<u64>,
+        /// The kind of problem ([`crate::error::IssueKind::name`]).
+        reason: &'static str,
+        /// The problem, naming the file and line.
+        message: String,
+    },
 }
 
 /// What [`Signer::sign_shard`] read besides the documents it signed.
@@ -67,6 +91,12 @@ impl Signer {
             hasher: MinHasher::new(config.num_perm, config.seed),
             config: config.clone(),
         })
+    }
+
+    /// Whether a record that cannot be used stops the run (`strict`) rather than
+    /// being counted and passed over.
+    pub fn strict(&self) -> bool {
+        self.config.strict
     }
 
     /// What the stages after sign need of the configuration: the number of bands,
@@ -111,13 +141,14 @@ impl Signer {
     /// --world-size W` makes it: the inputs are read through the one ingest path
     /// (record numbers, ids and bad records as the CLI has them), and the documents
     /// of the parts `p` with `p % W == R` (part `p` = records `p·N … p·N+N−1`) are
-    /// signed and handed to `emit` in record order.
+    /// signed and handed to `emit` in record order, with the records of those parts
+    /// that could not be used.
     pub fn sign_shard(
         &self,
         sources: &Sources,
         part_records: u64,
         shard: Shard,
-        mut emit: impl FnMut(SignedDoc) -> Result<()>,
+        mut emit: impl FnMut(ShardItem) -> Result<()>,
     ) -> Result<ShardRead> {
         if part_records == 0 {
             return Err(Error::Config("records per part must be at least 1".into()));
@@ -145,14 +176,21 @@ impl Signer {
                 )
             },
             |item| match item {
-                Item::Doc { value, .. } => emit(SignedDoc {
-                    meta: value.meta,
-                    keys: value.keys,
-                    set: value.set,
+                Item::Doc { value, record, .. } => emit(ShardItem::Doc {
+                    doc: SignedDoc {
+                        meta: value.meta,
+                        keys: value.keys,
+                        set: value.set,
+                    },
+                    hash: record.hash,
                 }),
-                Item::Skipped { issue, .. } => {
+                Item::Skipped { issue, record, .. } => {
                     skipped.count(issue);
-                    Ok(())
+                    emit(ShardItem::Unusable {
+                        record: record.map(|r| r.ordinal),
+                        reason: issue.kind.name(),
+                        message: issue.to_string(),
+                    })
                 }
             },
         )?;
@@ -240,11 +278,22 @@ pub fn clusters(
 /// A result holding only documents and clusters, for the writers of reports that
 /// read nothing else ([`crate::report::dedup_clusters`]).
 pub fn clusters_result(docs: Vec<DocMeta>, clusters: Vec<DupCluster>) -> DedupResult {
+    report_result(docs, Vec::new(), clusters)
+}
+
+/// A result holding only documents, verified pairs and clusters, for the writers of
+/// reports that read nothing else ([`crate::report::dedup_clusters`],
+/// [`crate::report::dedup_pairs`]).
+pub fn report_result(
+    docs: Vec<DocMeta>,
+    pairs: Vec<VerifiedPair>,
+    clusters: Vec<DupCluster>,
+) -> DedupResult {
     let mut stats = DedupStats::default();
     stats.count_clusters(&clusters);
     DedupResult {
         docs,
-        pairs: Vec::new(),
+        pairs,
         clusters,
         stats,
         records: 0,
@@ -304,11 +353,17 @@ mod tests {
         .unwrap();
         let signer = Signer::new(&config).unwrap();
         let mut signed = Vec::new();
+        let mut unusable = Vec::new();
         let mut skipped = 0;
         for rank in 0..3 {
             let read = signer
-                .sign_shard(&sources, 2, Shard::new(rank, 3).unwrap(), |d| {
-                    signed.push(d);
+                .sign_shard(&sources, 2, Shard::new(rank, 3).unwrap(), |item| {
+                    match item {
+                        ShardItem::Doc { doc, .. } => signed.push(doc),
+                        ShardItem::Unusable { record, reason, .. } => {
+                            unusable.push((record, reason))
+                        }
+                    }
                     Ok(())
                 })
                 .unwrap();
@@ -316,6 +371,7 @@ mod tests {
             skipped += read.skipped.total;
         }
         assert_eq!(skipped, 1);
+        assert_eq!(unusable.len(), 1);
         signed.sort_by_key(|d| d.meta.ordinal);
         let params = signer.params();
         let mut rows: Vec<(u32, u64, u64)> = signed

@@ -30,4 +30,4 @@ pub use config::{
 pub use result::{
     ClusterMember, DedupResult, DedupStats, DocMeta, DupCluster, StageSeconds, VerifiedPair,
 };
-pub use run::{document_shingles, run, write_deduplicated};
+pub use run::{document_shingles, run, write_deduplicated, write_records, Expected, Verdict};

@@ -300,12 +300,6 @@ pub fn write_deduplicated(
     out: &mut dyn Write,
     observer: &dyn Observer,
 ) -> Result<u64> {
-    let changed = |source: u32| Error::InputChanged {
-        path: sources
-            .list()
-            .get(source as usize)
-            .map_or_else(String::new, |s| s.display.clone()),
-    };
     // Kept: every document record but the removed members of the clusters.
     let mut kept_ordinals: BitVec = result.document_records.clone();
     kept_ordinals.resize(result.records as usize, false);
@@ -320,10 +314,69 @@ pub fn write_deduplicated(
             }
         }
     }
-    observer.stage_started(Stage::Write, Some(result.records));
+    let expected = Expected {
+        records: result.records,
+        by_source: Some(&result.records_by_source),
+    };
+    write_records(sources, config, expected, out, observer, |ordinal, hash| {
+        let ordinal = ordinal as usize;
+        if result.record_hashes.get(ordinal) != Some(&hash) {
+            Verdict::Changed
+        } else if ordinal < kept_ordinals.len() && kept_ordinals[ordinal] {
+            Verdict::Write
+        } else {
+            Verdict::Leave
+        }
+    })
+}
+
+/// What the second read of [`write_records`] does with one record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// Write it to the deduplicated dump.
+    Write,
+    /// Leave it out (a removed duplicate, or a record that was no document).
+    Leave,
+    /// It is not the record the first read saw: stop with [`Error::InputChanged`].
+    Changed,
+}
+
+/// How many records the first read saw, which the second must see again.
+#[derive(Debug, Clone, Copy)]
+pub struct Expected<'a> {
+    /// Records over all sources.
+    pub records: u64,
+    /// Records of each source, by source index, when the first read counted them.
+    pub by_source: Option<&'a [u64]>,
+}
+
+/// The second read of a dedup run: every record of `sources` in input order, given to
+/// `verdict` as `(record number, record_hash)` and written to `out` when it says so
+/// (JSON Lines records byte for byte, whole-file documents as `{"id": ..., "text":
+/// ...}` lines). A record `verdict` finds changed, a record past `expected.records`,
+/// or a source that yields another count than the first read is
+/// [`Error::InputChanged`], raised before that record is written. Returns the number
+/// of records written. [`write_deduplicated`] is this with the in-memory result's
+/// checksums; an engine's dedup gives the checksums of the cluster members it holds.
+pub fn write_records(
+    sources: &Sources,
+    config: &InputConfig,
+    expected: Expected<'_>,
+    out: &mut dyn Write,
+    observer: &dyn Observer,
+    verdict: impl Fn(u64, u64) -> Verdict,
+) -> Result<u64> {
+    let changed = |source: u32| Error::InputChanged {
+        path: sources
+            .list()
+            .get(source as usize)
+            .map_or_else(String::new, |s| s.display.clone()),
+    };
+    observer.stage_started(Stage::Write, Some(expected.records));
     let write_err = |e| Error::stream("writing the deduplicated output", e);
     let mut written = 0u64;
-    let mut by_source = vec![0u64; result.records_by_source.len()];
+    let mut by_source = vec![0u64; sources.list().len()];
+    let mut records = 0u64;
     for record in sources.records() {
         let Ok(record) = record else { continue };
         observer.advance(1);
@@ -331,12 +384,14 @@ pub fn write_deduplicated(
             Some(n) => *n += 1,
             None => return Err(changed(record.origin.source)),
         }
-        let ordinal = record.ordinal as usize;
-        if result.record_hashes.get(ordinal) != Some(&record_hash(&record.bytes)) {
+        records += 1;
+        if record.ordinal >= expected.records {
             return Err(changed(record.origin.source));
         }
-        if ordinal >= kept_ordinals.len() || !kept_ordinals[ordinal] {
-            continue;
+        match verdict(record.ordinal, record_hash(&record.bytes)) {
+            Verdict::Changed => return Err(changed(record.origin.source)),
+            Verdict::Leave => continue,
+            Verdict::Write => {}
         }
         if record.origin.line > 0 {
             out.write_all(&record.bytes).map_err(write_err)?;
@@ -353,9 +408,13 @@ pub fn write_deduplicated(
         out.write_all(b"\n").map_err(write_err)?;
         written += 1;
     }
-    if let Some(differing) =
-        (0..by_source.len()).find(|&s| by_source[s] != result.records_by_source[s])
-    {
+    let differing = match expected.by_source {
+        Some(counts) => (0..by_source.len()).find(|&s| counts.get(s) != Some(&by_source[s])),
+        // Fewer records than the first read: the last source is the one that shrank
+        // (or any, when none was read).
+        None => (records != expected.records).then(|| by_source.len().saturating_sub(1)),
+    };
+    if let Some(differing) = differing {
         return Err(changed(differing as u32));
     }
     out.flush().map_err(write_err)?;
