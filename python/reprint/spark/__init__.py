@@ -30,6 +30,8 @@ reprint.spark scan INPUT... --out DIR`` writes ``DIR/scan.json``, the report of
 import os
 import time
 
+import pyarrow as pa
+
 from .. import _engine, _scan_kernels, _settings, _staged
 from .._engine import DRIVER_PAIRS_LIMIT, DedupResult
 from .._staged import ScanRun
@@ -42,6 +44,9 @@ SIGN_DDL = (
     "message string"
 )
 BAND_DDL = "band int, key long, record long"
+#: What a verify task yields: its scored pairs (``candidates`` 0) and one row of no
+#: pair (``a`` null) with the number of candidate pairs it scored.
+SCORED_SCHEMA = _engine.VERIFY_SCHEMA.append(pa.field("candidates", pa.int64()))
 PAIRS_DDL = "a long, b long"
 VERIFY_DDL = (
     "a long, b long, jaccard double, containment_a_in_b double, "
@@ -131,8 +136,17 @@ def dedup(
             yield _engine.band_pairs(list(batches), max_bucket)
 
         def verify(batches):
+            # The scored pairs, and one row of no pair (`a` null) with the number of
+            # candidate pairs the task scored.
+            candidates = 0
             for batch in batches:
-                yield _engine.verify_pairs(batch, threshold)
+                candidates += batch.num_rows
+                out = _engine.conform(_engine.verify_pairs(batch, threshold), _engine.VERIFY_SCHEMA)
+                yield out.append_column("candidates", pa.array([0] * out.num_rows, pa.int64()))
+            tally = [pa.nulls(1, f.type) for f in _engine.VERIFY_SCHEMA]
+            yield pa.RecordBatch.from_arrays(
+                tally + [pa.array([candidates], pa.int64())], schema=SCORED_SCHEMA
+            )
 
         candidates = (
             signed.mapInArrow(rows, BAND_DDL)
@@ -148,13 +162,20 @@ def dedup(
             candidates.join(set_a, "a")
             .join(set_b, "b")
             .select("a", "b", "set_a", "set_b")
-            .mapInArrow(verify, VERIFY_DDL)
+            .mapInArrow(verify, VERIFY_DDL + ", candidates long")
             .persist(StorageLevel.MEMORY_AND_DISK)
         )
         try:
-            candidate_pairs = candidates.count()
-            edges = verified.toArrow()
-            named = verified.select(F.explode(F.array("a", "b")).alias("record")).distinct()
+            import pyarrow.compute as pc
+
+            rows = verified.toArrow()
+            candidate_pairs = pc.sum(rows.column("candidates")).as_py() or 0
+            edges = rows.filter(pc.is_valid(rows.column("a"))).select(_engine.VERIFY_SCHEMA.names)
+            named = (
+                verified.where("a is not null")
+                .select(F.explode(F.array("a", "b")).alias("record"))
+                .distinct()
+            )
             members = signed.join(named, "record").toArrow()
             tally = _tally(signed)
         finally:
