@@ -1,18 +1,17 @@
 """dedup, scan, align and Index: the jobs of the ``reprint`` command line for Python.
 
-Records go to the Rust core as the CLI reads them. Python dicts and texts are handed
-over in memory (``_reprint.dedup_records``, ``scan_records``): the core walks them and
-reads them as the JSON Lines file of them, through the library's one ingest path,
-with no temporary file and no ``json.dumps`` per record. A pyarrow Table is written to
-a Parquet file (columnar, no per-row Python objects) in a temporary folder removed
-afterwards; ``Index`` still hands records over as a temporary JSON Lines file. The
+Records go to the Rust core as the CLI reads them, with no temporary file. Python
+dicts and texts are handed over in memory (``_reprint.dedup_records``,
+``scan_records``, ``index_add``, ``IndexReader.check_records``): the core walks them
+and reads them as the JSON Lines file of them, through the library's one ingest path,
+with no ``json.dumps`` per record. A pyarrow Table is written as Parquet into memory
+(columnar, no per-row Python objects) and read by the core as a Parquet file. The
 reports are written by the library's own report writers, so every result has exactly
 the structure and content of the CLI's JSON.
 """
 
 import json
 import os
-import tempfile
 from contextlib import contextmanager
 
 from . import _reprint
@@ -27,9 +26,10 @@ def _is_path(value):
 
 @contextmanager
 def _job_input(records):
-    """What a job reads: ``(paths, None)`` for a path, a list of paths or a pyarrow
-    Table (written to a temporary Parquet file), else ``(None, records)`` with the
-    records (dicts or str texts) in a list."""
+    """What a job reads: ``(paths, None)`` for a path or a list of paths, else
+    ``(None, records)`` with the records (dicts or str texts) in a list, or, for a
+    pyarrow Table, the bytes of the Parquet file of it, written in memory (the core
+    reads its rows as it reads a Parquet file's, named ``<table>:ROW``)."""
     if isinstance(records, (str, bytes)):
         raise TypeError(
             "records must be an iterable of dicts or texts, a pyarrow Table, or a "
@@ -39,12 +39,12 @@ def _job_input(records):
         yield [os.fspath(records)], None
         return
     if hasattr(records, "to_batches") and hasattr(records, "schema"):  # a pyarrow Table
+        import pyarrow as pa
         import pyarrow.parquet as pq
 
-        with tempfile.TemporaryDirectory(prefix="reprint-") as tmp:
-            path = os.path.join(tmp, "records.parquet")
-            pq.write_table(records, path, compression="snappy")
-            yield [path], None
+        sink = pa.BufferOutputStream()
+        pq.write_table(records, sink, compression="none")
+        yield None, sink.getvalue().to_pybytes()
         return
     if not isinstance(records, list):
         records = list(records)
@@ -52,31 +52,6 @@ def _job_input(records):
         yield [os.fspath(r) for r in records], None
         return
     yield None, records
-
-
-@contextmanager
-def _inputs(records, id_field, text_field):
-    """The input paths for ``records``: the paths themselves for a path or a list of
-    paths, else a temporary JSON Lines file of the records."""
-    with _job_input(records) as (paths, records):
-        if paths is not None:
-            yield paths
-            return
-        id_key = id_field or "id"
-        with tempfile.TemporaryDirectory(prefix="reprint-") as tmp:
-            path = os.path.join(tmp, "records.jsonl")
-            with open(path, "w", encoding="utf-8") as out:
-                for position, record in enumerate(records):
-                    if isinstance(record, str):
-                        record = {id_key: position, text_field: record}
-                    elif not isinstance(record, dict):
-                        raise TypeError(
-                            f"record {position} is a {type(record).__name__}: records are "
-                            "dicts or str texts"
-                        )
-                    out.write(json.dumps(record, ensure_ascii=False))
-                    out.write("\n")
-            yield [path]
 
 
 def _json_lines(text):
@@ -269,10 +244,11 @@ class Index:
         small segments afterwards, as the CLI does unless ``--no-merge``.
         Returns a summary dict of counts.
         """
-        with _inputs(records, id_field, text_field) as paths:
+        with _job_input(records) as (paths, records):
             summary = _reprint.index_add(
                 self.path,
-                paths,
+                paths or [],
+                records=records,
                 replace=bool(replace),
                 strict=bool(strict),
                 shingle=shingle,
@@ -298,9 +274,10 @@ class Index:
     def check_records(self, records, *, id_field=None, text_field="text", strict=False):
         """Checks every record (as for :func:`dedup`), like ``reprint check INDEX
         FILES --format json``: one dict per article, in input order."""
-        with _inputs(records, id_field, text_field) as paths:
+        with _job_input(records) as (paths, records):
             lines, _skipped = self._open().check_paths(
-                paths, id_field=id_field, text_field=text_field, strict=bool(strict)
+                paths or [], id_field=id_field, text_field=text_field, strict=bool(strict),
+                records=records,
             )
         return [json.loads(line) for line in lines]
 

@@ -31,13 +31,46 @@ fn json_line(check: &reprint::check::ArticleCheck) -> reprint::Result<String> {
     .map_err(|e| reprint::Error::Config(format!("serialising a check result: {e}")))
 }
 
-/// `index_add(index, paths, *, ...)`: `reprint index add INDEX PATHS...`, with the
-/// CLI's automatic merge of small segments afterwards. Returns the add summary as a
+/// The sources of a job of the index: `records` (Python records or a table's Parquet
+/// bytes, read in memory, see [`crate::jobs::records::sources`]) when given, else the
+/// files and folders `paths`, found when the job runs.
+enum Input {
+    Paths(Vec<PathBuf>),
+    Records(Sources),
+}
+
+impl Input {
+    fn new(
+        paths: Vec<PathBuf>,
+        records: Option<&Bound<'_, PyAny>>,
+        input: &InputConfig,
+    ) -> PyResult<Input> {
+        Ok(match records {
+            Some(r) => Input::Records(crate::jobs::records::sources(
+                r,
+                input.id_field(),
+                &input.text_field,
+            )?),
+            None => Input::Paths(paths),
+        })
+    }
+
+    fn sources(self) -> reprint::Result<Sources> {
+        match self {
+            Input::Paths(paths) => Sources::discover(&paths),
+            Input::Records(sources) => Ok(sources),
+        }
+    }
+}
+
+/// `index_add(index, paths, *, records=None, ...)`: `reprint index add INDEX
+/// PATHS...` (or over `records`, read in memory), with the CLI's automatic merge of
+/// small segments afterwards. Returns the add summary as a
 /// dict-shaped tuple `(added, replaced, identical, conflicts, issues, documents,
 /// text_bytes, conflict_ids, replaced_ids)`. Runs without the GIL.
 #[pyfunction]
 #[pyo3(signature = (index, paths, *, replace, strict, shingle, max_df, strip_diacritics,
-                    id_field, text_field, merge))]
+                    id_field, text_field, merge, records = None))]
 #[allow(clippy::too_many_arguments, clippy::type_complexity)]
 pub fn index_add(
     py: Python<'_>,
@@ -51,6 +84,7 @@ pub fn index_add(
     id_field: Option<String>,
     text_field: String,
     merge: bool,
+    records: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<(
     u64,
     u64,
@@ -62,6 +96,12 @@ pub fn index_add(
     Vec<(String, String)>,
     Vec<String>,
 )> {
+    let input = InputConfig {
+        id_field,
+        text_field,
+        ..InputConfig::default()
+    };
+    let given = Input::new(paths, records, &input)?;
     let result = py.detach(|| -> reprint::Result<_> {
         let existing = Manifest::load(&index)?.map(|m| m.params);
         let mut params = existing.unwrap_or_default();
@@ -77,13 +117,9 @@ pub fn index_add(
             };
         }
         params.validate()?;
-        let sources = Sources::discover(&paths)?;
+        let sources = given.sources()?;
         let options = AddOptions {
-            input: InputConfig {
-                id_field,
-                text_field,
-                ..InputConfig::default()
-            },
+            input,
             params,
             replace,
             strict,
@@ -152,9 +188,11 @@ impl IndexReader {
         line.map_err(|e| to_py(py, e))
     }
 
-    /// Checks every article of the files `paths` (`reprint check INDEX PATHS...`):
-    /// the JSON lines, one per article, and the number of input records skipped.
-    #[pyo3(signature = (paths, *, id_field = None, text_field = "text".to_string(), strict = false))]
+    /// Checks every article of the files `paths` (`reprint check INDEX PATHS...`), or
+    /// of `records` (read in memory) when given: the JSON lines, one per article, and
+    /// the number of input records skipped.
+    #[pyo3(signature = (paths, *, id_field = None, text_field = "text".to_string(), strict = false,
+                        records = None))]
     fn check_paths(
         &self,
         py: Python<'_>,
@@ -162,14 +200,16 @@ impl IndexReader {
         id_field: Option<String>,
         text_field: String,
         strict: bool,
+        records: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<(Vec<String>, u64)> {
+        let input = InputConfig {
+            id_field,
+            text_field,
+            ..InputConfig::default()
+        };
+        let given = Input::new(paths, records, &input)?;
         let out = py.detach(|| -> reprint::Result<_> {
-            let sources = Sources::discover(&paths)?;
-            let input = InputConfig {
-                id_field,
-                text_field,
-                ..InputConfig::default()
-            };
+            let sources = given.sources()?;
             let run = check_sources(&self.index, &sources, &input, &self.config, strict, &Silent)?;
             let lines = run
                 .articles

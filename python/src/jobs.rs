@@ -18,7 +18,7 @@ use reprint::text::NormalizeConfig;
 
 use crate::errors::{to_py, value_error};
 
-mod records;
+pub(crate) mod records;
 
 /// Adds the functions over records held in memory (`dedup_records`, `scan_records`)
 /// to the module.

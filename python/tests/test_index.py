@@ -69,6 +69,22 @@ def test_conflicts_and_replace(archive, tmp_path):
     assert index.add(changed, replace=True)["replaced"] == 1
 
 
+def test_records_and_tables_are_read_in_memory_and_named_so(archive, articles, tmp_path):
+    import pyarrow as pa
+
+    index = reprint.Index(tmp_path / "archive.idx")
+    index.add(pa.Table.from_pylist(archive))
+    assert index.check_records(pa.Table.from_pylist(articles)) == index.check_records(articles)
+    # A conflict names where the record was read: the records' own place, no file.
+    summary = index.add([{"id": "x", "text": "padding " * 40}, {"id": archive[1]["id"], "text": "other " * 40}])
+    assert summary["conflict_ids"] == [{"id": archive[1]["id"], "origin": "<records>:2"}]
+    summary = index.add(pa.Table.from_pylist([{"id": archive[2]["id"], "text": "another " * 40}]))
+    assert summary["conflict_ids"] == [{"id": archive[2]["id"], "origin": "<table>:1"}]
+    # A record without a text is skipped and counted, from a table as from records.
+    table = pa.table({"id": ["y", "z"], "text": ["fresh words " * 30, None]})
+    assert index.add(table)["issues"] == 1
+
+
 def test_index_errors_are_typed(archive, tmp_path):
     with pytest.raises(reprint.NotAnIndexError):
         reprint.Index(tmp_path / "absent.idx").check("some text")

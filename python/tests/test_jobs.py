@@ -62,6 +62,9 @@ def test_dedup_takes_texts_and_arrow_tables(news_records):
     assert reprint.dedup(dated) == expected
     report = reprint.scan(dated, date_field="published")
     assert report["documents"][0]["date"] == "2022-01-05T00:00:00", report["documents"][0]
+    # Without an id column, a row's id is its place in the table, as a Parquet file's.
+    untitled = reprint.dedup(table.drop_columns(["id"]))
+    assert [m["doc"] for m in untitled[0]["members"]] == ["1", "6"], untitled[0]
     texts = [r["text"] for r in news_records]
     by_position = reprint.dedup(texts)
     assert len(by_position) == len(expected)

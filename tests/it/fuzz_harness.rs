@@ -24,7 +24,7 @@ use reprint::index::manifest::{Manifest, SegmentEntry};
 use reprint::index::Index;
 use reprint::input::compress::decode;
 use reprint::input::jsonl::parse_record;
-use reprint::input::{InputConfig, Sources};
+use reprint::input::{InputConfig, Source, SourceKind, Sources};
 use reprint::shingle::{char_shingles, key_shingles};
 use reprint::table::{read_table, FileDigest, Marker};
 use reprint::text::normalize::normalize;
@@ -108,6 +108,36 @@ pub fn records(data: &[u8]) {
             }
         }
     }
+    // The same bytes held in memory as a Parquet source (a table handed over by the
+    // Python package) read as the file of them.
+    let file = Sources::discover(&[dir.path().join("in.parquet")]).expect("a source");
+    let memory = Sources::from_list(vec![Source::in_memory(
+        data,
+        "in.parquet",
+        SourceKind::Parquet,
+    )]);
+    let read = |sources: &Sources| {
+        let mut out = Vec::new();
+        let mut bytes = 0u64;
+        for record in sources.records() {
+            match record {
+                Ok(r) => {
+                    bytes += r.bytes.len() as u64;
+                    out.push(Ok((r.origin.line, r.bytes)));
+                }
+                Err(issue) => out.push(Err(issue.kind.name())),
+            }
+            if bytes > MAX_DECODED {
+                break;
+            }
+        }
+        out
+    };
+    assert_eq!(
+        read(&file),
+        read(&memory),
+        "in-memory Parquet reads as its file"
+    );
 }
 
 /// Tokens, word keys, normalised forms, sentences and shingles of a text.

@@ -11,7 +11,7 @@
 
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
+use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 use reprint::input::{Source, SourceKind, Sources};
 
 /// How the in-memory source of Python records is named in messages (`<records>:3:
@@ -23,10 +23,23 @@ pub const RECORDS_DISPLAY: &str = "<records>";
 /// JSON parser anyway, as it is in a JSON Lines file.
 const MAX_DEPTH: usize = 1000;
 
-/// The sources for `records` (an iterable of dicts or `str` texts): one in-memory JSON
-/// Lines source. A `str` record at position `p` is `{id_key: p, text_field: text}`.
-/// Holds the GIL while it walks the records; the caller runs the job without it.
+/// How the in-memory source of a table (a pyarrow Table, handed over as the bytes of
+/// a Parquet file) is named in messages and ids (`<table>:3`, the third row).
+pub const TABLE_DISPLAY: &str = "<table>";
+
+/// The sources for `records`: for an iterable of dicts or `str` texts, one in-memory
+/// JSON Lines source (a `str` record at position `p` is `{id_key: p, text_field:
+/// text}`); for `bytes`, the Parquet file they are (a pyarrow Table written in
+/// memory by the package), read row by row as a Parquet file is. Holds the GIL while
+/// it walks the records; the caller runs the job without it.
 pub fn sources(records: &Bound<'_, PyAny>, id_key: &str, text_field: &str) -> PyResult<Sources> {
+    if let Ok(table) = records.cast::<PyBytes>() {
+        return Ok(Sources::from_list(vec![Source::in_memory(
+            table.as_bytes(),
+            TABLE_DISPLAY,
+            SourceKind::Parquet,
+        )]));
+    }
     let bytes = json_lines(records, id_key, text_field)?;
     Ok(Sources::from_list(vec![Source::in_memory(
         bytes,

@@ -350,8 +350,8 @@ impl Source {
     /// A source whose bytes are `bytes`, held in memory (no file is read or written),
     /// named `display` in messages and ids. Its records are those a file of these bytes
     /// would give: for [`SourceKind::JsonLines`], one per non-blank line, numbered from
-    /// 1, each parsed by the one JSON Lines parser. Parquet is read from files only: an
-    /// in-memory Parquet source yields an unreadable-input issue.
+    /// 1, each parsed by the one JSON Lines parser; for [`SourceKind::Parquet`], one per
+    /// row of the Parquet file these bytes are (a table handed over without a file).
     pub fn in_memory(
         bytes: impl Into<Vec<u8>>,
         display: impl Into<String>,
@@ -818,10 +818,10 @@ impl RecordReader<'_> {
             });
         }
         let opened = match (&source.memory, &source.spool, source.kind) {
-            (Some(_), _, SourceKind::Parquet) => Err(io::Error::new(
-                io::ErrorKind::Unsupported,
-                "Parquet is read from files only, not from memory",
-            )),
+            (Some(bytes), _, SourceKind::Parquet) => {
+                parquet::ParquetLines::open(bytes::Bytes::from_owner(bytes.clone()))
+                    .map(|r| Box::new(r) as Box<dyn BufRead + Send>)
+            }
             (Some(bytes), _, _) => compress::decode(io::Cursor::new(bytes.clone())),
             (None, spool, kind) => match (spool, kind) {
                 (Some(file), SourceKind::Parquet) => file
@@ -1435,6 +1435,46 @@ mod tests {
         assert_eq!(issues.len(), 1);
         assert!(issues[0].to_string().starts_with("table: "), "{issues:?}");
         assert!(matches!(issues[0].kind, IssueKind::Unreadable(_)));
+    }
+
+    #[test]
+    fn in_memory_parquet_reads_as_the_file_of_those_bytes() {
+        use arrow_array::{RecordBatch, StringArray};
+        use std::sync::Arc;
+        let batch = RecordBatch::try_from_iter([
+            (
+                "id",
+                Arc::new(StringArray::from(vec!["a", "b"])) as arrow_array::ArrayRef,
+            ),
+            (
+                "text",
+                Arc::new(StringArray::from(vec![Some("first"), None])) as _,
+            ),
+        ])
+        .unwrap();
+        let mut bytes = Vec::new();
+        let mut w =
+            ::parquet::arrow::ArrowWriter::try_new(&mut bytes, batch.schema(), None).unwrap();
+        w.write(&batch).unwrap();
+        w.close().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.parquet");
+        fs::write(&path, &bytes).unwrap();
+        let from_memory =
+            Sources::from_list(vec![Source::in_memory(bytes, "t", SourceKind::Parquet)]);
+        let from_file = Sources::discover(&[path]).unwrap();
+        let lines = |s: &Sources| -> Vec<(u64, Vec<u8>)> {
+            s.records()
+                .map(|r| r.unwrap())
+                .map(|r| (r.origin.line, r.bytes))
+                .collect()
+        };
+        assert_eq!(lines(&from_memory), lines(&from_file));
+        let (docs, issues) = read_all(&from_memory, &InputConfig::default()).unwrap();
+        assert_eq!(docs.len(), 1);
+        assert_eq!((docs[0].id.as_str(), docs[0].text.as_str()), ("a", "first"));
+        assert_eq!(issues.len(), 1, "the row without a text: {issues:?}");
+        assert!(issues[0].to_string().starts_with("t:2: "), "{issues:?}");
     }
 
     #[test]

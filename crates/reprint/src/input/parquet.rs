@@ -11,7 +11,7 @@
 
 use arrow_json::LineDelimitedWriter;
 use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
-use std::fs::File;
+use parquet::file::reader::ChunkReader;
 use std::io::{self, BufRead, Read};
 
 /// Rows decoded per batch.
@@ -32,9 +32,9 @@ fn parquet_error(e: impl std::fmt::Display) -> io::Error {
 }
 
 impl ParquetLines {
-    /// Opens `file` (its footer is read now, so a file that is not Parquet fails
-    /// here).
-    pub(crate) fn open(file: File) -> io::Result<ParquetLines> {
+    /// Opens `file`: a `File`, or the bytes of one held in memory (its footer is read
+    /// now, so bytes that are not Parquet fail here).
+    pub(crate) fn open<R: ChunkReader + 'static>(file: R) -> io::Result<ParquetLines> {
         let batches = ParquetRecordBatchReaderBuilder::try_new(file)
             .map_err(parquet_error)?
             .with_batch_size(BATCH_ROWS)
@@ -86,6 +86,7 @@ mod tests {
     use parquet::arrow::ArrowWriter;
     use parquet::basic::Compression;
     use parquet::file::properties::WriterProperties;
+    use std::fs::File;
     use std::sync::Arc;
 
     fn write(path: &std::path::Path, rows: usize, compression: Compression) {
