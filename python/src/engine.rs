@@ -111,6 +111,11 @@ pub(crate) fn import_batch(obj: &Bound<'_, PyAny>) -> PyResult<RecordBatch> {
     Ok(RecordBatch::from(StructArray::from(data)))
 }
 
+/// [`import_batch`] of each of `objs`.
+pub(crate) fn import_batches(objs: &[Bound<'_, PyAny>]) -> PyResult<Vec<RecordBatch>> {
+    objs.iter().map(import_batch).collect()
+}
+
 pub(crate) fn export(py: Python<'_>, batch: RecordBatch) -> PyResult<Py<ArrowBatch>> {
     Py::new(py, ArrowBatch { batch })
 }
@@ -465,10 +470,7 @@ pub fn band_pairs(
     batches: Vec<Bound<'_, PyAny>>,
     max_bucket: usize,
 ) -> PyResult<Py<ArrowBatch>> {
-    let batches = batches
-        .iter()
-        .map(import_batch)
-        .collect::<PyResult<Vec<_>>>()?;
+    let batches = import_batches(&batches)?;
     let out = py.detach(|| -> PyResult<RecordBatch> {
         let mut rows: Vec<(u32, u64, u64)> = Vec::new();
         for batch in &batches {
@@ -579,14 +581,8 @@ pub fn cluster_members(
     members: Vec<Bound<'_, PyAny>>,
     config: &str,
 ) -> PyResult<Py<ArrowBatch>> {
-    let pairs = pairs
-        .iter()
-        .map(import_batch)
-        .collect::<PyResult<Vec<_>>>()?;
-    let members = members
-        .iter()
-        .map(import_batch)
-        .collect::<PyResult<Vec<_>>>()?;
+    let pairs = import_batches(&pairs)?;
+    let members = import_batches(&members)?;
     let params: StageParams = signer(config)?.params();
     let out = py.detach(|| -> PyResult<RecordBatch> {
         let mut edges: Vec<(u64, u64)> = Vec::new();
@@ -699,16 +695,52 @@ fn clusters_batch(clusters: &[DupCluster], docs: &[DocMeta]) -> PyResult<RecordB
     RecordBatch::try_new(clusters_schema(), columns).map_err(arrow_error)
 }
 
+/// The four score columns of a batch (`jaccard`, `containment_a_in_b`,
+/// `containment_b_in_a`, `shared_shingles`), read row by row as a [`PairScore`].
+struct ScoreColumns<'a> {
+    jaccard: &'a Float64Array,
+    a_in_b: &'a Float64Array,
+    b_in_a: &'a Float64Array,
+    shared: &'a Int64Array,
+}
+
+impl<'a> ScoreColumns<'a> {
+    fn of(batch: &'a RecordBatch) -> PyResult<ScoreColumns<'a>> {
+        Ok(ScoreColumns {
+            jaccard: col::<Float64Array>(batch, "jaccard", "float64")?,
+            a_in_b: col::<Float64Array>(batch, "containment_a_in_b", "float64")?,
+            b_in_a: col::<Float64Array>(batch, "containment_b_in_a", "float64")?,
+            shared: col::<Int64Array>(batch, "shared_shingles", "int64")?,
+        })
+    }
+
+    fn at(&self, i: usize) -> PairScore {
+        PairScore {
+            jaccard: self.jaccard.value(i),
+            containment_a_in_b: self.a_in_b.value(i),
+            containment_b_in_a: self.b_in_a.value(i),
+            shared_shingles: self.shared.value(i) as usize,
+        }
+    }
+}
+
+/// The text a report writer of the library makes of `result`.
+fn report_text(
+    result: &reprint::dedup::DedupResult,
+    write: fn(&reprint::dedup::DedupResult, &mut dyn std::io::Write) -> reprint::Result<()>,
+) -> PyResult<String> {
+    let mut out = Vec::new();
+    write(result, &mut out).map_err(|e| value_error(e.to_string()))?;
+    String::from_utf8(out).map_err(|e| value_error(format!("report is not UTF-8: {e}")))
+}
+
 /// `clusters_jsonl(batches)`: what `reprint dedup --clusters` writes for a clusters
 /// table (rows in cluster order, as `cluster_members` makes them), written by the
 /// library's own writer.
 #[pyfunction]
 pub fn clusters_jsonl(py: Python<'_>, batches: Vec<Bound<'_, PyAny>>) -> PyResult<String> {
-    let batches = batches
-        .iter()
-        .map(import_batch)
-        .collect::<PyResult<Vec<_>>>()?;
-    let out = py.detach(|| -> PyResult<Vec<u8>> {
+    let batches = import_batches(&batches)?;
+    py.detach(|| -> PyResult<String> {
         let mut docs: Vec<DocMeta> = Vec::new();
         let mut clusters: Vec<DupCluster> = Vec::new();
         for batch in &batches {
@@ -716,10 +748,7 @@ pub fn clusters_jsonl(py: Python<'_>, batches: Vec<Bound<'_, PyAny>>) -> PyResul
             let record = col::<Int64Array>(batch, "record", "int64")?;
             let id = col::<StringArray>(batch, "id", "utf8")?;
             let kept = col::<BooleanArray>(batch, "kept", "bool")?;
-            let j = col::<Float64Array>(batch, "jaccard", "float64")?;
-            let cab = col::<Float64Array>(batch, "containment_a_in_b", "float64")?;
-            let cba = col::<Float64Array>(batch, "containment_b_in_a", "float64")?;
-            let shared = col::<Int64Array>(batch, "shared_shingles", "int64")?;
+            let scores = ScoreColumns::of(batch)?;
             for i in 0..batch.num_rows() {
                 let c = cluster.value(i) as usize;
                 if c == clusters.len() {
@@ -744,22 +773,15 @@ pub fn clusters_jsonl(py: Python<'_>, batches: Vec<Bound<'_, PyAny>>) -> PyResul
                 }
                 clusters[last].members.push(reprint::dedup::ClusterMember {
                     doc,
-                    score: PairScore {
-                        jaccard: j.value(i),
-                        containment_a_in_b: cab.value(i),
-                        containment_b_in_a: cba.value(i),
-                        shared_shingles: shared.value(i) as usize,
-                    },
+                    score: scores.at(i),
                 });
             }
         }
-        let result = kernels::clusters_result(docs, clusters);
-        let mut out = Vec::new();
-        reprint::report::dedup_clusters::write(&result, &mut out)
-            .map_err(|e| value_error(e.to_string()))?;
-        Ok(out)
-    })?;
-    String::from_utf8(out).map_err(|e| value_error(format!("report is not UTF-8: {e}")))
+        report_text(
+            &kernels::clusters_result(docs, clusters),
+            reprint::report::dedup_clusters::write,
+        )
+    })
 }
 
 /// `pairs_jsonl(pairs, members)`: the file `reprint dedup --pairs` writes, of the
@@ -772,34 +794,16 @@ pub fn pairs_jsonl(
     pairs: Vec<Bound<'_, PyAny>>,
     members: Vec<Bound<'_, PyAny>>,
 ) -> PyResult<String> {
-    let pairs = pairs
-        .iter()
-        .map(import_batch)
-        .collect::<PyResult<Vec<_>>>()?;
-    let members = members
-        .iter()
-        .map(import_batch)
-        .collect::<PyResult<Vec<_>>>()?;
-    let out = py.detach(|| -> PyResult<Vec<u8>> {
+    let pairs = import_batches(&pairs)?;
+    let members = import_batches(&members)?;
+    py.detach(|| -> PyResult<String> {
         let mut scored: Vec<(u64, u64, PairScore)> = Vec::new();
         for batch in &pairs {
             let a = col::<Int64Array>(batch, "a", "int64")?;
             let b = col::<Int64Array>(batch, "b", "int64")?;
-            let j = col::<Float64Array>(batch, "jaccard", "float64")?;
-            let cab = col::<Float64Array>(batch, "containment_a_in_b", "float64")?;
-            let cba = col::<Float64Array>(batch, "containment_b_in_a", "float64")?;
-            let shared = col::<Int64Array>(batch, "shared_shingles", "int64")?;
+            let scores = ScoreColumns::of(batch)?;
             for i in 0..batch.num_rows() {
-                scored.push((
-                    a.value(i) as u64,
-                    b.value(i) as u64,
-                    PairScore {
-                        jaccard: j.value(i),
-                        containment_a_in_b: cab.value(i),
-                        containment_b_in_a: cba.value(i),
-                        shared_shingles: shared.value(i) as usize,
-                    },
-                ));
+                scored.push((a.value(i) as u64, b.value(i) as u64, scores.at(i)));
             }
         }
         scored.sort_by_key(|p| (p.0, p.1));
@@ -846,13 +850,11 @@ pub fn pairs_jsonl(
                 score,
             })
             .collect();
-        let result = kernels::report_result(docs, pairs, Vec::new());
-        let mut out = Vec::new();
-        reprint::report::dedup_pairs::write(&result, &mut out)
-            .map_err(|e| value_error(e.to_string()))?;
-        Ok(out)
-    })?;
-    String::from_utf8(out).map_err(|e| value_error(format!("report is not UTF-8: {e}")))
+        report_text(
+            &kernels::report_result(docs, pairs, Vec::new()),
+            reprint::report::dedup_pairs::write,
+        )
+    })
 }
 
 /// `write_kept(paths, config, records, decided, out)`: writes the deduplicated dump of an
@@ -875,10 +877,7 @@ pub fn write_kept(
     out: PathBuf,
 ) -> PyResult<u64> {
     use reprint::dedup::{Expected, Verdict};
-    let decided = decided
-        .iter()
-        .map(import_batch)
-        .collect::<PyResult<Vec<_>>>()?;
+    let decided = import_batches(&decided)?;
     let config = dedup_config(&parse_dedup_args(config)?)?;
     let mut rows: Vec<(u64, Option<u64>, bool)> = Vec::new();
     for batch in &decided {

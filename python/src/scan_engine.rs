@@ -46,7 +46,7 @@ use reprint::scan::clusters::Edge;
 use reprint::scan::kernels::{self, ReadDoc, ReadSummary};
 use reprint::scan::{Occurrence, ScanConfig, ScanDocuments};
 
-use crate::engine::{arrow_error, col, export, import_batch, opt_col, ArrowBatch};
+use crate::engine::{arrow_error, col, export, import_batch, import_batches, opt_col, ArrowBatch};
 use crate::errors::{to_py, value_error};
 use crate::jobs::scan_settings_config;
 
@@ -326,10 +326,6 @@ pub fn scan_lines(
     export(py, out)
 }
 
-fn imported(batches: &[Bound<'_, PyAny>]) -> PyResult<Vec<RecordBatch>> {
-    batches.iter().map(import_batch).collect()
-}
-
 fn kind_code(kind: BoilerplateKind) -> i8 {
     match kind {
         BoilerplateKind::RepeatedLine => 0,
@@ -367,7 +363,7 @@ pub fn scan_boilerplate(
     settings: &str,
 ) -> PyResult<Py<ArrowBatch>> {
     let config = scan_settings_config(settings)?;
-    let batches = imported(&batches)?;
+    let batches = import_batches(&batches)?;
     let out = py.detach(|| -> PyResult<RecordBatch> {
         let mut rows: Vec<(u64, u32, Span)> = Vec::new();
         for batch in &batches {
@@ -550,7 +546,7 @@ pub fn scan_pair_counts(
     settings: &str,
 ) -> PyResult<Py<ArrowBatch>> {
     let config = scan_settings_config(settings)?;
-    let batches = imported(&batches)?;
+    let batches = import_batches(&batches)?;
     let out = py.detach(|| -> PyResult<RecordBatch> {
         let mut postings: Vec<u64> = Vec::new();
         for batch in &batches {
@@ -583,7 +579,7 @@ pub fn scan_sum_pairs(
     settings: &str,
 ) -> PyResult<Py<ArrowBatch>> {
     let config = scan_settings_config(settings)?;
-    let batches = imported(&batches)?;
+    let batches = import_batches(&batches)?;
     let out = py.detach(|| -> PyResult<RecordBatch> {
         let mut rows: Vec<(u32, u32, u32)> = Vec::new();
         for batch in &batches {
@@ -789,9 +785,9 @@ pub fn scan_report_docs(
     passages: Vec<Bound<'_, PyAny>>,
 ) -> PyResult<Vec<i64>> {
     let (boilerplate, repeats, passages) = (
-        imported(&boilerplate)?,
-        imported(&repeats)?,
-        imported(&passages)?,
+        import_batches(&boilerplate)?,
+        import_batches(&repeats)?,
+        import_batches(&passages)?,
     );
     py.detach(|| {
         let (lines, repeats, passages) = gather(&boilerplate, &repeats, &passages)?;
@@ -877,11 +873,11 @@ pub fn scan_report_rows(
     settings: &str,
 ) -> PyResult<String> {
     let config = scan_settings_config(settings)?;
-    let (meta, texts) = (imported(&meta)?, imported(&texts)?);
+    let (meta, texts) = (import_batches(&meta)?, import_batches(&texts)?);
     let (boilerplate, repeats, passages) = (
-        imported(&boilerplate)?,
-        imported(&repeats)?,
-        imported(&passages)?,
+        import_batches(&boilerplate)?,
+        import_batches(&repeats)?,
+        import_batches(&passages)?,
     );
     let summaries = summaries_of(&summaries)?;
     let out = py.detach(|| -> PyResult<reprint::Result<Vec<u8>>> {

@@ -23,6 +23,19 @@ def _records(seed_texts):
     return out
 
 
+def _verified(signed, candidates, threshold):
+    """The verify stage over ``candidates``, each pair joined with both sets of ``signed``."""
+    sets = dict(zip(signed.column("record").to_pylist(), signed.column("set").to_pylist()))
+    a, b = candidates.column("a").to_pylist(), candidates.column("b").to_pylist()
+    joined = pa.RecordBatch.from_arrays(
+        [pa.array(a, pa.int64()), pa.array(b, pa.int64()),
+         pa.array([sets[x] for x in a], pa.list_(pa.int32())),
+         pa.array([sets[x] for x in b], pa.list_(pa.int32()))],
+        schema=_engine.VERIFY_INPUT_SCHEMA,
+    )
+    return pa.Table.from_batches([_engine.verify_pairs(joined, threshold)])
+
+
 def _chain(records, **settings):
     config = _settings.dedup_settings(**settings)
     p = _engine.params(config)
@@ -34,15 +47,7 @@ def _chain(records, **settings):
     assert [(f.name, f.type) for f in signed.schema] == [(f.name, f.type) for f in _engine.SIGN_SCHEMA]
     rows = _engine.band_rows(signed)
     candidates = _engine.band_pairs([rows.slice(0, 7), rows.slice(7)], p["max_bucket"])
-    sets = dict(zip(signed.column("record").to_pylist(), signed.column("set").to_pylist()))
-    a, b = candidates.column("a").to_pylist(), candidates.column("b").to_pylist()
-    joined = pa.RecordBatch.from_arrays(
-        [pa.array(a, pa.int64()), pa.array(b, pa.int64()),
-         pa.array([sets[x] for x in a], pa.list_(pa.int32())),
-         pa.array([sets[x] for x in b], pa.list_(pa.int32()))],
-        schema=_engine.VERIFY_INPUT_SCHEMA,
-    )
-    verified = pa.Table.from_batches([_engine.verify_pairs(joined, p["threshold"])])
+    verified = _verified(signed, candidates, p["threshold"])
     table = pa.Table.from_batches([signed])
     return _engine.components(verified, table, config, _engine.Tally.of_signed(table)), signed
 
@@ -59,15 +64,7 @@ def _chain_paths(paths, world=3, part_records=2, **settings):
     signed = pa.Table.from_batches(batches, schema=_engine.SIGN_SCHEMA)
     rows = [_engine.band_rows(b) for b in signed.to_batches()]
     candidates = _engine.band_pairs(rows, p["max_bucket"])
-    sets = dict(zip(signed.column("record").to_pylist(), signed.column("set").to_pylist()))
-    a, b = candidates.column("a").to_pylist(), candidates.column("b").to_pylist()
-    joined = pa.RecordBatch.from_arrays(
-        [pa.array(a, pa.int64()), pa.array(b, pa.int64()),
-         pa.array([sets[x] for x in a], pa.list_(pa.int32())),
-         pa.array([sets[x] for x in b], pa.list_(pa.int32()))],
-        schema=_engine.VERIFY_INPUT_SCHEMA,
-    )
-    verified = pa.Table.from_batches([_engine.verify_pairs(joined, p["threshold"])])
+    verified = _verified(signed, candidates, p["threshold"])
     return _engine.components(
         verified, signed, config, _engine.Tally.of_signed(signed), paths,
         candidate_pairs=candidates.num_rows,
