@@ -73,6 +73,37 @@ VERIFY_SCHEMA = pa.schema(
 )
 
 
+#: What a verify task yields on an engine: its scored pairs (``candidates`` 0) and
+#: one row of no pair (``a`` null, :func:`candidates_row`) with the number of distinct
+#: candidate pairs it scored, which the summary reports.
+SCORED_SCHEMA = VERIFY_SCHEMA.append(pa.field("candidates", pa.int64()))
+
+
+def scored_rows(verified):
+    """A batch of verified pairs (``verify_pairs``'s) as rows of :data:`SCORED_SCHEMA`,
+    each counting no candidate."""
+    verified = conform(verified, VERIFY_SCHEMA)
+    return verified.append_column("candidates", pa.array([0] * verified.num_rows, pa.int64()))
+
+
+def candidates_row(candidates):
+    """The row of no pair that counts a verify task's ``candidates``."""
+    return pa.RecordBatch.from_arrays(
+        [pa.nulls(1, f.type) for f in VERIFY_SCHEMA] + [pa.array([int(candidates)], pa.int64())],
+        schema=SCORED_SCHEMA,
+    )
+
+
+def split_scored(table):
+    """The verified pairs (:data:`VERIFY_SCHEMA`) and the number of candidate pairs
+    of the gathered rows of :data:`SCORED_SCHEMA`."""
+    import pyarrow.compute as pc
+
+    candidates = pc.sum(table.column("candidates")).as_py() or 0
+    pairs = table.filter(pc.is_valid(table.column("a"))).select(VERIFY_SCHEMA.names)
+    return pairs, candidates
+
+
 def params(config):
     """``bands``, ``max_bucket``, ``threshold`` and ``keep`` of the settings."""
     return _reprint.dedup_params(config)
@@ -315,7 +346,7 @@ class DedupResult:
                 "write": pa.array([False] * unusable.num_rows, pa.bool_()),
             }
         )
-        decided = pa.concat_tables([decided.select(["record", "hash", "write"]), left_out])
+        decided = pa.concat_tables([decided, left_out])
         decided = decided.filter(pc.is_valid(decided.column("record"))).combine_chunks()
         return _reprint.write_kept(
             self._paths, self._config, self._tally.records, decided.to_batches(), os.fspath(path)

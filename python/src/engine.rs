@@ -911,23 +911,16 @@ pub fn write_kept(
             )));
         }
         // Written beside its destination and renamed into place when complete.
-        let name = out
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let tmp = out.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
-        let written = (|| {
-            let file = std::fs::File::create(&tmp).map_err(|e| reprint::Error::io(&tmp, e))?;
-            let mut w = std::io::BufWriter::new(file);
+        reprint::table::write_atomic_with(&out, |w| {
             let expected = Expected {
                 records,
                 by_source: None,
             };
-            let n = reprint::dedup::write_records(
+            reprint::dedup::write_records(
                 &sources,
                 &config.input,
                 expected,
-                &mut w,
+                w,
                 &reprint::exec::Silent,
                 |ordinal, h| match rows.binary_search_by_key(&ordinal, |r| r.0) {
                     Err(_) => Verdict::Write,
@@ -937,18 +930,8 @@ pub fn write_kept(
                         _ => Verdict::Leave,
                     },
                 },
-            )?;
-            let file = w
-                .into_inner()
-                .map_err(|e| reprint::Error::io(&tmp, e.into_error()))?;
-            file.sync_all().map_err(|e| reprint::Error::io(&tmp, e))?;
-            std::fs::rename(&tmp, &out).map_err(|e| reprint::Error::io(&out, e))?;
-            Ok(n)
-        })();
-        if written.is_err() {
-            let _ = std::fs::remove_file(&tmp);
-        }
-        written
+            )
+        })
     })
     .map_err(|e| to_py(py, e))
 }

@@ -170,6 +170,23 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     persist(tmp, path)
 }
 
+/// Writes `path` atomically with what `write` puts into a buffered writer: a
+/// temporary file beside it, synced, then renamed over it, and the folder synced.
+/// When `write` fails, nothing is left at `path` or beside it.
+pub fn write_atomic_with<T>(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> Result<T>,
+) -> Result<T> {
+    let tmp = temporary_beside(path)?;
+    let mut out = std::io::BufWriter::new(tmp);
+    let value = write(&mut out)?;
+    let tmp = out
+        .into_inner()
+        .map_err(|e| Error::io(path, e.into_error()))?;
+    persist(tmp, path)?;
+    Ok(value)
+}
+
 /// Writes `value` as pretty JSON (with a final newline) to `path`, atomically.
 pub fn write_json_atomic(path: &Path, value: &impl serde::Serialize) -> Result<()> {
     let mut json = serde_json::to_vec_pretty(value)

@@ -62,10 +62,6 @@ PAIRING_SCHEMA = pa.schema(
     ]
 )
 
-#: What a verify group yields: its scored pairs (``candidates`` 0) and one row of no
-#: pair (``a`` null) with the number of distinct candidate pairs it scored.
-SCORED_SCHEMA = _engine.VERIFY_SCHEMA.append(pa.field("candidates", pa.int64()))
-
 #: The band rows with the shard they are grouped by.
 BAND_SHARD_SCHEMA = _engine.BAND_SCHEMA.append(pa.field("shard", pa.int64()))
 
@@ -318,16 +314,8 @@ def dedup(
             [pairs.column("a"), pairs.column("b"), pairs.column("set_a"), set_b],
             names=_engine.VERIFY_INPUT_SCHEMA.names,
         ).combine_chunks()
-        out = _table([_engine.verify_pairs(b, threshold) for b in table.to_batches()], _engine.VERIFY_SCHEMA)
-        # The group's distinct candidate pairs, counted in one more row (no pair).
-        tally = pa.Table.from_arrays(
-            [pa.nulls(1, f.type) for f in _engine.VERIFY_SCHEMA]
-            + [pa.array([pairs.num_rows], pa.int64())],
-            schema=SCORED_SCHEMA,
-        )
-        return pa.concat_tables(
-            [out.append_column("candidates", pa.array(np.zeros(out.num_rows, np.int64))), tally]
-        )
+        out = [_engine.scored_rows(_engine.verify_pairs(b, threshold)) for b in table.to_batches()]
+        return _table(out + [_engine.candidates_row(pairs.num_rows)], _engine.SCORED_SCHEMA)
 
     candidates = (
         signed.map_batches(_rows_only(band_rows), batch_format="pyarrow")
@@ -347,9 +335,8 @@ def dedup(
         .map_groups(_rows_only(scored), batch_format="pyarrow")
     )
     tables = [t for t in ray.get(verified.to_arrow_refs()) if t.num_rows]
-    scored_rows = pa.concat_tables(tables) if tables else SCORED_SCHEMA.empty_table()
-    candidate_pairs = pc.sum(scored_rows.column("candidates")).as_py() or 0
-    edges = scored_rows.filter(pc.is_valid(scored_rows.column("a"))).select(_engine.VERIFY_SCHEMA.names)
+    scored = pa.concat_tables(tables) if tables else _engine.SCORED_SCHEMA.empty_table()
+    edges, candidate_pairs = _engine.split_scored(scored)
     named = pc.unique(pa.concat_arrays([edges.column("a").combine_chunks(), edges.column("b").combine_chunks()]))
 
     def members_of(table):

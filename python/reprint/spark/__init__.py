@@ -30,8 +30,6 @@ reprint.spark scan INPUT... --out DIR`` writes ``DIR/scan.json``, the report of
 import os
 import time
 
-import pyarrow as pa
-
 from .. import _engine, _scan_kernels, _settings, _staged
 from .._engine import DRIVER_PAIRS_LIMIT, DedupResult
 from .._staged import ScanRun
@@ -44,9 +42,6 @@ SIGN_DDL = (
     "message string"
 )
 BAND_DDL = "band int, key long, record long"
-#: What a verify task yields: its scored pairs (``candidates`` 0) and one row of no
-#: pair (``a`` null) with the number of candidate pairs it scored.
-SCORED_SCHEMA = _engine.VERIFY_SCHEMA.append(pa.field("candidates", pa.int64()))
 PAIRS_DDL = "a long, b long"
 VERIFY_DDL = (
     "a long, b long, jaccard double, containment_a_in_b double, "
@@ -141,12 +136,8 @@ def dedup(
             candidates = 0
             for batch in batches:
                 candidates += batch.num_rows
-                out = _engine.conform(_engine.verify_pairs(batch, threshold), _engine.VERIFY_SCHEMA)
-                yield out.append_column("candidates", pa.array([0] * out.num_rows, pa.int64()))
-            tally = [pa.nulls(1, f.type) for f in _engine.VERIFY_SCHEMA]
-            yield pa.RecordBatch.from_arrays(
-                tally + [pa.array([candidates], pa.int64())], schema=SCORED_SCHEMA
-            )
+                yield _engine.scored_rows(_engine.verify_pairs(batch, threshold))
+            yield _engine.candidates_row(candidates)
 
         candidates = (
             signed.mapInArrow(rows, BAND_DDL)
@@ -166,11 +157,7 @@ def dedup(
             .persist(StorageLevel.MEMORY_AND_DISK)
         )
         try:
-            import pyarrow.compute as pc
-
-            rows = verified.toArrow()
-            candidate_pairs = pc.sum(rows.column("candidates")).as_py() or 0
-            edges = rows.filter(pc.is_valid(rows.column("a"))).select(_engine.VERIFY_SCHEMA.names)
+            edges, candidate_pairs = _engine.split_scored(verified.toArrow())
             named = (
                 verified.where("a is not null")
                 .select(F.explode(F.array("a", "b")).alias("record"))
